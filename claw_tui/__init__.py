@@ -1,0 +1,1 @@
+"""claw: a full-screen terminal coding agent."""

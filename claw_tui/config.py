@@ -1,0 +1,177 @@
+"""Layered settings: defaults < user < project < local < environment < flags.
+
+User config lives in the user config directory (`CLAW_CONFIG_DIR` overrides it), project
+config in `.claw/config.toml`, personal overrides in `.claw/config.local.toml`. Lists of
+permission rules are gathered from every layer with their source, so a decision can say
+which file its rule came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PermissionMode = Literal["default", "acceptEdits", "plan", "bypassPermissions"]
+
+
+class ProviderSettings(BaseModel):
+    api_key: str | None = Field(default=None, repr=False)
+    """Prefer the environment variable or the OS keyring; a key here is read but never shown."""
+    base_url: str | None = None
+
+
+class ProvidersSettings(BaseModel):
+    anthropic: ProviderSettings = ProviderSettings()
+    openai: ProviderSettings = ProviderSettings()
+    local: ProviderSettings = ProviderSettings()
+    """An OpenAI-compatible server (Ollama, llama.cpp, vLLM, LM Studio)."""
+
+
+class PermissionSettings(BaseModel):
+    mode: PermissionMode = "default"
+    allow: list[str] = []
+    ask: list[str] = []
+    deny: list[str] = []
+    additional_directories: list[str] = []
+    """More workspace roots besides the launch directory."""
+
+
+class SandboxSettings(BaseModel):
+    enabled: bool = True
+    """Run Bash under bubblewrap where the machine allows it."""
+    network: bool = False
+    """Let sandboxed commands reach the network."""
+
+
+class HookCommand(BaseModel):
+    type: Literal["command"] = "command"
+    command: str
+    timeout: float = 60.0
+
+
+class HookMatcher(BaseModel):
+    matcher: str = ""
+    """Tool name pattern (regex; empty or "*" matches every tool)."""
+    hooks: list[HookCommand] = []
+
+
+class CompactionSettings(BaseModel):
+    auto: bool = True
+    threshold: float = 0.85
+    """Share of the model's context window at which auto-compaction runs."""
+
+
+class BudgetSettings(BaseModel):
+    session_usd: float | None = None
+    """Warn near, and stop a turn at, this much spent in one session."""
+    warn_at: float = 0.8
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLAW_", env_nested_delimiter="__", extra="ignore")
+
+    model: str = "anthropic/claude-sonnet-4-5"
+    max_tokens: int = 16384
+    thinking_budget: int | None = None
+    max_turns: int = 100
+    theme: str = "claw-dark"
+    providers: ProvidersSettings = ProvidersSettings()
+    permissions: PermissionSettings = PermissionSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    hooks: dict[str, list[HookMatcher]] = {}
+    compaction: CompactionSettings = CompactionSettings()
+    budget: BudgetSettings = BudgetSettings()
+    stream_idle_timeout: float = 90.0
+    """Seconds without a byte from the model before the stream counts as stalled."""
+    max_retries: int = 6
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    behavior: Literal["allow", "ask", "deny"]
+    rule: str
+    source: str  # "user settings", "project settings", "local settings", "flags", "session"
+
+
+@dataclass
+class LoadedConfig:
+    settings: Settings
+    rules: list[RuleSource]
+    files: list[Path]  # the files that were read, in order
+
+
+def user_config_dir() -> Path:
+    if env := os.environ.get("CLAW_CONFIG_DIR"):
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("claw"))
+
+
+def user_data_dir() -> Path:
+    if env := os.environ.get("CLAW_DATA_DIR"):
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("claw"))
+
+
+def layer_files(project: Path) -> list[tuple[str, Path]]:
+    return [
+        ("user settings", user_config_dir() / "config.toml"),
+        ("project settings", project / ".claw" / "config.toml"),
+        ("local settings", project / ".claw" / "config.local.toml"),
+    ]
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(project: Path, flags: dict[str, Any] | None = None) -> LoadedConfig:
+    """Read every layer; raise ConfigError naming the file and field on bad input."""
+    merged: dict[str, Any] = {}
+    rules: list[RuleSource] = []
+    files: list[Path] = []
+    layers: list[tuple[str, dict[str, Any]]] = []
+    for source, path in layer_files(project):
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        files.append(path)
+        layers.append((source, data))
+    if flags:
+        layers.append(("flags", flags))
+    for source, data in layers:
+        perms = data.get("permissions", {})
+        for behavior in ("allow", "ask", "deny"):
+            for rule in perms.get(behavior, []) or []:
+                rules.append(RuleSource(behavior, str(rule), source))
+        merged = _merge(merged, data)
+    try:
+        settings = Settings(**merged)
+    except ValidationError as exc:
+        where = ", ".join(str(f) for f in files) or "settings"
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{where}: {loc}: {first['msg']}") from None
+    return LoadedConfig(settings=settings, rules=rules, files=files)

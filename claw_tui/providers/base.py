@@ -1,0 +1,96 @@
+"""The Provider protocol: one streaming call to a model, in provider-neutral terms.
+
+A provider turns a `ModelRequest` into a stream of deltas (the engine's own `TextDelta`,
+`ThinkingDelta`, `ToolCallStarted`, `ToolCallInputDelta` events) followed by exactly one
+`ModelResponse` holding the complete assistant message, its stop reason and usage. Any
+failure is raised as a `ProviderError` whose `retryable` says whether a new attempt may help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from claw_tui.engine.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
+from claw_tui.engine.transcript import Message
+
+
+class ToolSpec(BaseModel):
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+
+class ModelRequest(BaseModel):
+    model: str  # the provider's own id, e.g. "claude-sonnet-4-5" (no "anthropic/" prefix)
+    system: str = ""
+    messages: list[Message] = Field(default_factory=list)
+    tools: list[ToolSpec] = Field(default_factory=list)
+    max_tokens: int = 8192
+    thinking_budget: int | None = None  # tokens; None = thinking off
+    temperature: float | None = None
+
+
+StopReason = Literal["end_turn", "tool_use", "max_tokens", "stop_sequence", "refusal", "pause_turn"]
+
+
+class TokenUsage(BaseModel):
+    input_tokens: int = 0  # uncached input
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+class ModelResponse(BaseModel):
+    type: Literal["model_response"] = "model_response"
+    message: Message
+    stop_reason: StopReason
+    usage: TokenUsage
+
+
+ProviderEvent = TextDelta | ThinkingDelta | ToolCallStarted | ToolCallInputDelta | ModelResponse
+
+ErrorKind = Literal[
+    "auth",  # 401/403: fix the key
+    "bad_request",  # 400/404/413/422: fix the request or the model id
+    "rate_limit",  # 429
+    "overloaded",  # 529 / 503
+    "server",  # 500 / 502
+    "network",  # connection refused / reset, DNS
+    "stream",  # the stream broke after HTTP 200: error event, cut, no stop event, stall
+]
+
+RETRYABLE_KINDS: frozenset[str] = frozenset({"rate_limit", "overloaded", "server", "network", "stream"})
+
+
+class ProviderError(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: ErrorKind,
+        status: int | None = None,
+        retry_after: float | None = None,
+        partial: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+        # True when some deltas were already yielded before the failure.
+        self.partial = partial
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE_KINDS
+
+
+class Provider(Protocol):
+    name: str  # "anthropic", "openai", "local"
+
+    def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]: ...
+
+    async def list_models(self) -> list[str]: ...

@@ -1,0 +1,27 @@
+"""Keep every test away from the developer's own config, data and keys."""
+
+from __future__ import annotations
+
+import pytest
+
+_KEY_VARS = (
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_AUTH_TOKEN",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "CLAW_LOCAL_BASE_URL",
+    "CLAW_MODEL",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAW_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("CLAW_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("CLAW_NO_LOCAL_DISCOVERY", "1")
+    for var in _KEY_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return home

@@ -1,0 +1,32 @@
+"""The engine side never imports Textual, Rich or claw_tui.ui (DESIGN.md's one rule)."""
+
+import subprocess
+import sys
+
+ENGINE_MODULES = [
+    "claw_tui.engine.events",
+    "claw_tui.engine.transcript",
+    "claw_tui.engine.approval",
+    "claw_tui.engine.diffs",
+    "claw_tui.providers.base",
+    "claw_tui.tools.base",
+    "claw_tui.config",
+]
+
+
+def test_engine_modules_do_not_load_ui_libraries():
+    code = (
+        "import sys, importlib\n"
+        f"for m in {ENGINE_MODULES!r}: importlib.import_module(m)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich') or m.startswith('claw_tui.ui'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_import_linter_contract_holds():
+    out = subprocess.run([sys.executable, "-m", "importlinter.cli", "--no-cache"], capture_output=True, text=True)
+    if out.returncode != 0 and "No module named" in out.stderr:
+        out = subprocess.run(["lint-imports", "--no-cache"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

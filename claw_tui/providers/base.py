@@ -48,6 +48,8 @@ class ModelResponse(BaseModel):
     message: Message
     stop_reason: StopReason
     usage: TokenUsage
+    # Tool calls whose input JSON did not arrive complete (e.g. cut by max_tokens): never run.
+    incomplete_tool_calls: list[str] = Field(default_factory=list)
 
 
 ProviderEvent = TextDelta | ThinkingDelta | ToolCallStarted | ToolCallInputDelta | ModelResponse

@@ -25,3 +25,14 @@ def isolated_home(tmp_path_factory, monkeypatch):
     for var in _KEY_VARS:
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+@pytest.fixture
+def fake_model():
+    """A started scripted model server (tests/fake_model), stopped after the test."""
+    from fake_model import FakeModelServer
+
+    server = FakeModelServer(models=["llama3", "qwen3-coder"])
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,184 @@
+"""SDK failures → one `ProviderError` each, with a one-line message saying what to fix.
+
+Shared by the Anthropic and OpenAI providers: both SDKs raise look-alike exceptions
+(`APIStatusError`, `APIConnectionError`, an error event after HTTP 200) over `httpx2`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+import httpx2
+import openai
+
+from claw_tui.providers.base import ErrorKind, ProviderError
+
+
+@dataclass(frozen=True)
+class Where:
+    """Who was called, so a message can say where to look."""
+
+    label: str  # "Anthropic", "OpenAI", "the local model server"
+    key_var: str  # the environment variable holding the key
+    base_url_var: str
+    base_url: str
+    model: str = ""
+
+    @property
+    def unreachable_hint(self) -> str:
+        if self.key_var == "CLAW_LOCAL_API_KEY":
+            return f"Start the server, or set {self.base_url_var} to its address."
+        return f"Check the network or {self.base_url_var}."
+
+    @property
+    def stream_title(self) -> str:
+        return f"{self.title}'s stream" if self.label.startswith("the ") else f"The {self.label} stream"
+
+    @property
+    def title(self) -> str:
+        return self.label[:1].upper() + self.label[1:]
+
+
+# Everything an SDK call or its stream may raise that claw turns into a ProviderError.
+SDK_ERRORS = (anthropic.AnthropicError, openai.OpenAIError, httpx2.HTTPError, httpx2.StreamError, json.JSONDecodeError)
+
+
+def kind_for_status(status: int) -> ErrorKind:
+    if status in (401, 403):
+        return "auth"
+    if status == 429:
+        return "rate_limit"
+    if status in (503, 529):
+        return "overloaded"
+    if status >= 500 or status == 408:
+        return "server"
+    return "bad_request"
+
+
+def kind_for_error_type(error_type: str | None) -> ErrorKind:
+    """An error event's type (`overloaded_error`, `rate_limit_error`, `api_error`…)."""
+    text = (error_type or "").lower()
+    if "overloaded" in text:
+        return "overloaded"
+    if "rate_limit" in text:
+        return "rate_limit"
+    return "server"
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from `retry-after-ms`, or `retry-after` as seconds or an HTTP date."""
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def api_message(body: object) -> str:
+    """The human part of an error body, on one line."""
+    text: object = body
+    if isinstance(body, Mapping):
+        inner = body.get("error", body)
+        text = inner.get("message", inner) if isinstance(inner, Mapping) else inner
+    return " ".join(str(text or "").split())[:300].rstrip(".")
+
+
+def status_error(where: Where, status: int, body: object, headers: Mapping[str, str]) -> ProviderError:
+    kind = kind_for_status(status)
+    detail = api_message(body)
+    said = f": {detail}" if detail else ""
+    if status == 401:
+        message = f"{where.title} rejected the API key (401). Set {where.key_var} to a valid key."
+    elif status == 403:
+        message = (
+            f"{where.title} refused the request (403){said}. Check that your key may use {where.model or 'this model'}."
+        )
+    elif status == 404:
+        message = (
+            f"{where.title} does not know this model or endpoint (404){said}. "
+            f"Check the model id '{where.model}' and {where.base_url_var} ({where.base_url})."
+        )
+    elif status == 413:
+        message = f"The request is too large for {where.label} (413){said}. Run /compact or drop large attachments."
+    elif kind == "bad_request":
+        message = f"{where.title} rejected the request ({status}){said}."
+    elif kind == "rate_limit":
+        message = f"{where.title} rate limit reached (429){said}."
+    elif kind == "overloaded":
+        message = f"{where.title} is overloaded ({status}); it may help to try again shortly."
+    else:
+        message = f"{where.title} had a server error ({status}){said}."
+    return ProviderError(message, kind=kind, status=status, retry_after=parse_retry_after(headers), partial=False)
+
+
+def from_exception(exc: BaseException, where: Where, *, partial: bool, started: bool = False) -> ProviderError | None:
+    """Map an SDK or transport exception; None when it is not one we know.
+
+    `started`: the response had begun (HTTP 200 came), so a broken connection is a broken
+    stream, not an unreachable server; `partial`: deltas were already yielded.
+    """
+    if isinstance(exc, (anthropic.APIStatusError, openai.APIStatusError)) and exc.status_code >= 400:
+        return status_error(where, exc.status_code, exc.body, exc.response.headers)
+    if isinstance(exc, (anthropic.APIConnectionError, openai.APIConnectionError, httpx2.TransportError)):
+        cause = exc.__cause__ or exc
+        detail = " ".join(str(cause).split()).rstrip(".") or type(cause).__name__
+        if started or partial:
+            return ProviderError(f"{where.stream_title} broke off mid-reply: {detail}.", kind="stream", partial=partial)
+        message = f"Could not reach {where.label} at {where.base_url}: {detail}. {where.unreachable_hint}"
+        return ProviderError(message, kind="network")
+    if isinstance(exc, httpx2.StreamError | httpx2.DecodingError | json.JSONDecodeError):
+        detail = str(exc).rstrip(".")
+        return ProviderError(f"{where.stream_title} broke off: {detail}.", kind="stream", partial=partial)
+    if isinstance(exc, anthropic.APIStatusError | anthropic.APIError | openai.APIError):
+        # An error event after HTTP 200 (Anthropic keeps the 200 status on it).
+        body: Any = exc.body
+        error_type = getattr(exc, "type", None) or getattr(exc, "code", None)
+        if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
+            error_type = body["error"].get("type") or error_type
+        detail = api_message(body) or str(exc).rstrip(".")
+        return mid_stream_error(where, error_type, detail, partial=partial)
+    if isinstance(exc, (anthropic.AnthropicError, openai.OpenAIError)):
+        return ProviderError(f"{where.title} request failed: {exc}", kind="bad_request")
+    return None
+
+
+def to_provider_error(exc: BaseException, where: Where, *, partial: bool, started: bool = False) -> ProviderError:
+    """Like `from_exception`, with a plain message for anything it does not know."""
+    mapped = from_exception(exc, where, partial=partial, started=started)
+    return mapped or ProviderError(f"{where.title} request failed: {exc}", kind="server", partial=partial)
+
+
+def mid_stream_error(where: Where, error_type: str | None, detail: str, *, partial: bool) -> ProviderError:
+    kind = kind_for_error_type(error_type)
+    named = f" ({error_type})" if error_type else ""
+    message = f"{where.title} reported an error mid-stream{named}: {detail}."
+    return ProviderError(message, kind=kind, partial=partial)
+
+
+def stalled(where: Where, seconds: float, *, partial: bool) -> ProviderError:
+    return ProviderError(
+        f"{where.stream_title} stalled: nothing arrived for {seconds:g} s.", kind="stream", partial=partial
+    )
+
+
+def ended_early(where: Where, *, partial: bool) -> ProviderError:
+    message = f"{where.stream_title} ended before the reply was complete (no stop event)."
+    return ProviderError(message, kind="stream", partial=partial)

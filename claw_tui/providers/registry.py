@@ -1,0 +1,108 @@
+"""From a model id to a ready provider: parse "provider/model", find keys, find local servers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+
+import httpx2
+
+from claw_tui.config import Settings
+from claw_tui.providers import catalog
+from claw_tui.providers.base import Provider, ProviderError
+
+PROVIDERS = ("anthropic", "openai", "local")
+DEFAULT_LOCAL_BASE_URL = "http://127.0.0.1:11434/v1"
+LOCAL_PORTS = (11434, 1234, 8080, 8000)  # Ollama, LM Studio, llama.cpp, vLLM
+_OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "codex-")
+
+
+def parse_model_id(model_id: str) -> tuple[str, str]:
+    """("anthropic", "claude-sonnet-4-5") from "anthropic/claude-sonnet-4-5" or a bare id.
+
+    A bare id is placed by the catalog or its family name; anything else is taken to be a
+    local model (its own slashes kept: "local/qwen/qwen3-coder" → ("local", "qwen/qwen3-coder")).
+    """
+    model_id = model_id.strip()
+    prefix, _, rest = model_id.partition("/")
+    if prefix in PROVIDERS and rest:
+        return prefix, rest
+    info = catalog.lookup(model_id)
+    if info is not None:
+        return info.provider, model_id
+    if model_id.startswith("claude"):
+        return "anthropic", model_id
+    if model_id.startswith(_OPENAI_PREFIXES):
+        return "openai", model_id
+    return "local", model_id
+
+
+def _first(*values: str | None) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def make_provider(provider_name: str, settings: Settings, env: Mapping[str, str] = os.environ) -> Provider:
+    """A provider with its key and base URL from the environment, else from settings."""
+    configured = settings.providers
+    idle = settings.stream_idle_timeout
+    if provider_name == "anthropic":
+        from claw_tui.providers.anthropic import AnthropicProvider
+
+        key = _first(env.get("ANTHROPIC_API_KEY"), configured.anthropic.api_key)
+        if not key:
+            raise _no_key("anthropic", "ANTHROPIC_API_KEY")
+        base_url = _first(env.get("ANTHROPIC_BASE_URL"), configured.anthropic.base_url)
+        return AnthropicProvider(key, base_url=base_url, idle_timeout=idle)
+    if provider_name == "openai":
+        from claw_tui.providers.openai import OpenAIProvider
+
+        key = _first(env.get("OPENAI_API_KEY"), configured.openai.api_key)
+        if not key:
+            raise _no_key("openai", "OPENAI_API_KEY")
+        base_url = _first(env.get("OPENAI_BASE_URL"), configured.openai.base_url)
+        return OpenAIProvider(key, base_url=base_url, name="openai", idle_timeout=idle)
+    if provider_name == "local":
+        from claw_tui.providers.openai import OpenAIProvider
+
+        # Local servers rarely check keys, but the SDK wants one.
+        key = _first(env.get("CLAW_LOCAL_API_KEY"), configured.local.api_key) or "local"
+        base_url = _first(env.get("CLAW_LOCAL_BASE_URL"), configured.local.base_url) or DEFAULT_LOCAL_BASE_URL
+        return OpenAIProvider(key, base_url=base_url, name="local", idle_timeout=idle)
+    raise ProviderError(
+        f"Unknown provider '{provider_name}': write the model as anthropic/<model>, openai/<model> or local/<model>.",
+        kind="bad_request",
+    )
+
+
+def _no_key(provider: str, variable: str) -> ProviderError:
+    return ProviderError(
+        f"No API key for {provider}: set {variable} in the environment"
+        f" (or providers.{provider}.api_key in the claw config).",
+        kind="auth",
+    )
+
+
+async def discover_local_servers(
+    ports: tuple[int, ...] = LOCAL_PORTS, timeout: float = 0.3, env: Mapping[str, str] = os.environ
+) -> list[tuple[str, list[str]]]:
+    """OpenAI-compatible servers on 127.0.0.1 and the models each serves, probing GET /v1/models.
+
+    Skipped entirely when CLAW_NO_LOCAL_DISCOVERY=1 (tests set it).
+    """
+    if env.get("CLAW_NO_LOCAL_DISCOVERY") == "1":
+        return []
+    async with httpx2.AsyncClient(timeout=timeout) as client:
+        found = await asyncio.gather(*(_probe(client, f"http://127.0.0.1:{port}/v1") for port in ports))
+    return [server for server in found if server is not None]
+
+
+async def _probe(client: httpx2.AsyncClient, base_url: str) -> tuple[str, list[str]] | None:
+    try:
+        response = await client.get(f"{base_url}/models")
+        data = response.json().get("data", []) if response.status_code == 200 else None
+    except (httpx2.HTTPError, ValueError, AttributeError):
+        return None  # nothing there, or not an OpenAI-compatible server
+    if not isinstance(data, list):
+        return None
+    return base_url, [str(m["id"]) for m in data if isinstance(m, dict) and "id" in m]

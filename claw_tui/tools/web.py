@@ -1,0 +1,319 @@
+"""WebFetch and WebSearch.
+
+WebFetch downloads one page with httpx2 (the SDKs' HTTP stack), turns HTML into Markdown and
+hands it to the main model with the caller's question; claw runs no second model over it.
+Redirects are followed only within the same host, so a permission granted for one domain
+never silently reads another. WebSearch uses a provider's server-side search when the agent
+provides one as a service; claw has no search backend of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import httpx2
+from markdownify import markdownify
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
+
+MAX_DOWNLOAD_BYTES = 5 * 1024 * 1024
+MAX_RESULT_CHARS = 90_000  # below the agent's own cap, leaving room for the header
+MAX_REDIRECTS = 5
+CACHE_SECONDS = 15 * 60
+CACHE_ENTRIES = 64
+TIMEOUT = httpx2.Timeout(20.0, connect=10.0)
+TOTAL_SECONDS = 60.0
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_TEXT_TYPES = (
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-yaml",
+    "application/yaml",
+)
+
+
+class WebFetchInput(BaseModel):
+    url: str = Field(
+        description="The fully formed URL to fetch (http is upgraded to https)."
+    )
+    prompt: str = Field(
+        description="What you want to learn from the page; it is kept with the content."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            url = httpx2.URL(value)
+        except httpx2.InvalidURL as exc:
+            raise ValueError(f"not a valid URL: {exc}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value
+
+
+@dataclass
+class _Page:
+    url: str  # where the content finally came from
+    content_type: str
+    text: str
+    converted: bool  # HTML turned into Markdown
+    truncated_download: bool
+    redirect: str | None = None  # a redirect to another host, not followed
+
+
+class WebFetch(Tool):
+    name: ClassVar[str] = "WebFetch"
+    description: ClassVar[str] = (
+        "Fetch a web page and read its content as Markdown.\n\n"
+        "- Give a fully formed URL and a prompt saying what you are looking for; the page's content "
+        "comes back with your prompt above it, so read it with that question in mind.\n"
+        "- http:// URLs are upgraded to https://. HTML is converted to Markdown; plain text and JSON "
+        "come back as they are; binary files (images, PDFs, archives) are refused.\n"
+        "- Large pages are cut off; results are cached for 15 minutes.\n"
+        "- When a URL redirects to a different host, the result says so and gives the new URL: call "
+        "WebFetch again with it.\n"
+        "- It cannot read pages behind a login. Prefer an MCP tool for a service when one is available."
+    )
+    Input: ClassVar[type[BaseModel]] = WebFetchInput
+    kind: ClassVar[ToolKind] = ToolKind.EXECUTE
+    concurrent_safe: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[float, _Page]] = {}
+
+    def summary(self, input: BaseModel) -> str:
+        assert isinstance(input, WebFetchInput)
+        return f"WebFetch: {input.url}"
+
+    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
+        assert isinstance(input, WebFetchInput)
+        return httpx2.URL(input.url).host.lower()
+
+    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
+        assert isinstance(input, WebFetchInput)
+        url = _upgraded(input.url)
+        page = self._cached(url)
+        if page is None:
+            try:
+                async with asyncio.timeout(TOTAL_SECONDS):
+                    page = await _fetch(url)
+            except TimeoutError:
+                raise ToolError(
+                    f"Fetching {url} took longer than {TOTAL_SECONDS:.0f} seconds; gave up."
+                ) from None
+            self._remember(url, page)
+        if page.redirect is not None:
+            return ToolResult.text(
+                f"The URL redirected to {page.redirect}; it is on a different host, so it was not "
+                "followed. Call WebFetch again with that URL if you want it.",
+                redirect_url=page.redirect,
+            )
+        return ToolResult.text(
+            _render(page, input.prompt), url=page.url, content_type=page.content_type
+        )
+
+    def _cached(self, url: str) -> _Page | None:
+        hit = self._cache.get(url)
+        if hit is None or time.monotonic() - hit[0] > CACHE_SECONDS:
+            self._cache.pop(url, None)
+            return None
+        return hit[1]
+
+    def _remember(self, url: str, page: _Page) -> None:
+        self._cache[url] = (time.monotonic(), page)
+        while len(self._cache) > CACHE_ENTRIES:
+            self._cache.pop(next(iter(self._cache)))
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _upgraded(url: str) -> str:
+    parsed = httpx2.URL(url)
+    if parsed.scheme == "http" and not _is_loopback(parsed.host):
+        return str(parsed.copy_with(scheme="https"))
+    return url
+
+
+def _same_site(a: httpx2.URL, b: httpx2.URL) -> bool:
+    def bare(host: str) -> str:
+        host = host.lower()
+        return host.removeprefix("www.")
+
+    return bare(a.host) == bare(b.host)
+
+
+async def _fetch(url: str) -> _Page:
+    headers = {
+        "User-Agent": "claw (terminal coding agent)",
+        "Accept": "text/markdown, text/html;q=0.9, text/plain;q=0.8, */*;q=0.5",
+    }
+    current = httpx2.URL(url)
+    try:
+        async with httpx2.AsyncClient(
+            timeout=TIMEOUT, headers=headers, follow_redirects=False
+        ) as client:
+            for _ in range(MAX_REDIRECTS + 1):
+                async with client.stream("GET", current) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        target = current.join(response.headers["location"])
+                        if not _same_site(current, target):
+                            return _Page(
+                                str(current), "", "", False, False, redirect=str(target)
+                            )
+                        current = target
+                        continue
+                    if response.status_code >= 400:
+                        reason = response.reason_phrase or "error"
+                        raise ToolError(
+                            f"{current} returned HTTP {response.status_code} {reason}."
+                        )
+                    return await _read(response, str(current))
+    except ToolError:
+        raise
+    except httpx2.TimeoutException:
+        raise ToolError(f"Timed out fetching {current}.") from None
+    except httpx2.ConnectError as exc:
+        raise ToolError(
+            f"Could not connect to {current.host}: {exc or 'connection failed'}."
+        ) from None
+    except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
+        raise ToolError(
+            f"Fetching {current} failed: {exc or type(exc).__name__}."
+        ) from None
+    raise ToolError(f"{url} redirected more than {MAX_REDIRECTS} times; gave up.")
+
+
+async def _read(response: httpx2.Response, url: str) -> _Page:
+    content_type = (
+        response.headers.get("content-type", "").split(";")[0].strip().lower()
+    )
+    if content_type and not _is_textual(content_type):
+        raise ToolError(
+            f"{url} is {content_type}, not a text page; WebFetch reads only HTML, text and JSON. "
+            "Use Bash (curl) to download files."
+        )
+    body = bytearray()
+    truncated = False
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_DOWNLOAD_BYTES:
+            del body[MAX_DOWNLOAD_BYTES:]
+            truncated = True
+            break
+    if not content_type and b"\x00" in body[:4096]:
+        raise ToolError(
+            f"{url} looks like a binary file, not a text page; WebFetch reads only text."
+        )
+    text = bytes(body).decode(response.encoding or "utf-8", errors="replace")
+    converted = content_type in _HTML_TYPES or (
+        not content_type and "<html" in text[:2048].lower()
+    )
+    if converted:
+        text = await asyncio.to_thread(_html_to_markdown, text)
+    return _Page(url, content_type or "unknown", text, converted, truncated)
+
+
+def _is_textual(content_type: str) -> bool:
+    return (
+        content_type.startswith("text/")
+        or content_type in _HTML_TYPES
+        or content_type in _TEXT_TYPES
+        or content_type.endswith(("+json", "+xml"))
+    )
+
+
+def _html_to_markdown(html: str) -> str:
+    markdown = markdownify(html, heading_style="ATX", bullets="-")
+    return re.sub(r"\n{3,}", "\n\n", markdown).strip()
+
+
+def _render(page: _Page, prompt: str) -> str:
+    how = "converted from HTML to Markdown" if page.converted else page.content_type
+    text = page.text
+    notes = []
+    if page.truncated_download:
+        notes.append(
+            f"the download stopped at {MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB; the page is larger"
+        )
+    if len(text) > MAX_RESULT_CHARS:
+        notes.append(
+            f"only the first {MAX_RESULT_CHARS:,} of {len(text):,} characters are shown"
+        )
+        text = text[:MAX_RESULT_CHARS]
+    body = f"Question: {prompt}\n\nContent of {page.url} ({how}):\n\n{text or '(the page is empty)'}"
+    if notes:
+        body += "\n\n[Truncated: " + "; ".join(notes) + ".]"
+    return body
+
+
+# --- WebSearch ----------------------------------------------------------------------------
+
+# (query, allowed_domains, blocked_domains) -> results as text
+SearchBackend = Callable[[str, list[str] | None, list[str] | None], Awaitable[str]]
+
+
+class WebSearchInput(BaseModel):
+    query: str = Field(min_length=2, description="The search query.")
+    allowed_domains: list[str] | None = Field(
+        default=None, description="Only include results from these domains."
+    )
+    blocked_domains: list[str] | None = Field(
+        default=None, description="Never include results from these domains."
+    )
+
+    @model_validator(mode="after")
+    def _one_filter(self) -> WebSearchInput:
+        if self.allowed_domains and self.blocked_domains:
+            raise ValueError("give allowed_domains or blocked_domains, not both")
+        return self
+
+
+class WebSearch(Tool):
+    name: ClassVar[str] = "WebSearch"
+    description: ClassVar[str] = (
+        "Search the web and get result titles, URLs and snippets, for information beyond your training "
+        "data: recent releases, current documentation, error messages.\n\n"
+        "- Restrict results with allowed_domains or exclude sites with blocked_domains (not both).\n"
+        "- Then read the most promising pages with WebFetch.\n"
+        "- After answering from search results, list the sources you used as Markdown links."
+    )
+    Input: ClassVar[type[BaseModel]] = WebSearchInput
+    kind: ClassVar[ToolKind] = ToolKind.EXECUTE
+    concurrent_safe: ClassVar[bool] = True
+
+    def summary(self, input: BaseModel) -> str:
+        assert isinstance(input, WebSearchInput)
+        return f"WebSearch: {input.query}"
+
+    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
+        assert isinstance(input, WebSearchInput)
+        backend: SearchBackend | None = ctx.services.get("web_search")
+        if backend is None:
+            model = ctx.services.get("model") or "this model"
+            raise ToolError(
+                f"WebSearch is not available with {model}: claw has no search engine of its own and this "
+                "provider offers no server-side web search. Use WebFetch on a URL you know (for example the "
+                "project's documentation) instead."
+            )
+        text = await backend(input.query, input.allowed_domains, input.blocked_domains)
+        return ToolResult.text(
+            f'Web search results for "{input.query}":\n\n{text.strip() or "No results."}'
+        )

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from claw_tui.tools.base import ToolContext, ToolError
+from claw_tui.tools.lsp import LSP, LspError, LspManager, default_config
+
+LIB = 'import json\n\n\ndef greet(name):\n    """Say hello to someone."""\n    return "hi " + name\n'
+MAIN = 'from lib import greet\n\nprint(greet("x"))\nprint(greet("y"))\n'
+
+
+@pytest.fixture
+async def project(tmp_path):
+    (tmp_path / "lib.py").write_text(LIB)
+    (tmp_path / "main.py").write_text(MAIN)
+    manager = LspManager(tmp_path)
+    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
+    ctx.services["lsp"] = manager
+    yield ctx
+    await manager.close()
+
+
+async def lsp(ctx, **args):
+    tool = LSP()
+    return (await tool.run(tool.Input.model_validate(args), ctx)).output
+
+
+def test_default_config_finds_pylsp_beside_the_interpreter():
+    command = default_config()["python"]["command"][0]
+    assert command.endswith("pylsp") and command != "pylsp"
+
+
+async def test_navigation_through_the_tool(project):
+    text = await lsp(
+        project, operation="definition", file_path="main.py", line=3, character=8
+    )
+    assert text.splitlines()[1] == "lib.py:4:5: def greet(name):"
+
+    text = await lsp(
+        project, operation="references", file_path="main.py", line=3, character=8
+    )
+    assert text.startswith("4 reference(s) to the symbol at main.py:3:8:")
+    for place in (
+        "lib.py:4:5: def greet(name):",
+        "main.py:1:17: from lib import greet",
+        'main.py:4:7: print(greet("y"))',
+    ):
+        assert place in text
+
+    text = await lsp(
+        project, operation="hover", file_path="main.py", line=3, character=8
+    )
+    assert "greet(name)" in text and "Say hello to someone." in text
+
+    text = await lsp(project, operation="documentSymbol", file_path="lib.py")
+    assert "Function greet" in text and "(line 4)" in text
+
+    text = await lsp(
+        project, operation="findReferences", file_path="lib.py", line=4, character=5
+    )
+    assert "main.py:3:7" in text
+
+    text = await lsp(project, operation="diagnostics", file_path="lib.py")
+    assert "lib.py:1:1: warning: 'json' imported but unused [pyflakes]" in text
+
+
+async def test_undefined_name_and_new_diagnostics_after_edit(project):
+    manager: LspManager = project.services["lsp"]
+    main = project.cwd / "main.py"
+    assert (
+        await lsp(project, operation="diagnostics", file_path="main.py")
+        == "No diagnostics in main.py."
+    )
+
+    main.write_text(MAIN + "print(missing_name)\n")
+    report = await manager.diagnostics_after_edit(main)
+    assert report.splitlines() == [
+        "New diagnostics in main.py after this edit:",
+        "main.py:5:7: error: undefined name 'missing_name' [pyflakes]",
+    ]
+    # The same problem, moved down a line by an unrelated edit, is not new.
+    main.write_text("import os\n" + MAIN + "print(missing_name)\n")
+    report = await manager.diagnostics_after_edit(main)
+    assert "missing_name" not in report
+    assert "'os' imported but unused" in report
+
+    main.write_text(MAIN)
+    assert await manager.diagnostics_after_edit(main) == ""
+    text = await lsp(project, operation="diagnostics", file_path="main.py")
+    assert text == "No diagnostics in main.py."
+
+
+async def test_missing_server_is_a_clear_error(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    manager = LspManager(
+        tmp_path,
+        {"python": {"command": ["no-such-language-server"], "extensions": [".py"]}},
+    )
+    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path], services={"lsp": manager})
+    with pytest.raises(LspError, match="'no-such-language-server' is not installed"):
+        await lsp(ctx, operation="diagnostics", file_path="a.py")
+    await manager.close()
+
+
+async def test_a_server_that_dies_is_explained(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    crash = [
+        sys.executable,
+        "-c",
+        "import sys; sys.stderr.write('boom: no licence\\n'); sys.exit(3)",
+    ]
+    manager = LspManager(
+        tmp_path, {"python": {"command": crash, "extensions": [".py"]}}
+    )
+    with pytest.raises(LspError, match="(?s)stopped.*boom: no licence"):
+        await manager.diagnostics(tmp_path / "a.py")
+    await manager.close()
+
+
+async def test_unconfigured_files_missing_files_and_no_manager(tmp_path):
+    (tmp_path / "x.rs").write_text("fn main() {}\n")
+    manager = LspManager(tmp_path, {})
+    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path], services={"lsp": manager})
+    with pytest.raises(
+        LspError, match="No language server is configured for .rs files"
+    ):
+        await lsp(ctx, operation="diagnostics", file_path="x.rs")
+    assert await manager.diagnostics_after_edit(tmp_path / "x.rs") == ""
+    with pytest.raises(ToolError, match="File does not exist"):
+        await lsp(ctx, operation="hover", file_path="nope.py", line=1, character=1)
+    with pytest.raises(ToolError, match="not available"):
+        await lsp(
+            ToolContext(cwd=tmp_path, roots=[tmp_path]),
+            operation="diagnostics",
+            file_path="x.rs",
+        )
+
+
+def test_input_needs_a_position_for_navigation(tmp_path):
+    tool = LSP()
+    with pytest.raises(ValidationError, match="needs line and character"):
+        tool.Input.model_validate({"operation": "hover", "file_path": "a.py"})
+    with pytest.raises(ValidationError):
+        tool.Input.model_validate(
+            {"operation": "hover", "file_path": "a.py", "line": 0, "character": 1}
+        )
+    parsed = tool.Input.model_validate(
+        {"operation": "definition", "file_path": "a.py", "line": 2, "character": 3}
+    )
+    assert tool.summary(parsed) == "LSP definition: a.py:2:3"
+    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
+    assert tool.rule_target(parsed, ctx) == str(tmp_path.resolve() / "a.py")
+    with pytest.raises(ValueError, match="Bad language server config"):
+        LspManager(tmp_path, {"go": {"command": []}})

@@ -1,18 +1,21 @@
 """Layered settings: defaults < user < project < local < environment < flags.
 
 User config lives in the user config directory (`CLAW_CONFIG_DIR` overrides it), project
-config in `.claw/config.toml`, personal overrides in `.claw/config.local.toml`. Lists of
+config in `.claw/config.toml`, personal overrides in `.claw/config.local.toml`. Claude Code's
+`~/.claude/settings.json`, `.claude/settings.json` and `.claude/settings.local.json` are read
+too (permission rules, extra directories, default mode, command hooks). Lists of
 permission rules are gathered from every layer with their source, so a decision can say
 which file its rule came from.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,10 +76,15 @@ class BudgetSettings(BaseModel):
     warn_at: float = 0.8
 
 
+class AgentsSettings(BaseModel):
+    max_concurrent: int = Field(default=4, ge=1)
+    """Subagents that run at once; more Agent calls wait for a free slot."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLAW_", env_nested_delimiter="__", extra="ignore")
 
-    model: str = "anthropic/claude-sonnet-4-5"
+    model: str = "anthropic/claude-sonnet-4-6"
     max_tokens: int = 16384
     thinking_budget: int | None = None
     max_turns: int = 100
@@ -87,9 +95,16 @@ class Settings(BaseSettings):
     hooks: dict[str, list[HookMatcher]] = {}
     compaction: CompactionSettings = CompactionSettings()
     budget: BudgetSettings = BudgetSettings()
+    agents: AgentsSettings = AgentsSettings()
     stream_idle_timeout: float = 90.0
     """Seconds without a byte from the model before the stream counts as stalled."""
     max_retries: int = 6
+    retry_base_delay: float = 1.0
+    """First backoff delay in seconds; it doubles per attempt (with jitter)."""
+    max_retry_wait: float = 60.0
+    """Longest claw waits before one retry; a longer retry-after ends the turn with a message."""
+    lsp: dict[str, dict[str, Any]] | None = None
+    """Language servers by language (command, extensions, settings); None = pylsp for Python if installed."""
 
 
 class ConfigError(Exception):
@@ -127,11 +142,53 @@ def user_data_dir() -> Path:
 
 
 def layer_files(project: Path) -> list[tuple[str, Path]]:
+    """Every settings file, lowest precedence first. Claude Code's JSON files sit just below
+    claw's TOML file of the same level, so an existing Claude Code setup works unchanged."""
     return [
+        ("Claude Code user settings", Path.home() / ".claude" / "settings.json"),
         ("user settings", user_config_dir() / "config.toml"),
+        ("Claude Code project settings", project / ".claude" / "settings.json"),
         ("project settings", project / ".claw" / "config.toml"),
+        ("Claude Code local settings", project / ".claude" / "settings.local.json"),
         ("local settings", project / ".claw" / "config.local.toml"),
     ]
+
+
+def _from_claude_settings(data: Any) -> dict[str, Any]:
+    """The parts of a Claude Code settings.json claw understands, in claw's shape: permission
+    rules, extra directories, the default mode (when claw has it) and command hooks."""
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, Any] = {}
+    perms = data.get("permissions")
+    if isinstance(perms, dict):
+        mine: dict[str, Any] = {k: perms[k] for k in ("allow", "ask", "deny") if isinstance(perms.get(k), list)}
+        if isinstance(perms.get("additionalDirectories"), list):
+            mine["additional_directories"] = perms["additionalDirectories"]
+        if perms.get("defaultMode") in get_args(PermissionMode):  # "dontAsk", "auto"… are Claude Code's own
+            mine["mode"] = perms["defaultMode"]
+        out["permissions"] = mine
+    hooks = data.get("hooks")
+    if isinstance(hooks, dict):
+        out["hooks"] = {
+            event: [
+                {**m, "hooks": [h for h in m.get("hooks", []) if isinstance(h, dict) and h.get("type") == "command"]}
+                for m in matchers
+                if isinstance(m, dict)
+            ]
+            for event, matchers in hooks.items()
+            if isinstance(matchers, list)
+        }
+    return out
+
+
+def _read_layer(path: Path) -> dict[str, Any]:
+    try:
+        if path.suffix == ".json":
+            return _from_claude_settings(json.loads(path.read_text(encoding="utf-8")))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -153,20 +210,24 @@ def load_config(project: Path, flags: dict[str, Any] | None = None) -> LoadedCon
     for source, path in layer_files(project):
         if not path.is_file():
             continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+        data = _read_layer(path)
         files.append(path)
         layers.append((source, data))
     if flags:
         layers.append(("flags", flags))
+    hooks: dict[str, list[Any]] = {}
     for source, data in layers:
         perms = data.get("permissions", {})
         for behavior in ("allow", "ask", "deny"):
             for rule in perms.get(behavior, []) or []:
                 rules.append(RuleSource(behavior, str(rule), source))
+        layer_hooks = data.get("hooks")
+        if isinstance(layer_hooks, dict):  # hooks add up across layers, as in Claude Code
+            for event, matchers in layer_hooks.items():
+                hooks.setdefault(event, []).extend(matchers if isinstance(matchers, list) else [matchers])
         merged = _merge(merged, data)
+    if hooks:
+        merged["hooks"] = hooks
     try:
         settings = Settings(**merged)
     except ValidationError as exc:

@@ -157,6 +157,18 @@ class MessageCompleted(_Event):
     message: Message
 
 
+class Compacted(_Event):
+    """Older messages were replaced by a summary; front ends draw the boundary and show it."""
+
+    type: Literal["compacted"] = "compacted"
+    summary_message_id: str
+    summary: str
+    trigger: Literal["manual", "auto"]
+    tokens_before: int
+    tokens_after: int
+    kept_messages: int
+
+
 class TurnFinished(_Event):
     type: Literal["turn_finished"] = "turn_finished"
     turn_id: str
@@ -182,6 +194,7 @@ EngineEvent = Annotated[
     | Notice
     | Error
     | MessageCompleted
+    | Compacted
     | TurnFinished,
     Field(discriminator="type"),
 ]

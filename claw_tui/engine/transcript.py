@@ -112,12 +112,12 @@ def repair(messages: list[Message]) -> list[Message]:
             out.append(
                 Message(
                     role="user",
-                    content=[tool_result(u.id, "Cancelled by the user before it ran.", is_error=True) for u in missing],
+                    content=[tool_result(u.id, "Cancelled by the user; the call did not complete.", is_error=True) for u in missing],
                 )
             )
     merged: list[Message] = []
     for msg in out:
-        if merged and merged[-1].role == msg.role == "user":
+        if merged and merged[-1].role == msg.role == "user" and not merged[-1].is_compaction_summary:
             prev = merged[-1]
             # tool results must come first in a user message
             blocks = list(prev.content) + list(msg.content)

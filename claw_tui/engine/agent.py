@@ -1,0 +1,718 @@
+"""The agent loop: one turn = model call ⇄ tool calls until the model ends its turn.
+
+`Agent.run_turn()` is an async generator of engine events. The transcript is kept
+consistent at every moment: a cancel (the consumer cancels the task iterating the turn)
+keeps the partial text and answers unanswered tool calls as cancelled, so the next request
+is accepted by any provider. Tools run only after the model's message is complete, and the
+turn-level retry never re-runs a tool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from claw_tui.config import LoadedConfig, Settings, load_config
+from claw_tui.engine import compaction, system_prompt
+from claw_tui.engine import events as ev
+from claw_tui.engine.approval import ApprovalRequest, Approver, DenyingApprover
+from claw_tui.engine.transcript import (
+    Message,
+    TextBlock,
+    ToolResultBlock,
+    ToolUseBlock,
+    new_id,
+    repair,
+    user_text,
+)
+from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, ToolSpec
+from claw_tui.tools.base import FileChange, FileEditTool, Tool, ToolContext, ToolError, ToolResult
+
+# Sent back to the model instead of a result that would not fit a context window.
+MAX_RESULT_CHARS = 100_000
+
+
+class Agent:
+    def __init__(
+        self,
+        *,
+        cwd: Path,
+        config: LoadedConfig,
+        tools: list[Tool],
+        permissions: Any,  # PermissionEngine
+        approver: Approver,
+        hooks: Any = None,  # HookRunner | None
+        memory_prompt: str = "",
+        model: str | None = None,
+        store: Any = None,  # SessionStore | None
+        session_id: str | None = None,
+        provider_factory: Callable[[str], Provider] | None = None,
+        ctx: ToolContext | None = None,
+        agent_id: str | None = None,
+    ) -> None:
+        self.cwd = cwd
+        self.config = config
+        self.settings: Settings = config.settings
+        self.tools = {t.name: t for t in tools}
+        self.permissions = permissions
+        self.approver = approver
+        self.hooks = hooks
+        self.memory_prompt = memory_prompt
+        self.model = model or self.settings.model
+        self.store = store
+        self.session_id = session_id
+        self.agent_id = agent_id
+        self.transcript: list[Message] = []
+        self.total_cost_usd = 0.0
+        self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd])
+        self._providers: dict[str, Provider] = {}
+        # What a cancel must keep: the reply streamed so far, and results of calls that ran.
+        self._partial: Message | None = None
+        self._done_results: list[ToolResultBlock] = []
+        # The context size the provider last reported, and how much transcript it covered.
+        self._measured_tokens = 0
+        self._measured_len = 0
+        self._provider_factory = provider_factory
+        self.ctx.services.setdefault("permissions", permissions)
+        self.ctx.services.setdefault("approver", approver)
+        # Messages of this session in the store (more than the transcript after a compaction).
+        self._stored_count = 0
+        self._turn_id = ""
+        self.checkpoints: Any = None
+        if store is not None:
+            from claw_tui.engine.checkpoints import CheckpointStore
+
+            self.checkpoints = CheckpointStore(store)
+            self.ctx.before_write = self._before_write
+            self._watch_tasks()
+
+    # --- construction -------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        cwd: Path,
+        *,
+        approver: Approver | None = None,
+        asker: Any = None,
+        model: str | None = None,
+        permission_mode: str | None = None,
+        config: LoadedConfig | None = None,
+        extra_rules: list[tuple[str, str]] | None = None,
+        store: Any = None,
+        session_id: str | None = None,
+    ) -> Agent:
+        """Build an agent with the built-in tools, the user's rules, hooks and memory files."""
+        from claw_tui.config import RuleSource, user_config_dir
+        from claw_tui.engine.hooks import HookRunner
+        from claw_tui.engine.memory import load_memory, memory_prompt
+        from claw_tui.engine.permissions import PermissionEngine
+        from claw_tui.engine.tasks import TaskGraph
+        from claw_tui.tools.lsp import LspManager
+        from claw_tui.tools.registry import builtin_tools
+
+        cwd = cwd.resolve()
+        config = config or load_config(cwd)
+        settings = config.settings
+        roots = [cwd] + [
+            (cwd / Path(d).expanduser()).resolve() for d in settings.permissions.additional_directories
+        ]
+        rules = list(config.rules) + [RuleSource(b, r, "flags") for b, r in (extra_rules or [])]  # type: ignore[arg-type]
+        mode = permission_mode or settings.permissions.mode
+        permissions = PermissionEngine(mode, rules, roots)  # type: ignore[arg-type]
+        approver = approver or DenyingApprover()
+        ctx = ToolContext(cwd=cwd, roots=roots)
+        ctx.services["sandbox_settings"] = settings.sandbox
+        ctx.services["tasks"] = TaskGraph()
+        ctx.services["lsp"] = LspManager(cwd, settings.lsp)
+        if asker is not None:
+            ctx.services["asker"] = asker
+        hooks = HookRunner(settings.hooks, cwd, session_id or "") if settings.hooks else None
+        memory = memory_prompt(load_memory(cwd, user_config_dir=user_config_dir()))
+        denied_tools = {r.rule for r in rules if r.behavior == "deny" and "(" not in r.rule}
+        tools = [t for t in builtin_tools() if t.name not in denied_tools]
+        return cls(
+            cwd=cwd,
+            config=config,
+            tools=tools,
+            permissions=permissions,
+            approver=approver,
+            hooks=hooks,
+            memory_prompt=memory,
+            model=model,
+            store=store,
+            session_id=session_id,
+            ctx=ctx,
+        )
+
+    async def aclose(self) -> None:
+        """Stop what the session started: shells, background commands, language servers."""
+        for name in ("shell", "lsp"):
+            service = self.ctx.services.get(name)
+            if service is not None:
+                try:
+                    await service.close()
+                except Exception:  # closing is best effort; one failure must not keep the others alive
+                    pass
+
+    @property
+    def tasks(self) -> Any:
+        return self.ctx.services.get("tasks")
+
+    @property
+    def sandbox_status(self) -> str:
+        from claw_tui.tools.sandbox import detect
+
+        if not self.settings.sandbox.enabled:
+            return "disabled"
+        status = detect()
+        return "on" if status.available else f"off: {status.reason}"
+
+    def set_model(self, model: str) -> None:
+        """Switch models from the next request on; the history is kept as it is."""
+        self.model = model
+
+    def provider_for(self, model: str) -> tuple[Provider, str]:
+        from claw_tui.providers.registry import make_provider, parse_model_id
+
+        name, native = parse_model_id(model)
+        if name not in self._providers:
+            if self._provider_factory is not None:
+                self._providers[name] = self._provider_factory(name)
+            else:
+                self._providers[name] = make_provider(name, self.settings)
+        return self._providers[name], native
+
+    # --- the turn -----------------------------------------------------------------------
+
+    def _event(self, cls: type[ev._Event], **fields: Any) -> Any:
+        return cls(agent_id=self.agent_id, **fields)
+
+    def _commit(self, message: Message) -> ev.MessageCompleted:
+        """Append a finished message to the transcript and the store, before anything else."""
+        self.transcript.append(message)
+        if self._ensure_session():
+            self.store.append_message(self.session_id, message)
+            self._stored_count += 1
+        return self._event(ev.MessageCompleted, message=message)
+
+    # --- the session on disk ------------------------------------------------------------
+
+    def _ensure_session(self) -> bool:
+        """Create the stored session on the first message, so an app opened and closed leaves none."""
+        if self.store is None:
+            return False
+        if not self.session_id:
+            self.session_id = self.store.create_session(self.cwd, self.model)
+            self._stored_count = 0
+        return True
+
+    def record_event(self, event: BaseModel | dict[str, Any]) -> None:
+        """Keep what a resumed session needs to look as it did (compactions, file changes, tasks)."""
+        if self._ensure_session():
+            self.store.append_event(self.session_id, event)
+
+    def load_session(self, session_id: str) -> None:
+        """Continue a stored session: the model sees it from its last compaction summary on."""
+        messages = self.store.messages(session_id)
+        info = self.store.get(session_id)
+        self.session_id = session_id
+        self._stored_count = len(messages)
+        start = max((i for i, m in enumerate(messages) if m.is_compaction_summary), default=0)
+        tail = messages[start:]
+        for event in self.store.events(session_id, {"summary_edited"}):
+            for i, msg in enumerate(tail):
+                if msg.id == event.get("message_id") and msg.is_compaction_summary:
+                    tail[i] = msg.model_copy(update={"content": [TextBlock(text=event.get("text", ""))]})
+        self.transcript[:] = repair(tail)
+        self.total_cost_usd = info.cost_usd if info is not None else 0.0
+        snapshots = self.store.events(session_id, {"tasks"})
+        if snapshots:
+            from claw_tui.engine.tasks import TaskGraph
+
+            graph = TaskGraph.from_json(snapshots[-1]["graph"])
+            self.ctx.services["tasks"] = graph
+            self._watch_tasks()
+        self.reset_context_measure()
+
+    def _watch_tasks(self) -> None:
+        graph = self.ctx.services.get("tasks")
+        if graph is not None and self.store is not None:
+            graph.subscribe(lambda _task: self.record_event({"type": "tasks", "graph": graph.to_json()}))
+
+    def _before_write(self, path: Path, prior: bytes | None) -> None:
+        if self.checkpoints is not None and self._ensure_session():
+            self.checkpoints.snapshot(self.session_id, self._turn_id, self._stored_count, path, prior)
+
+    def _after_write(self, path: Path) -> None:
+        if self.checkpoints is None or not self.session_id or not path.is_file():
+            return
+        from claw_tui.engine.sessions import StoreError
+
+        try:
+            self.checkpoints.record_written(self.session_id, self._turn_id, path, path.read_bytes())
+        except (StoreError, OSError):  # no snapshot (a write outside the file tools): nothing to undo
+            pass
+
+    async def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
+        turn_id = self._turn_id = new_id("turn")
+        yield self._event(ev.TurnStarted, turn_id=turn_id, model=self.model)
+        message = user_text(prompt) if isinstance(prompt, str) else prompt
+        if self.hooks is not None:
+            outcome = await self.hooks.user_prompt_submit(message.text)
+            for note in outcome.messages:
+                yield self._event(ev.Notice, text=note, level="warning")
+            if outcome.block:
+                yield self._event(ev.Error, message=f"Prompt blocked by a hook: {outcome.reason}", kind="hook")
+                yield self._event(ev.TurnFinished, turn_id=turn_id, stop_reason="error")
+                return
+            if outcome.additional_context:
+                message.content.append(TextBlock(text=outcome.additional_context))
+        # A previous turn may have been cut off; make the history acceptable first.
+        self.transcript[:] = repair(self.transcript)
+        yield self._commit(message)
+
+        rounds = 0
+        stop_reason = "end_turn"
+        try:
+            while True:
+                if rounds >= self.settings.max_turns:
+                    stop_reason = "max_turns"
+                    yield self._event(
+                        ev.Notice, text=f"Stopped after {rounds} model calls (max turns).", level="warning"
+                    )
+                    break
+                budget = self.settings.budget.session_usd
+                if budget is not None and self.total_cost_usd >= budget:
+                    stop_reason = "budget"
+                    yield self._event(
+                        ev.Notice,
+                        text=f"Stopped: this session has spent ${self.total_cost_usd:.2f} of its ${budget:.2f} budget.",
+                        level="warning",
+                    )
+                    break
+                if compaction.needs_compaction(self):
+                    async for item in compaction.compact(self, trigger="auto"):
+                        yield item
+                rounds += 1
+                response: ModelResponse | None = None
+                async for item in self._call_model():
+                    if isinstance(item, ModelResponse):
+                        response = item
+                    else:
+                        yield item
+                if response is None:  # the model call failed for good; an Error was yielded
+                    stop_reason = "error"
+                    break
+                for usage_event in self._usage_events(response):
+                    yield usage_event
+                yield self._commit(response.message)
+                self._measured_len = len(self.transcript)
+                calls = response.message.tool_uses
+                if response.stop_reason == "refusal":
+                    stop_reason = "refusal"
+                if not calls:
+                    if response.stop_reason == "max_tokens":
+                        yield self._event(
+                            ev.Notice, text="The reply hit the output limit and was cut short.", level="warning"
+                        )
+                    if self.hooks is not None:
+                        outcome = await self.hooks.stop(stop_hook_active=rounds > 1)
+                        if outcome.block and outcome.reason:
+                            yield self._commit(user_text(f"Stop hook feedback: {outcome.reason}"))
+                            continue
+                    break
+                self._done_results = []
+                async for item in self._run_tools(calls, set(response.incomplete_tool_calls)):
+                    yield item
+                order = {c.id: i for i, c in enumerate(calls)}
+                results = sorted(self._done_results, key=lambda r: order.get(r.tool_use_id, 0))
+                self._done_results = []
+                yield self._commit(Message(role="user", content=list(results)))
+        except asyncio.CancelledError:
+            self._settle_after_cancel()
+            raise
+        yield self._event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
+
+    async def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]:
+        """`/compact [instructions]`: summarise the older part of the conversation now."""
+        async for item in compaction.compact(self, instructions, trigger="manual"):
+            yield item
+
+    def context_estimate(self) -> int:
+        """Tokens the next request will hold: the last measured size plus an estimate of what came since."""
+        if not self._measured_tokens:
+            return compaction.estimate_tokens(self.transcript) + 4000  # system prompt and tool schemas
+        return self._measured_tokens + compaction.estimate_tokens(self.transcript[self._measured_len :])
+
+    def reset_context_measure(self) -> None:
+        self._measured_tokens = 0
+        self._measured_len = 0
+
+    def _settle_after_cancel(self) -> None:
+        """Keep what streamed and answer unanswered tool calls, so the history stays valid."""
+        if self._partial is not None and self._partial.content:
+            self._commit(self._partial)
+        self._partial = None
+        if self._done_results:
+            self._commit(Message(role="user", content=list(self._done_results)))
+            self._done_results = []
+        fixed = repair(self.transcript)
+        for msg in fixed[len(self.transcript) :]:
+            self._commit(msg)
+        self.transcript[:] = repair(self.transcript)
+
+    # --- model calls with retries -------------------------------------------------------
+
+    def _request(self, native_model: str) -> ModelRequest:
+        return ModelRequest(
+            model=native_model,
+            system=system_prompt.build(
+                self.cwd, self.ctx.roots, self.model, memory=self.memory_prompt
+            ),
+            messages=repair(self.transcript),
+            tools=[ToolSpec(name=t.name, description=t.description, input_schema=t.schema()) for t in self.tools.values()],
+            max_tokens=self.settings.max_tokens,
+            thinking_budget=self.settings.thinking_budget,
+        )
+
+    async def _call_model(self) -> AsyncIterator[Any]:
+        """Stream one model response, retrying what a new attempt can fix."""
+        settings = self.settings
+        attempts = settings.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            self._partial = Message(role="assistant", model=self.model)
+            try:
+                provider, native = self.provider_for(self.model)
+                async for item in provider.stream(self._request(native)):
+                    if isinstance(item, ModelResponse):
+                        item.message.model = self.model
+                        self._partial = None
+                        yield item
+                        return
+                    self._track_partial(item)
+                    yield item.model_copy(update={"agent_id": self.agent_id})
+                raise ProviderError("The model's stream ended without a final message.", kind="stream")
+            except ProviderError as err:
+                streamed = bool(self._partial and self._partial.content)
+                self._partial = None
+                if not err.retryable or attempt == attempts:
+                    msg = err.message if attempt == 1 else f"{err.message} (gave up after {attempt} attempts)"
+                    yield self._event(ev.Error, message=msg, kind=err.kind)
+                    return
+                delay = self._retry_delay(err, attempt)
+                if delay is None:
+                    yield self._event(
+                        ev.Error,
+                        message=f"{err.message} The provider asks to wait {err.retry_after:.0f} s; try again later.",
+                        kind=err.kind,
+                    )
+                    return
+                yield self._event(
+                    ev.Retrying,
+                    attempt=attempt,
+                    max_attempts=attempts - 1,
+                    delay_s=delay,
+                    reason=err.message,
+                    discard_partial=streamed or err.partial,
+                )
+                await asyncio.sleep(delay)
+
+    def _retry_delay(self, err: ProviderError, attempt: int) -> float | None:
+        s = self.settings
+        if err.retry_after is not None:
+            return None if err.retry_after > s.max_retry_wait else max(0.0, err.retry_after)
+        backoff = s.retry_base_delay * (2 ** (attempt - 1))
+        return min(s.max_retry_wait, backoff * (1 + random.random() * 0.25))
+
+    def _track_partial(self, item: Any) -> None:
+        """Mirror streamed text into a partial message kept if the turn is cancelled."""
+        partial = self._partial
+        if partial is None:
+            return
+        last = partial.content[-1] if partial.content else None
+        if isinstance(item, ev.TextDelta):
+            if isinstance(last, TextBlock):
+                last.text += item.text
+            else:
+                partial.content.append(TextBlock(text=item.text))
+        elif isinstance(item, ev.ThinkingDelta):
+            # Unsigned thinking cannot be replayed; it is shown, not kept.
+            pass
+
+    def _usage_events(self, response: ModelResponse) -> list[ev.Usage]:
+        from claw_tui.providers import catalog
+
+        u = response.usage
+        cost = catalog.cost_usd(self.model, u)
+        if cost is not None:
+            self.total_cost_usd += cost
+        self._measured_tokens = u.input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.output_tokens
+        info = catalog.lookup(self.model)
+        event = self._event(
+            ev.Usage,
+            model=self.model,
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_read_tokens=u.cache_read_tokens,
+            cache_write_tokens=u.cache_write_tokens,
+            cost_usd=cost,
+            context_tokens=u.input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.output_tokens,
+            context_window=info.context_window if info else None,
+        )
+        if self.store is not None and self.session_id:
+            self.store.record_usage(
+                self.session_id,
+                self.model,
+                u.input_tokens,
+                u.output_tokens,
+                u.cache_read_tokens,
+                u.cache_write_tokens,
+                cost,
+            )
+        return [event]
+
+    # --- tools --------------------------------------------------------------------------
+
+    async def _run_tools(self, calls: list[ToolUseBlock], incomplete: set[str]) -> AsyncIterator[Any]:
+        """Run a response's calls: consecutive read-only calls together, the rest in order.
+
+        Yields engine events; each call's result lands in `_done_results` as it finishes.
+        """
+        batches: list[list[ToolUseBlock]] = []
+        for call in calls:
+            tool = self.tools.get(call.name)
+            parallel = tool is not None and tool.concurrent_safe and call.id not in incomplete
+            if parallel and batches and batches[-1] and self._is_parallel(batches[-1][0], incomplete):
+                batches[-1].append(call)
+            else:
+                batches.append([call])
+        for batch in batches:
+            queue: asyncio.Queue[Any] = asyncio.Queue()
+            tasks = [asyncio.create_task(self._execute(call, incomplete, queue)) for call in batch]
+            pending = len(tasks)
+            try:
+                while pending:
+                    item = await queue.get()
+                    if item is None:
+                        pending -= 1
+                    else:
+                        yield item
+            finally:
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _is_parallel(self, call: ToolUseBlock, incomplete: set[str]) -> bool:
+        tool = self.tools.get(call.name)
+        return tool is not None and tool.concurrent_safe and call.id not in incomplete
+
+    async def _execute(self, call: ToolUseBlock, incomplete: set[str], queue: asyncio.Queue[Any]) -> None:
+        started = time.monotonic()
+
+        async def emit(cls: type[ev._Event], **fields: Any) -> None:
+            await queue.put(self._event(cls, **fields))
+
+        async def finish(result: ToolResult, status: ev.ToolStatus) -> None:
+            text = result.output
+            if len(text) > MAX_RESULT_CHARS:
+                text = text[:MAX_RESULT_CHARS] + f"\n… [{len(text) - MAX_RESULT_CHARS} characters cut]"
+                result = ToolResult.text(text, is_error=result.is_error, **result.metadata)
+            await emit(
+                ev.ToolCallFinished,
+                call_id=call.id,
+                name=call.name,
+                status=status,
+                output=text,
+                is_error=result.is_error,
+                duration_ms=(time.monotonic() - started) * 1000,
+                metadata=result.metadata,
+            )
+            self._done_results.append(
+                ToolResultBlock(tool_use_id=call.id, content=list(result.content), is_error=result.is_error)
+            )
+            await queue.put(None)
+
+        try:
+            result, status = await self._execute_inner(call, incomplete, emit, queue.put)
+        except asyncio.CancelledError:
+            await emit(ev.ToolCallFinished, call_id=call.id, name=call.name, status="cancelled",
+                       output="Cancelled by the user.", is_error=True,
+                       duration_ms=(time.monotonic() - started) * 1000)
+            raise
+        except Exception as exc:  # a tool bug must not end the session
+            result, status = ToolResult.text(f"{call.name} failed: {type(exc).__name__}: {exc}", is_error=True), "failed"
+        await finish(result, status)
+
+    async def _execute_inner(
+        self,
+        call: ToolUseBlock,
+        incomplete: set[str],
+        emit: Callable[..., Any],
+        forward: Callable[[Any], Any],
+    ) -> tuple[ToolResult, ev.ToolStatus]:
+        if call.id in incomplete:
+            return (
+                ToolResult.text(
+                    "This call was not run: its input did not arrive complete (the reply hit the output "
+                    "limit). Send it again, smaller if needed.",
+                    is_error=True,
+                ),
+                "failed",
+            )
+        tool = self.tools.get(call.name)
+        if tool is None:
+            known = ", ".join(sorted(self.tools))
+            return ToolResult.text(f"Unknown tool {call.name!r}. Available tools: {known}", is_error=True), "failed"
+        raw_input = dict(call.input)
+        try:
+            parsed = tool.Input.model_validate(raw_input)
+        except ValidationError as exc:
+            return ToolResult.text(_validation_message(call.name, exc), is_error=True), "failed"
+
+        hook_decision = None
+        if self.hooks is not None:
+            outcome = await self.hooks.pre_tool_use(call.name, raw_input, call.id)
+            for note in outcome.messages:
+                await emit(ev.Notice, text=note, level="warning")
+            if outcome.block:
+                await emit(ev.PermissionDecided, call_id=call.id, behavior="deny", decided_by="PreToolUse hook")
+                return ToolResult.text(f"Blocked by a PreToolUse hook: {outcome.reason}", is_error=True), "denied"
+            if outcome.updated_input is not None:
+                try:
+                    parsed = tool.Input.model_validate(outcome.updated_input)
+                    raw_input = dict(outcome.updated_input)
+                except ValidationError as exc:
+                    return ToolResult.text(_validation_message(call.name, exc), is_error=True), "failed"
+            hook_decision = outcome.permission_decision
+
+        # `emit_event` lets a tool put whole events into this turn's stream (a subagent's own events).
+        ctx = dataclasses.replace(
+            self.ctx, services={**self.ctx.services, "call_id": call.id, "emit_event": forward}
+        )
+        await emit(ev.ToolCallQueued, call_id=call.id, name=call.name, input=raw_input, summary=tool.summary(parsed))
+
+        changes: list[FileChange] = []
+        if isinstance(tool, FileEditTool):
+            try:
+                changes = await tool.propose(parsed, ctx)
+            except ToolError as exc:
+                return ToolResult.text(str(exc), is_error=True), "failed"
+
+        decision = self._decide(tool, parsed, ctx)
+        behavior, decided_by = decision.behavior, decision.reason
+        if hook_decision in ("allow", "deny", "ask") and decision.behavior != "deny":
+            behavior, decided_by = hook_decision, f"PreToolUse hook ({hook_decision})"
+        note = ""
+        if behavior == "ask":
+            await emit(ev.PermissionRequested, call_id=call.id, name=call.name, reason=decided_by)
+            request = ApprovalRequest(
+                call_id=call.id,
+                tool_name=call.name,
+                input=raw_input,
+                summary=tool.summary(parsed),
+                reason=decided_by,
+                changes=changes,
+                command=raw_input.get("command") if call.name == "Bash" else None,
+                cwd=str(ctx.cwd),
+                sandboxed=self._sandboxed(tool, ctx) if call.name == "Bash" else None,
+                suggested_rule=self.permissions.suggest_rule(tool, parsed, ctx),
+            )
+            answer = await self.approver.decide(request)
+            behavior = answer.behavior
+            decided_by = f"user ({decided_by})"
+            note = answer.note
+            if answer.behavior == "allow" and answer.remember and request.suggested_rule:
+                self.permissions.add_rule("allow", request.suggested_rule, "session")
+                decided_by = f"user, now allowed for the session by {request.suggested_rule}"
+            if answer.changes is not None:
+                changes = answer.changes
+        await emit(ev.PermissionDecided, call_id=call.id, behavior=behavior, decided_by=decided_by)
+        if behavior == "deny":
+            text = f"Permission to use {call.name} was denied ({decided_by})."
+            if note:
+                text += f" The user says: {note}"
+            return ToolResult.text(text, is_error=True), "denied"
+
+        await emit(ev.ToolCallRunning, call_id=call.id)
+
+        async def output(text: str) -> None:
+            await emit(ev.ToolCallOutput, call_id=call.id, text=text)
+
+        ctx.emit_output = output
+        try:
+            if isinstance(tool, FileEditTool):
+                result = await tool.apply(changes, ctx)
+                for change in changes:
+                    self._after_write(change.path)
+                    changed = self._event(
+                        ev.FileChanged,
+                        call_id=call.id,
+                        path=_display_path(change.path, self.cwd),
+                        before=change.before,
+                        after=change.after,
+                    )
+                    self.record_event(changed)
+                    await forward(changed)
+                if note and not result.is_error:
+                    result.content.append(TextBlock(text=note))
+                await self._append_diagnostics(result, changes)
+            else:
+                result = await tool.run(parsed, ctx)
+        except ToolError as exc:
+            result = ToolResult.text(str(exc), is_error=True)
+
+        if self.hooks is not None:
+            outcome = await self.hooks.post_tool_use(call.name, raw_input, result.output, call.id)
+            for msg in outcome.messages:
+                await emit(ev.Notice, text=msg, level="warning")
+            if outcome.block and outcome.reason:
+                result.content.append(TextBlock(text=f"PostToolUse hook: {outcome.reason}"))
+            elif outcome.additional_context:
+                result.content.append(TextBlock(text=outcome.additional_context))
+        return result, ("failed" if result.is_error else "done")
+
+    def _sandboxed(self, tool: Tool, ctx: ToolContext) -> bool:
+        if tool.name != "Bash":
+            return False
+        from claw_tui.tools.sandbox import sandbox_active
+
+        return sandbox_active(ctx)
+
+    def _decide(self, tool: Tool, parsed: BaseModel, ctx: ToolContext) -> Any:
+        return self.permissions.decide(tool, parsed, ctx, sandboxed=self._sandboxed(tool, ctx))
+
+    async def _append_diagnostics(self, result: ToolResult, changes: list[FileChange]) -> None:
+        lsp = self.ctx.services.get("lsp")
+        if lsp is None or result.is_error:
+            return
+        for change in changes:
+            try:
+                text = await lsp.diagnostics_after_edit(change.path)
+            except Exception:  # diagnostics are a bonus; a language server problem never fails the edit
+                continue
+            if text:
+                result.content.append(TextBlock(text=text))
+
+
+def _validation_message(tool: str, exc: ValidationError) -> str:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()[:5]
+    )
+    return f"Invalid input for {tool}: {problems}. Fix the input and call the tool again."
+
+
+def _display_path(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)
+
+

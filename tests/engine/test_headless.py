@@ -1,0 +1,113 @@
+"""`claw -p` as a user runs it: a real process talking to the fake model server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from fake_model import Fault, Reply, Text, ToolCall
+
+
+def claw(cwd, base_url: str | None, *args: str, stdin: str | None = None, keys: bool = True) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    env["CLAW_NO_LOCAL_DISCOVERY"] = "1"
+    if base_url:
+        env["ANTHROPIC_BASE_URL"] = base_url
+        env["OPENAI_BASE_URL"] = base_url + "/v1"
+    if keys:
+        env["ANTHROPIC_API_KEY"] = "test-key"
+        env["OPENAI_API_KEY"] = "test-key"
+    env["CLAW_SANDBOX__ENABLED"] = "false"
+    return subprocess.run(
+        [sys.executable, "-m", "claw_tui", *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_text_output_prints_the_answer(tmp_path, fake_model):
+    fake_model.script(Reply(parts=[Text("Hello from the model")]))
+    out = claw(tmp_path, fake_model.base_url, "-p", "say hello")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "Hello from the model\n"
+
+
+def test_prompt_from_stdin(tmp_path, fake_model):
+    fake_model.script(Reply(parts=[Text("got it")]))
+    out = claw(tmp_path, fake_model.base_url, "-p", stdin="piped prompt\n")
+    assert out.returncode == 0, out.stderr
+    assert "piped prompt" in json.dumps(fake_model.requests[0].json["messages"])
+
+
+def test_json_output_is_one_result_object(tmp_path, fake_model):
+    fake_model.script(Reply(parts=[Text("forty-two")]))
+    out = claw(tmp_path, fake_model.base_url, "-p", "answer", "--output-format", "json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["result"] == "forty-two" and result["is_error"] is False and result["num_turns"] == 1
+
+
+def test_stream_json_prints_engine_events(tmp_path, fake_model):
+    (tmp_path / "f.txt").write_text("data\n")
+    fake_model.script(Reply(parts=[ToolCall("Read", {"file_path": "f.txt"})]), Reply(parts=[Text("read it")]))
+    out = claw(tmp_path, fake_model.base_url, "-p", "read", "--output-format", "stream-json")
+    assert out.returncode == 0, out.stderr
+    types = [json.loads(line)["type"] for line in out.stdout.splitlines()]
+    assert types[0] == "turn_started" and types[-1] == "turn_finished"
+    for expected in ("text_delta", "tool_call_started", "tool_call_queued", "permission_decided", "tool_call_finished", "usage"):
+        assert expected in types
+
+
+def test_missing_key_names_the_variable(tmp_path):
+    out = claw(tmp_path, None, "-p", "hi", keys=False)
+    assert out.returncode == 1
+    assert "ANTHROPIC_API_KEY" in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_unauthorised_is_one_line_without_traceback(tmp_path, fake_model):
+    fake_model.script(Reply(parts=[Text("x")], fault=Fault.http(401)))
+    out = claw(tmp_path, fake_model.base_url, "-p", "hi")
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr and "401" in out.stderr
+
+
+def test_permission_flags_gate_tools(tmp_path, fake_model):
+    fake_model.script(
+        Reply(parts=[ToolCall("Write", {"file_path": "out.txt", "content": "x\n"})]),
+        Reply(parts=[Text("could not")]),
+        Reply(parts=[ToolCall("Write", {"file_path": "out.txt", "content": "x\n"})]),
+        Reply(parts=[Text("wrote")]),
+    )
+    denied = claw(tmp_path, fake_model.base_url, "-p", "write")
+    assert denied.returncode == 0 and not (tmp_path / "out.txt").exists()
+    allowed = claw(tmp_path, fake_model.base_url, "-p", "write", "--allowed-tools", "Write,Edit")
+    assert allowed.returncode == 0, allowed.stderr
+    assert (tmp_path / "out.txt").read_text() == "x\n"
+
+
+def test_max_turns_flag_exits_non_zero(tmp_path, fake_model):
+    fake_model.script(*[Reply(parts=[ToolCall("Glob", {"pattern": "*"})]) for _ in range(3)])
+    out = claw(tmp_path, fake_model.base_url, "-p", "loop", "--max-turns", "2")
+    assert out.returncode == 1 and "max_turns" in out.stderr
+
+
+def test_openai_model_by_flag(tmp_path, fake_model):
+    fake_model.script(Reply(parts=[Text("from gpt")]))
+    out = claw(tmp_path, fake_model.base_url, "-p", "hi", "--model", "openai/gpt-5")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "from gpt"
+    assert fake_model.requests[0].path.endswith(("/chat/completions", "/responses"))
+
+
+def test_no_prompt_is_a_clear_error(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "claw_tui", "-p"], cwd=tmp_path, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert out.returncode == 1 and ("empty" in out.stderr or "no prompt" in out.stderr)

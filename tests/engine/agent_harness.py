@@ -72,6 +72,7 @@ def make_agent(
     extra_tools: list[Tool] | None = None,
     settings: dict | None = None,
     rules: list[tuple[str, str]] | None = None,
+    store=None,
 ) -> Agent:
     """An agent with the built-in tools plus any test tools, talking to the fake server."""
     import os
@@ -85,7 +86,7 @@ def make_agent(
     flags.update(settings or {})
     config = load_config(cwd, flags=flags)
     agent = Agent.create(
-        cwd, approver=approver, model=model, permission_mode=mode, config=config, extra_rules=rules
+        cwd, approver=approver, model=model, permission_mode=mode, config=config, extra_rules=rules, store=store
     )
     for tool in extra_tools or []:
         agent.tools[tool.name] = tool

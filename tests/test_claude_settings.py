@@ -1,0 +1,65 @@
+"""Claude Code's settings.json files are read as extra configuration layers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from claw_tui.config import ConfigError, load_config
+
+
+def write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+
+
+def test_claude_settings_layers_rules_mode_dirs_and_hooks(tmp_path, isolated_home):
+    project = tmp_path / "p"
+    write_json(Path(isolated_home) / ".claude" / "settings.json", {
+        "permissions": {"deny": ["Read(~/.ssh/**)"]},
+        "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "echo user"}]}]},
+    })
+    write_json(project / ".claude" / "settings.json", {
+        "permissions": {"allow": ["Bash(git status:*)"], "additionalDirectories": ["../shared"],
+                        "defaultMode": "acceptEdits"},
+        "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
+            {"type": "command", "command": "echo project", "timeout": 5},
+            {"type": "http", "url": "https://example.com/hook"},  # not a kind claw runs
+        ]}]},
+        "model": "claude-opus-4-1",  # Claude Code's own model names are not claw's: ignored
+    })
+    write_json(project / ".claude" / "settings.local.json", {"permissions": {"ask": ["Bash(git push:*)"]}})
+    (project / ".claw").mkdir()
+    (project / ".claw" / "config.toml").write_text(
+        '[permissions]\nallow = ["Edit(src/**)"]\n\n[[hooks.PreToolUse]]\nmatcher = "Edit"\n'
+        'hooks = [{ command = "echo claw" }]\n'
+    )
+    config = load_config(project)
+    assert [(r.behavior, r.rule, r.source) for r in config.rules] == [
+        ("deny", "Read(~/.ssh/**)", "Claude Code user settings"),
+        ("allow", "Bash(git status:*)", "Claude Code project settings"),
+        ("allow", "Edit(src/**)", "project settings"),
+        ("ask", "Bash(git push:*)", "Claude Code local settings"),
+    ]
+    settings = config.settings
+    assert settings.permissions.mode == "acceptEdits"
+    assert settings.permissions.additional_directories == ["../shared"]
+    assert settings.model != "claude-opus-4-1"
+    pre = settings.hooks["PreToolUse"]  # hooks add up across layers
+    assert [(m.matcher, [h.command for h in m.hooks]) for m in pre] == [("Bash", ["echo project"]), ("Edit", ["echo claw"])]
+    assert pre[0].hooks[0].timeout == 5
+    assert [h.command for m in settings.hooks["Stop"] for h in m.hooks] == ["echo user"]
+
+
+def test_claude_only_modes_are_ignored(tmp_path):
+    write_json(tmp_path / ".claude" / "settings.json", {"permissions": {"defaultMode": "dontAsk"}})
+    assert load_config(tmp_path).settings.permissions.mode == "default"
+
+
+def test_bad_json_names_the_file(tmp_path):
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "settings.json").write_text("{not json")
+    with pytest.raises(ConfigError, match=r"\.claude/settings\.json"):
+        load_config(tmp_path)

@@ -235,10 +235,12 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
         if args.output_format == "stream-json":
             out.write(event.model_dump_json() + "\n")
             out.flush()
-        if isinstance(event, ev.Error):
+        if event.agent_id is not None:
+            continue  # a subagent's own events: its report reaches the main agent as a tool result
+        if isinstance(event, ev.Error) and event.fatal:
             errors.append(event)
-        elif isinstance(event, ev.Notice) and args.output_format == "text":
-            print(f"claw: {event.text}", file=sys.stderr)
+        elif isinstance(event, ev.Error | ev.Notice) and args.output_format == "text":
+            print(f"claw: {getattr(event, 'text', None) or getattr(event, 'message', '')}", file=sys.stderr)
         elif isinstance(event, ev.MessageCompleted) and event.message.role == "assistant":
             if event.message.text:
                 last_text = event.message.text

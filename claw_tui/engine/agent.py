@@ -111,9 +111,12 @@ class Agent:
     ) -> Agent:
         """Build an agent with the built-in tools, the user's rules, hooks and memory files."""
         from claw_tui.config import RuleSource, user_config_dir
+        from claw_tui.engine.agent_defs import list_agents
         from claw_tui.engine.hooks import HookRunner
         from claw_tui.engine.memory import load_memory, memory_prompt
         from claw_tui.engine.permissions import PermissionEngine
+        from claw_tui.engine.skills import list_skills, skills_prompt
+        from claw_tui.engine.subagents import SubagentManager
         from claw_tui.engine.tasks import TaskGraph
         from claw_tui.tools.lsp import LspManager
         from claw_tui.tools.registry import builtin_tools
@@ -136,9 +139,14 @@ class Agent:
             ctx.services["asker"] = asker
         hooks = HookRunner(settings.hooks, cwd, session_id or "") if settings.hooks else None
         memory = memory_prompt(load_memory(cwd, user_config_dir=user_config_dir()))
+        # Skills: only names and descriptions up front; the Skill tool loads a body on demand.
+        memory = "\n\n".join(p for p in (memory, skills_prompt(list_skills(cwd))) if p)
         denied_tools = {r.rule for r in rules if r.behavior == "deny" and "(" not in r.rule}
         tools = [t for t in builtin_tools() if t.name not in denied_tools]
-        return cls(
+        for tool in tools:
+            if tool.name == "Agent":
+                tool.describe_types(list_agents(cwd))  # type: ignore[attr-defined]
+        agent = cls(
             cwd=cwd,
             config=config,
             tools=tools,
@@ -151,10 +159,12 @@ class Agent:
             session_id=session_id,
             ctx=ctx,
         )
+        ctx.services["subagents"] = SubagentManager(agent, max_concurrent=settings.agents.max_concurrent)
+        return agent
 
     async def aclose(self) -> None:
-        """Stop what the session started: shells, background commands, language servers."""
-        for name in ("shell", "lsp"):
+        """Stop what the session started: subagents, worktrees, shells, background commands, language servers."""
+        for name in ("subagents", "shell", "lsp"):
             service = self.ctx.services.get(name)
             if service is not None:
                 try:

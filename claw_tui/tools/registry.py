@@ -6,6 +6,15 @@ from claw_tui.tools.base import Tool
 
 
 def builtin_tools() -> list[Tool]:
+    from claw_tui.tools.agents import (
+        Agent,
+        EnterWorktree,
+        ExitWorktree,
+        SendMessage,
+        Skill,
+        TaskOutput,
+        TaskStop,
+    )
     from claw_tui.tools.ask import AskUserQuestion
     from claw_tui.tools.files import Edit, Read, Write
     from claw_tui.tools.git import Git
@@ -13,7 +22,7 @@ def builtin_tools() -> list[Tool]:
     from claw_tui.tools.notebook import NotebookEdit
     from claw_tui.tools.plan import EnterPlanMode, ExitPlanMode
     from claw_tui.tools.search import Glob, Grep
-    from claw_tui.tools.shell import Bash, TaskOutput, TaskStop
+    from claw_tui.tools.shell import Bash
     from claw_tui.tools.tasks import TaskCreate, TaskGet, TaskList, TaskUpdate
     from claw_tui.tools.web import WebFetch, WebSearch
 
@@ -37,6 +46,11 @@ def builtin_tools() -> list[Tool]:
         EnterPlanMode,
         ExitPlanMode,
         LSP,
+        Skill,
+        Agent,
+        SendMessage,
+        EnterWorktree,
+        ExitWorktree,
         Git,
     ]
     return [cls() for cls in classes]

@@ -92,6 +92,10 @@ class Reply:
     fault: Fault | None = None
     # Send only the first half of each tool call's JSON (a call cut by max_tokens).
     truncate_tool_json: bool = False
+    # Routing for concurrent clients (subagents): this reply answers only a request whose first
+    # user message contains `when`. A request takes the first queued reply whose `when` matches,
+    # else the first queued reply without one; replies without `when` keep the plain FIFO order.
+    when: str | None = None
 
     @property
     def final_stop_reason(self) -> str:

@@ -100,9 +100,16 @@ class FakeModelServer:
         with self._lock:
             return len(self._replies)
 
-    def _next_reply(self) -> Reply | None:
+    def _next_reply(self, body: Any = None) -> Reply | None:
+        """The reply routed to this request by `Reply.when`, else the next unrouted one."""
+        first_user = _first_user_text(body)
         with self._lock:
-            return self._replies.popleft() if self._replies else None
+            routed = [r for r in self._replies if r.when is not None and r.when in first_user]
+            plain = [r for r in self._replies if r.when is None]
+            reply = (routed or plain or [None])[0]
+            if reply is not None:
+                self._replies.remove(reply)
+            return reply
 
     # --- HTTP ---------------------------------------------------------------------------
 
@@ -159,7 +166,7 @@ class FakeModelServer:
                 writer, 404, {"error": {"message": f"no route {request.method} {path}", "type": "not_found"}}
             )
             return
-        reply = self._next_reply()
+        reply = self._next_reply(request.json)
         if reply is None:
             await _send_json(writer, 500, wire.error_body(500, NO_SCRIPT))
             return
@@ -255,6 +262,24 @@ def _wire_for(path: str) -> _Wire | None:
     if path.endswith("/responses"):
         return _RESPONSES
     return None
+
+
+def _first_user_text(body: Any) -> str:
+    """The text of the first user message, on any wire (Messages, Chat Completions, Responses)."""
+    if not isinstance(body, dict):
+        return ""
+    items = body.get("messages") or body.get("input") or []
+    if isinstance(items, str):
+        return items
+    for item in items:
+        if isinstance(item, dict) and item.get("role") == "user":
+            content = item.get("content")
+            if isinstance(content, str):
+                return content
+            return "".join(
+                str(part.get("text", "")) for part in content or [] if isinstance(part, dict)
+            )
+    return ""
 
 
 def _number(value: float) -> str:

@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="resume a session by id (or id prefix); without an id the app opens the session browser",
     )
     p.add_argument("--cwd", type=Path, default=None, help=argparse.SUPPRESS)
+    from claw_tui.mcp.config import add_mcp_config_flag
+
+    add_mcp_config_flag(p)
     return p
 
 
@@ -193,10 +196,24 @@ async def run_headless(args: argparse.Namespace) -> int:
     if session_id:
         agent.load_session(session_id)
     try:
+        await _start_mcp(agent, args)
         return await _headless_turn(args, agent, prompt)
     finally:
         await agent.aclose()
         store.close()
+
+
+async def _start_mcp(agent: Any, args: argparse.Namespace) -> None:
+    from claw_tui.mcp.config import McpConfigError
+
+    try:
+        manager = await agent.start_mcp(args.mcp_config or (), strict=args.strict_mcp_config)
+    except McpConfigError as exc:
+        raise CliError(str(exc)) from None
+    for status in manager.statuses():
+        if status.status not in ("connected", "disabled"):
+            detail = f": {status.last_error}" if status.last_error else ""
+            print(f"claw: MCP server {status.name} is {status.status}{detail}", file=sys.stderr)
 
 
 def _open_store() -> Any:

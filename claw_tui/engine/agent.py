@@ -162,13 +162,42 @@ class Agent:
         ctx.services["subagents"] = SubagentManager(agent, max_concurrent=settings.agents.max_concurrent)
         return agent
 
+    async def start_mcp(
+        self, mcp_config: list[str] | tuple[str, ...] = (), *, strict: bool = False, wait: bool = True, **kwargs: Any
+    ) -> Any:
+        """Start the configured MCP servers; their tools join the model's as they connect.
+
+        Raises McpConfigError (naming the file) on a configuration that cannot be read.
+        """
+        from claw_tui.mcp import McpManager
+
+        manager = McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
+        self.ctx.services["mcp"] = manager
+        manager.on_tools_changed(self._refresh_mcp_tools)
+        await manager.start()
+        if wait:
+            await manager.wait_settled()
+        self._refresh_mcp_tools()
+        return manager
+
+    def _refresh_mcp_tools(self) -> None:
+        manager = self.ctx.services.get("mcp")
+        if manager is None:
+            return
+        denied = {r.rule for r in self.permissions.rules_for_display() if r.behavior == "deny" and "(" not in r.rule}
+        for name in [n for n in self.tools if n.startswith("mcp__")]:
+            del self.tools[name]
+        for tool in manager.tools():
+            if tool.name not in denied:
+                self.tools[tool.name] = tool
+
     async def aclose(self) -> None:
         """Stop what the session started: subagents, worktrees, shells, background commands, language servers."""
-        for name in ("subagents", "shell", "lsp"):
+        for name in ("subagents", "mcp", "shell", "lsp"):
             service = self.ctx.services.get(name)
             if service is not None:
                 try:
-                    await service.close()
+                    await (service.stop() if name == "mcp" else service.close())
                 except Exception:  # closing is best effort; one failure must not keep the others alive
                     pass
 

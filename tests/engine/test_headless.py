@@ -111,3 +111,31 @@ def test_no_prompt_is_a_clear_error(tmp_path):
         [sys.executable, "-m", "claw_tui", "-p"], cwd=tmp_path, capture_output=True, text=True, stdin=subprocess.DEVNULL
     )
     assert out.returncode == 1 and ("empty" in out.stderr or "no prompt" in out.stderr)
+
+
+def test_mcp_config_flag_gives_the_model_the_servers_tools(tmp_path, fake_model):
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parent.parent / "mcp" / "servers" / "demo.py"
+    config = tmp_path / "servers.json"
+    config.write_text(json.dumps({"mcpServers": {"demo": {"command": sys.executable, "args": [str(demo)]}}}))
+    fake_model.script(
+        Reply(parts=[ToolCall("mcp__demo__add", {"a": 20, "b": 22})]),
+        Reply(parts=[Text("It is 42.")]),
+    )
+    out = claw(tmp_path, fake_model.base_url, "-p", "add", "--mcp-config", str(config),
+               "--allowed-tools", "mcp__demo__add")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "It is 42.\n"
+    tools = [t["name"] for t in fake_model.requests[0].json["tools"]]
+    assert "mcp__demo__add" in tools
+    result = fake_model.requests[1].json["messages"][-1]["content"][0]
+    assert result["type"] == "tool_result" and "42" in str(result["content"])
+
+
+def test_bad_mcp_config_is_one_line(tmp_path, fake_model):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    out = claw(tmp_path, fake_model.base_url, "-p", "hi", "--mcp-config", str(bad))
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr and "bad.json" in out.stderr

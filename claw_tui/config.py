@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -123,6 +123,38 @@ class LoadedConfig:
     settings: Settings
     rules: list[RuleSource]
     files: list[Path]  # the files that were read, in order
+    # What a project's own files asked for that runs code or redirects traffic, withheld until
+    # the user trusts the folder: e.g. ["hooks from .claude/settings.json"].
+    withheld: list[str] = field(default_factory=list)
+
+
+# Settings a repository can carry that run code or send the user's keys elsewhere.
+_NEEDS_TRUST = ("hooks", "providers", "lsp")
+
+
+class FolderTrust:
+    """Folders whose own configuration the user allowed to take effect (hooks, base URLs…)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or user_data_dir() / "trusted_folders.json"
+
+    def _load(self) -> list[str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [str(p) for p in data] if isinstance(data, list) else []
+
+    def is_trusted(self, folder: Path) -> bool:
+        folder = folder.resolve()
+        return any(folder == Path(p) or folder.is_relative_to(p) for p in self._load())
+
+    def trust(self, folder: Path) -> None:
+        folders = sorted({*self._load(), str(folder.resolve())})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(folders, indent=2), encoding="utf-8")
+        tmp.replace(self.path)
 
 
 def user_config_dir() -> Path:
@@ -201,17 +233,32 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_config(project: Path, flags: dict[str, Any] | None = None) -> LoadedConfig:
-    """Read every layer; raise ConfigError naming the file and field on bad input."""
+def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: bool | None = None) -> LoadedConfig:
+    """Read every layer; raise ConfigError naming the file and field on bad input.
+
+    A project's own files may not run code (hooks, language servers) or change where keys are
+    sent (provider base URLs) until the folder is trusted; `trusted=None` asks FolderTrust.
+    """
     merged: dict[str, Any] = {}
     rules: list[RuleSource] = []
     files: list[Path] = []
     layers: list[tuple[str, dict[str, Any]]] = []
+    withheld: list[str] = []
+    project = project.resolve()
     for source, path in layer_files(project):
         if not path.is_file():
             continue
         data = _read_layer(path)
         files.append(path)
+        if path.is_relative_to(project) and any(data.get(k) for k in _NEEDS_TRUST):
+            if trusted is None:
+                trusted = FolderTrust().is_trusted(project)
+            if not trusted:
+                kept = {k: v for k, v in data.items() if k not in _NEEDS_TRUST}
+                for key in _NEEDS_TRUST:
+                    if data.get(key):
+                        withheld.append(f"{key} from {path.relative_to(project)}")
+                data = kept
         layers.append((source, data))
     if flags:
         layers.append(("flags", flags))
@@ -235,4 +282,4 @@ def load_config(project: Path, flags: dict[str, Any] | None = None) -> LoadedCon
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{where}: {loc}: {first['msg']}") from None
-    return LoadedConfig(settings=settings, rules=rules, files=files)
+    return LoadedConfig(settings=settings, rules=rules, files=files, withheld=withheld)

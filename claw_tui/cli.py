@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="claw",
         description="A terminal coding agent. Without -p, opens the full-screen app.",
-        epilog="Sessions: `claw sessions --help`.",
+        epilog="Sessions: `claw sessions --help`. Trust a folder's own hooks and servers: `claw trust [DIR]`.",
     )
     p.add_argument("prompt", nargs="?", help="the prompt (with -p); read from standard input when omitted")
     p.add_argument("-p", "--print", action="store_true", dest="headless", help="run one prompt headless and exit")
@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
         if code != OPEN_BROWSER:
             sys.exit(code)
         argv = ["--resume"]
+    if argv[:1] == ["trust"]:
+        sys.exit(trust_main(argv[1:]))
     args = build_parser().parse_args(argv)
     try:
         if args.headless:
@@ -118,6 +120,23 @@ def main(argv: list[str] | None = None) -> None:
         print(f"claw: internal error: {type(exc).__name__}: {exc} (details in {log})", file=sys.stderr)
         code = 1
     sys.exit(code)
+
+
+def trust_main(argv: list[str]) -> int:
+    """`claw trust [DIR]`: let a folder's own hooks, language servers and base URLs take effect."""
+    from claw_tui.config import FolderTrust, load_config
+
+    if argv and argv[0] in ("-h", "--help"):
+        print("usage: claw trust [DIR]\n\nTrust a folder's own configuration (hooks, language servers, provider URLs).")
+        return 0
+    folder = Path(argv[0] if argv else ".").resolve()
+    if not folder.is_dir():
+        print(f"claw: {folder} is not a directory", file=sys.stderr)
+        return 1
+    withheld = load_config(folder, trusted=False).withheld
+    FolderTrust().trust(folder)
+    print(f"Trusted {folder}" + (f": {', '.join(withheld)} now take effect." if withheld else "."))
+    return 0
 
 
 def _log_crash() -> Path:
@@ -176,6 +195,11 @@ async def run_headless(args: argparse.Namespace) -> int:
     if not prompt.strip():
         raise CliError("the prompt is empty")
     cwd, config = _load(args)
+    if config.withheld:
+        print(
+            f"claw: this folder is not trusted yet; ignored {', '.join(config.withheld)} (`claw trust` allows them)",
+            file=sys.stderr,
+        )
 
     from claw_tui.engine.agent import Agent
     from claw_tui.tools.ask import AnswersFromFlags

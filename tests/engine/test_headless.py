@@ -139,3 +139,22 @@ def test_bad_mcp_config_is_one_line(tmp_path, fake_model):
     out = claw(tmp_path, fake_model.base_url, "-p", "hi", "--mcp-config", str(bad))
     assert out.returncode == 1
     assert "Traceback" not in out.stderr and "bad.json" in out.stderr
+
+
+def test_untrusted_project_hooks_do_not_run_until_claw_trust(tmp_path, fake_model):
+    marker = tmp_path / "hook-ran"
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "settings.json").write_text(json.dumps({
+        "hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": f"touch {marker}"}]}]}
+    }))
+    fake_model.script(Reply(parts=[Text("one")]), Reply(parts=[Text("two")]))
+    out = claw(tmp_path, fake_model.base_url, "-p", "hi")
+    assert out.returncode == 0, out.stderr
+    assert not marker.exists()
+    assert "not trusted" in out.stderr and "hooks from .claude/settings.json" in out.stderr
+
+    trusted = claw(tmp_path, None, "trust")
+    assert trusted.returncode == 0 and "hooks from .claude/settings.json now take effect" in trusted.stdout
+    out = claw(tmp_path, fake_model.base_url, "-p", "hi again")
+    assert out.returncode == 0, out.stderr
+    assert marker.exists()

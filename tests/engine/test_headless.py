@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from fake_model import Fault, Reply, Text, ToolCall
 
 
@@ -16,6 +17,7 @@ def claw(cwd, base_url: str | None, *args: str, stdin: str | None = None, keys: 
     if base_url:
         env["ANTHROPIC_BASE_URL"] = base_url
         env["OPENAI_BASE_URL"] = base_url + "/v1"
+        env["CLAW_LOCAL_BASE_URL"] = base_url + "/v1"
     if keys:
         env["ANTHROPIC_API_KEY"] = "test-key"
         env["OPENAI_API_KEY"] = "test-key"
@@ -158,3 +160,19 @@ def test_untrusted_project_hooks_do_not_run_until_claw_trust(tmp_path, fake_mode
     out = claw(tmp_path, fake_model.base_url, "-p", "hi again")
     assert out.returncode == 0, out.stderr
     assert marker.exists()
+
+
+@pytest.mark.parametrize("model", ["anthropic/claude-sonnet-4-6", "openai/gpt-5", "local/llama3"])
+def test_headless_edits_a_file_with_each_provider(tmp_path, fake_model, model):
+    (tmp_path / "greet.py").write_text('print("helo")\n')
+    fake_model.script(
+        Reply(parts=[ToolCall("Read", {"file_path": "greet.py"})]),
+        Reply(parts=[ToolCall("Edit", {"file_path": "greet.py", "old_string": "helo", "new_string": "hello"})]),
+        Reply(parts=[Text("Fixed the typo.")]),
+    )
+    out = claw(tmp_path, fake_model.base_url, "-p", "fix the typo", "--model", model,
+               "--permission-mode", "acceptEdits")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "greet.py").read_text() == 'print("hello")\n'
+    assert out.stdout == "Fixed the typo.\n"
+    assert len(fake_model.requests) == 3

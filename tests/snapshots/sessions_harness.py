@@ -16,7 +16,13 @@ from textual.app import App
 from textual.screen import Screen
 
 from claw_tui.engine.sessions import SessionStore, UsageRecord
-from claw_tui.engine.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
+from claw_tui.engine.transcript import (
+    Message,
+    TextBlock,
+    ToolUseBlock,
+    tool_result,
+    user_text,
+)
 from claw_tui.ui.screens.rewind import RewindPicker
 from claw_tui.ui.screens.sessions import SessionBrowser
 from claw_tui.ui.theming import CLAW_VARIABLES, DEFAULT_THEME, register_themes

@@ -1,0 +1,213 @@
+"""ClawApp: themes, commands, screens; the work happens in MainScreen and the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from claw_tui.config import ConfigError, LoadedConfig, Settings, load_config
+from claw_tui.ui.commands import CommandRegistry, SlashCommandProvider
+from claw_tui.ui.screens.main import MainScreen
+from claw_tui.ui.theming import (
+    CLAW_VARIABLES,
+    DEFAULT_THEME,
+    register_themes,
+    save_theme_choice,
+    user_themes_dir,
+)
+
+if TYPE_CHECKING:
+    from claw_tui.engine.agent import Agent
+
+AgentFactory = Callable[["ClawApp"], "Agent"]
+LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
+
+
+def default_discovery() -> Awaitable[list[tuple[str, list[str]]]]:
+    from claw_tui.providers.registry import discover_local_servers
+
+    return discover_local_servers()
+
+
+class ClawThemeProvider(Provider):
+    """The /theme picker: every registered theme, claw's own first; highlighting previews it."""
+
+    def _themes(self) -> list[str]:
+        app: ClawApp = self.app  # type: ignore[assignment]
+        ours = sorted(app.claw_theme_names)
+        return ours + sorted(name for name in app.available_themes if name not in app.claw_theme_names)
+
+    async def discover(self) -> Hits:
+        app: ClawApp = self.app  # type: ignore[assignment]
+        for name in self._themes():
+            yield DiscoveryHit(name, lambda name=name: app.apply_theme_choice(name), text=name)
+
+    async def search(self, query: str) -> Hits:
+        app: ClawApp = self.app  # type: ignore[assignment]
+        matcher = self.matcher(query)
+        for name in self._themes():
+            if (score := matcher.match(name)) > 0:
+                yield Hit(score, matcher.highlight(name), lambda name=name: app.apply_theme_choice(name), text=name)
+
+
+class ClawApp(App[int]):
+    TITLE = "claw"
+    COMMANDS = App.COMMANDS | {SlashCommandProvider}
+
+    def __init__(
+        self,
+        cwd: Path,
+        *,
+        config: LoadedConfig | None = None,
+        model: str | None = None,
+        permission_mode: str | None = None,
+        agent_factory: AgentFactory | None = None,
+        discover_local: LocalDiscovery | None = None,
+    ) -> None:
+        super().__init__()
+        self.cwd = cwd.resolve()
+        self.startup_problems: list[str] = []
+        if config is None:
+            try:
+                config = load_config(self.cwd)
+            except ConfigError as exc:
+                self.startup_problems.append(f"Bad configuration, using defaults: {exc}")
+                config = LoadedConfig(settings=Settings(), rules=[], files=[])
+        self.config = config
+        self.discover_local = discover_local or default_discovery
+        loaded = register_themes(self)
+        self._theme_failures = [f.message for f in loaded.failures]
+        self.claw_theme_names = {t.name for t in loaded.themes}
+        wanted = config.settings.theme
+        if wanted not in self.available_themes:
+            self.startup_problems.append(f"Theme {wanted!r} is not installed; using {DEFAULT_THEME}.")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        self.registry = CommandRegistry.build(self.cwd)
+        self.agent: Agent | None = None
+        self.agent_error = ""
+        try:
+            factory = agent_factory or _default_agent_factory(model, permission_mode)
+            self.agent = factory(self)
+        except Exception as exc:  # noqa: BLE001 - shown on the main screen; the app still opens
+            self.agent_error = f"{type(exc).__name__}: {exc}"
+        self.main_screen = MainScreen(agent=self.agent, cwd=self.cwd, registry=self.registry, agent_error=self.agent_error)
+        self._theme_before_preview: str | None = None
+        # Set on exit: the watcher's thread checks it, so quitting does not wait for its timeout.
+        self._stop_watching = asyncio.Event()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(CLAW_VARIABLES)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # /theme replaces Textual's theme command: it previews and remembers the choice.
+        for command in super().get_system_commands(screen):
+            if command.title != "Theme":
+                yield command
+
+    async def on_mount(self) -> None:
+        await self.push_screen(self.main_screen)
+        for failure in self._theme_failures:
+            self.notify(failure, title="Theme not loaded", severity="warning", timeout=10)
+        for problem in self.startup_problems:
+            self.notify(problem, severity="warning", timeout=10)
+        self._check_first_run()
+        if user_themes_dir().is_dir():
+            self._watch_user_themes()
+
+    def on_unmount(self) -> None:
+        self._stop_watching.set()
+
+    # --- first run ----------------------------------------------------------------------------
+
+    def has_credentials(self) -> bool:
+        providers = self.config.settings.providers
+        if os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("OPENAI_API_KEY"):
+            return True
+        if providers.anthropic.api_key or providers.openai.api_key:
+            return True
+        local_configured = bool(os.environ.get("CLAW_LOCAL_BASE_URL") or providers.local.base_url)
+        model = self.agent.model if self.agent is not None else ""
+        return local_configured and model.startswith("local/")
+
+    @work(exclusive=True, group="first-run", exit_on_error=False)
+    async def _check_first_run(self) -> None:
+        if self.has_credentials():
+            return
+        servers = await self.discover_local()
+        serving = [(url, models) for url, models in servers if models]
+        if serving and self.agent is not None:
+            base_url, models = serving[0]
+            self.agent.settings.providers.local.base_url = base_url
+            if not self.agent.model.startswith("local/"):  # a local model the user named is kept
+                await self.main_screen.switch_model(f"local/{models[0]}")
+            await self.main_screen.conversation.add_note(f"No API key set; using the local server at {base_url}.")
+            return
+        from claw_tui.ui.screens.welcome import WelcomeScreen
+
+        if not await self.push_screen_wait(WelcomeScreen()):
+            self.exit(0)
+
+    # --- themes --------------------------------------------------------------------------------
+
+    def open_theme_picker(self) -> None:
+        self._theme_before_preview = self.theme
+        self.push_screen(CommandPalette(providers=[ClawThemeProvider], placeholder="Search for themes…"))
+
+    def on_command_palette_option_highlighted(self, event: CommandPalette.OptionHighlighted) -> None:
+        if self._theme_before_preview is None:
+            return
+        name = getattr(getattr(event.highlighted_event.option, "hit", None), "text", None)
+        if name in self.available_themes:
+            self.theme = name
+
+    def on_command_palette_closed(self, event: CommandPalette.Closed) -> None:
+        if self._theme_before_preview is not None and not event.option_selected:
+            self.theme = self._theme_before_preview
+        self._theme_before_preview = None
+
+    def apply_theme_choice(self, name: str) -> None:
+        """Switch to `name` and remember it in the user config."""
+        self._theme_before_preview = None
+        if name not in self.available_themes:
+            self.notify(f"No theme named {name!r}. /theme lists them.", severity="error")
+            return
+        self.theme = name
+        try:
+            path = save_theme_choice(name)
+        except Exception as exc:  # noqa: BLE001 - a broken config file must not lose the switch itself
+            self.notify(f"Theme switched, but not saved: {exc}", severity="warning")
+            return
+        self.notify(f"Theme {name} (saved to {path.name}).")
+
+    @work(exclusive=True, group="theme-watcher", exit_on_error=False)
+    async def _watch_user_themes(self) -> None:
+        """Re-register user themes whenever their files change, and redraw with the new colours."""
+        from watchfiles import awatch
+
+        async for _changes in awatch(user_themes_dir(), stop_event=self._stop_watching, debounce=200):
+            loaded = register_themes(self)
+            for failure in loaded.failures:
+                self.notify(failure.message, title="Theme not loaded", severity="warning", timeout=10)
+            self.claw_theme_names = {t.name for t in loaded.themes}
+            self.refresh_css()
+
+
+def _default_agent_factory(model: str | None, permission_mode: str | None) -> AgentFactory:
+    def create(app: ClawApp) -> Agent:
+        from claw_tui.engine.agent import Agent
+        from claw_tui.ui.approver import TuiApprover
+
+        return Agent.create(
+            app.cwd, approver=TuiApprover(app), model=model, permission_mode=permission_mode, config=app.config
+        )
+
+    return create

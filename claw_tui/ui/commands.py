@@ -1,0 +1,323 @@
+"""Slash commands: ONE registry feeding the prompt's `/` completion, the dispatcher and the palette.
+
+Each command is a frozen record whose action is an async function of (main screen, arguments).
+User commands come from Markdown files (`.claw/commands/*.md`, `.claude/commands/*.md`,
+and `<user config>/commands/*.md`): optional frontmatter (`description`, `argument-hint`),
+then a body sent as the prompt with `$ARGUMENTS` replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from claw_tui.config import user_config_dir
+
+if TYPE_CHECKING:
+    from claw_tui.ui.screens.main import MainScreen
+
+Action = Callable[["MainScreen", str], Awaitable[None]]
+
+
+def _always(screen: MainScreen) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    name: str  # without the slash: "model"
+    title: str  # palette title: "Switch model"
+    help: str
+    action: Action
+    argument_hint: str = ""
+    is_available: Callable[[MainScreen], bool] = _always
+    over_modals: bool = False  # offered in the palette while a modal screen is open
+    key: str = ""  # the key bound to it, shown in help and the palette
+    source: str = "built-in"  # or the file a user command came from
+
+    @property
+    def slash(self) -> str:
+        return f"/{self.name}"
+
+    @property
+    def help_with_key(self) -> str:
+        return f"{self.help} ({self.key.upper()})" if self.key else self.help
+
+
+@dataclass
+class CommandRegistry:
+    commands: dict[str, SlashCommand] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # user command files that were skipped
+
+    @classmethod
+    def build(cls, cwd: Path) -> CommandRegistry:
+        registry = cls({c.name: c for c in BUILTIN_COMMANDS})
+        for directory in user_command_dirs(cwd):
+            for path in sorted(directory.glob("*.md")):
+                try:
+                    command = load_user_command(path)
+                except (OSError, UnicodeDecodeError) as exc:
+                    registry.problems.append(f"{path}: cannot read ({exc})")
+                    continue
+                if command.name in registry.commands:
+                    existing = registry.commands[command.name]
+                    if existing.source == "built-in":
+                        registry.problems.append(f"{path}: /{command.name} is a built-in command; the file is ignored")
+                        continue
+                registry.commands[command.name] = command  # project files override user files
+        return registry
+
+    def get(self, name: str) -> SlashCommand | None:
+        return self.commands.get(name.lstrip("/"))
+
+    def available(self, screen: MainScreen) -> list[SlashCommand]:
+        return [c for c in self.commands.values() if c.is_available(screen)]
+
+    def completions(self, screen: MainScreen, typed: str) -> list[SlashCommand]:
+        """Commands for `/typed`: prefix matches first, then those containing it."""
+        typed = typed.lower()
+        commands = self.available(screen)
+        prefix = [c for c in commands if c.name.startswith(typed)]
+        inner = [c for c in commands if typed in c.name and c not in prefix]
+        return prefix + inner
+
+
+def parse_invocation(text: str) -> tuple[str, str]:
+    """("model", "openai/gpt-5") from "/model openai/gpt-5"."""
+    head, _, args = text.strip().partition(" ")
+    return head.lstrip("/"), args.strip()
+
+
+# --- user commands ------------------------------------------------------------------------
+
+
+def user_command_dirs(cwd: Path) -> list[Path]:
+    """Lowest priority first: the user's own, then the project's (Claude Code's folder, then claw's)."""
+    dirs = [user_config_dir() / "commands", cwd / ".claude" / "commands", cwd / ".claw" / "commands"]
+    return [d for d in dirs if d.is_dir()]
+
+
+def split_frontmatter(text: str) -> tuple[dict[str, str], str]:
+    """`key: value` lines between leading `---` fences, and the body after them."""
+    if not text.startswith("---"):
+        return {}, text
+    lines = text.splitlines(keepends=True)
+    for end in range(1, len(lines)):
+        if lines[end].strip() == "---":
+            meta: dict[str, str] = {}
+            for line in lines[1:end]:
+                key, sep, value = line.partition(":")
+                if sep:
+                    meta[key.strip().lower()] = value.strip().strip("\"'")
+            return meta, "".join(lines[end + 1 :])
+    return {}, text
+
+
+def expand_template(body: str, args: str) -> str:
+    if "$ARGUMENTS" in body:
+        return body.replace("$ARGUMENTS", args)
+    return f"{body.rstrip()}\n\n{args}" if args else body
+
+
+def load_user_command(path: Path) -> SlashCommand:
+    meta, body = split_frontmatter(path.read_text(encoding="utf-8"))
+    first_line = next((line.strip("# ").strip() for line in body.splitlines() if line.strip()), "")
+    description = meta.get("description") or first_line[:80] or "user command"
+
+    async def send(screen: MainScreen, args: str) -> None:
+        await screen.send_prompt(expand_template(body.strip(), args))
+
+    return SlashCommand(
+        name=path.stem,
+        title=path.stem.replace("-", " ").capitalize(),
+        help=f"{description} (from {path.parent.parent.name}/{path.parent.name})",
+        action=send,
+        argument_hint=meta.get("argument-hint", ""),
+        source=str(path),
+    )
+
+
+# --- built-in actions -----------------------------------------------------------------------
+
+
+async def not_yet(screen: MainScreen, command: str, feature: str, meanwhile: str = "") -> None:
+    """Say plainly that `command`'s feature is not in this build yet, and what works meanwhile."""
+    text = f"{command}: {feature} is not available in this version of claw yet."
+    await screen.conversation.add_note(f"{text} {meanwhile}".strip(), "warning")
+
+
+def _has_agent(screen: MainScreen) -> bool:
+    return screen.agent is not None
+
+
+async def _help(screen: MainScreen, args: str) -> None:
+    from claw_tui.ui.screens.help import HelpScreen
+
+    await screen.app.push_screen(HelpScreen(screen.registry, screen.app))
+
+
+async def _clear(screen: MainScreen, args: str) -> None:
+    await screen.new_conversation()
+
+
+async def _compact(screen: MainScreen, args: str) -> None:
+    screen.run_engine(screen.agent.compact(args), label="Compacting…")
+
+
+async def _cost(screen: MainScreen, args: str) -> None:
+    await screen.conversation.add_markdown(screen.cost_summary())
+
+
+async def _model(screen: MainScreen, args: str) -> None:
+    if args:
+        await screen.switch_model(args)
+    else:
+        screen.open_model_picker()
+
+
+async def _theme(screen: MainScreen, args: str) -> None:
+    if args:
+        screen.app.apply_theme_choice(args)  # type: ignore[attr-defined]
+    else:
+        screen.app.open_theme_picker()  # type: ignore[attr-defined]
+
+
+async def _status(screen: MainScreen, args: str) -> None:
+    await screen.conversation.add_markdown(screen.status_report())
+
+
+async def _permissions(screen: MainScreen, args: str) -> None:
+    await screen.conversation.add_markdown(screen.permissions_report())
+
+
+async def _tasks(screen: MainScreen, args: str) -> None:
+    screen.focus_pane("tasks")
+
+
+async def _diff(screen: MainScreen, args: str) -> None:
+    await screen.show_session_diff()
+
+
+async def _memory(screen: MainScreen, args: str) -> None:
+    await screen.conversation.add_markdown(screen.memory_report())
+
+
+async def _config(screen: MainScreen, args: str) -> None:
+    await screen.conversation.add_markdown(screen.config_report())
+
+
+INIT_PROMPT = """\
+Please analyse this repository and write an AGENTS.md file at its root for future coding agents.
+Include: what the project is, how it is laid out, how to build, run and test it (the exact commands),
+the coding conventions you can see, and anything surprising a newcomer should know.
+If an AGENTS.md, CLAUDE.md or CLAW.md already exists, improve it instead of starting over. Keep it concise."""
+
+
+async def _init(screen: MainScreen, args: str) -> None:
+    await screen.send_prompt(expand_template(INIT_PROMPT, args))
+
+
+async def _exit(screen: MainScreen, args: str) -> None:
+    screen.app.exit()
+
+
+# Commands whose feature lands in another issue: each is one function, replaced when it lands.
+
+
+async def _resume(screen: MainScreen, args: str) -> None:
+    await not_yet(
+        screen, "/resume", "Resuming a session from inside the app",
+        "Meanwhile: quit and start `claw --continue` (this folder's latest session) or `claw --resume ID`.",
+    )
+
+
+async def _sessions(screen: MainScreen, args: str) -> None:
+    await not_yet(
+        screen, "/sessions", "The session browser",
+        "Meanwhile: `claw sessions list`, `claw sessions search WORDS` and `claw sessions show ID` in a shell.",
+    )
+
+
+async def _mcp(screen: MainScreen, args: str) -> None:
+    await not_yet(screen, "/mcp", "The MCP server list")
+
+
+async def _agents(screen: MainScreen, args: str) -> None:
+    await not_yet(screen, "/agents", "The subagent list")
+
+
+async def _undo(screen: MainScreen, args: str) -> None:
+    await not_yet(
+        screen, "/undo", "Undoing the last file change", "Meanwhile: `git diff` and `git checkout -- FILE` in a shell."
+    )
+
+
+async def _rewind(screen: MainScreen, args: str) -> None:
+    await not_yet(screen, "/rewind", "Rewinding the conversation and files")
+
+
+async def _export(screen: MainScreen, args: str) -> None:
+    await not_yet(
+        screen, "/export", "Exporting from inside the app",
+        "Meanwhile: `claw sessions export ID` in a shell writes Markdown or JSONL.",
+    )
+
+
+BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
+    SlashCommand("help", "Help", "Show commands and keys", _help, over_modals=True, key="f1"),
+    SlashCommand("clear", "Clear conversation", "Start a new conversation (the old one stays in the session store)", _clear, is_available=_has_agent),
+    SlashCommand("compact", "Compact conversation", "Summarise older messages to free context", _compact, argument_hint="[instructions]", is_available=_has_agent),
+    SlashCommand("cost", "Show cost", "Tokens and money spent in this session", _cost),
+    SlashCommand("model", "Switch model", "Pick the model for the next turns", _model, argument_hint="[provider/model]", is_available=_has_agent),
+    SlashCommand("resume", "Resume session", "Continue an earlier session", _resume),
+    SlashCommand("sessions", "Browse sessions", "Browse and search past sessions", _sessions),
+    SlashCommand("init", "Write AGENTS.md", "Ask the model to write an AGENTS.md for this repository", _init, is_available=_has_agent),
+    SlashCommand("memory", "Show memory files", "List the memory files (AGENTS.md, CLAUDE.md, CLAW.md) in use", _memory),
+    SlashCommand("permissions", "Show permission rules", "List permission rules and where each comes from", _permissions),
+    SlashCommand("mcp", "MCP servers", "Show MCP servers and their tools", _mcp),
+    SlashCommand("agents", "Subagents", "Show the configured subagents", _agents),
+    SlashCommand("tasks", "Show tasks", "Focus the task graph", _tasks, key="f5"),
+    SlashCommand("diff", "Session diff", "Show every file change of this session in the diff view", _diff),
+    SlashCommand("undo", "Undo last change", "Undo the last file change", _undo),
+    SlashCommand("rewind", "Rewind", "Rewind the conversation and files to an earlier point", _rewind),
+    SlashCommand("theme", "Change theme", "Pick a theme (previews live, remembered)", _theme, argument_hint="[name]", over_modals=True),
+    SlashCommand("export", "Export conversation", "Export the conversation as Markdown or JSONL", _export),
+    SlashCommand("status", "Status", "Working directory, model, permission mode, sandbox, config files", _status),
+    SlashCommand("config", "Config files", "Show where claw reads its configuration", _config),
+    SlashCommand("exit", "Quit", "Quit claw", _exit, over_modals=True, key="ctrl+q"),
+)
+
+
+# --- the command palette ---------------------------------------------------------------------
+
+
+class SlashCommandProvider(Provider):
+    """The palette's view of the registry: the commands available on the calling screen."""
+
+    def _commands(self) -> Iterable[tuple[SlashCommand, Callable[[], Any]]]:
+        from claw_tui.ui.screens.main import MainScreen
+
+        main: MainScreen | None = getattr(self.app, "main_screen", None)
+        if main is None:
+            return
+        on_modal = not isinstance(self.screen, MainScreen)
+        for command in main.registry.available(main):
+            if on_modal and not command.over_modals:
+                continue
+            yield command, partial(main.run_command, command, "")
+
+    async def discover(self) -> Hits:
+        for command, run in self._commands():
+            yield DiscoveryHit(f"{command.slash}  {command.title}", run, text=command.slash, help=command.help_with_key)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command, run in self._commands():
+            label = f"{command.slash}  {command.title}"
+            if (score := matcher.match(label)) > 0:
+                yield Hit(score, matcher.highlight(label), run, text=command.slash, help=command.help_with_key)

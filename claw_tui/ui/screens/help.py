@@ -1,0 +1,64 @@
+"""The help screen: every slash command and every key, read from the registry and the bindings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Markdown
+
+from claw_tui.ui.commands import CommandRegistry
+
+PROMPT_KEYS = (
+    ("Enter", "send the prompt (queued while a turn runs)"),
+    ("Shift+Enter, Ctrl+J", "new line"),
+    ("Up / Down", "previous / next prompt (at the first / last line)"),
+    ("/", "commands, completed as you type"),
+    ("@", "mention a file (fuzzy, honours .gitignore)"),
+    ("!cmd", "run a shell command yourself; the model does not see it"),
+    ("Esc", "cancel the running turn"),
+)
+
+
+def help_markdown(registry: CommandRegistry, app: App[Any]) -> str:
+    from claw_tui.ui.screens.main import MainScreen
+
+    lines = ["# claw help", "", "## Commands", "", "| Command | What it does |", "|---|---|"]
+    for command in registry.commands.values():
+        usage = f"{command.slash} {command.argument_hint}".strip()
+        lines.append(f"| `{usage}` | {command.help_with_key} |")
+    lines += ["", "## Prompt", "", "| Key | |", "|---|---|"]
+    lines += [f"| {key} | {what} |" for key, what in PROMPT_KEYS]
+    lines += ["", "## Screen", "", "| Key | |", "|---|---|"]
+    for binding in MainScreen.BINDINGS:
+        assert isinstance(binding, Binding)
+        what = binding.tooltip or binding.description
+        # The footer may show one key for a family ("f2-f7"); here each key stands on its own line.
+        lines.append(f"| {app.get_key_display(replace(binding, key_display=None))} | {what} |")
+    lines += ["| Ctrl+P | command palette |", "| Ctrl+Q | quit |"]
+    return "\n".join(lines) + "\n"
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90; max-width: 100%; height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    HelpScreen Markdown { background: transparent; margin: 0; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1", "dismiss", "close")]
+
+    def __init__(self, registry: CommandRegistry, app: App[Any]) -> None:
+        super().__init__()
+        self._text = help_markdown(registry, app)
+
+    def compose(self):  # type: ignore[override]
+        with VerticalScroll():
+            yield Markdown(self._text)
+        yield Footer()

@@ -1,0 +1,561 @@
+"""The main screen: conversation, secondary panes, prompt and status bar; runs the turns.
+
+Every engine event goes through `route`, the one place that knows the panes. Wide terminals
+(≥ 140 columns) show the conversation beside a column of panes; narrow ones show the
+conversation alone and the panes as tabs below it, toggled with Ctrl+B. F8 hides the focused
+side pane (its focus key brings it back); F11 zooms the focused pane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Tab, Tabs
+from textual.worker import Worker, WorkerState
+
+from claw_tui.config import layer_files, user_config_dir, user_data_dir
+from claw_tui.engine import events as ev
+from claw_tui.tools.base import FileChange
+from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
+from claw_tui.ui.messages import EngineEvent, TasksChanged
+from claw_tui.ui.widgets.conversation import Conversation, UserPrompt
+from claw_tui.ui.widgets.cost_meter import CostMeter
+from claw_tui.ui.widgets.diff_view import DiffView
+from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput
+from claw_tui.ui.widgets.status_bar import StatusBar, short_path
+from claw_tui.ui.widgets.task_graph import TaskGraphPane
+from claw_tui.ui.widgets.tool_log import ToolLog
+
+if TYPE_CHECKING:
+    from claw_tui.engine.agent import Agent
+
+WIDE_MIN_COLUMNS = 140
+PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
+SHELL_OUTPUT_LIMIT = 200_000  # bytes of `!cmd` output kept for display
+
+
+class PaneBox(Vertical):
+    """A titled frame around one secondary pane; zooms (maximizes) as a whole."""
+
+    ALLOW_MAXIMIZE = True
+
+    def __init__(self, pane: Widget, *, title: str, id: str) -> None:
+        super().__init__(pane, id=id)
+        self.border_title = title
+
+
+# (key in focus_pane, frame id, tab label, focus key)
+PANES = (
+    ("tools", "pane-tools", "Tools", "f3"),
+    ("diff", "pane-diff", "Diff", "f4"),
+    ("tasks", "pane-tasks", "Tasks", "f5"),
+    ("cost", "pane-cost", "Cost", "f6"),
+)
+
+@dataclass
+class UsageTotals:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced_calls: int = 0
+    calls: int = 0
+
+    def add(self, usage: ev.Usage) -> None:
+        self.input_tokens += usage.input_tokens
+        self.output_tokens += usage.output_tokens
+        self.cache_read_tokens += usage.cache_read_tokens
+        self.cache_write_tokens += usage.cache_write_tokens
+        self.calls += 1
+        if usage.cost_usd is None:
+            self.unpriced_calls += 1
+        else:
+            self.cost_usd += usage.cost_usd
+
+
+class MainScreen(Screen[None]):
+    CSS_PATH = "main.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "escape", "cancel", tooltip="Cancel the running turn, or go back to the prompt"),
+        Binding("f1", "slash('help')", "help", tooltip="Commands and keys"),
+        # The footer shows F2 as "f2-f7 focus"; the help screen lists each key on its own.
+        Binding("f2", "focus_pane('conversation')", "focus", key_display="f2-f7", tooltip="Focus the conversation"),
+        *(
+            Binding(key, f"focus_pane('{name}')", label.lower(), show=False, tooltip=f"Focus the {label.lower()} pane")
+            for name, _, label, key in PANES
+        ),
+        Binding("f7", "focus_pane('prompt')", "prompt", show=False, tooltip="Focus the prompt"),
+        Binding("ctrl+b", "toggle_side", "panes", tooltip="Show or hide the side panes"),
+        Binding("f8", "hide_pane", "hide", tooltip="Hide the focused side pane (its focus key shows it again)"),
+        Binding("f11", "zoom", "zoom", tooltip="Zoom the focused pane (again or Esc to restore)"),
+        Binding("shift+tab", "cycle_mode", "mode", show=False, tooltip="Cycle permission mode: default, acceptEdits, plan, bypassPermissions"),
+    ]
+
+    def __init__(self, *, agent: Agent | None, cwd: Path, registry: CommandRegistry, agent_error: str = "") -> None:
+        super().__init__()
+        self.agent = agent
+        self.agent_error = agent_error
+        self.cwd = cwd
+        self.registry = registry
+        self.conversation = Conversation(id="conversation")
+        self.prompt = PromptInput(
+            history=PromptHistory(user_data_dir() / "history.jsonl"),
+            files=FileIndex(cwd),
+            commands=self._command_completions,
+            id="prompt",
+        )
+        self.status = StatusBar(id="status")
+        self.tool_log = ToolLog(id="tool-log")
+        self.diff_view = DiffView(id="diff-view")
+        self.task_pane = TaskGraphPane(id="task-graph")
+        self.cost_meter = CostMeter(id="cost-meter")
+        self.usage = UsageTotals()
+        # Per path: the content before the session's first change and after its last one.
+        self.session_changes: dict[str, tuple[str | None, str]] = {}
+        self._queue: list[tuple[str, UserPrompt]] = []
+        self._turn: Worker[None] | None = None
+        self._turn_id: str | None = None  # set while a turn is open (TurnStarted seen, TurnFinished not yet)
+        self._side_shown = {"wide": True, "narrow": False}
+        self._hidden_panes: set[str] = set()  # side panes hidden with F8 (wide layout)
+        self._broken_panes: set[str] = set()
+
+    @property
+    def panes(self) -> tuple[Any, ...]:
+        return (self.conversation, self.tool_log, self.diff_view, self.task_pane, self.cost_meter)
+
+    def compose(self):  # type: ignore[override]
+        with Horizontal(id="body"):
+            yield self.conversation
+            with Vertical(id="side"):
+                yield Tabs(*(Tab(label, id=f"tab-{name}") for name, _, label, _ in PANES), id="side-tabs")
+                yield PaneBox(self.tool_log, title="Tools · F3", id="pane-tools")
+                yield PaneBox(self.diff_view, title="Diff · F4", id="pane-diff")
+                yield PaneBox(self.task_pane, title="Tasks · F5", id="pane-tasks")
+                yield PaneBox(self.cost_meter, title="Cost · F6", id="pane-cost")
+        yield PromptBar(self.prompt)
+        yield self.status
+        yield Footer(compact=True)
+
+    async def on_mount(self) -> None:
+        self.conversation.border_title = "Conversation · F2"
+        self._apply_layout(self.app.size.width)
+        self.status.cwd = short_path(self.cwd)
+        self.prompt.focus()
+        if self.agent is None:
+            await self.conversation.add_note(f"claw cannot start the agent: {self.agent_error}", "error")
+            return
+        self.status.model = self.agent.model
+        self.status.mode = self.agent.permissions.mode
+        self.status.sandbox = "…"
+        self._read_sandbox()
+        self._read_cost_today()
+        self.refresh_git()
+        self.cost_meter.set_model(self.agent.model)
+        self.cost_meter.set_budget(self.agent.settings.budget.session_usd)
+        if (tasks := self.agent.tasks) is not None:
+            tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
+        for problem in self.registry.problems:
+            await self.conversation.add_note(problem, "warning")
+
+    @work(thread=True, group="sandbox", exit_on_error=False)
+    def _read_sandbox(self) -> None:
+        """Detecting bubblewrap runs a program; keep it off the event loop."""
+        assert self.agent is not None
+        try:
+            status = self.agent.sandbox_status.split(":")[0]
+        except Exception:  # noqa: BLE001 - a detection failure must not hide the rest of the status bar
+            status = "unknown"
+        self.app.call_from_thread(setattr, self.status, "sandbox", status)
+
+    @work(thread=True, group="cost-today", exit_on_error=False)
+    def _read_cost_today(self) -> None:
+        """Today's spend before this session, from the session store (a database read: off the loop)."""
+        store = getattr(self.agent, "store", None)
+        if store is None:
+            return
+        try:
+            spent = store.cost_today()
+        except Exception:  # noqa: BLE001 - the meter then shows this session only
+            return
+        self.app.call_from_thread(self.cost_meter.set_today, spent)
+
+    @work(exclusive=True, group="git", exit_on_error=False)
+    async def refresh_git(self) -> None:
+        await self.status.refresh_git(self.cwd)
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._apply_layout(self.size.width)
+
+    @property
+    def is_narrow(self) -> bool:
+        return self.has_class("-narrow")
+
+    def _apply_layout(self, width: int) -> None:
+        self.set_class(width < WIDE_MIN_COLUMNS, "-narrow")
+        for name, frame_id, _, _ in PANES:
+            self.query_one(f"#{frame_id}").set_class(name in self._hidden_panes, "-hidden")
+        self.set_class(not self.side_visible, "-side-hidden")
+
+    @property
+    def side_visible(self) -> bool:
+        if self.is_narrow:
+            return self._side_shown["narrow"]
+        return self._side_shown["wide"] and len(self._hidden_panes) < len(PANES)
+
+    def action_toggle_side(self) -> None:
+        key = "narrow" if self.is_narrow else "wide"
+        if not self.is_narrow and len(self._hidden_panes) == len(PANES):
+            self._hidden_panes.clear()  # every pane was hidden one by one: Ctrl+B brings them back
+            self._side_shown[key] = True
+        else:
+            self._side_shown[key] = not self._side_shown[key]
+        self._apply_layout(self.size.width)
+        self._leave_hidden_focus()
+
+    def _leave_hidden_focus(self) -> None:
+        """Focus on a pane that was just hidden goes back to the prompt."""
+        focused = self.focused
+        if focused is None:
+            return
+        ancestors = focused.ancestors_with_self
+        in_side = self.query_one("#side") in ancestors
+        frame = next((w for w in ancestors if isinstance(w, PaneBox)), None)
+        if in_side and (not self.side_visible or (frame is not None and frame.has_class("-hidden"))):
+            self.prompt.focus()
+
+    def action_hide_pane(self) -> None:
+        focused = self.focused
+        frame = next((w for w in focused.ancestors_with_self if isinstance(w, PaneBox)), None) if focused else None
+        if frame is None:
+            self.notify("Focus a side pane first (F3-F6); Ctrl+B hides them all.", timeout=4)
+            return
+        if self.is_narrow:
+            self.action_toggle_side()
+            return
+        name = next(key for key, frame_id, _, _ in PANES if frame_id == frame.id)
+        self._hidden_panes.add(name)
+        self._apply_layout(self.size.width)
+        self._leave_hidden_focus()
+
+    @on(Tabs.TabActivated, "#side-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        active = event.tab.id.removeprefix("tab-") if event.tab.id else ""
+        for name, frame_id, _, _ in PANES:
+            self.query_one(f"#{frame_id}").set_class(name == active, "-active")
+
+    def focus_pane(self, name: str) -> None:
+        if name == "prompt":
+            self.prompt.focus()
+            return
+        if name == "conversation":
+            self.conversation.focus()
+            return
+        frame_id = next(frame for key, frame, _, _ in PANES if key == name)
+        self._hidden_panes.discard(name)
+        self._side_shown["narrow" if self.is_narrow else "wide"] = True
+        self._apply_layout(self.size.width)
+        if self.is_narrow:
+            self.query_one("#side-tabs", Tabs).active = f"tab-{name}"
+        frame = self.query_one(f"#{frame_id}")
+        target = next((w for w in frame.query("*") if w.focusable), None)
+        if target is not None:
+            target.focus()
+
+    def action_focus_pane(self, name: str) -> None:
+        self.focus_pane(name)
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        if focused is None or focused is self.prompt:
+            self.maximize(self.conversation, container=False)
+        else:
+            self.maximize(focused)
+
+    def action_cycle_mode(self) -> None:
+        if self.agent is None:
+            return
+        current = self.agent.permissions.mode
+        mode = PERMISSION_MODES[(PERMISSION_MODES.index(current) + 1) % len(PERMISSION_MODES)] if current in PERMISSION_MODES else "default"
+        self.agent.permissions.mode = mode
+        self.status.mode = mode
+
+    async def action_escape(self) -> None:
+        if self.turn_running:
+            self.cancel_turn()
+            await self._restore_queue()
+        elif shells := [w for w in self.workers if w.group == "shell" and w.is_running]:
+            for worker in shells:
+                worker.cancel()
+        elif self.focused is not self.prompt:
+            self.prompt.focus()
+
+    async def action_slash(self, name: str) -> None:
+        if (command := self.registry.get(name)) is not None:
+            await self.run_command(command, "")
+
+    # --- the prompt ---------------------------------------------------------------------------
+
+    def _command_completions(self, typed: str) -> list[tuple[str, str, str]]:
+        return [(c.name, c.argument_hint, c.help) for c in self.registry.completions(self, typed)]
+
+    async def on_prompt_input_submitted(self, message: PromptInput.Submitted) -> None:
+        text = message.text
+        stripped = text.strip()
+        if stripped.startswith("!") and len(stripped) > 1:
+            self.run_shell(stripped[1:].strip())
+        elif stripped.startswith("/") and not stripped.startswith("//"):
+            name, args = parse_invocation(stripped)
+            command = self.registry.get(name)
+            if command is None or not command.is_available(self):
+                await self.conversation.add_note(f"Unknown command /{name}. Type / to see the commands.", "warning")
+            else:
+                await self.run_command(command, args)
+        else:
+            await self.send_prompt(text[1:] if stripped.startswith("//") else text)
+
+    async def run_command(self, command: SlashCommand, args: str) -> None:
+        try:
+            await command.action(self, args)
+        except Exception as exc:  # noqa: BLE001 - a command's bug must not end the session
+            self.log.error(f"/{command.name} failed", exc)
+            await self.conversation.add_note(f"/{command.name} failed: {type(exc).__name__}: {exc}", "error")
+
+    async def send_prompt(self, text: str) -> None:
+        """Start a turn with `text`, or queue it when one is running."""
+        if self.agent is None:
+            await self.conversation.add_note(f"No agent to send to: {self.agent_error}", "error")
+            return
+        if self.turn_running:
+            block = await self.conversation.add_user(text, queued=True)
+            self._queue.append((text, block))
+            self.status.queued = len(self._queue)
+            return
+        await self.conversation.add_user(text)
+        self.run_engine(self.agent.run_turn(text))
+
+    # --- turns ---------------------------------------------------------------------------------
+
+    @property
+    def turn_running(self) -> bool:
+        return self._turn is not None and not self._turn.is_finished
+
+    def run_engine(self, events: AsyncIterator[ev.EngineEvent], label: str = "working…") -> None:
+        """Consume an engine event stream (a turn, a compaction) in the exclusive turn worker."""
+        self.status.working = label
+        self._turn = self._consume(events)
+
+    @work(exclusive=True, group="turn", exit_on_error=False, name="turn")
+    async def _consume(self, events: AsyncIterator[ev.EngineEvent]) -> None:
+        async for event in events:
+            self.post_message(EngineEvent(event))
+
+    def cancel_turn(self) -> None:
+        if self._turn is not None:
+            self._turn.cancel()
+
+    async def _restore_queue(self) -> None:
+        """After a cancel, prompts queued behind the turn go back into the prompt, unsent."""
+        if not self._queue:
+            return
+        texts = [text for text, _ in self._queue]
+        await self.conversation.remove_children([block for _, block in self._queue])
+        self._queue.clear()
+        self.status.queued = 0
+        typed = self.prompt.text
+        self.prompt.load_text("\n\n".join([*texts, typed] if typed.strip() else texts))
+        self.prompt.move_cursor(self.prompt.document.end)
+
+    async def on_engine_event(self, message: EngineEvent) -> None:
+        await self.route(message.event)
+
+    async def route(self, event: ev.EngineEvent) -> None:
+        """The one place that knows the panes: every event goes to every pane."""
+        self._track(event)
+        for pane in self.panes:
+            try:
+                result = pane.handle_event(event)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:  # noqa: BLE001 - one pane's bug must not stop the others or the turn
+                self.log.error(f"{type(pane).__name__}.handle_event failed", exc)
+                if type(pane).__name__ not in self._broken_panes:
+                    self._broken_panes.add(type(pane).__name__)
+                    self.app.notify(f"{type(pane).__name__} failed to draw an event: {exc}", severity="error")
+
+    def _track(self, event: ev.EngineEvent) -> None:
+        match event:
+            case ev.TurnStarted(turn_id=turn_id) if event.agent_id is None:
+                self._turn_id = turn_id
+            case ev.TurnFinished() if event.agent_id is None:
+                self._turn_id = None
+            case ev.Usage():
+                self.usage.add(event)
+            case ev.FileChanged(path=path, before=before, after=after):
+                first_before = self.session_changes[path][0] if path in self.session_changes else before
+                self.session_changes[path] = (first_before, after)
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.name != "turn" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if event.state == WorkerState.ERROR:
+            error = worker.error
+            await self.route(ev.Error(message=f"{type(error).__name__}: {error}", kind="internal"))
+        if self._turn_id is not None:  # the turn ended without its TurnFinished: tell every pane
+            reason = "cancelled" if event.state == WorkerState.CANCELLED else "error"
+            await self.route(ev.TurnFinished(turn_id=self._turn_id, stop_reason=reason))
+        if worker is not self._turn:
+            return
+        self._turn = None
+        self.status.working = ""
+        self.prompt.file_index.invalidate()
+        self.refresh_git()
+        if self._queue:
+            text, block = self._queue.pop(0)
+            self.status.queued = len(self._queue)
+            block.mark_sent()
+            assert self.agent is not None
+            self.run_engine(self.agent.run_turn(text))
+
+    async def on_tasks_changed(self, message: TasksChanged) -> None:
+        if self.agent is not None and self.agent.tasks is not None:
+            self.task_pane.set_tasks(self.agent.tasks.list())
+
+    # --- `!cmd` ----------------------------------------------------------------------------
+
+    @work(group="shell", exit_on_error=False)
+    async def run_shell(self, command: str) -> None:
+        block = await self.conversation.add_shell(command)
+        try:
+            proc = await asyncio.create_subprocess_shell(
+                command,
+                cwd=self.cwd,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        except OSError as exc:
+            block.finish(str(exc), 127)
+            return
+        assert proc.stdout is not None
+        try:
+            output = await proc.stdout.read(SHELL_OUTPUT_LIMIT)
+            await proc.wait()
+        except asyncio.CancelledError:
+            proc.kill()
+            await proc.wait()
+            block.finish("cancelled", proc.returncode or -1)
+            raise
+        block.finish(output.decode("utf-8", "replace"), proc.returncode or 0)
+
+    # --- commands' helpers ---------------------------------------------------------------------
+
+    async def new_conversation(self) -> None:
+        if self.turn_running:
+            self.cancel_turn()
+        self._queue.clear()
+        self.status.queued = 0
+        if self.agent is not None:
+            self.agent.transcript.clear()
+            self.agent.reset_context_measure()
+        self.session_changes.clear()
+        await self.conversation.clear()
+        await self.conversation.add_note("New conversation.")
+
+    def open_model_picker(self) -> None:
+        from claw_tui.ui.screens.model_picker import ModelPickerScreen
+
+        assert self.agent is not None
+
+        async def chosen(model: str | None) -> None:
+            if model:
+                await self.switch_model(model)
+
+        self.app.push_screen(ModelPickerScreen(current=self.agent.model), callback=chosen)
+
+    async def switch_model(self, model: str) -> None:
+        assert self.agent is not None
+        self.agent.set_model(model)
+        self.status.model = model
+        self.cost_meter.set_model(model)
+        await self.conversation.add_note(f"Model: {model} (from the next turn; the conversation is kept).")
+
+    async def show_session_diff(self) -> None:
+        if not self.session_changes:
+            await self.conversation.add_note("No file has changed in this session.")
+            return
+        changes = [FileChange(Path(path), before, after) for path, (before, after) in self.session_changes.items()]
+        self.diff_view.show_changes(changes, f"Session changes ({len(changes)} files)")
+        self.focus_pane("diff")
+
+    def cost_summary(self) -> str:
+        u = self.usage
+        cost = f"${u.cost_usd:.4f}" + (f" (+ {u.unpriced_calls} calls at unknown prices)" if u.unpriced_calls else "")
+        return (
+            "**Cost of this session**\n\n"
+            f"| | |\n|---|---|\n"
+            f"| Model calls | {u.calls} |\n"
+            f"| Input tokens | {u.input_tokens:,} |\n"
+            f"| Output tokens | {u.output_tokens:,} |\n"
+            f"| Cache reads | {u.cache_read_tokens:,} |\n"
+            f"| Cache writes | {u.cache_write_tokens:,} |\n"
+            f"| Cost | {cost} |\n"
+        )
+
+    def status_report(self) -> str:
+        lines = ["**Status**", "", f"- Directory: `{short_path(self.cwd)}`"]
+        if self.status.branch:
+            lines.append(f"- Git branch: `{self.status.branch}`" + (" (uncommitted changes)" if self.status.dirty else ""))
+        if self.agent is not None:
+            lines += [
+                f"- Model: `{self.agent.model}`",
+                f"- Permission mode: `{self.agent.permissions.mode}` (Shift+Tab cycles)",
+                f"- Sandbox: {self.status.sandbox or 'unknown'}",
+                f"- Session: `{self.agent.session_id or 'not stored'}`",
+            ]
+            files = self.agent.config.files
+            lines.append("- Config files: " + (", ".join(f"`{short_path(f)}`" for f in files) if files else "none (defaults)"))
+        return "\n".join(lines)
+
+    def permissions_report(self) -> str:
+        if self.agent is None:
+            return "No agent."
+        rows = [(r.behavior, r.rule, r.source) for r in self.agent.config.rules]
+        head = f"**Permission rules** (mode `{self.agent.permissions.mode}`)\n\n"
+        if not rows:
+            return head + "No rules: every tool follows the mode."
+        table = "| Behavior | Rule | From |\n|---|---|---|\n" + "".join(f"| {b} | `{r}` | {s} |\n" for b, r, s in rows)
+        return head + table
+
+    def memory_report(self) -> str:
+        from claw_tui.engine.memory import load_memory
+
+        files = load_memory(self.cwd, user_config_dir=user_config_dir())
+        if not files:
+            return "**Memory files**\n\nNone found. `/init` asks the model to write an AGENTS.md."
+        return "**Memory files**\n\n" + "\n".join(f"- `{short_path(Path(f.path))}`" for f in files)
+
+    def config_report(self) -> str:
+        lines = ["**Configuration files** (later ones override earlier ones)", ""]
+        for source, path in layer_files(self.cwd):
+            state = "present" if path.is_file() else "not present"
+            lines.append(f"- {source}: `{short_path(path)}` ({state})")
+        lines += ["", "Environment variables `CLAW_*` and command-line flags override every file."]
+        return "\n".join(lines)

@@ -1,0 +1,564 @@
+"""The conversation pane: one widget per block, assistant text streamed as Markdown.
+
+The transcript lives in the engine; these widgets only draw it. A long session keeps a small
+DOM: past a high-water mark the oldest blocks are unmounted and kept only as small recipes
+(`restorer()`: the text, the tool call's fields), and scrolling to the top (or clicking the
+marker there) mounts them again a page at a time, up to a hard cap. The pane is anchored:
+it follows new output while the user is at the bottom, and leaves the scroll position
+alone once they scroll up (Textual's `anchor()` releases itself on a user scroll and
+re-engages when they return to the bottom).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from textual import events
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets._markdown import MarkdownStream
+
+from claw_tui.engine import events as ev
+
+STATUS_GLYPHS = {
+    "started": "…",
+    "queued": "○",
+    "waiting": "◇",
+    "running": "●",
+    "done": "✓",
+    "failed": "✗",
+    "denied": "⊘",
+    "cancelled": "⊘",
+}
+
+# Tool input / output shown when a call is expanded; the full text stays in the engine.
+MAX_SHOWN_CHARS = 6000
+MAX_SHOWN_LINES = 80
+
+Restorer = Callable[[], Widget]  # rebuilds an unmounted block
+
+
+def clip(text: str, max_chars: int = MAX_SHOWN_CHARS, max_lines: int = MAX_SHOWN_LINES) -> str:
+    text = text.rstrip("\n")
+    lines = text.splitlines()
+    shown = "\n".join(lines[:max_lines])[:max_chars]
+    if len(shown) < len(text):
+        more = len(lines) - shown.count("\n") - 1
+        shown += f"\n… {more} more lines" if more > 0 else f"\n… {len(text) - len(shown)} more characters"
+    return shown
+
+
+class UserPrompt(Static):
+    """What the user sent. A prompt typed during a turn carries the `-queued` class until it is sent."""
+
+    DEFAULT_CSS = """
+    UserPrompt {
+        margin: 1 0 0 0;
+        padding: 0 1;
+        border-left: thick $primary;
+        background: $boost;
+        &.-queued { border-left: thick $secondary; color: $text-muted; }
+    }
+    """
+
+    def __init__(self, text: str, *, queued: bool = False) -> None:
+        self.text = text
+        super().__init__(classes="-queued" if queued else "")
+        self._render_text()
+
+    def _render_text(self) -> None:
+        prefix = "queued › " if self.has_class("-queued") else "› "
+        self.update(Content.assemble((prefix, "bold"), self.text))
+
+    def mark_sent(self) -> None:
+        self.remove_class("-queued")
+        self._render_text()
+
+    def restorer(self) -> Restorer:
+        text = self.text
+        return lambda: UserPrompt(text)
+
+
+class AssistantText(Markdown):
+    """One assistant text block, fed fragment by fragment through a MarkdownStream."""
+
+    DEFAULT_CSS = """
+    AssistantText { margin: 1 0 0 0; padding: 0 1; background: transparent; }
+    """
+
+    def __init__(self, markdown: str = "") -> None:
+        super().__init__(markdown)
+        self._stream: MarkdownStream | None = None
+        self.chars = len(markdown)
+
+    async def write(self, text: str) -> None:
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self)
+        self.chars += len(text)
+        await self._stream.write(text)
+
+    async def finish(self) -> None:
+        """Flush what is pending; the stream is a plain task, so it must always be stopped."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+
+    def restorer(self) -> Restorer:
+        source = self.source
+        return lambda: AssistantText(source)
+
+
+class ThinkingBlock(Collapsible):
+    """The model's thinking, folded; its body is drawn only while expanded."""
+
+    DEFAULT_CSS = """
+    ThinkingBlock { margin: 1 0 0 0; background: transparent; color: $text-muted; border-top: none; padding-bottom: 0; }
+    ThinkingBlock > Contents { padding: 0 0 0 2; }
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._body = Static(classes="thinking-body")
+        super().__init__(self._body, title="Thinking…", collapsed=True)
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def add(self, text: str) -> None:
+        self._parts.append(text)
+        chars = sum(len(p) for p in self._parts)
+        self.title = f"Thinking… ({chars:,} chars)"
+        if not self.collapsed:
+            self._body.update(Content(self.text))
+
+    async def finish(self) -> None:
+        return None
+
+    def _watch_collapsed(self, collapsed: bool) -> None:
+        super()._watch_collapsed(collapsed)
+        if not collapsed:
+            self._body.update(Content(self.text))
+
+    def restorer(self) -> Restorer:
+        text = self.text
+
+        def restore() -> ThinkingBlock:
+            block = ThinkingBlock()
+            block.add(text)
+            return block
+
+        return restore
+
+
+class ToolCallBlock(Collapsible):
+    """One line per tool call ("✓ Read src/app.py"); expands to its input and output."""
+
+    DEFAULT_CSS = """
+    ToolCallBlock { margin: 0; background: transparent; border-top: none; padding-bottom: 0; }
+    ToolCallBlock > Contents { padding: 0 0 0 2; }
+    ToolCallBlock .tool-section { color: $text-muted; text-style: bold; }
+    ToolCallBlock .tool-output { margin-bottom: 1; }
+    ToolCallBlock.-failed CollapsibleTitle, ToolCallBlock.-denied CollapsibleTitle { color: $error; }
+    ToolCallBlock.-done CollapsibleTitle { color: $success; }
+    ToolCallBlock.-cancelled CollapsibleTitle { color: $warning; }
+    """
+
+    def __init__(self, call_id: str, name: str) -> None:
+        self.call_id = call_id
+        self.tool_name = name
+        self.summary = name
+        self.status = "started"
+        self.input: dict[str, Any] | None = None
+        self.output: str | None = None
+        self._input_view = Static(classes="tool-input")
+        self._output_view = Static(classes="tool-output")
+        super().__init__(
+            Static("input", classes="tool-section"),
+            self._input_view,
+            Static("output", classes="tool-section"),
+            self._output_view,
+            title="",
+            collapsed=True,
+        )
+        self._retitle()
+
+    def _retitle(self) -> None:
+        self.title = Content.assemble(f"{STATUS_GLYPHS.get(self.status, '·')} ", self.summary)  # type: ignore[assignment]
+
+    def set_status(self, status: str) -> None:
+        self.remove_class(f"-{self.status}")
+        self.status = status
+        self.add_class(f"-{status}")
+        self._retitle()
+
+    def queued(self, event: ev.ToolCallQueued) -> None:
+        self.summary = event.summary or event.name
+        self.input = event.input
+        self.set_status("queued")
+        self._fill()
+
+    def finished(self, event: ev.ToolCallFinished) -> None:
+        self.output = event.output
+        self.set_status(event.status)
+        self._fill()
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in ("done", "failed", "denied", "cancelled")
+
+    def _fill(self) -> None:
+        if self.collapsed:
+            return
+        shown_input = json.dumps(self.input, indent=2, ensure_ascii=False) if self.input is not None else "…"
+        self._input_view.update(Content(clip(shown_input)))
+        self._output_view.update(Content(clip(self.output) if self.output is not None else "…"))
+
+    def _watch_collapsed(self, collapsed: bool) -> None:
+        super()._watch_collapsed(collapsed)
+        self._fill()
+
+    def restorer(self) -> Restorer:
+        fields = (self.call_id, self.tool_name, self.summary, self.status, self.input, self.output)
+
+        def restore() -> ToolCallBlock:
+            call_id, name, summary, status, input, output = fields
+            block = ToolCallBlock(call_id, name)
+            block.summary, block.input, block.output = summary, input, output
+            block.set_status(status)
+            return block
+
+        return restore
+
+
+class NoteBlock(Static):
+    """A plain line from claw itself: a notice, an error, a retry, a command's output."""
+
+    DEFAULT_CSS = """
+    NoteBlock { margin: 1 0 0 0; padding: 0 1; color: $text-muted; }
+    NoteBlock.-warning { color: $warning; }
+    NoteBlock.-error { color: $error; border-left: thick $error; }
+    NoteBlock.-retry { color: $warning; }
+    """
+
+    def __init__(self, text: str | Content, level: str = "info") -> None:
+        self.note = text if isinstance(text, Content) else Content(text)
+        self.level = level
+        super().__init__(self.note, classes=f"-{level}")
+
+    def restorer(self) -> Restorer:
+        note, level = self.note, self.level
+        return lambda: NoteBlock(note, level)
+
+
+class MarkdownNote(Markdown):
+    """Output of a slash command that reads best as Markdown (/help, /status, /cost)."""
+
+    DEFAULT_CSS = """
+    MarkdownNote { margin: 1 0 0 0; padding: 0 1; border-left: thick $secondary; background: transparent; }
+    """
+
+    def restorer(self) -> Restorer:
+        source = self.source
+        return lambda: MarkdownNote(source)
+
+
+class ShellBlock(Vertical):
+    """`!cmd`: the command and its output, run by claw, not the model."""
+
+    DEFAULT_CSS = """
+    ShellBlock { height: auto; margin: 1 0 0 0; padding: 0 1; border-left: thick $accent; }
+    ShellBlock .shell-command { text-style: bold; }
+    ShellBlock .shell-output { color: $text; }
+    ShellBlock .shell-status { color: $text-muted; }
+    ShellBlock.-failed .shell-status { color: $error; }
+    """
+
+    def __init__(self, command: str) -> None:
+        super().__init__()
+        self.command = command
+        self.output = Static(classes="shell-output")
+        self.status = Static("running…", classes="shell-status")
+        self.result: tuple[str, int] | None = None  # (output, exit code) once it finished
+
+    def compose(self):  # type: ignore[override]
+        yield Static(Content.assemble(("$ ", "bold"), self.command), classes="shell-command")
+        yield self.output
+        yield self.status
+
+    def finish(self, output: str, exit_code: int) -> None:
+        self.result = (output, exit_code)
+        self.output.update(Content(clip(output.rstrip("\n"))) if output.strip() else Content(""))
+        self.output.display = bool(output.strip())
+        self.status.update(f"exit {exit_code}")
+        self.set_class(exit_code != 0, "-failed")
+
+    def restorer(self) -> Restorer:
+        command, result = self.command, self.result
+
+        def restore() -> ShellBlock:
+            block = ShellBlock(command)
+            if result is not None:
+                block.finish(*result)
+            return block
+
+        return restore
+
+
+class PrunedMarker(Static):
+    """The top line while earlier blocks are unmounted; a click mounts the previous page."""
+
+    DEFAULT_CSS = """
+    PrunedMarker { color: $text-muted; text-style: italic; padding: 0 1; }
+    PrunedMarker:hover { color: $text; }
+    """
+
+    async def on_click(self, event: events.Click) -> None:
+        event.stop()
+        if isinstance(self.parent, Conversation):
+            await self.parent.restore_earlier()
+
+
+class Conversation(VerticalScroll):
+    """The conversation pane. `handle_event` is its one entry point for engine events."""
+
+    DEFAULT_CSS = """
+    Conversation { padding: 0 1; scrollbar-size-vertical: 1; }
+    """
+    BORDER_TITLE = "Conversation"
+    ALLOW_MAXIMIZE = True
+
+    # Past HIGH blocks the oldest are unmounted down to LOW; scrolling up mounts them again a
+    # PAGE at a time while fewer than MAX_MOUNTED are mounted.
+    HIGH_WATER = 400
+    LOW_WATER = 300
+    PAGE = 50
+    MAX_MOUNTED = 800
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._current: AssistantText | ThinkingBlock | None = None
+        self._tools: dict[str, ToolCallBlock] = {}
+        # Blocks drawn by the current model attempt; a retry that discards its partial reply removes them.
+        self._attempt: list[Widget] = []
+        self._lock = asyncio.Lock()
+        self._pruned: list[Restorer] = []  # unmounted blocks, oldest first
+        self._restoring = False
+        self._marker = PrunedMarker()
+        self._marker.display = False
+
+    def compose(self):  # type: ignore[override]
+        yield self._marker
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    # --- blocks drawn by the screen -----------------------------------------------------
+
+    async def add_user(self, text: str, *, queued: bool = False) -> UserPrompt:
+        return await self._add(UserPrompt(text, queued=queued))
+
+    async def add_note(self, text: str | Content, level: str = "info") -> NoteBlock:
+        return await self._add(NoteBlock(text, level))
+
+    async def add_markdown(self, markdown: str) -> MarkdownNote:
+        return await self._add(MarkdownNote(markdown))
+
+    async def add_shell(self, command: str) -> ShellBlock:
+        return await self._add(ShellBlock(command))
+
+    async def clear(self) -> None:
+        async with self._lock:
+            await self._end_block()
+            self._tools.clear()
+            self._attempt.clear()
+            self._pruned.clear()
+            self._marker.display = False
+            await self.remove_children([w for w in self.children if w is not self._marker])
+
+    # --- engine events -------------------------------------------------------------------
+
+    async def handle_event(self, event: ev.EngineEvent) -> None:
+        if event.agent_id is not None:
+            return  # a subagent's work shows in the tool log; here only its Agent call line
+        async with self._lock:
+            await self._handle(event)
+
+    async def _handle(self, event: ev.EngineEvent) -> None:
+        match event:
+            case ev.TurnStarted():
+                self._attempt.clear()
+            case ev.TextDelta(text=text):
+                block = self._current
+                if not isinstance(block, AssistantText):
+                    await self._end_block()
+                    block = await self._start(AssistantText())
+                await block.write(text)
+            case ev.ThinkingDelta(text=text):
+                block = self._current
+                if not isinstance(block, ThinkingBlock):
+                    await self._end_block()
+                    block = await self._start(ThinkingBlock())
+                block.add(text)
+            case ev.ToolCallStarted(call_id=call_id, name=name):
+                await self._end_block()
+                self._attempt.append(await self._tool_block(call_id, name))
+            case ev.ToolCallQueued():
+                (await self._tool_block(event.call_id, event.name)).queued(event)
+            case ev.PermissionRequested(call_id=call_id):
+                if block := self._tools.get(call_id):
+                    block.set_status("waiting")
+            case ev.ToolCallRunning(call_id=call_id):
+                if block := self._tools.get(call_id):
+                    block.set_status("running")
+            case ev.ToolCallFinished():
+                (await self._tool_block(event.call_id, event.name)).finished(event)
+            case ev.MessageCompleted(message=message) if message.role == "assistant":
+                await self._end_block()
+                self._attempt.clear()
+            case ev.Retrying():
+                await self._end_block()
+                if event.discard_partial:
+                    await self._discard_attempt()
+                delay = f"{event.delay_s:.0f} s" if event.delay_s >= 1 else f"{event.delay_s * 1000:.0f} ms"
+                await self._add_unlocked(
+                    NoteBlock(f"Retrying ({event.attempt}/{event.max_attempts}) in {delay}: {event.reason}", "retry")
+                )
+            case ev.Notice(text=text, level=level):
+                await self._add_unlocked(NoteBlock(text, level))
+            case ev.Error(message=message, kind=kind):
+                await self._end_block()
+                label = "Error" if kind in ("error", "internal") else f"Error ({kind})"
+                await self._add_unlocked(NoteBlock(Content.assemble((f"{label}: ", "bold"), message), "error"))
+            case ev.Compacted():
+                await self._end_block()
+                await self._add_unlocked(
+                    NoteBlock(
+                        f"Conversation compacted ({event.trigger}): {event.tokens_before:,} → "
+                        f"{event.tokens_after:,} tokens, {event.kept_messages} recent messages kept."
+                    )
+                )
+            case ev.TurnFinished(stop_reason=reason):
+                await self._end_block()
+                for block in self._tools.values():
+                    if not block.is_finished:
+                        block.set_status("cancelled")
+                self._tools.clear()
+                if reason == "cancelled":
+                    await self._add_unlocked(NoteBlock("Cancelled.", "warning"))
+                elif reason == "refusal":
+                    await self._add_unlocked(NoteBlock("The model declined to continue.", "warning"))
+
+    # --- internals ------------------------------------------------------------------------
+
+    async def _start(self, block: Any) -> Any:
+        self._current = block
+        self._attempt.append(block)
+        await self._add_unlocked(block)
+        return block
+
+    async def _end_block(self) -> None:
+        block, self._current = self._current, None
+        if block is not None:
+            await block.finish()
+
+    async def _tool_block(self, call_id: str, name: str) -> ToolCallBlock:
+        block = self._tools.get(call_id)
+        if block is None:
+            block = ToolCallBlock(call_id, name)
+            self._tools[call_id] = block
+            await self._add_unlocked(block)
+        return block
+
+    async def _discard_attempt(self) -> None:
+        blocks, self._attempt = self._attempt, []
+        for block in blocks:
+            if isinstance(block, AssistantText):
+                await block.finish()
+            if isinstance(block, ToolCallBlock):
+                self._tools.pop(block.call_id, None)
+        await self.remove_children([b for b in blocks if b.parent is self])
+
+    async def _add(self, widget: Any) -> Any:
+        async with self._lock:
+            return await self._add_unlocked(widget)
+
+    async def _add_unlocked(self, widget: Any) -> Any:
+        await self.mount(widget)
+        await self._prune()
+        return widget
+
+    @property
+    def blocks(self) -> list[Widget]:
+        """The mounted blocks, oldest first."""
+        return [w for w in self.children if w is not self._marker]
+
+    @property
+    def unmounted(self) -> int:
+        """How many earlier blocks are not mounted now."""
+        return len(self._pruned)
+
+    async def _prune(self) -> None:
+        blocks = self.blocks
+        if len(blocks) <= self.HIGH_WATER:
+            return
+        # Never unmount the block being streamed, a tool call or `!cmd` still running, or a queued prompt.
+        keep = {self._current, *self._tools.values()}
+        old: list[Widget] = []
+        for widget in blocks[: len(blocks) - self.LOW_WATER]:
+            if widget in keep or _is_live(widget):
+                break  # keep the order: nothing after a live block goes either
+            old.append(widget)
+        for widget in old:
+            if isinstance(widget, AssistantText):
+                await widget.finish()
+            self._pruned.append(widget.restorer())  # type: ignore[attr-defined]
+        self._show_marker()
+        await self.remove_children(old)
+
+    def _show_marker(self) -> None:
+        count = len(self._pruned)
+        self._marker.display = bool(count)
+        if not count:
+            return
+        if len(self.blocks) >= self.MAX_MOUNTED:
+            self._marker.update(f"… {count} earlier blocks are not shown here (the session keeps them)")
+        else:
+            self._marker.update(f"▲ {count} earlier blocks: scroll up or click to show them")
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < 1 <= old_value and self._pruned and not self._restoring:
+            self._restoring = True
+            self.call_later(self.restore_earlier)
+
+    async def restore_earlier(self) -> None:
+        """Mount the previous page of unmounted blocks above the first one, keeping the view still."""
+        try:
+            async with self._lock:
+                room = self.MAX_MOUNTED - len(self.blocks)
+                count = min(self.PAGE, room, len(self._pruned))
+                if count <= 0:
+                    return
+                page = self._pruned[-count:]
+                del self._pruned[-count:]
+                height, y = self.virtual_size.height, self.scroll_y
+                await self.mount_all([restore() for restore in page], after=self._marker)
+                self._show_marker()
+                self.call_after_refresh(self._keep_view, height, y)
+        finally:
+            self._restoring = False
+
+    def _keep_view(self, old_height: int, old_y: float) -> None:
+        self.scroll_to(y=old_y + self.virtual_size.height - old_height, animate=False, immediate=True)
+
+
+def _is_live(widget: Widget) -> bool:
+    if isinstance(widget, UserPrompt):
+        return widget.has_class("-queued")
+    return isinstance(widget, ShellBlock) and widget.result is None

@@ -1,0 +1,404 @@
+"""The prompt: a TextArea that sends on Enter, walks history, completes `/commands` and `@files`.
+
+Typing here never re-renders the conversation: the prompt is its own widget and only
+posts `PromptInput.Submitted` when the user sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import events
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList, TextArea
+from textual.widgets.option_list import Option
+
+PASTE_COLLAPSE_CHARS = 800
+PASTE_COLLAPSE_LINES = 15
+MENU_SIZE = 8
+
+
+class PromptHistory:
+    """Sent prompts, newest last, kept in a bounded JSON-lines file."""
+
+    def __init__(self, path: Path | None, limit: int = 500) -> None:
+        self.path = path
+        self.limit = limit
+        self.entries: list[str] = []
+        if path is not None and path.is_file():
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()[-limit:]
+            except (OSError, UnicodeDecodeError):
+                lines = []
+            for line in lines:
+                try:
+                    text = json.loads(line).get("text")
+                except (ValueError, AttributeError):
+                    continue  # a damaged line loses one entry, not the history
+                if isinstance(text, str):
+                    self.entries.append(text)
+
+    def add(self, text: str) -> None:
+        if not text.strip() or (self.entries and self.entries[-1] == text):
+            return
+        self.entries.append(text)
+        if len(self.entries) > self.limit:
+            del self.entries[: len(self.entries) - self.limit]
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Rewrite only when the file has grown to twice the bound; append otherwise.
+            if len(self.entries) == self.limit:
+                existing = self.path.read_text(encoding="utf-8").count("\n") if self.path.is_file() else 0
+                if existing >= 2 * self.limit:
+                    body = "".join(json.dumps({"text": e}) + "\n" for e in self.entries)
+                    self.path.write_text(body, encoding="utf-8")
+                    return
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"text": text}) + "\n")
+        except OSError:
+            pass  # history is a convenience; a read-only disk must not break sending
+
+
+def _rg_binary() -> str | None:
+    found = shutil.which("rg")
+    if found:
+        return found
+    beside = Path(sys.executable).parent / "rg"
+    return str(beside) if beside.exists() else None
+
+
+class FileIndex:
+    """The project's files for `@` mentions, honouring .gitignore; listed once, then cached."""
+
+    MAX_FILES = 50_000
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: list[str] | None = None
+
+    def invalidate(self) -> None:
+        self.files = None
+
+    async def load(self) -> list[str]:
+        if self.files is None:
+            self.files = await self._list()
+        return self.files
+
+    async def _list(self) -> list[str]:
+        rg = _rg_binary()
+        commands = []
+        if rg:
+            commands.append([rg, "--files", "--hidden", "--no-require-git", "--glob", "!.git"])
+        commands.append(["git", "ls-files", "--cached", "--others", "--exclude-standard"])
+        for command in commands:
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    *command,
+                    cwd=self.root,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.DEVNULL,
+                )
+                out, _ = await proc.communicate()
+            except OSError:
+                continue
+            if proc.returncode in (0, 1):  # rg exits 1 when there is nothing to list
+                files = sorted(out.decode("utf-8", "replace").splitlines())
+                return files[: self.MAX_FILES]
+        return []
+
+    def search(self, query: str, limit: int = MENU_SIZE) -> list[str]:
+        """Fuzzy: file name prefix, then name, then path contains, then subsequence; shorter first."""
+        files = self.files or []
+        q = query.lower()
+        scored: list[tuple[int, int, str]] = []
+        for path in files:
+            low = path.lower()
+            base = low.rsplit("/", 1)[-1]
+            if base.startswith(q):
+                rank = 0
+            elif q in base:
+                rank = 1
+            elif q in low:
+                rank = 2
+            else:
+                chars = iter(low)
+                if not all(c in chars for c in q):
+                    continue
+                rank = 3
+            scored.append((rank, len(path), path))
+        scored.sort()
+        return [path for _, _, path in scored[:limit]]
+
+
+@dataclass(frozen=True)
+class Completion:
+    label: Content
+    # Replace the text between `start` and the cursor with `insert`.
+    start: tuple[int, int]
+    insert: str
+    # Enter on a command runs it at once (Tab only completes); Enter on a file mention only completes.
+    runs_on_enter: bool = False
+
+
+class CompletionMenu(OptionList, can_focus=False):
+    """The dropdown above the prompt; the prompt drives it, focus never leaves the prompt."""
+
+    DEFAULT_CSS = """
+    CompletionMenu {
+        display: none;
+        height: auto;
+        max-height: 10;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+        &.-open { display: block; }
+    }
+    """
+
+    def show(self, completions: list[Completion]) -> None:
+        self.completions = completions
+        self.clear_options()
+        self.add_options([Option(c.label) for c in completions])
+        self.set_class(bool(completions), "-open")
+        if completions:
+            self.highlighted = 0
+
+    def close(self) -> None:
+        self.completions = []
+        self.clear_options()
+        self.remove_class("-open")
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
+    def chosen(self) -> Completion | None:
+        if not self.is_open or self.highlighted is None:
+            return None
+        return self.completions[self.highlighted]
+
+
+_MENTION = re.compile(r"(?:^|\s)@(\S*)$")
+
+
+class PromptInput(TextArea):
+    """Enter sends; Shift+Enter or Ctrl+J adds a line; Up/Down at the edges walk history."""
+
+    DEFAULT_CSS = """
+    PromptInput {
+        height: auto;
+        min-height: 3;
+        max-height: 12;
+        border: round $pane-border;
+        padding: 0 1;
+        &:focus { border: round $pane-border-focus; }
+    }
+    """
+
+    class Submitted(Message):
+        def __init__(self, prompt: PromptInput, text: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.text = text
+
+    def __init__(
+        self,
+        *,
+        history: PromptHistory,
+        files: FileIndex,
+        commands: Callable[[str], list[tuple[str, str, str]]],
+        id: str | None = None,
+    ) -> None:
+        """`commands(typed)` gives (name, argument hint, help) for `/typed`."""
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            highlight_cursor_line=False,
+            placeholder="Ask claw…  / commands · @ files · ! shell · Shift+Enter or Ctrl+J new line",
+        )
+        self.prompt_history = history
+        self.file_index = files
+        self.command_source = commands
+        self._history_index: int | None = None
+        self._draft = ""
+        self._pastes: dict[str, str] = {}
+        self._menu: CompletionMenu | None = None
+
+    def attach_menu(self, menu: CompletionMenu) -> None:
+        self._menu = menu
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # TextArea binds F6 / F7 to line / all selection; the screen uses them to move between panes.
+        if action in ("select_line", "select_all"):
+            return False
+        return super().check_action(action, parameters)
+
+    # --- keys ---------------------------------------------------------------------------
+
+    # Textual calls `_on_key` / `_on_paste` of every class in the MRO unless a handler
+    # prevents the default, so these only intercept; TextArea's own handlers do the rest.
+    async def _on_key(self, event: events.Key) -> None:
+        if self._handle_menu_key(event.key) or self._handle_prompt_key(event.key):
+            event.stop()
+            event.prevent_default()
+
+    def _handle_menu_key(self, key: str) -> bool:
+        menu = self._menu
+        if menu is None or not menu.is_open:
+            return False
+        if key in ("up", "down"):
+            menu.action_cursor_up() if key == "up" else menu.action_cursor_down()
+        elif key in ("enter", "tab"):
+            choice = menu.chosen()
+            menu.close()
+            if choice is not None:
+                self._apply(choice)
+                if key == "enter" and choice.runs_on_enter:
+                    self.submit()
+        elif key == "escape":
+            menu.close()
+        else:
+            return False
+        return True
+
+    def _handle_prompt_key(self, key: str) -> bool:
+        if key == "enter":
+            self.submit()
+        elif key in ("shift+enter", "ctrl+j"):
+            self.insert("\n")
+        elif key == "up" and self.cursor_location[0] == 0 and self.prompt_history.entries:
+            self._walk_history(-1)
+        elif key == "down" and self.cursor_location[0] == self.document.line_count - 1 and self._history_index is not None:
+            self._walk_history(+1)
+        else:
+            return False
+        return True
+
+    def submit(self) -> None:
+        raw = self.text
+        if not raw.strip():
+            return
+        self.prompt_history.add(raw)
+        text = self.expand_pastes(raw)
+        self._history_index = None
+        self._pastes.clear()
+        self.clear()
+        if self._menu is not None:
+            self._menu.close()
+        self.post_message(self.Submitted(self, text))
+
+    def _walk_history(self, step: int) -> None:
+        entries = self.prompt_history.entries
+        if self._history_index is None:
+            if step > 0:
+                return
+            self._draft = self.text
+            index = len(entries) - 1
+        else:
+            index = self._history_index + step
+        if index >= len(entries):
+            self._history_index = None
+            self._set_text(self._draft, at_end=True)
+            return
+        self._history_index = max(0, index)
+        self._set_text(entries[self._history_index], at_end=step > 0)
+
+    def _set_text(self, text: str, *, at_end: bool) -> None:
+        self.load_text(text)
+        if at_end:
+            self.move_cursor(self.document.end)
+        else:
+            self.move_cursor((0, len(self.document.get_line(0))))
+
+    # --- pastes ---------------------------------------------------------------------------
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        text = event.text
+        lines = text.count("\n") + 1
+        if len(text) > PASTE_COLLAPSE_CHARS or lines > PASTE_COLLAPSE_LINES:
+            event.stop()
+            event.prevent_default()
+            placeholder = f"[Pasted text #{len(self._pastes) + 1} +{lines} lines]"
+            self._pastes[placeholder] = text
+            self.replace(placeholder, *self.selection)
+            self.focus()
+
+    def expand_pastes(self, text: str) -> str:
+        for placeholder, pasted in self._pastes.items():
+            text = text.replace(placeholder, pasted)
+        return text
+
+    # --- completion -------------------------------------------------------------------------
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area is self:
+            self.refresh_completions()
+
+    def refresh_completions(self) -> None:
+        menu = self._menu
+        if menu is None:
+            return
+        text = self.text
+        row, col = self.cursor_location
+        if text.startswith("/") and not any(ch.isspace() for ch in text):
+            menu.show(
+                [
+                    Completion(
+                        Content.assemble((f"/{name}", "bold"), f" {hint}" if hint else "", ("  " + help, "dim")),
+                        (0, 0),
+                        f"/{name} ",
+                        runs_on_enter=True,
+                    )
+                    for name, hint, help in self.command_source(text[1:])
+                ][:MENU_SIZE]
+            )
+            return
+        line = self.document.get_line(row)[:col]
+        match = _MENTION.search(line)
+        if match is None:
+            menu.close()
+            return
+        if self.file_index.files is None:
+            self.run_worker(self._index_files(), group="file-index", exclusive=True, exit_on_error=False)
+            menu.close()
+            return
+        start = (row, match.start(1) - 1)
+        menu.show([Completion(Content(f"@{path}"), start, f"@{path} ") for path in self.file_index.search(match.group(1))])
+
+    async def _index_files(self) -> None:
+        await self.file_index.load()
+        self.refresh_completions()
+
+    def _apply(self, completion: Completion) -> None:
+        self.replace(completion.insert, completion.start, self.cursor_location)
+
+
+class PromptBar(Vertical):
+    """The completion menu stacked above the prompt."""
+
+    DEFAULT_CSS = """
+    PromptBar { height: auto; }
+    """
+
+    def __init__(self, prompt: PromptInput) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.menu = CompletionMenu()
+        prompt.attach_menu(self.menu)
+
+    def compose(self):  # type: ignore[override]
+        yield self.menu
+        yield self.prompt

@@ -1,0 +1,168 @@
+"""The task pane: the task DAG as a tree.
+
+Roots are tasks nothing blocks; under each task sit the tasks it blocks. A task with several
+blockers appears under each of them: in full the first time, then as a dimmed "↳ see #N".
+The root line counts progress ("3/7 done"). Colours come from component classes, so a
+theme switch recolours the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from claw_tui.engine import events as ev
+from claw_tui.engine.tasks import Task
+
+TASK_TOOLS = frozenset({"TaskCreate", "TaskUpdate", "Agent"})
+GLYPHS = {"pending": "○", "in_progress": "◐", "completed": "●", "deleted": "✗"}
+
+
+@dataclass(frozen=True)
+class TaskNode:
+    task: Task
+    repeat: bool = False  # a later appearance of a task shown in full elsewhere
+    open_blockers: tuple[str, ...] = ()
+    show_owner: bool = False
+
+
+def _order(task_id: str) -> tuple[int, str]:
+    return (int(task_id), "") if task_id.isdigit() else (1 << 62, task_id)
+
+
+class TaskGraphPane(Tree[TaskNode]):
+    """The model's tasks and their dependencies, updated as TaskCreate / TaskUpdate run."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
+        "task-graph--active",
+        "task-graph--done",
+        "task-graph--muted",
+        "task-graph--blocked",
+        "task-graph--owner",
+    }
+
+    DEFAULT_CSS = """
+    TaskGraphPane {
+        height: 1fr;
+        padding: 0;
+        background: transparent;
+    }
+    TaskGraphPane > .task-graph--active {
+        color: $accent;
+        text-style: bold;
+    }
+    TaskGraphPane > .task-graph--done {
+        color: $success;
+    }
+    TaskGraphPane > .task-graph--muted {
+        color: $text-muted;
+    }
+    TaskGraphPane > .task-graph--blocked {
+        color: $warning;
+    }
+    TaskGraphPane > .task-graph--owner {
+        color: $secondary;
+    }
+    """
+
+    EMPTY = "No tasks yet"
+
+    def __init__(self, *, tasks_source: Callable[[], list[Task]] | None = None, **kwargs: Any) -> None:
+        super().__init__(self.EMPTY, **kwargs)
+        self.tasks_source = tasks_source
+        self.tasks: dict[str, Task] = {}
+        self.guide_depth = 3
+
+    # --- public API -----------------------------------------------------------------------
+
+    def set_tasks(self, tasks: Iterable[Task]) -> None:
+        self.tasks = {t.id: t for t in tasks if t.status != "deleted"}
+        self._rebuild()
+
+    def handle_event(self, event: Any) -> None:
+        if isinstance(event, ev.ToolCallFinished) and event.name in TASK_TOOLS and self.tasks_source is not None:
+            self.set_tasks(self.tasks_source())
+
+    @property
+    def progress(self) -> str:
+        done = sum(t.status == "completed" for t in self.tasks.values())
+        return f"{done}/{len(self.tasks)} done" if self.tasks else self.EMPTY
+
+    # --- building -------------------------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        self.clear()
+        self.root.set_label(self.progress)
+        self.border_title = f"Tasks · {self.progress}"
+        show_owner = any(t.owner for t in self.tasks.values())
+        ordered = sorted(self.tasks.values(), key=lambda t: _order(t.id))
+        placed: set[str] = set()
+
+        def add(parent: TreeNode[TaskNode], task: Task) -> None:
+            blockers = tuple(
+                sorted((b for b in task.blocked_by if b in self.tasks and self.tasks[b].status != "completed"), key=_order)
+            )
+            data = TaskNode(task, repeat=task.id in placed, open_blockers=blockers, show_owner=show_owner)
+            children = sorted((c for c in task.blocks if c in self.tasks), key=_order)
+            if data.repeat or not children:
+                parent.add_leaf(task.subject, data=data)
+                placed.add(task.id)
+                return
+            placed.add(task.id)
+            node = parent.add(task.subject, data=data, expand=True)
+            for child in children:
+                add(node, self.tasks[child])
+
+        for task in ordered:
+            if not any(b in self.tasks for b in task.blocked_by):
+                add(self.root, task)
+        for task in ordered:  # only reachable if the graph had a cycle; show it rather than hide it
+            if task.id not in placed:
+                add(self.root, task)
+        self.root.expand()
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        if not self.is_mounted:  # component styles exist once mounted; widths do not depend on them
+            return Style()
+        return self.get_component_rich_style(f"task-graph--{name}", partial=True)
+
+    def render_label(self, node: TreeNode[TaskNode], base_style: Style, style: Style) -> Text:
+        data = node.data
+        if data is None:
+            label = Text(str(node.label), Style(bold=True))
+            label.stylize(style)
+            return label
+        task = data.task
+        muted = self._style("muted")
+        if data.repeat:
+            label = Text.assemble(("↳ see ", muted), (f"#{task.id} {task.subject}", muted + Style(dim=True)))
+            label.stylize(style)
+            return label
+        status_style = {
+            "in_progress": self._style("active"),
+            "completed": self._style("done"),
+        }.get(task.status, Style())
+        parts: list[tuple[str, Style] | str] = [
+            (GLYPHS.get(task.status, "·") + " ", status_style),
+            (f"#{task.id} ", muted),
+            (task.subject, status_style if task.status == "in_progress" else Style()),
+        ]
+        if task.status == "in_progress" and task.active_form:
+            parts.append((f" — {task.active_form}", muted + Style(italic=True)))
+        if data.show_owner:
+            parts.append((f" @{task.owner or 'main'}", self._style("owner")))
+        if data.open_blockers and task.status != "completed":
+            parts.append((" blocked by " + ", ".join(f"#{b}" for b in data.open_blockers), self._style("blocked")))
+        label = Text.assemble(*parts)
+        label.stylize(style)
+        if node._allow_expand:
+            return Text.assemble((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE, base_style), label)
+        return label

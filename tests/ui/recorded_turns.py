@@ -1,0 +1,141 @@
+"""Recorded engine events and an agent that replays them, for pilot and snapshot tests of the TUI.
+
+`RecordedAgent` has the surface the UI uses (model, permissions.mode, tasks, transcript,
+run_turn, set_model…). Its turns replay fixed event lists; a gate can hold a turn after a
+given event so a test can act mid-stream (cancel, queue) without sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from pathlib import Path
+
+from claw_tui.config import LoadedConfig, Settings
+from claw_tui.engine import events as ev
+from claw_tui.engine.tasks import TaskGraph
+from claw_tui.engine.transcript import Message, TextBlock, ToolUseBlock
+
+MODEL = "anthropic/claude-sonnet-4-6"
+
+ANSWER_WITH_CODE = [
+    "Here is the fix for the **off-by-one** in `count_lines`:\n\n",
+    "```python\ndef count_lines(text: str) -> int:\n",
+    '    """Lines in text, counting a last line without a newline."""\n',
+    "    return text.count(\"\\n\") + (not text.endswith(\"\\n\"))\n```\n\n",
+    "The tests pass now.",
+]
+
+
+async def settle(pilot) -> None:
+    """Wait until the app's workers are done and its messages handled.
+
+    An exclusive worker replaced by a newer one ends cancelled; that is the app working, so
+    unlike `workers.wait_for_complete()` this does not raise for it.
+    """
+    await asyncio.gather(*(worker.wait() for worker in list(pilot.app.workers)), return_exceptions=True)
+    await pilot.pause()
+    await pilot.pause()
+
+
+def usage(input_tokens: int, output_tokens: int, cost_usd: float) -> ev.Usage:
+    """A model call's usage as the agent reports it: the context figures filled from the catalog."""
+    return ev.Usage(
+        model=MODEL, input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=cost_usd,
+        context_tokens=input_tokens + output_tokens, context_window=1_000_000, ts=0,
+    )
+
+
+def text_turn(*chunks: str, turn_id: str = "turn_1") -> list[ev.EngineEvent]:
+    text = "".join(chunks)
+    return [
+        ev.TurnStarted(turn_id=turn_id, model=MODEL, ts=0),
+        *(ev.TextDelta(text=c, ts=0) for c in chunks),
+        usage(1200, 80, 0.0048),
+        ev.MessageCompleted(message=Message(role="assistant", content=[TextBlock(text=text)], created_at=0), ts=0),
+        ev.TurnFinished(turn_id=turn_id, stop_reason="end_turn", turns=1, ts=0),
+    ]
+
+
+def full_turn(turn_id: str = "turn_1") -> list[ev.EngineEvent]:
+    """Thinking, a tool call that reads a file and edits it, then a streamed answer with a code block."""
+    call = ToolUseBlock(id="call_1", name="Read", input={"file_path": "src/lines.py"})
+    return [
+        ev.TurnStarted(turn_id=turn_id, model=MODEL, ts=0),
+        ev.ThinkingDelta(text="The user reports an off-by-one. ", ts=0),
+        ev.ThinkingDelta(text="I should read src/lines.py first.", ts=0),
+        ev.TextDelta(text="Let me look at the file.", ts=0),
+        ev.ToolCallStarted(call_id="call_1", name="Read", ts=0),
+        ev.ToolCallInputDelta(call_id="call_1", partial_json='{"file_path": "src/lines.py"}', ts=0),
+        usage(900, 40, 0.0033),
+        ev.MessageCompleted(
+            message=Message(role="assistant", content=[TextBlock(text="Let me look at the file."), call], created_at=0),
+            ts=0,
+        ),
+        ev.ToolCallQueued(call_id="call_1", name="Read", input=call.input, summary="Read src/lines.py", ts=0),
+        ev.ToolCallRunning(call_id="call_1", ts=0),
+        ev.ToolCallFinished(
+            call_id="call_1", name="Read", status="done", output="1\tdef count_lines(text):\n2\t    return text.count('\\n')\n", ts=0
+        ),
+        ev.FileChanged(call_id="call_2", path="src/lines.py", before="a\n", after="b\n", ts=0),
+        *(ev.TextDelta(text=c, ts=0) for c in ANSWER_WITH_CODE),
+        usage(1400, 120, 0.006),
+        ev.MessageCompleted(
+            message=Message(role="assistant", content=[TextBlock(text="".join(ANSWER_WITH_CODE))], created_at=0), ts=0
+        ),
+        ev.TurnFinished(turn_id=turn_id, stop_reason="end_turn", turns=2, ts=0),
+    ]
+
+
+class Permissions:
+    def __init__(self, mode: str = "default") -> None:
+        self.mode = mode
+
+
+class RecordedAgent:
+    def __init__(self, cwd: Path, *turns: list[ev.EngineEvent]) -> None:
+        self.cwd = cwd
+        self.model = MODEL
+        self.permissions = Permissions()
+        self.tasks = TaskGraph()
+        self.transcript: list[Message] = []
+        self.session_id: str | None = None
+        self.config = LoadedConfig(settings=Settings(), rules=[], files=[])
+        self.settings = self.config.settings
+        self.sandbox_status = "disabled"
+        self.turns: deque[list[ev.EngineEvent]] = deque(turns)
+        self.prompts: list[str] = []
+        self.models_used: list[str] = []
+        # Hold a turn before yielding event number `hold_at` until `gate` is set.
+        self.gate = asyncio.Event()
+        self.hold_at: int | None = None
+        self.held = asyncio.Event()  # set when a turn reaches the hold point
+        self.cancelled = 0
+        self.compactions: list[str] = []
+
+    async def run_turn(self, prompt: str):
+        self.prompts.append(prompt)
+        self.models_used.append(self.model)
+        events = self.turns.popleft() if self.turns else text_turn(f"echo: {prompt}", turn_id=f"turn_{len(self.prompts)}")
+        try:
+            for index, event in enumerate(events):
+                if index == self.hold_at:
+                    self.held.set()
+                    await self.gate.wait()
+                yield event
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+    async def compact(self, instructions: str = ""):
+        self.compactions.append(instructions)
+        yield ev.Compacted(
+            summary_message_id="msg_summary", summary="Earlier: fixed count_lines.", trigger="manual",
+            tokens_before=50_000, tokens_after=4_000, kept_messages=4, ts=0,
+        )
+
+    def set_model(self, model: str) -> None:
+        self.model = model
+
+    def reset_context_measure(self) -> None:
+        pass

@@ -1,0 +1,625 @@
+"""ClawApp end to end with a recorded agent: turns, cancel, queue, `!cmd`, commands, layout, first run."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from recorded_turns import RecordedAgent, full_turn, settle, text_turn
+from textual.command import CommandPalette
+from textual.widgets import OptionList
+
+from claw_tui.config import user_config_dir
+from claw_tui.engine import events as ev
+from claw_tui.ui.app import ClawApp
+from claw_tui.ui.screens.help import HelpScreen
+from claw_tui.ui.screens.main import MainScreen
+from claw_tui.ui.screens.model_picker import ModelPickerScreen
+from claw_tui.ui.screens.welcome import WelcomeScreen
+from claw_tui.ui.widgets.conversation import (
+    AssistantText,
+    MarkdownNote,
+    NoteBlock,
+    ShellBlock,
+    UserPrompt,
+)
+
+
+@pytest.fixture
+def project(isolated_home) -> Path:
+    root = isolated_home / "project"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture(autouse=True)
+def with_key(monkeypatch):
+    """A key in the environment, so the first-run screen stays away unless a test removes it."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+
+
+def make_app(project: Path, *turns, **kwargs) -> tuple[ClawApp, RecordedAgent]:
+    agent = RecordedAgent(project, *turns)
+    return ClawApp(project, agent_factory=lambda app: agent, **kwargs), agent
+
+
+def screen(app: ClawApp) -> MainScreen:
+    return app.main_screen
+
+
+def notes(app: ClawApp) -> list[str]:
+    return [str(n.render()) for n in app.main_screen.query(NoteBlock)]
+
+
+async def test_a_prompt_runs_a_turn_and_every_pane_gets_the_events(project):
+    app, agent = make_app(project, full_turn())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press(*"fix it", "enter")
+        await settle(pilot)
+        assert agent.prompts == ["fix it"]
+        main = screen(app)
+        assert [p.text for p in main.query(UserPrompt)] == ["fix it"]
+        answer = list(main.query(AssistantText))[-1]
+        assert answer.source.endswith("The tests pass now.")
+        assert main.usage.calls == 2 and main.usage.cost_usd == pytest.approx(0.0093)
+        assert main.session_changes == {"src/lines.py": ("a\n", "b\n")}
+        assert main.status.working == ""
+        assert not main.turn_running
+
+
+async def test_escape_cancels_the_running_turn_mid_stream(project):
+    app, agent = make_app(project, text_turn("one ", "two ", "three"))
+    agent.hold_at = 2  # after TurnStarted and the first delta
+    async with app.run_test() as pilot:
+        await pilot.press(*"go", "enter")
+        await agent.held.wait()
+        await pilot.pause()
+        main = screen(app)
+        assert main.turn_running and main.status.working
+        await pilot.press("escape")
+        await settle(pilot)
+        assert agent.cancelled == 1
+        assert not main.turn_running and main.status.working == ""
+        assert [b.source for b in main.query(AssistantText)] == ["one "]
+        assert notes(app)[-1] == "Cancelled."
+
+
+async def test_a_prompt_sent_during_a_turn_is_queued_then_sent(project):
+    app, agent = make_app(project, text_turn("first answer"), text_turn("second answer", turn_id="turn_2"))
+    agent.hold_at = 1
+    async with app.run_test() as pilot:
+        await pilot.press(*"first", "enter")
+        await agent.held.wait()
+        await pilot.press(*"second", "enter")
+        await pilot.pause()
+        main = screen(app)
+        queued = list(main.query(UserPrompt))[-1]
+        assert queued.has_class("-queued") and "queued ›" in str(queued.render())
+        assert main.status.queued == 1
+        assert agent.prompts == ["first"]
+        agent.gate.set()
+        await settle(pilot)
+        await settle(pilot)
+        assert agent.prompts == ["first", "second"]
+        assert not queued.has_class("-queued")
+        assert main.status.queued == 0
+        assert [b.source for b in main.query(AssistantText)] == ["first answer", "second answer"]
+
+
+async def test_bang_runs_a_shell_command_without_the_model(project):
+    (project / "hello.txt").write_text("hi from the file\n")
+    app, agent = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press(*"!cat hello.txt; exit 3", "enter")
+        await settle(pilot)
+        block = screen(app).query_one(ShellBlock)
+        assert "hi from the file" in str(block.output.render())
+        assert str(block.status.render()) == "exit 3"
+        assert block.has_class("-failed")
+        assert agent.prompts == []
+
+
+async def test_a_failing_turn_is_reported_in_the_conversation_and_the_app_lives_on(project):
+    class BrokenAgent(RecordedAgent):
+        async def run_turn(self, prompt):
+            yield ev.TurnStarted(turn_id="t1", model=self.model)
+            raise RuntimeError("the engine broke")
+
+    agent = BrokenAgent(project)
+    app = ClawApp(project, agent_factory=lambda app: agent)
+    async with app.run_test() as pilot:
+        await pilot.press(*"hi", "enter")
+        await settle(pilot)
+        assert any("RuntimeError: the engine broke" in n for n in notes(app))
+        assert app.is_running and not screen(app).turn_running
+
+
+async def test_an_agent_that_cannot_be_created_is_explained(project):
+    def fail(app):
+        raise ValueError("no such model")
+
+    app = ClawApp(project, agent_factory=fail)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press(*"hi", "enter")
+        await pilot.pause()
+        assert "claw cannot start the agent: ValueError: no such model" in notes(app)[0]
+        assert "No agent to send to" in notes(app)[-1]
+
+
+async def test_unknown_commands_say_so(project):
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press(*"/frobnicate", "enter")
+        await pilot.pause()
+        assert notes(app)[-1] == "Unknown command /frobnicate. Type / to see the commands."
+
+
+async def test_slash_commands_complete_in_the_prompt_from_the_registry(project):
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press("/", "c", "o")
+        menu = screen(app).query_one("CompletionMenu", OptionList)
+        items = [str(menu.get_option_at_index(i).prompt).split()[0] for i in range(menu.option_count)]
+        assert items == ["/compact", "/cost", "/config"]
+
+
+async def test_the_palette_offers_the_registry_commands(project):
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"/cos")
+        await settle(pilot)
+        options = app.screen.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(p.startswith("/cost") for p in prompts)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert "Cost of this session" in screen(app).query(MarkdownNote).last().source
+
+
+async def test_model_picker_switches_the_model_for_the_next_turn(project):
+    app, agent = make_app(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"/model", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ModelPickerScreen)
+        await pilot.press(*"gpt-5-mini")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert agent.model == "openai/gpt-5-mini"
+        assert screen(app).status.model == "openai/gpt-5-mini"
+        await pilot.press(*"hello", "enter")
+        await settle(pilot)
+        assert agent.models_used == ["openai/gpt-5-mini"]
+
+
+async def test_model_picker_lists_models_of_a_discovered_local_server(project, fake_model):
+    from claw_tui.providers.registry import discover_local_servers
+
+    async def discover():
+        return await discover_local_servers(ports=(fake_model.port,), env={})
+
+    app, agent = make_app(project, discover_local=discover)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"/model", "enter")
+        await settle(pilot)
+        await pilot.press(*"local/", "down", "enter")
+        await pilot.pause()
+        assert agent.model == "local/qwen3-coder"
+
+
+async def test_theme_picker_previews_and_persists_the_choice(project):
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        assert app.theme == "claw-dark"
+        await pilot.press(*"/theme", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"gruvbox")
+        await settle(pilot)
+        await pilot.press("down")  # highlighting previews
+        await pilot.pause()
+        assert app.theme == "gruvbox-dark"
+        await pilot.press("escape")  # closing without choosing restores
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.theme == "claw-dark"
+        await pilot.press(*"/theme high-contrast", "enter")
+        await pilot.pause()
+        assert app.theme == "high-contrast"
+    saved = tomllib.loads((user_config_dir() / "config.toml").read_text())
+    assert saved["theme"] == "high-contrast"
+    again, _ = make_app(project)
+    assert again.theme == "high-contrast", "the next start uses the saved theme"
+
+
+async def test_help_lists_commands_and_keys(project):
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen._text
+        assert "`/model [provider/model]`" in text and "| f11 |" in text.lower()
+        assert "| f3 | Focus the tools pane |" in text
+        assert "| f8 |" in text.lower() and "f2-f7" not in text.lower(), "each key on its own line"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_status_and_config_commands_report_without_machine_paths(project):
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press(*"/status", "enter")
+        await pilot.pause()
+        status = screen(app).query(MarkdownNote).last().source
+        assert "`~/project`" in status and "anthropic/claude-sonnet-4-6" in status
+        await pilot.press(*"/config", "enter")
+        await pilot.pause()
+        config = screen(app).query(MarkdownNote).last().source
+        assert "`~/project/.claw/config.toml` (not present)" in config
+
+
+@pytest.mark.parametrize("command", ["resume", "sessions", "mcp", "agents", "undo", "rewind", "export"])
+async def test_not_yet_commands_say_so(project, command):
+    """Each command whose feature lands in another issue answers with a plain note, and no turn starts."""
+    app, agent = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press(*f"/{command}", "enter")
+        await pilot.pause()
+        note = notes(app)[-1]
+        assert note.startswith(f"/{command}: ") and "is not available in this version of claw yet." in note
+        assert agent.prompts == []
+
+
+async def test_resume_note_says_what_works_meanwhile(project):
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press(*"/resume", "enter")
+        await pilot.pause()
+        assert notes(app)[-1] == (
+            "/resume: Resuming a session from inside the app is not available in this version of claw yet. "
+            "Meanwhile: quit and start `claw --continue` (this folder's latest session) or `claw --resume ID`."
+        )
+
+
+async def test_clear_starts_a_new_conversation(project):
+    app, agent = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press(*"hi", "enter")
+        await settle(pilot)
+        agent.transcript.append("something")  # type: ignore[arg-type]
+        await pilot.press(*"/clear", "enter")
+        await pilot.pause()
+        assert agent.transcript == []
+        assert not screen(app).query(UserPrompt)
+        assert notes(app) == ["New conversation."]
+
+
+async def test_shift_tab_cycles_the_permission_mode(project):
+    app, agent = make_app(project)
+    async with app.run_test() as pilot:
+        seen = []
+        for _ in range(4):
+            await pilot.press("shift+tab")
+            seen.append((agent.permissions.mode, screen(app).status.mode))
+        assert seen == [(m, m) for m in ("acceptEdits", "plan", "bypassPermissions", "default")]
+
+
+async def test_wide_layout_shows_the_panes_beside_the_conversation(project):
+    app, _ = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        main = screen(app)
+        side = main.query_one("#side")
+        assert not main.is_narrow and side.display
+        assert side.region.x > main.conversation.region.right - 1
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert not side.display and main.conversation.region.width == 160
+
+
+async def test_f8_hides_the_focused_pane_and_its_focus_key_brings_it_back(project):
+    app, _ = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        main = screen(app)
+        tools, diff = main.query_one("#pane-tools"), main.query_one("#pane-diff")
+        await pilot.press("f8")  # the prompt has focus: nothing to hide, and it says so
+        await pilot.pause()
+        assert tools.display and diff.display
+        assert "Focus a side pane first" in list(app._notifications)[-1].message
+        await pilot.press("f3", "f8")
+        await pilot.pause()
+        assert not tools.display and diff.display
+        assert main.focused is main.prompt, "focus leaves the hidden pane"
+        assert diff.region.y < 10, "the other panes take the room"
+        await pilot.press("f3")
+        await pilot.pause()
+        assert tools.display and tools in main.focused.ancestors
+        for key in ("f3", "f4", "f5", "f6"):  # hiding all four hides the column; Ctrl+B brings them back
+            await pilot.press(key, "f8")
+        await pilot.pause()
+        assert not main.query_one("#side").display and main.conversation.region.width == 160
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert all(main.query_one(f"#pane-{n}").display for n in ("tools", "diff", "tasks", "cost"))
+
+
+async def test_every_key_in_the_footer_does_what_it_says(project):
+    """The footer's keys, read from the footer itself, each change the screen."""
+    from textual.widgets._footer import FooterKey
+
+    app, _ = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        main = screen(app)
+        shown = {key.description: key.key for key in main.query(FooterKey)}
+        assert shown == {
+            "cancel": "escape", "help": "f1", "focus": "f2", "panes": "ctrl+b", "hide": "f8", "zoom": "f11",
+            "palette": "ctrl+p",
+        }
+        assert str(main.query_one("FooterKey").render()).strip().startswith("esc")
+        assert "f2-f7" in [str(k.render()).split()[0] for k in main.query(FooterKey)]
+        await pilot.press(shown["help"])
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", shown["focus"])
+        await pilot.pause()
+        assert main.focused is main.conversation
+        await pilot.press(shown["zoom"])
+        await pilot.pause()
+        assert main.maximized is main.conversation
+        await pilot.press(shown["cancel"])  # Esc restores the zoom
+        await pilot.pause()
+        assert main.maximized is None
+        await pilot.press(shown["panes"])
+        await pilot.pause()
+        assert not main.query_one("#side").display
+        await pilot.press(shown["panes"], "f5", shown["hide"])
+        await pilot.pause()
+        assert not main.query_one("#pane-tasks").display
+        await pilot.press(shown["palette"])
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+
+
+@pytest.mark.parametrize("pane_key", ["f3", "f4", "f5", "f6"])
+async def test_the_footer_fits_80_columns_with_each_panes_own_keys(project, pane_key):
+    from textual.widgets._footer import FooterKey
+
+    app, _ = make_app(project, full_turn())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"go", "enter")
+        await settle(pilot)
+        await pilot.press(pane_key)
+        await pilot.pause()
+        keys = list(screen(app).query(FooterKey))
+        palette = next(k for k in keys if k.key == "ctrl+p")
+        cut = [k.description for k in keys if k is not palette and k.region.right > palette.region.x]
+        assert not cut, f"footer keys cut off at 80 columns: {cut}"
+
+
+async def test_the_cost_meter_shows_the_models_window_and_todays_spend(project):
+    from claw_tui.engine.sessions import SessionStore
+
+    store = SessionStore.open(project / "sessions.db")
+    earlier = store.create_session(project, "anthropic/claude-sonnet-4-6")
+    store.record_usage(earlier, "anthropic/claude-sonnet-4-6", 1000, 100, 0, 0, 1.25)
+    app, agent = make_app(project)
+    agent.store = store
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        meter = screen(app).cost_meter
+        assert meter.context_window == 1_000_000
+        assert meter.today_usd == pytest.approx(1.25)
+        await pilot.press(*"hi", "enter")
+        await settle(pilot)
+        assert meter.today_usd == pytest.approx(1.25 + 0.0048)
+        assert "today" in str(meter.money_text())
+        await pilot.press(*"/model local/llama3", "enter")
+        await pilot.pause()
+        assert meter.context_window is None, "a model the catalog does not know has no gauge"
+    store.close()
+
+
+async def test_narrow_layout_hides_the_panes_until_asked_and_shows_them_as_tabs(project):
+    app, _ = make_app(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = screen(app)
+        side = main.query_one("#side")
+        assert main.is_narrow and not side.display
+        assert main.conversation.region.width == 80
+        await pilot.press("f4")  # focus the diff pane: the panes open on its tab
+        await pilot.pause()
+        assert side.display
+        assert main.query_one("#pane-diff").display and not main.query_one("#pane-tools").display
+        assert main.query_one("#side-tabs").active == "tab-diff"
+
+
+async def test_zoom_maximizes_the_focused_pane_and_escape_restores(project):
+    app, _ = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("f2", "f11")
+        await pilot.pause()
+        main = screen(app)
+        assert main.maximized is main.conversation
+        await pilot.press("escape")
+        await pilot.pause()
+        assert main.maximized is None
+
+
+async def test_first_run_without_a_key_shows_the_welcome_screen(project, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    app, _ = make_app(project)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+    app, _ = make_app(project)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_first_run_with_a_local_server_switches_to_its_model(project, monkeypatch, fake_model):
+    from claw_tui.providers.registry import discover_local_servers
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+
+    async def discover():
+        return await discover_local_servers(ports=(fake_model.port,), env={})
+
+    app, agent = make_app(project, discover_local=discover)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert agent.model == "local/llama3"
+        assert agent.settings.providers.local.base_url == fake_model.base_url + "/v1"
+        assert any("using the local server" in n for n in notes(app))
+
+
+
+async def test_function_keys_move_focus_between_panes_even_from_the_prompt(project):
+    app, _ = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        main = screen(app)
+        assert app.focused is main.prompt
+        await pilot.press("f2")
+        assert app.focused is main.conversation
+        await pilot.press("f7")
+        assert app.focused is main.prompt
+        await pilot.press("f3")
+        assert app.focused is not main.prompt and main.query_one("#pane-tools") in app.focused.ancestors_with_self
+        await pilot.press("escape")
+        assert app.focused is main.prompt, "Esc with no turn running goes back to the prompt"
+
+
+async def test_compact_runs_through_the_turn_worker_and_shows_the_boundary(project):
+    app, agent = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press(*"/compact keep the API notes", "enter")
+        await settle(pilot)
+        assert agent.compactions == ["keep the API notes"]
+        assert notes(app)[-1] == "Conversation compacted (manual): 50,000 → 4,000 tokens, 4 recent messages kept."
+
+
+async def test_permissions_lists_rules_with_their_sources(project):
+    from claw_tui.config import RuleSource
+
+    app, agent = make_app(project)
+    agent.config.rules.extend([RuleSource("allow", "Bash(git status:*)", "project settings"), RuleSource("deny", "WebFetch", "user settings")])
+    async with app.run_test() as pilot:
+        await pilot.press(*"/permissions", "enter")
+        await pilot.pause()
+        report = screen(app).query(MarkdownNote).last().source
+        assert "| allow | `Bash(git status:*)` | project settings |" in report
+        assert "| deny | `WebFetch` | user settings |" in report
+
+
+async def test_session_diff_keeps_the_first_before_and_the_last_after_per_file(project):
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        main = screen(app)
+        for before, after in (("v1\n", "v2\n"), ("v2\n", "v3\n")):
+            await main.route(ev.FileChanged(call_id="c", path="a.py", before=before, after=after))
+        await main.route(ev.FileChanged(call_id="c", path="new.py", before=None, after="x\n"))
+        assert main.session_changes == {"a.py": ("v1\n", "v3\n"), "new.py": (None, "x\n")}
+        await pilot.press(*"/diff", "enter")
+        await pilot.pause()
+        assert main.diff_view.title == "Session changes (2 files)"
+        assert [d.path for d in main.diff_view.changes] == ["a.py", "new.py"]
+        assert main.query_one("#pane-diff") in app.focused.ancestors_with_self, "/diff focuses the diff pane"
+
+
+async def test_the_git_branch_and_dirty_marker_refresh_after_each_turn(project):
+    import asyncio
+
+    git = await asyncio.create_subprocess_exec("git", "init", "-q", "-b", "main", str(project))
+    assert await git.wait() == 0
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        main = screen(app)
+        assert (main.status.branch, main.status.dirty) == ("main", False)
+        (project / "written-by-a-tool.txt").write_text("x\n")
+        await pilot.press(*"go", "enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert main.status.dirty is True
+
+
+async def test_user_themes_reload_when_their_file_changes(project):
+    from claw_tui.ui.theming import user_themes_dir
+
+    user_themes_dir().mkdir(parents=True)
+    theme_file = user_themes_dir() / "mine.toml"
+    theme_file.write_text('name = "mine"\n[colors]\nprimary = "#111111"\n')
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.get_theme("mine").primary == "#111111"
+        theme_file.write_text('name = "mine"\n[colors]\nprimary = "#222222"\n')
+        for _ in range(100):  # the file watcher reports within a few hundred milliseconds
+            if app.get_theme("mine").primary == "#222222":
+                break
+            await pilot.pause(0.05)
+        assert app.get_theme("mine").primary == "#222222"
+
+
+async def test_cancelling_puts_queued_prompts_back_into_the_prompt(project):
+    app, agent = make_app(project, text_turn("slow answer"))
+    agent.hold_at = 1
+    async with app.run_test() as pilot:
+        await pilot.press(*"first", "enter")
+        await agent.held.wait()
+        await pilot.press(*"second", "enter", *"third", "enter")
+        await pilot.pause()
+        main = screen(app)
+        assert main.status.queued == 2
+        await pilot.press("escape")
+        await settle(pilot)
+        assert agent.prompts == ["first"], "nothing queued was sent"
+        assert main.prompt.text == "second\n\nthird"
+        assert [p.text for p in main.query(UserPrompt)] == ["first"]
+        assert main.status.queued == 0
+
+
+async def test_the_task_pane_follows_the_agents_task_graph(project):
+    app, agent = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        agent.tasks.create("Write the parser")
+        agent.tasks.create("Test the parser")
+        await pilot.pause()
+        assert [t.subject for t in screen(app).task_pane.tasks.values()] == ["Write the parser", "Test the parser"]
+        await pilot.press(*"/tasks", "enter")
+        await pilot.pause()
+        assert app.focused is screen(app).task_pane
+
+
+async def test_init_and_user_commands_send_their_prompt_to_the_model(project):
+    (project / ".claw" / "commands").mkdir(parents=True)
+    (project / ".claw" / "commands" / "review.md").write_text("---\ndescription: Review a file\n---\nReview $ARGUMENTS for bugs.\n")
+    app, agent = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press(*"/review src/app.py", "enter")
+        await settle(pilot)
+        await pilot.press(*"/init", "enter")
+        await settle(pilot)
+        assert agent.prompts[0] == "Review src/app.py for bugs."
+        assert agent.prompts[1].startswith("Please analyse this repository and write an AGENTS.md")
+        assert [p.text for p in screen(app).query(UserPrompt)] == agent.prompts

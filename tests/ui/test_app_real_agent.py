@@ -1,0 +1,143 @@
+"""ClawApp with the real Agent (built by its default factory) and the real SDKs over HTTP to the fake model server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fake_model import Reply, Text, Thinking, ToolCall
+from recorded_turns import settle
+
+from claw_tui.config import load_config
+from claw_tui.ui.app import ClawApp
+from claw_tui.ui.screens.main import MainScreen
+from claw_tui.ui.widgets.conversation import (
+    AssistantText,
+    NoteBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+
+
+@pytest.fixture
+def project(isolated_home) -> Path:
+    root = isolated_home / "project"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def app_for(project, fake_model, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_model.base_url)
+
+    def make(mode: str = "bypassPermissions") -> ClawApp:
+        flags = {"retry_base_delay": 0.01, "stream_idle_timeout": 5.0, "sandbox": {"enabled": False}}
+        return ClawApp(project, config=load_config(project, flags=flags), permission_mode=mode)
+
+    return make
+
+
+def main(app: ClawApp) -> MainScreen:
+    return app.main_screen
+
+
+async def test_a_real_turn_streams_thinking_text_and_a_tool_call(project, fake_model, app_for):
+    (project / "notes.txt").write_text("the secret is 42\n")
+    fake_model.script(
+        Reply(parts=[Thinking("Read the notes first."), Text("Let me look."), ToolCall("Read", {"file_path": "notes.txt"})]),
+        Reply(parts=[Text("The secret is **42**.")]),
+    )
+    app = app_for()
+    async with app.run_test(size=(160, 48)) as pilot:
+        assert app.agent is not None, app.agent_error
+        await pilot.press(*"what is the secret?", "enter")
+        await settle(pilot)
+        screen = main(app)
+        assert screen.query_one(ThinkingBlock).collapsed
+        assert [b.source for b in screen.query(AssistantText)] == ["Let me look.", "The secret is **42**."]
+        tool = screen.query_one(ToolCallBlock)
+        assert tool.status == "done" and "notes.txt" in str(tool.title)
+        assert "the secret is 42" in (tool.output or "")
+        assert screen.usage.calls == 2 and screen.usage.cost_usd > 0
+        assert not screen.query(NoteBlock), "no errors or notices"
+
+
+async def test_escape_cancels_a_slow_real_stream_and_the_next_turn_works(project, fake_model, app_for):
+    fake_model.script(
+        Reply(parts=[Text("one two three four five six seven eight nine ten " * 4)], token_delay=0.05),
+        Reply(parts=[Text("Fresh answer.")]),
+    )
+    app = app_for()
+    async with app.run_test() as pilot:
+        await pilot.press(*"count slowly", "enter")
+        screen = main(app)
+        while not screen.query(AssistantText):  # the first words arrive over HTTP
+            await pilot.pause(0.02)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [str(n.render()) for n in screen.query(NoteBlock)][-1] == "Cancelled."
+        assert not screen.turn_running
+        await pilot.press(*"again", "enter")
+        await settle(pilot)
+        assert list(screen.query(AssistantText))[-1].source == "Fresh answer."
+        assert [m.role for m in app.agent.transcript][-2:] == ["user", "assistant"]
+
+
+async def test_a_real_write_approval_with_one_hunk_accepted_and_one_rejected(project, fake_model, app_for):
+    """Mode default asks for the write; the user rejects the first hunk and approves: only the second
+    lands on disk, and the model is told which hunk was rejected."""
+    from claw_tui.ui.screens.approval import ApprovalScreen
+    from claw_tui.ui.widgets.diff_view import FileDiff
+
+    before = "".join(f"line {n}\n" for n in range(1, 13))
+    after = before.replace("line 2\n", "line two\n").replace("line 11\n", "line eleven\n")
+    (project / "numbers.txt").write_text(before)
+    fake_model.script(
+        Reply(parts=[ToolCall("Read", {"file_path": "numbers.txt"})]),
+        Reply(parts=[ToolCall("Write", {"file_path": "numbers.txt", "content": after})]),
+        Reply(parts=[Text("Only the second change was kept.")]),
+    )
+    app = app_for(mode="default")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press(*"spell out two and eleven", "enter")
+        while not isinstance(app.screen, ApprovalScreen):
+            await pilot.pause(0.02)
+        approval = app.screen
+        assert [len(d.hunks) for d in approval.diffs] == [2]
+        assert main(app).diff_view.title == "Under review: Write numbers.txt", "the diff pane shows it too"
+        await pilot.press("space")  # reject the selected (first) hunk
+        await pilot.pause()
+        assert "✗ reject · hunk 1/2" in approval.hunk_view(approval.refs[0]).label
+        await pilot.press("y")
+        await settle(pilot)
+        screen = main(app)
+        assert (project / "numbers.txt").read_text() == before.replace("line 11\n", "line eleven\n")
+        told = str(fake_model.requests[-1].json["messages"][-1]["content"])
+        assert "rejected hunk 1 of numbers.txt (line 2)" in told
+        record = next(r for r in screen.tool_log.calls.values() if r.name == "Write")
+        assert record.status == "done" and record.decision.startswith("ask → allowed by")
+        shown: list[FileDiff] = screen.diff_view.changes
+        assert screen.diff_view.title == "Last change"
+        assert [d.path for d in shown] == ["numbers.txt"] and shown[0].added_count == 1
+        assert list(screen.query(AssistantText))[-1].source == "Only the second change was kept."
+
+
+async def test_a_denied_real_write_stays_in_the_diff_pane_as_denied(project, fake_model, app_for):
+    from claw_tui.ui.screens.approval import ApprovalScreen
+
+    fake_model.script(
+        Reply(parts=[ToolCall("Write", {"file_path": "new.txt", "content": "hello\n"})]),
+        Reply(parts=[Text("Understood, no file.")]),
+    )
+    app = app_for(mode="default")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press(*"make a file", "enter")
+        while not isinstance(app.screen, ApprovalScreen):
+            await pilot.pause(0.02)
+        await pilot.press("n")
+        await settle(pilot)
+        assert not (project / "new.txt").exists()
+        diff = main(app).diff_view
+        assert diff.title == "Denied, not written: Write new.txt"
+        assert [d.path for d in diff.changes] == ["new.txt"]

@@ -52,6 +52,20 @@ _SAFE_COMMANDS: dict[str, tuple[str, ...]] = {
     "tree": ("-o",),
     "git": ("-c", "--output", "--ext-diff", "--exec-path", "--config-env", "-C", "--git-dir", "--work-tree"),
 }
+# Options with which a program runs another program or writes a file it names. A prefix or
+# wildcard allow rule (`Bash(find:*)`) vouches for the arguments one expects, not for these:
+# only a rule that spells the option out allows them.
+_ESCAPE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "find": ("-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fls"),
+    "rg": ("--pre",),
+    "sort": ("-o", "--output", "--compress-program"),
+    "git": ("-c", "--config-env", "--exec-path", "--output", "--ext-diff", "--upload-pack", "--receive-pack",
+            "--exec"),
+    "tar": ("--to-command", "--use-compress-program", "-I", "--checkpoint-action", "--info-script",
+            "--new-volume-script", "-F"),
+}
+# find's options that run the command written after them, up to `;` or `+`.
+_FIND_EXEC = {"-exec", "-execdir", "-ok", "-okdir"}
 _SAFE_GIT = {"status", "diff", "log", "show", "blame", "ls-files", "rev-parse", "grep", "shortlog", "describe"}
 # Commands that run other commands: an "always allow" prefix rule for them would allow anything.
 _WRAPPERS = {
@@ -453,6 +467,8 @@ def _deny_views(cmd: bash_parse.SimpleCommand) -> list[list[str]]:
         while words and _WRAPPER_ARG.fullmatch(words[0]):
             words = words[1:]
         views.append(words)
+    for launched in _launched(words):
+        views.extend(_deny_views(launched))
     inner: str | None = None
     if words and words[0] in _SHELLS and "-c" in words[1:]:
         index = words.index("-c")
@@ -466,6 +482,23 @@ def _deny_views(cmd: bash_parse.SimpleCommand) -> list[list[str]]:
         except bash_parse.BashParseError:
             views.append(inner.split())
     return views
+
+
+def _launched(words: list[str]) -> list[bash_parse.SimpleCommand]:
+    """The commands a program runs through its options: find's `-exec rm {} ;`, rg's `--pre sh`."""
+    found: list[list[str]] = []
+    if words and words[0] == "find":
+        for i, word in enumerate(words):
+            if word in _FIND_EXEC:
+                end = next((j for j in range(i + 1, len(words)) if words[j] in (";", "+")), len(words))
+                found.append(words[i + 1 : end])
+    elif words and words[0] == "rg":
+        for i, word in enumerate(words):
+            if word == "--pre":
+                found.append(words[i + 1 : i + 2])
+            elif word.startswith("--pre="):
+                found.append([word.removeprefix("--pre=")])
+    return [bash_parse.SimpleCommand(words=w) for w in found if w]
 
 
 def _forbidden(arg: str, options: tuple[str, ...]) -> bool:
@@ -483,7 +516,11 @@ def _allow_matches(spec: str | None, cmd: bash_parse.SimpleCommand) -> bool:
         return True
     if cmd.name_is_dynamic:  # `$CMD args`: no rule can vouch for what runs
         return False
-    return _bash_matches(spec, [*cmd.assignments, *cmd.words])
+    if not _bash_matches(spec, [*cmd.assignments, *cmd.words]):
+        return False
+    escapes = _ESCAPE_OPTIONS.get(cmd.words[0], ()) if cmd.words else ()
+    named = set(_split(spec.removesuffix(":*")))
+    return not any(_forbidden(arg, escapes) and arg not in named for arg in cmd.words[1:])
 
 
 def _bash_matches(spec: str, words: list[str]) -> bool:
@@ -492,9 +529,9 @@ def _bash_matches(spec: str, words: list[str]) -> bool:
     if spec.endswith(":*"):
         prefix = _split(spec[:-2])
         return bool(prefix) and words[: len(prefix)] == prefix
-    if "*" in spec:
-        return _bash_text_matches(spec, words)
-    return _split(spec) == words
+    if _split(spec) == words:  # exactly the command, even one with a quoted `*` (`find -name '*.o'`)
+        return True
+    return "*" in spec and _bash_text_matches(spec, words)
 
 
 def _bash_text_matches(spec: str, words: list[str]) -> bool:
@@ -522,7 +559,8 @@ def _suggest_bash(call: _Call) -> str | None:
     if cmd.assignments or not cmd.words or cmd.name_is_dynamic:
         return None
     words = cmd.words
-    if words[0] in _WRAPPERS or any("\n" in w for w in words):
+    escapes = _ESCAPE_OPTIONS.get(words[0], ())
+    if words[0] in _WRAPPERS or any("\n" in w for w in words) or any(_forbidden(w, escapes) for w in words[1:]):
         if cmd.dynamic_words:
             return None
         return f"Bash({shlex.join(words)})"

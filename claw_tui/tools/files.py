@@ -13,6 +13,7 @@ import base64
 import io
 import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -49,6 +50,8 @@ DEFAULT_LINE_LIMIT = 2000
 MAX_LINE_CHARS = 2000
 MAX_UNPAGED_BYTES = 256 * 1024  # bigger files must be read with offset / limit
 MAX_WHOLE_FILE_BYTES = 16 * 1024 * 1024  # above this, paged reads stream the file
+MAX_EDIT_BYTES = MAX_WHOLE_FILE_BYTES  # Edit and Write load the file whole and diff it
+_STREAM_CHUNK_CHARS = 64 * 1024  # a streamed file is read this much at a time, whatever its lines
 MAX_READ_CHARS = 80_000  # one Read's output, cut at a whole line
 MAX_IMAGE_BYTES = 3_750_000  # base64 of this is the 5 MB the model APIs accept
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
@@ -205,7 +208,7 @@ class Read(Tool):
                 if text.endswith("\n"):
                     lines.pop()
                 total: int | None = len(lines)
-                chosen = lines[start - 1 : start - 1 + limit]
+                chosen = [_cut_line(line, len(line)) for line in lines[start - 1 : start - 1 + limit]]
             else:
                 chosen, total = _stream_lines(path, start, limit)
         except BinaryFileError as exc:
@@ -219,23 +222,44 @@ class Read(Tool):
 
 
 def _stream_lines(path: Path, start: int, limit: int) -> tuple[list[str], int | None]:
-    """Lines [start, start+limit) of a file too big to load whole; the total is unknown."""
+    """Lines [start, start+limit) of a file too big to load whole, each already cut to
+    MAX_LINE_CHARS; the total is unknown. Memory stays bounded even for a file of one huge line."""
     with open(path, "rb") as f:
         _, fmt = decode(f.read(64 * 1024), partial=True)
         f.seek(len(fmt.bom))
         stream = io.TextIOWrapper(f, encoding=fmt.codec, errors="replace", newline="\n")
-        lines = itertools.islice(stream, start - 1, start - 1 + limit)
-        chosen = [line.removesuffix("\n").removesuffix("\r") for line in lines]
-        more = next(stream, None) is not None
+        lines = itertools.islice(_bounded_lines(stream), start - 1, start - 1 + limit)
+        chosen = [_cut_line(head, length) for head, length in lines]
+        more = stream.read(1) != ""
     return chosen, None if more or not chosen else start - 1 + len(chosen)
+
+
+def _bounded_lines(stream: io.TextIOWrapper) -> Iterator[tuple[str, int]]:
+    """Each line's first MAX_LINE_CHARS characters and its full length, without its line ending."""
+    while piece := stream.readline(_STREAM_CHUNK_CHARS):
+        head, length, ending = piece[:MAX_LINE_CHARS], len(piece), piece[-2:]
+        while not piece.endswith("\n"):
+            piece = stream.readline(_STREAM_CHUNK_CHARS)
+            if not piece:
+                break
+            length += len(piece)
+            ending = (ending + piece)[-2:]
+            head += piece[: MAX_LINE_CHARS - len(head)]
+        cut = 2 if ending == "\r\n" else 1 if ending.endswith("\n") else 0
+        yield head[: length - cut], length - cut
+
+
+def _cut_line(line: str, length: int) -> str:
+    """A line of `length` characters (of which `line` holds at least the first MAX_LINE_CHARS), cut."""
+    if length <= MAX_LINE_CHARS:
+        return line
+    return line[:MAX_LINE_CHARS] + f"… [line cut: {length - MAX_LINE_CHARS} more characters]"
 
 
 def _numbered(lines: list[str], start: int, total: int | None) -> str:
     out: list[str] = []
     used = 0
     for n, line in enumerate(lines, start=start):
-        if len(line) > MAX_LINE_CHARS:
-            line = line[:MAX_LINE_CHARS] + f"… [line cut: {len(line) - MAX_LINE_CHARS} more characters]"
         row = f"{n:>6}\t{line}"
         if used + len(row) > MAX_READ_CHARS and out:
             return "\n".join(out) + (
@@ -307,6 +331,13 @@ def _existing_text(path: Path, ctx: ToolContext) -> tuple[str | None, TextFormat
         return None, NEW_FILE_FORMAT
     if not path.is_file():
         raise ToolError(f"{shown(path, ctx)} is a directory or special file, not a regular file.")
+    size = path.stat().st_size
+    if size > MAX_EDIT_BYTES:
+        raise ToolError(
+            f"{shown(path, ctx)} is {size / 2**20:.0f} MB; Edit and Write change files of up to "
+            f"{MAX_EDIT_BYTES // 2**20} MB, which they hold whole in memory and show as a diff. Change a file this "
+            "big with a streaming command via Bash (e.g. `sed -i`), after finding the place with Grep."
+        )
     require_fresh(path, ctx)
     return read_text(path, ctx)
 

@@ -17,7 +17,7 @@ import shutil
 import signal
 import tempfile
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -37,6 +37,10 @@ LIVE_OUTPUT_CHARS = 1_000_000  # streamed to the front end per command; the resu
 _LONG_LINE_CHARS = 4096  # a line this long is streamed before its newline arrives
 _STATE_FILE = ".claw-shell-state"
 _NOT_CARRIED = {"_", "SHLVL"}  # bash sets these itself; carrying SHLVL would count up forever
+# claw's own provider credentials: for claw, never for the model's commands (`env` would show them).
+KEY_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY", "CLAW_LOCAL_API_KEY")
+_MIN_SECRET_CHARS = 8  # shorter values ("local", "x") are placeholders, and redacting them would garble output
+REDACTED = "[REDACTED]"
 
 # The model's command is $2, run by eval so that its syntax errors are reported as its own.
 # The EXIT trap also runs on `exit N` and `set -e`; it keeps the command's exit code.
@@ -48,6 +52,25 @@ eval "$__claw_command"
 """
 
 Emit = Callable[[str], Awaitable[None]]
+
+
+def command_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment for the model's commands: `env` without claw's credentials."""
+    return {name: value for name, value in env.items() if name not in KEY_VARIABLES}
+
+
+def secret_values(*envs: Mapping[str, str]) -> frozenset[str]:
+    """The values of claw's credentials in these environments, to scrub from command output."""
+    return frozenset(
+        value for env in envs for name in KEY_VARIABLES if len(value := env.get(name, "")) >= _MIN_SECRET_CHARS
+    )
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret value replaced, longest first (one key may contain another)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 class OutputBuffer:
@@ -211,7 +234,10 @@ class ShellManager:
     def __init__(self, cwd: Path, env: dict[str, str]) -> None:
         self.home = cwd
         self.cwd = cwd
-        self.env = dict(env)
+        # Keys claw was started with or holds now are scrubbed, wherever a command found them
+        # (a `.env` file, /proc/<claw>/environ), before its output reaches the front end or the model.
+        self.secrets = secret_values(env, os.environ)
+        self.env = command_env(env)
         self.tasks: dict[str, BackgroundShell] = {}
         self.closed = False
         self.notice_given = False
@@ -258,7 +284,21 @@ class ShellManager:
             )
         except OSError as exc:
             raise ToolError(f"Could not start the shell: {exc}") from None
-        return _Run(asyncio.subprocess.Process(transport, protocol, loop), exited, emit)
+        return _Run(asyncio.subprocess.Process(transport, protocol, loop), exited, self._scrubbed(emit))
+
+    def _scrubbed(self, emit: Emit | None) -> Emit | None:
+        """`emit` passing on output with claw's keys redacted."""
+        if emit is None or not self.secrets:
+            return emit
+
+        async def scrubbed(text: str) -> None:
+            await emit(self.scrub(text))
+
+        return scrubbed
+
+    def scrub(self, text: str) -> str:
+        """Output with claw's keys redacted."""
+        return redact(text, self.secrets)
 
     def _check_cwd(self) -> str:
         if self.cwd.is_dir():
@@ -303,7 +343,7 @@ class ShellManager:
                 self._current = None
             if not timed_out:
                 self._load_state(state)
-            return CommandResult(run.output.text(), run.returncode, timed_out, self.cwd, note)
+            return CommandResult(self.scrub(run.output.text()), run.returncode, timed_out, self.cwd, note)
 
     def _load_state(self, state: Path) -> None:
         """Take the directory and exports the command left; keep the old ones if it left none."""
@@ -516,11 +556,12 @@ class TaskOutput(Tool):
 
     async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(input, TaskOutputInput)
-        task = ShellManager.for_context(ctx).get(input.task_id)
+        shell = ShellManager.for_context(ctx)
+        task = shell.get(input.task_id)
         if input.block:
             await task.wait(input.timeout / 1000)
         status = task.status
-        output = task.run.output.take().rstrip("\n")
+        output = shell.scrub(task.run.output.take()).rstrip("\n")
         lines = [f"Task {task.id}: {status}", f"Command: {_short(task.command)}"]
         if input.block and status == "running":
             lines[0] += f" (still running after waiting {input.timeout / 1000:g} s)"

@@ -82,6 +82,12 @@ class Agent:
         self._provider_factory = provider_factory
         self.ctx.services.setdefault("permissions", permissions)
         self.ctx.services.setdefault("approver", approver)
+        if "shell" not in self.ctx.services:
+            from claw_tui.tools.shell import ShellManager
+
+            # Made here rather than on the first Bash call: each call runs with a copy of the
+            # services, and a shell made inside one would not outlive it (cwd, exports, jobs).
+            self.ctx.services["shell"] = ShellManager(cwd, self.ctx.env)
         # Messages of this session in the store (more than the transcript after a compaction).
         self._stored_count = 0
         self._turn_id = ""

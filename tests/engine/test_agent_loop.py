@@ -291,3 +291,29 @@ async def test_remembered_approval_adds_a_session_rule(tmp_path, fake_model):
     assert len(approver.requests) == 1, "the second write is allowed by the remembered rule"
     decided = of_type(events, ev.PermissionDecided)
     assert "session" in decided[1].decided_by
+
+
+async def test_the_shell_keeps_its_directory_exports_and_background_jobs_across_calls(tmp_path, fake_model):
+    (tmp_path / "sub").mkdir()
+    fake_model.script(
+        Reply(parts=[ToolCall("Bash", {"command": "cd sub && export GREETING=hello"})]),
+        Reply(parts=[ToolCall("Bash", {"command": "pwd; echo $GREETING"})]),
+        Reply(parts=[ToolCall("Bash", {"command": "echo from-the-background", "run_in_background": True})]),
+        Reply(parts=[ToolCall("TaskOutput", {"task_id": "bash_1", "block": True, "timeout": 10000})]),
+        Reply(parts=[Text("done")]),
+    )
+    agent = make_agent(tmp_path, fake_model.base_url)
+    try:
+        events = await run(agent, "go")
+    finally:
+        await agent.aclose()
+    finished = of_type(events, ev.ToolCallFinished)
+    assert [f.status for f in finished] == ["done"] * 4
+    second = _result_text(fake_model.requests[2].json)
+    assert str(tmp_path / "sub") in second and "hello" in second
+    assert "from-the-background" in _result_text(fake_model.requests[4].json)
+
+
+def _result_text(request_json: dict) -> str:
+    blocks = [b for b in request_json["messages"][-1]["content"] if b["type"] == "tool_result"]
+    return str(blocks[0]["content"])

@@ -233,11 +233,41 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _untrusted_part(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """What a project file may do before its folder is trusted, and the names of what waits.
+
+    Anything that runs code, redirects keys or widens what runs without asking waits (hooks,
+    providers, language servers, allow rules, extra roots, a permissive mode, a sandbox turned
+    off or opened to the network); deny and ask rules, plan mode and a stricter sandbox apply at once.
+    """
+    kept = {k: v for k, v in data.items() if k not in _NEEDS_TRUST}
+    waiting = [k for k in _NEEDS_TRUST if data.get(k)]
+    perms = kept.get("permissions")
+    if isinstance(perms, dict):
+        perms = kept["permissions"] = dict(perms)
+        for key in ("allow", "additional_directories"):
+            if perms.pop(key, None):
+                waiting.append(f"permissions.{key}")
+        if perms.get("mode") not in (None, "default", "plan"):
+            waiting.append(f"permissions.mode {perms.pop('mode')}")
+    sandbox = kept.get("sandbox")
+    if isinstance(sandbox, dict):
+        sandbox = kept["sandbox"] = dict(sandbox)
+        if sandbox.get("enabled") is False:
+            waiting.append("sandbox.enabled false")
+            del sandbox["enabled"]
+        if sandbox.get("network") is True:
+            waiting.append("sandbox.network true")
+            del sandbox["network"]
+    return kept, waiting
+
+
 def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: bool | None = None) -> LoadedConfig:
     """Read every layer; raise ConfigError naming the file and field on bad input.
 
-    A project's own files may not run code (hooks, language servers) or change where keys are
-    sent (provider base URLs) until the folder is trusted; `trusted=None` asks FolderTrust.
+    A project's own files may not run code (hooks, language servers), change where keys are sent
+    (provider base URLs) or widen permissions until the folder is trusted (`_untrusted_part`);
+    `trusted=None` asks FolderTrust.
     """
     merged: dict[str, Any] = {}
     rules: list[RuleSource] = []
@@ -250,15 +280,12 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
             continue
         data = _read_layer(path)
         files.append(path)
-        if path.is_relative_to(project) and any(data.get(k) for k in _NEEDS_TRUST):
+        if path.is_relative_to(project) and _untrusted_part(data)[1]:
             if trusted is None:
                 trusted = FolderTrust().is_trusted(project)
             if not trusted:
-                kept = {k: v for k, v in data.items() if k not in _NEEDS_TRUST}
-                for key in _NEEDS_TRUST:
-                    if data.get(key):
-                        withheld.append(f"{key} from {path.relative_to(project)}")
-                data = kept
+                data, waiting = _untrusted_part(data)
+                withheld.extend(f"{key} from {path.relative_to(project)}" for key in waiting)
         layers.append((source, data))
     if flags:
         layers.append(("flags", flags))

@@ -551,8 +551,10 @@ class McpManager:
     async def reconnect(self, name: str) -> None:
         server = self._get(name)
         if server.task is None or server.task.done():
-            if self._blocked(server) is None:
+            if (blocked := self._blocked(server)) is None:
                 server.start()
+            else:  # e.g. enabling a project server not trusted yet: show why it stays off
+                server.set_status(blocked)
         else:
             server.restart()
 
@@ -603,6 +605,10 @@ class McpManager:
 
     def status(self, name: str) -> ServerStatus:
         return self._get(name).snapshot()
+
+    def config(self, name: str) -> ServerConfig:
+        """How server `name` is declared: the /mcp screen shows the command that trusting it runs."""
+        return self._get(name).config
 
     def notify(self, server: _Server) -> None:
         if self.on_change is not None:

@@ -19,6 +19,15 @@ class CliError(Exception):
     """A one-line error for the user; exit code 1."""
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("claw-tui")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="claw",
@@ -26,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Sessions: `claw sessions --help`. Trust a folder's own hooks and servers: `claw trust [DIR]`.",
     )
     p.add_argument("prompt", nargs="?", help="the prompt (with -p); read from standard input when omitted")
+    p.add_argument("--version", action="version", version=f"claw {_version()}")
     p.add_argument("-p", "--print", action="store_true", dest="headless", help="run one prompt headless and exit")
     p.add_argument(
         "--output-format",

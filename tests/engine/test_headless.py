@@ -176,3 +176,10 @@ def test_headless_edits_a_file_with_each_provider(tmp_path, fake_model, model):
     assert (tmp_path / "greet.py").read_text() == 'print("hello")\n'
     assert out.stdout == "Fixed the typo.\n"
     assert len(fake_model.requests) == 3
+
+
+def test_version_names_the_installed_release(tmp_path):
+    from importlib.metadata import version
+
+    out = claw(tmp_path, None, "--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"claw {version('claw-tui')}"

@@ -91,6 +91,9 @@ class Agent:
         # Messages of this session in the store (more than the transcript after a compaction).
         self._stored_count = 0
         self._turn_id = ""
+        # SessionStart hooks run before the first turn with this source; None once they ran.
+        self._session_start: str | None = "startup" if agent_id is None else None
+        self._background: set[asyncio.Task[Any]] = set()  # Notification hooks, not awaited
         self.checkpoints: Any = None
         if store is not None:
             from claw_tui.engine.checkpoints import CheckpointStore
@@ -199,6 +202,13 @@ class Agent:
 
     async def aclose(self) -> None:
         """Stop what the session started: subagents, worktrees, shells, background commands, language servers."""
+        if self._background:  # notification hooks still running finish first (they have their own timeouts)
+            await asyncio.wait(self._background, timeout=10)
+        if self.hooks is not None and self.agent_id is None and self._session_start is None:
+            try:
+                await self.hooks.session_end("exit")
+            except Exception:  # a failing hook must not keep the session's processes alive
+                pass
         for name in ("subagents", "mcp", "shell", "lsp"):
             service = self.ctx.services.get(name)
             if service is not None:
@@ -269,6 +279,8 @@ class Agent:
         messages = self.store.messages(session_id)
         info = self.store.get(session_id)
         self.session_id = session_id
+        if self.agent_id is None:
+            self._session_start = "resume"
         self._stored_count = len(messages)
         start = max((i for i, m in enumerate(messages) if m.is_compaction_summary), default=0)
         tail = messages[start:]
@@ -310,6 +322,13 @@ class Agent:
         turn_id = self._turn_id = new_id("turn")
         yield self._event(ev.TurnStarted, turn_id=turn_id, model=self.model)
         message = user_text(prompt) if isinstance(prompt, str) else prompt
+        if self.hooks is not None and self._session_start is not None:
+            outcome = await self.hooks.session_start(self._session_start)
+            self._session_start = None
+            for note in outcome.messages:
+                yield self._event(ev.Notice, text=note, level="warning")
+            if outcome.additional_context:
+                message.content.append(TextBlock(text=outcome.additional_context))
         if self.hooks is not None:
             outcome = await self.hooks.user_prompt_submit(message.text)
             for note in outcome.messages:
@@ -670,6 +689,10 @@ class Agent:
                 sandboxed=self._sandboxed(tool, ctx) if call.name == "Bash" else None,
                 suggested_rule=self.permissions.suggest_rule(tool, parsed, ctx),
             )
+            if self.hooks is not None:  # e.g. a desktop notification; the prompt does not wait for it
+                task = asyncio.create_task(self.hooks.notification(f"claw needs your permission to use {call.name}"))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
             answer = await self.approver.decide(request)
             behavior = answer.behavior
             decided_by = f"user ({decided_by})"

@@ -218,3 +218,32 @@ async def test_hooks_through_the_agent_loop(tmp_path, fake_model):
     assert (tmp_path / "notes.txt").read_text() == "y\n"
     results = [b for m in agent.transcript for b in m.content if getattr(b, "tool_use_id", None)]
     assert "not the secrets file" in str(results[0])
+
+
+async def test_session_start_notification_and_session_end_through_the_agent(tmp_path, fake_model):
+    from agent_harness import ScriptedApprover, make_agent, run
+    from fake_model import Reply, Text, ToolCall
+
+    from claw_tui.engine.approval import ApprovalResponse
+
+    log = script(tmp_path, "log.sh", 'cat >> "$CLAUDE_PROJECT_DIR/events.jsonl"; echo >> "$CLAUDE_PROJECT_DIR/events.jsonl"\n')
+    context = script(tmp_path, "context.sh", "echo 'The build command is make ci.'\n")
+    fake_model.script(
+        Reply(parts=[ToolCall("Write", {"file_path": "a.txt", "content": "x\n"})]),
+        Reply(parts=[Text("done")]),
+    )
+    hooks = {
+        "SessionStart": [{"hooks": [{"command": log}, {"command": context}]}],
+        "Notification": [{"hooks": [{"command": log}]}],
+        "SessionEnd": [{"hooks": [{"command": log}]}],
+    }
+    approver = ScriptedApprover(ApprovalResponse(behavior="allow"))
+    agent = make_agent(tmp_path, fake_model.base_url, mode="default", approver=approver, settings={"hooks": hooks})
+    await run(agent, "write a file")
+    await run(agent, "again")  # SessionStart runs once, before the first turn only
+    await agent.aclose()
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines() if line.strip()]
+    assert [e["hook_event_name"] for e in events] == ["SessionStart", "Notification", "SessionEnd"]
+    assert events[0]["source"] == "startup" and "Write" in events[1]["message"] and events[2]["reason"] == "exit"
+    first_prompt = fake_model.requests[0].json["messages"][0]["content"]
+    assert "The build command is make ci." in json.dumps(first_prompt), "SessionStart stdout is context"

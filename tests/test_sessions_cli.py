@@ -16,6 +16,12 @@ from claw_tui.engine.transcript import Message, TextBlock, ToolUseBlock, user_te
 from claw_tui.sessions_cli import OPEN_BROWSER, sessions_main
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """Tables fit titles to the terminal; give every test the same, wide one."""
+    monkeypatch.setenv("COLUMNS", "160")
+
+
 @pytest.fixture
 def projects(tmp_path):
     a, b = tmp_path / "alpha", tmp_path / "beta"

@@ -395,6 +395,10 @@ async def test_preview_renders_at_most_the_last_messages():
         assert note.disabled and note.prompt.plain == "… 250 earlier messages not shown"
         assert preview.get_option_at_index(1).id == "250"
         assert preview.get_option_at_index(preview.highlighted).id == "449"
+        for _ in range(100):  # the scroll happens after a refresh, which a loaded machine delays
+            if preview.scroll_y == preview.max_scroll_y > 0:
+                break
+            await pilot.pause(0.05)
         assert preview.scroll_y == preview.max_scroll_y > 0  # scrolled to the latest message
 
 

@@ -6,26 +6,18 @@ Imports are lazy: `claw --help` and `claw -p` never load Textual.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from claw_tui import __version__
 
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 
 
 class CliError(Exception):
     """A one-line error for the user; exit code 1."""
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("claw-tui")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Sessions: `claw sessions --help`. Trust a folder's own hooks and servers: `claw trust [DIR]`.",
     )
     p.add_argument("prompt", nargs="?", help="the prompt (with -p); read from standard input when omitted")
-    p.add_argument("--version", action="version", version=f"claw {_version()}")
+    p.add_argument("--version", action="version", version=f"claw {__version__}")
     p.add_argument("-p", "--print", action="store_true", dest="headless", help="run one prompt headless and exit")
     p.add_argument(
         "--output-format",
@@ -104,6 +96,9 @@ def split_rules(values: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--version"]:  # answered before anything else loads
+        print(f"claw {__version__}")
+        return
     if argv[:1] == ["sessions"]:
         from claw_tui.sessions_cli import OPEN_BROWSER, sessions_main
 
@@ -116,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         if args.headless:
+            import asyncio
+
             code = asyncio.run(run_headless(args))
         else:
             code = run_tui(args)
@@ -334,7 +331,15 @@ def run_tui(args: argparse.Namespace) -> int:
     cwd, config = _load(args)
     from claw_tui.ui.app import ClawApp
 
-    app = ClawApp(cwd, config=config, model=args.model, permission_mode=args.permission_mode)
+    app = ClawApp(
+        cwd,
+        config=config,
+        model=args.model,
+        permission_mode=args.permission_mode,
+        resume=args.resume or None,
+        continue_=args.continue_,
+        open_browser=args.resume == "",  # bare --resume, and `claw sessions` with no subcommand
+    )
     app.run()
     return int(app.return_code or 0)
 

@@ -7,6 +7,7 @@ The agent loop validates the model's input against `Input`, asks the permission 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -92,6 +93,14 @@ class ToolContext:
         self.read_files[path] = FileState(st.st_mtime_ns, st.st_size)
 
 
+@functools.cache
+def _input_schema(model: type[BaseModel]) -> dict[str, Any]:
+    # Built once per input model: pydantic takes about a millisecond per tool, on every request.
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    return schema
+
+
 class Tool:
     name: ClassVar[str]
     description: ClassVar[str]
@@ -101,9 +110,8 @@ class Tool:
     concurrent_safe: ClassVar[bool] = False
 
     def schema(self) -> dict[str, Any]:
-        schema = self.Input.model_json_schema()
-        schema.pop("title", None)
-        return schema
+        """The input's JSON schema; shared between calls, so callers must not change it."""
+        return _input_schema(self.Input)
 
     def summary(self, input: BaseModel) -> str:
         """One line for the tool log: the tool's name and its most telling argument."""

@@ -22,8 +22,10 @@ from claw_tui.engine.transcript import (
 )
 from claw_tui.providers import catalog
 from claw_tui.providers.base import ModelRequest, ModelResponse, ProviderEvent, StopReason, TokenUsage
-from claw_tui.providers.errors import SDK_ERRORS, Where, ended_early, stalled, to_provider_error
+from claw_tui.providers.errors import TRANSPORT_ERRORS, Where, ended_early, stalled, to_provider_error
 from claw_tui.providers.streaming import next_or_none, parse_tool_input, within
+
+SDK_ERRORS = (anthropic.AnthropicError, *TRANSPORT_ERRORS)
 
 # The SDK warns about deprecated model ids on stderr, which would tear a full-screen UI.
 warnings.filterwarnings("ignore", message=r"The model '.*' is deprecated", category=DeprecationWarning)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import email.utils
 import json
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import anthropic
 import httpx2
-import openai
 
 from claw_tui.providers.base import ErrorKind, ProviderError
 
@@ -45,8 +44,24 @@ class Where:
         return self.label[:1].upper() + self.label[1:]
 
 
-# Everything an SDK call or its stream may raise that claw turns into a ProviderError.
-SDK_ERRORS = (anthropic.AnthropicError, openai.OpenAIError, httpx2.HTTPError, httpx2.StreamError, json.JSONDecodeError)
+# What an SDK call or its stream may raise besides the SDK's own errors; each provider adds
+# its SDK's base class to make the tuple it catches.
+TRANSPORT_ERRORS = (httpx2.HTTPError, httpx2.StreamError, json.JSONDecodeError)
+
+_SDK_BASES = {"anthropic": "AnthropicError", "openai": "OpenAIError"}
+
+
+def _sdk(name: str) -> tuple[type[BaseException], ...]:
+    """Exception class `name` ("base" for the root) of each SDK that is loaded.
+
+    Each SDK takes a second or more to import, so a provider imports only its own; an
+    exception from an SDK means that SDK is loaded.
+    """
+    return tuple(
+        getattr(module, base if name == "base" else name)
+        for module_name, base in _SDK_BASES.items()
+        if (module := sys.modules.get(module_name)) is not None
+    )
 
 
 def kind_for_status(status: int) -> ErrorKind:
@@ -135,9 +150,9 @@ def from_exception(exc: BaseException, where: Where, *, partial: bool, started: 
     `started`: the response had begun (HTTP 200 came), so a broken connection is a broken
     stream, not an unreachable server; `partial`: deltas were already yielded.
     """
-    if isinstance(exc, (anthropic.APIStatusError, openai.APIStatusError)) and exc.status_code >= 400:
+    if isinstance(exc, _sdk("APIStatusError")) and exc.status_code >= 400:  # type: ignore[attr-defined]
         return status_error(where, exc.status_code, exc.body, exc.response.headers)
-    if isinstance(exc, (anthropic.APIConnectionError, openai.APIConnectionError, httpx2.TransportError)):
+    if isinstance(exc, (*_sdk("APIConnectionError"), httpx2.TransportError)):
         cause = exc.__cause__ or exc
         detail = " ".join(str(cause).split()).rstrip(".") or type(cause).__name__
         if started or partial:
@@ -147,15 +162,15 @@ def from_exception(exc: BaseException, where: Where, *, partial: bool, started: 
     if isinstance(exc, httpx2.StreamError | httpx2.DecodingError | json.JSONDecodeError):
         detail = str(exc).rstrip(".")
         return ProviderError(f"{where.stream_title} broke off: {detail}.", kind="stream", partial=partial)
-    if isinstance(exc, anthropic.APIStatusError | anthropic.APIError | openai.APIError):
+    if isinstance(exc, _sdk("APIError")):  # APIStatusError is an APIError in both SDKs
         # An error event after HTTP 200 (Anthropic keeps the 200 status on it).
-        body: Any = exc.body
+        body: Any = exc.body  # type: ignore[attr-defined]
         error_type = getattr(exc, "type", None) or getattr(exc, "code", None)
         if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
             error_type = body["error"].get("type") or error_type
         detail = api_message(body) or str(exc).rstrip(".")
         return mid_stream_error(where, error_type, detail, partial=partial)
-    if isinstance(exc, (anthropic.AnthropicError, openai.OpenAIError)):
+    if isinstance(exc, _sdk("base")):
         return ProviderError(f"{where.title} request failed: {exc}", kind="bad_request")
     return None
 

@@ -28,7 +28,7 @@ from claw_tui.engine.transcript import (
 from claw_tui.providers import catalog
 from claw_tui.providers.base import ModelRequest, ModelResponse, ProviderEvent, StopReason, TokenUsage
 from claw_tui.providers.errors import (
-    SDK_ERRORS,
+    TRANSPORT_ERRORS,
     Where,
     ended_early,
     mid_stream_error,
@@ -36,6 +36,8 @@ from claw_tui.providers.errors import (
     to_provider_error,
 )
 from claw_tui.providers.streaming import next_or_none, parse_tool_input, within
+
+SDK_ERRORS = (openai.OpenAIError, *TRANSPORT_ERRORS)
 
 Api = Literal["chat", "responses"]
 

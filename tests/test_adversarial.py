@@ -643,6 +643,26 @@ async def test_key_in_a_file_is_redacted_everywhere(fake_model, project, monkeyp
     assert SECRET not in streamed + sent_to_model(fake_model)
 
 
+async def test_key_read_or_grepped_from_a_file_never_reaches_the_model(fake_model, project, monkeypatch):
+    """Not only Bash: whatever tool comes across a key, its result carries [REDACTED] instead."""
+    (project / ".env").write_text(f"ANTHROPIC_API_KEY={SECRET}\n")
+    (project / "settings.py").write_text(f'CONFIG_KEY = "{SECRET}-openai"\n')
+    agent = _agent_holding(project, fake_model, monkeypatch, SECRET)
+    fake_model.script(
+        Reply(parts=[ToolCall("Read", {"file_path": ".env"}),
+                     ToolCall("Grep", {"pattern": "KEY", "output_mode": "content", "glob": "*.py"})]),
+        Reply(parts=[Text("done")]),
+    )
+    try:
+        events = await run(agent, "find the keys")
+    finally:
+        await agent.aclose()
+    read, grep = results(agent)
+    assert f"ANTHROPIC_API_KEY={REDACTED}" in read.text and f'CONFIG_KEY = "{REDACTED}"' in grep.text
+    finished = "".join(e.output for e in of_type(events, ev.ToolCallFinished))
+    assert REDACTED in finished and SECRET not in finished + sent_to_model(fake_model)
+
+
 async def test_key_in_background_output_is_redacted(project, monkeypatch):
     (project / ".env").write_text(f"ANTHROPIC_API_KEY={SECRET}\n")
     ctx = ToolContext(cwd=project, roots=[project], env={**os.environ, "ANTHROPIC_API_KEY": SECRET})

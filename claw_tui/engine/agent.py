@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -82,8 +83,14 @@ class Agent:
         self._provider_factory = provider_factory
         self.ctx.services.setdefault("permissions", permissions)
         self.ctx.services.setdefault("approver", approver)
+        from claw_tui.tools.shell import ShellManager, secret_values
+
+        # Key values no tool result may carry to the model, the transcript or the front end.
+        keys = self.settings.providers
+        configured = {"ANTHROPIC_API_KEY": keys.anthropic.api_key or "", "OPENAI_API_KEY": keys.openai.api_key or "",
+                      "CLAW_LOCAL_API_KEY": keys.local.api_key or ""}
+        self._secrets = secret_values(os.environ, self.ctx.env, configured)
         if "shell" not in self.ctx.services:
-            from claw_tui.tools.shell import ShellManager
 
             # Made here rather than on the first Bash call: each call runs with a copy of the
             # services, and a shell made inside one would not outlive it (cwd, exports, jobs).
@@ -207,14 +214,14 @@ class Agent:
         if self.hooks is not None and self.agent_id is None and self._session_start is None:
             try:
                 await self.hooks.session_end("exit")
-            except Exception:  # a failing hook must not keep the session's processes alive
+            except Exception:  # noqa: BLE001, S110 - a failing hook must not keep the session's processes alive
                 pass
         for name in ("subagents", "mcp", "shell", "lsp"):
             service = self.ctx.services.get(name)
             if service is not None:
                 try:
                     await (service.stop() if name == "mcp" else service.close())
-                except Exception:  # closing is best effort; one failure must not keep the others alive
+                except Exception:  # noqa: BLE001, S110 - closing is best effort; one failure must not keep the others alive
                     pass
 
     @property
@@ -574,6 +581,17 @@ class Agent:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
+    def _redacted(self, result: ToolResult) -> ToolResult:
+        """`result` with claw's key values replaced, whichever tool found them (a `.env` read, a diff…)."""
+        from claw_tui.tools.shell import redact
+
+        if not self._secrets or not any(s in result.output for s in self._secrets):
+            return result
+        content = [
+            TextBlock(text=redact(b.text, self._secrets)) if isinstance(b, TextBlock) else b for b in result.content
+        ]
+        return dataclasses.replace(result, content=content)
+
     def _is_parallel(self, call: ToolUseBlock, incomplete: set[str]) -> bool:
         tool = self.tools.get(call.name)
         return tool is not None and tool.concurrent_safe and call.id not in incomplete
@@ -585,6 +603,7 @@ class Agent:
             await queue.put(self._event(cls, **fields))
 
         async def finish(result: ToolResult, status: ev.ToolStatus) -> None:
+            result = self._redacted(result)
             text = result.output
             if len(text) > MAX_RESULT_CHARS:
                 text = text[:MAX_RESULT_CHARS] + f"\n… [{len(text) - MAX_RESULT_CHARS} characters cut]"
@@ -611,7 +630,7 @@ class Agent:
                        output="Cancelled by the user.", is_error=True,
                        duration_ms=(time.monotonic() - started) * 1000)
             raise
-        except Exception as exc:  # a tool bug must not end the session
+        except Exception as exc:  # noqa: BLE001 - a tool bug must not end the session
             result, status = ToolResult.text(f"{call.name} failed: {type(exc).__name__}: {exc}", is_error=True), "failed"
         await finish(result, status)
 
@@ -764,7 +783,7 @@ class Agent:
         for change in changes:
             try:
                 text = await lsp.diagnostics_after_edit(change.path)
-            except Exception:  # diagnostics are a bonus; a language server problem never fails the edit
+            except Exception:  # noqa: BLE001, S112 - diagnostics are a bonus; a language server problem never fails the edit
                 continue
             if text:
                 result.content.append(TextBlock(text=text))

@@ -39,7 +39,8 @@ Where each "Done when" item of issue 3 is covered (tests in this file unless a f
 - a sandboxed write outside the workspace: test_sandboxed_writes_outside_the_workspace_fail;
   tools/test_shell.py::test_sandboxed_writes_only_in_the_workspace, tools/test_sandbox.py
 - a sandboxed network call (curl, python sockets, bash /dev/tcp): test_sandboxed_network_call_never_arrives,
-  test_sandboxed_udp_datagram_never_arrives; tools/test_shell.py::test_sandbox_cuts_the_network_unless_allowed
+  test_sandboxed_udp_datagram_never_arrives, test_sandboxed_command_cannot_reach_a_unix_socket_outside;
+  tools/test_shell.py::test_sandbox_cuts_the_network_unless_allowed
 - a sibling-prefix path (`<root>-evil/x`): test_sibling_prefix_path_is_outside,
   test_sibling_prefix_write_through_bash_is_not_made, test_sandboxed_writes_outside_the_workspace_fail
 - an allowed prefix rule against `ls${IFS}-la`-style, `find -exec` and `rg --pre` tricks:
@@ -763,6 +764,28 @@ async def test_sandboxed_udp_datagram_never_arrives(fake_model, project, network
         else:
             with pytest.raises(BlockingIOError):
                 server.recv(100)
+
+
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandboxed", "unsandboxed"])
+async def test_sandboxed_command_cannot_reach_a_unix_socket_outside(fake_model, var_tmp_project, sandboxed):
+    """A service's socket (Docker's is root on the host) stays out of reach through the read-only
+    filesystem, even with the network allowed; unsandboxed (the control) the connection is made."""
+    path = var_tmp_project.parent / "outside" / "service.sock"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        server.listen(1)
+        server.setblocking(False)
+        code = f"import socket; socket.socket(socket.AF_UNIX).connect('{path}'); print('connected')"
+        settings = {"sandbox": {"enabled": sandboxed, "network": True}}
+        agent, _ = await turn(fake_model, var_tmp_project, bash(f'{sys.executable} -c "{code}"; echo ran'),
+                              mode="bypassPermissions", settings=settings)
+        arrived, _, _ = select.select([server], [], [], 0)
+    text = results(agent)[0].text
+    assert text.endswith("ran"), text
+    if sandboxed:
+        assert not arrived and "PermissionError" in text and "connected" not in text.split("\n")
+    else:
+        assert arrived and "connected" in text.split("\n")
 
 
 async def test_sandboxed_read_only_command_through_a_symlink_asks(fake_model, project):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import os
 import shutil
 import signal
@@ -267,21 +268,25 @@ class ShellManager:
         if bash is None:
             raise ToolError("bash was not found on PATH, so shell commands cannot run.")
         argv = [bash, "-c", _SCRIPT, "bash", state, command]
-        if sandboxed:
-            argv = sandbox.wrap(argv, roots=roots, tmpdir=self.tmpdir, network=network)
         loop = asyncio.get_running_loop()
         exited = asyncio.Event()
         try:
-            transport, protocol = await loop.subprocess_exec(
-                lambda: _ExitProtocol(exited, loop),
-                *argv,
-                cwd=self.cwd,
-                env=self.env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
-            )
+            with contextlib.ExitStack() as stack:
+                pass_fds: tuple[int, ...] = ()
+                if sandboxed:
+                    pass_fds = (stack.enter_context(sandbox.unix_socket_filter()),)
+                    argv = sandbox.wrap(argv, roots=roots, tmpdir=self.tmpdir, network=network, seccomp_fd=pass_fds[0])
+                transport, protocol = await loop.subprocess_exec(
+                    lambda: _ExitProtocol(exited, loop),
+                    *argv,
+                    cwd=self.cwd,
+                    env=self.env,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.STDOUT,
+                    start_new_session=True,
+                    pass_fds=pass_fds,
+                )
         except OSError as exc:
             raise ToolError(f"Could not start the shell: {exc}") from None
         return _Run(asyncio.subprocess.Process(transport, protocol, loop), exited, self._scrubbed(emit))

@@ -66,10 +66,15 @@ class MergePlan:
 def _repo(path: Path) -> Any:
     import git
 
+    from claw_tui.tools.git_env import safe_git_env
+
     try:
-        return git.Repo(path, search_parent_directories=True)
+        repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise WorktreeError(f"{path} is not inside a git repository, so it cannot have a worktree.") from None
+    # No hooks (post-checkout on worktree add), fsmonitor or repository filters run in claw's own calls.
+    repo.git.update_environment(**safe_git_env(path))
+    return repo
 
 
 def _git_error(action: str, exc: Exception) -> WorktreeError:

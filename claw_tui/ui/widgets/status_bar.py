@@ -33,14 +33,17 @@ def short_path(path: Path, home: Path | None = None) -> str:
 async def git_state(cwd: Path) -> tuple[str, bool] | None:
     """(branch, dirty) of the repository holding cwd; None outside a repository or without git."""
 
+    from claw_tui.tools.git_env import safe_git_env
+
     async def git(*args: str) -> tuple[int, str]:
         proc = await asyncio.create_subprocess_exec(
-            "git", *args, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+            "git", *args, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
         )
         out, _ = await proc.communicate()
         return proc.returncode or 0, out.decode("utf-8", "replace").strip()
 
     try:
+        env = await asyncio.to_thread(safe_git_env, cwd)  # a repository's fsmonitor or filters never run
         code, branch = await git("symbolic-ref", "--short", "-q", "HEAD")
         if code != 0:
             code, branch = await git("rev-parse", "--short", "HEAD")  # detached

@@ -30,3 +30,22 @@ def test_import_linter_contract_holds():
     if out.returncode != 0 and "No module named" in out.stderr:
         out = subprocess.run(["lint-imports", "--no-cache"], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+# Libraries a tool needs only when it runs; building an Agent (before the TUI's first frame) must not load them.
+LAZY_LIBRARIES = ("lsprotocol", "pygls", "bs4", "markdownify", "soupsieve", "nbformat", "jsonschema", "git", "httpx2")
+
+
+def test_creating_an_agent_leaves_tool_libraries_unimported(tmp_path):
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from claw_tui.engine.agent import Agent\n"
+        "agent = Agent.create(Path('.'))\n"
+        "assert {'LSP', 'WebFetch', 'NotebookEdit', 'Git', 'Read'} <= set(agent.tools)\n"
+        "for tool in agent.tools.values(): tool.schema()\n"
+        f"bad = sorted({{m for m in sys.modules if m.split('.')[0] in {LAZY_LIBRARIES!r}}})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert out.stdout.strip() == ""

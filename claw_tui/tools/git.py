@@ -3,7 +3,8 @@
 Looking (status, diff, log, show, listing branches) is a READ; commit and branch creation
 change the repository, so `kind_for` says WRITE for those calls and the class-level `kind`
 stays WRITE for anything that does not ask per call. Git runs in a worker thread so the
-event loop never waits on it.
+event loop never waits on it. GitPython itself is imported there, on first use, because it
+costs tens of milliseconds that every Agent would otherwise pay at start-up.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-import git
 from pydantic import BaseModel, Field, model_validator
 
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
+
+if TYPE_CHECKING:
+    import git
 
 MAX_OUTPUT_CHARS = 30_000
 
@@ -29,30 +32,20 @@ class GitInput(BaseModel):
         default=None,
         description="status/diff/log/show: limit to this file or directory.",
     )
-    staged: bool = Field(
-        default=False, description="diff: show staged changes (git diff --cached)."
-    )
+    staged: bool = Field(default=False, description="diff: show staged changes (git diff --cached).")
     ref: str | None = Field(
         default=None,
         description="diff: compare the working tree with this commit; log: start here; show: the commit "
         "(default HEAD); branch create: start the new branch here (default HEAD).",
     )
-    max_count: int = Field(
-        default=20, ge=1, le=500, description="log: how many commits."
-    )
-    message: str | None = Field(
-        default=None, description="commit: the commit message (required)."
-    )
-    files: list[str] | None = Field(
-        default=None, description="commit: stage these paths first."
-    )
+    max_count: int = Field(default=20, ge=1, le=500, description="log: how many commits.")
+    message: str | None = Field(default=None, description="commit: the commit message (required).")
+    files: list[str] | None = Field(default=None, description="commit: stage these paths first.")
     all: bool = Field(
         default=False,
         description="commit: stage every change to tracked files first (git commit -a); branch: include remote branches.",
     )
-    name: str | None = Field(
-        default=None, description="branch: the branch to create (with create: true)."
-    )
+    name: str | None = Field(default=None, description="branch: the branch to create (with create: true).")
     create: bool = Field(
         default=False,
         description="branch: create the branch `name` (it is not checked out).",
@@ -89,9 +82,7 @@ class Git(Tool):
         "For anything else (switching branches, rebasing, pushing) use Bash."
     )
     Input: ClassVar[type[BaseModel]] = GitInput
-    kind: ClassVar[ToolKind] = (
-        ToolKind.WRITE
-    )  # conservative; kind_for says READ for looking
+    kind: ClassVar[ToolKind] = ToolKind.WRITE  # conservative; kind_for says READ for looking
 
     def kind_for(self, input: BaseModel) -> ToolKind:
         assert isinstance(input, GitInput)
@@ -127,17 +118,13 @@ class Git(Tool):
         return ToolResult.text(text)
 
 
-def _open_repo(ctx: ToolContext) -> git.Repo:
-    try:
-        return git.Repo(ctx.cwd, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise ToolError(
-            f"Not a git repository: {ctx.cwd} (nor any of its parents)."
-        ) from None
-
-
 def _run(input: GitInput, ctx: ToolContext) -> str:
-    repo = _open_repo(ctx)
+    import git  # on first use: see the docstring
+
+    try:
+        repo = git.Repo(ctx.cwd, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise ToolError(f"Not a git repository: {ctx.cwd} (nor any of its parents).") from None
     try:
         with repo:
             return _ACTIONS[input.action](repo, input, ctx)
@@ -163,11 +150,7 @@ def _status(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
     out = repo.git.status("--short", "--branch", *_pathspec(repo, input, ctx))
     lines = out.splitlines()
     if len(lines) <= 1:
-        return (
-            f"{out}\nNothing to commit, working tree clean."
-            if out
-            else "Nothing to commit, working tree clean."
-        )
+        return f"{out}\nNothing to commit, working tree clean." if out else "Nothing to commit, working tree clean."
     return out
 
 
@@ -191,9 +174,7 @@ def _log(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
 
 
 def _show(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
-    return repo.git.show(
-        "--stat", "--patch", input.ref or "HEAD", *_pathspec(repo, input, ctx)
-    )
+    return repo.git.show("--stat", "--patch", input.ref or "HEAD", *_pathspec(repo, input, ctx))
 
 
 def _branch(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
@@ -203,10 +184,7 @@ def _branch(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
                 "To create a branch pass create: true with name. The Git tool does not switch branches; use "
                 f"Bash (git switch {input.name}) for that."
             )
-        return (
-            repo.git.branch("--list", "-vv", *(["--all"] if input.all else []))
-            or "No branches yet."
-        )
+        return repo.git.branch("--list", "-vv", *(["--all"] if input.all else [])) or "No branches yet."
     assert input.name is not None
     if input.name in repo.heads:
         raise ToolError(f"A branch named {input.name!r} already exists.")
@@ -222,11 +200,7 @@ def _commit(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
         repo.git.add("--update")
     staged = repo.git.diff("--cached", "--name-only")
     if not staged:
-        hint = (
-            ""
-            if input.files or input.all
-            else " Pass files, or all: true, to stage changes first."
-        )
+        hint = "" if input.files or input.all else " Pass files, or all: true, to stage changes first."
         raise ToolError(f"Nothing to commit: no staged changes.{hint}")
     assert input.message is not None
     return repo.git.commit("-m", input.message.strip())

@@ -3,6 +3,9 @@
 NotebookEdit proposes the whole new notebook JSON (written by nbformat) as an ordinary file
 change, so the diff review and per-hunk approval work as for any other edit; `apply` checks
 that what was accepted is still a valid notebook before writing it.
+
+nbformat (with jsonschema, ~80 ms) is imported inside the functions that need it, so building
+an Agent does not load it; the first notebook read or edited does.
 """
 
 from __future__ import annotations
@@ -11,10 +14,8 @@ import difflib
 import json
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import nbformat
-from nbformat import NotebookNode
 from pydantic import BaseModel, Field
 
 from claw_tui.engine.transcript import ImageBlock, TextBlock
@@ -34,6 +35,9 @@ from claw_tui.tools.textfiles import (
     write_change,
 )
 
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
 MAX_OUTPUT_CHARS = 10_000  # per cell output
 MAX_RENDER_CHARS = 80_000  # the whole rendering
 MAX_IMAGES = 8
@@ -48,6 +52,8 @@ def parse_notebook(text: str) -> NotebookNode:
     Not `nbformat.reads`: it logs schema problems through `logging`, which would land on the
     terminal under the TUI. Validation happens where it matters, before writing.
     """
+    import nbformat
+
     try:
         return nbformat.convert(nbformat.reader.reads(text), 4)
     except Exception as exc:  # noqa: BLE001 - JSON, reader, schema and conversion errors alike
@@ -191,6 +197,8 @@ class NotebookEdit(FileEditTool):
         return [FileChange(path=path, before=before, after=after)]
 
     async def apply(self, changes: list[FileChange], ctx: ToolContext) -> ToolResult:
+        import nbformat
+
         lines = []
         for change in changes:
             label = shown(change.path, ctx)
@@ -228,9 +236,9 @@ def _edit(nb: NotebookNode, input: NotebookEditInput, label: str) -> None:
     cell = cells[index]
     if input.cell_type is not None and input.cell_type != cell.cell_type:
         replacement = _new_cell(nb, input.cell_type, input.new_source)
-        if "id" in cell:
-            replacement["id"] = cell["id"]
-        replacement["metadata"] = cell.get("metadata", NotebookNode())
+        for kept in ("id", "metadata"):
+            if kept in cell:
+                replacement[kept] = cell[kept]
         cells[index] = replacement
         return
     cell.source = input.new_source
@@ -257,6 +265,8 @@ def _cell_index(nb: NotebookNode, cell_id: str, label: str, *, allow_end: bool) 
 
 
 def _new_cell(nb: NotebookNode, cell_type: str, source: str) -> NotebookNode:
+    import nbformat
+
     cell = nbformat.v4.new_code_cell(source) if cell_type == "code" else nbformat.v4.new_markdown_cell(source)
     if (nb.nbformat, nb.nbformat_minor) < (4, 5):
         del cell["id"]  # cell ids arrived in format 4.5; older notebooks must not have them
@@ -264,6 +274,8 @@ def _new_cell(nb: NotebookNode, cell_type: str, source: str) -> NotebookNode:
 
 
 def _serialised(nb: NotebookNode, label: str) -> str:
+    import nbformat
+
     if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
         for cell in nb.cells:
             cell.setdefault("id", nbformat.v4.nbbase.random_cell_id())

@@ -5,6 +5,10 @@ hands it to the main model with the caller's question; claw runs no second model
 Redirects are followed only within the same host, so a permission granted for one domain
 never silently reads another. WebSearch uses a provider's server-side search when the agent
 provides one as a service; claw has no search backend of its own.
+
+httpx2 (~30 ms) and markdownify (BeautifulSoup, ~0.1 s) are imported inside the functions that
+use them, so building an Agent loads neither; by the time the model calls WebFetch, the
+provider has loaded httpx2 anyway.
 """
 
 from __future__ import annotations
@@ -15,20 +19,22 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import httpx2
-from markdownify import markdownify
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
+
+if TYPE_CHECKING:
+    import httpx2
 
 MAX_DOWNLOAD_BYTES = 5 * 1024 * 1024
 MAX_RESULT_CHARS = 90_000  # below the agent's own cap, leaving room for the header
 MAX_REDIRECTS = 5
 CACHE_SECONDS = 15 * 60
 CACHE_ENTRIES = 64
-TIMEOUT = httpx2.Timeout(20.0, connect=10.0)
+TIMEOUT_SECONDS = 20.0  # reading and writing; connecting gets CONNECT_SECONDS
+CONNECT_SECONDS = 10.0
 TOTAL_SECONDS = 60.0
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -42,16 +48,14 @@ _TEXT_TYPES = (
 
 
 class WebFetchInput(BaseModel):
-    url: str = Field(
-        description="The fully formed URL to fetch (http is upgraded to https)."
-    )
-    prompt: str = Field(
-        description="What you want to learn from the page; it is kept with the content."
-    )
+    url: str = Field(description="The fully formed URL to fetch (http is upgraded to https).")
+    prompt: str = Field(description="What you want to learn from the page; it is kept with the content.")
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        import httpx2
+
         value = value.strip()
         try:
             url = httpx2.URL(value)
@@ -98,6 +102,8 @@ class WebFetch(Tool):
 
     def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
         assert isinstance(input, WebFetchInput)
+        import httpx2
+
         return httpx2.URL(input.url).host.lower()
 
     async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
@@ -109,9 +115,7 @@ class WebFetch(Tool):
                 async with asyncio.timeout(TOTAL_SECONDS):
                     page = await _fetch(url)
             except TimeoutError:
-                raise ToolError(
-                    f"Fetching {url} took longer than {TOTAL_SECONDS:.0f} seconds; gave up."
-                ) from None
+                raise ToolError(f"Fetching {url} took longer than {TOTAL_SECONDS:.0f} seconds; gave up.") from None
             self._remember(url, page)
         if page.redirect is not None:
             return ToolResult.text(
@@ -119,9 +123,7 @@ class WebFetch(Tool):
                 "followed. Call WebFetch again with that URL if you want it.",
                 redirect_url=page.redirect,
             )
-        return ToolResult.text(
-            _render(page, input.prompt), url=page.url, content_type=page.content_type
-        )
+        return ToolResult.text(_render(page, input.prompt), url=page.url, content_type=page.content_type)
 
     def _cached(self, url: str) -> _Page | None:
         hit = self._cache.get(url)
@@ -146,6 +148,8 @@ def _is_loopback(host: str) -> bool:
 
 
 def _upgraded(url: str) -> str:
+    import httpx2
+
     parsed = httpx2.URL(url)
     if parsed.scheme == "http" and not _is_loopback(parsed.host):
         return str(parsed.copy_with(scheme="https"))
@@ -161,6 +165,8 @@ def _same_site(a: httpx2.URL, b: httpx2.URL) -> bool:
 
 
 async def _fetch(url: str) -> _Page:
+    import httpx2
+
     headers = {
         "User-Agent": "claw (terminal coding agent)",
         "Accept": "text/markdown, text/html;q=0.9, text/plain;q=0.8, */*;q=0.5",
@@ -168,43 +174,33 @@ async def _fetch(url: str) -> _Page:
     current = httpx2.URL(url)
     try:
         async with httpx2.AsyncClient(
-            timeout=TIMEOUT, headers=headers, follow_redirects=False
+            timeout=httpx2.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS), headers=headers, follow_redirects=False
         ) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 async with client.stream("GET", current) as response:
                     if response.is_redirect and "location" in response.headers:
                         target = current.join(response.headers["location"])
                         if not _same_site(current, target):
-                            return _Page(
-                                str(current), "", "", False, False, redirect=str(target)
-                            )
+                            return _Page(str(current), "", "", False, False, redirect=str(target))
                         current = target
                         continue
                     if response.status_code >= 400:
                         reason = response.reason_phrase or "error"
-                        raise ToolError(
-                            f"{current} returned HTTP {response.status_code} {reason}."
-                        )
+                        raise ToolError(f"{current} returned HTTP {response.status_code} {reason}.")
                     return await _read(response, str(current))
     except ToolError:
         raise
     except httpx2.TimeoutException:
         raise ToolError(f"Timed out fetching {current}.") from None
     except httpx2.ConnectError as exc:
-        raise ToolError(
-            f"Could not connect to {current.host}: {exc or 'connection failed'}."
-        ) from None
+        raise ToolError(f"Could not connect to {current.host}: {exc or 'connection failed'}.") from None
     except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
-        raise ToolError(
-            f"Fetching {current} failed: {exc or type(exc).__name__}."
-        ) from None
+        raise ToolError(f"Fetching {current} failed: {exc or type(exc).__name__}.") from None
     raise ToolError(f"{url} redirected more than {MAX_REDIRECTS} times; gave up.")
 
 
 async def _read(response: httpx2.Response, url: str) -> _Page:
-    content_type = (
-        response.headers.get("content-type", "").split(";")[0].strip().lower()
-    )
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and not _is_textual(content_type):
         raise ToolError(
             f"{url} is {content_type}, not a text page; WebFetch reads only HTML, text and JSON. "
@@ -219,13 +215,9 @@ async def _read(response: httpx2.Response, url: str) -> _Page:
             truncated = True
             break
     if not content_type and b"\x00" in body[:4096]:
-        raise ToolError(
-            f"{url} looks like a binary file, not a text page; WebFetch reads only text."
-        )
+        raise ToolError(f"{url} looks like a binary file, not a text page; WebFetch reads only text.")
     text = bytes(body).decode(response.encoding or "utf-8", errors="replace")
-    converted = content_type in _HTML_TYPES or (
-        not content_type and "<html" in text[:2048].lower()
-    )
+    converted = content_type in _HTML_TYPES or (not content_type and "<html" in text[:2048].lower())
     if converted:
         text = await asyncio.to_thread(_html_to_markdown, text)
     return _Page(url, content_type or "unknown", text, converted, truncated)
@@ -241,6 +233,8 @@ def _is_textual(content_type: str) -> bool:
 
 
 def _html_to_markdown(html: str) -> str:
+    from markdownify import markdownify  # on first use: see the docstring
+
     markdown = markdownify(html, heading_style="ATX", bullets="-")
     return re.sub(r"\n{3,}", "\n\n", markdown).strip()
 
@@ -250,13 +244,9 @@ def _render(page: _Page, prompt: str) -> str:
     text = page.text
     notes = []
     if page.truncated_download:
-        notes.append(
-            f"the download stopped at {MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB; the page is larger"
-        )
+        notes.append(f"the download stopped at {MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB; the page is larger")
     if len(text) > MAX_RESULT_CHARS:
-        notes.append(
-            f"only the first {MAX_RESULT_CHARS:,} of {len(text):,} characters are shown"
-        )
+        notes.append(f"only the first {MAX_RESULT_CHARS:,} of {len(text):,} characters are shown")
         text = text[:MAX_RESULT_CHARS]
     body = f"Question: {prompt}\n\nContent of {page.url} ({how}):\n\n{text or '(the page is empty)'}"
     if notes:
@@ -272,12 +262,8 @@ SearchBackend = Callable[[str, list[str] | None, list[str] | None], Awaitable[st
 
 class WebSearchInput(BaseModel):
     query: str = Field(min_length=2, description="The search query.")
-    allowed_domains: list[str] | None = Field(
-        default=None, description="Only include results from these domains."
-    )
-    blocked_domains: list[str] | None = Field(
-        default=None, description="Never include results from these domains."
-    )
+    allowed_domains: list[str] | None = Field(default=None, description="Only include results from these domains.")
+    blocked_domains: list[str] | None = Field(default=None, description="Never include results from these domains.")
 
     @model_validator(mode="after")
     def _one_filter(self) -> WebSearchInput:
@@ -314,6 +300,4 @@ class WebSearch(Tool):
                 "project's documentation) instead."
             )
         text = await backend(input.query, input.allowed_domains, input.blocked_domains)
-        return ToolResult.text(
-            f'Web search results for "{input.query}":\n\n{text.strip() or "No results."}'
-        )
+        return ToolResult.text(f'Web search results for "{input.query}":\n\n{text.strip() or "No results."}')

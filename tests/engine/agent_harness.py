@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+
 from pydantic import BaseModel
 
 from claw_tui.config import load_config

@@ -6,6 +6,7 @@ import email.utils
 import time
 
 import pytest
+from fake_model import Fault, Reply, Text, Thinking, ToolCall
 
 from claw_tui.engine.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
 from claw_tui.engine.transcript import (
@@ -19,7 +20,6 @@ from claw_tui.engine.transcript import (
 )
 from claw_tui.providers.anthropic import AnthropicProvider
 from claw_tui.providers.base import ModelRequest, ProviderError, ToolSpec
-from fake_model import Fault, Reply, Text, Thinking, ToolCall
 
 READ = ToolSpec(
     name="Read",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from fake_model import Reply, Text
 
 from claw_tui.config import ProviderSettings, ProvidersSettings, Settings
 from claw_tui.engine.transcript import user_text
@@ -13,7 +14,6 @@ from claw_tui.providers.anthropic import AnthropicProvider
 from claw_tui.providers.base import ModelRequest, ProviderError, TokenUsage
 from claw_tui.providers.openai import OpenAIProvider
 from claw_tui.providers.registry import DEFAULT_LOCAL_BASE_URL, discover_local_servers, make_provider, parse_model_id
-from fake_model import Reply, Text
 
 
 def test_cost_uses_each_token_kind_at_its_price():

@@ -6,7 +6,6 @@ import anthropic
 import httpx2
 import openai
 import pytest
-
 from fake_model import NO_SCRIPT, Fault, Reply, Text
 
 

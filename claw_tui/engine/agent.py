@@ -297,13 +297,12 @@ class Agent:
                     tail[i] = msg.model_copy(update={"content": [TextBlock(text=event.get("text", ""))]})
         self.transcript[:] = repair(tail)
         self.total_cost_usd = info.cost_usd if info is not None else 0.0
-        snapshots = self.store.events(session_id, {"tasks"})
-        if snapshots:
-            from claw_tui.engine.tasks import TaskGraph
+        from claw_tui.engine.tasks import TaskGraph
 
-            graph = TaskGraph.from_json(snapshots[-1]["graph"])
-            self.ctx.services["tasks"] = graph
-            self._watch_tasks()
+        # The session's own tasks, or none: never those of whatever this agent ran before.
+        snapshots = self.store.events(session_id, {"tasks"})
+        self.ctx.services["tasks"] = TaskGraph.from_json(snapshots[-1]["graph"]) if snapshots else TaskGraph()
+        self._watch_tasks()
         self.reset_context_measure()
 
     def _watch_tasks(self) -> None:

@@ -14,6 +14,7 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from claw_tui.config import ConfigError, LoadedConfig, Settings, load_config
+from claw_tui.engine.sessions import SessionStore, StoreError
 from claw_tui.ui.commands import CommandRegistry, SlashCommandProvider
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.theming import (
@@ -71,7 +72,12 @@ class ClawApp(App[int]):
         permission_mode: str | None = None,
         agent_factory: AgentFactory | None = None,
         discover_local: LocalDiscovery | None = None,
+        resume: str | None = None,
+        continue_: bool = False,
+        open_browser: bool = False,
     ) -> None:
+        """`resume` is a session id or prefix, `continue_` this folder's latest session;
+        `open_browser` starts with the session browser over the main screen."""
         super().__init__()
         self.cwd = cwd.resolve()
         self.startup_problems: list[str] = []
@@ -92,6 +98,11 @@ class ClawApp(App[int]):
             wanted = DEFAULT_THEME
         self.theme = wanted
         self.registry = CommandRegistry.build(self.cwd)
+        self.store: SessionStore | None = None
+        try:
+            self.store = SessionStore.open()
+        except StoreError as exc:
+            self.startup_problems.append(f"Sessions are not saved this time: {exc}")
         self.agent: Agent | None = None
         self.agent_error = ""
         try:
@@ -99,6 +110,11 @@ class ClawApp(App[int]):
             self.agent = factory(self)
         except Exception as exc:  # noqa: BLE001 - shown on the main screen; the app still opens
             self.agent_error = f"{type(exc).__name__}: {exc}"
+        self.open_browser = open_browser
+        self.resumed: str | None = None  # the stored session loaded at start, drawn once the screen is up
+        self.resume_problem: tuple[str, str] | None = None  # (note, level) when --resume/--continue could not
+        if self.agent is not None and (resume or continue_):
+            self._load_requested_session(resume, continue_)
         self.main_screen = MainScreen(agent=self.agent, cwd=self.cwd, registry=self.registry, agent_error=self.agent_error)
         self._theme_before_preview: str | None = None
         # Set on exit: the watcher's thread checks it, so quitting does not wait for its timeout.
@@ -115,6 +131,7 @@ class ClawApp(App[int]):
 
     async def on_mount(self) -> None:
         await self.push_screen(self.main_screen)
+        await self._show_requested_session()
         for failure in self._theme_failures:
             self.notify(failure, title="Theme not loaded", severity="warning", timeout=10)
         for problem in self.startup_problems:
@@ -125,6 +142,42 @@ class ClawApp(App[int]):
 
     def on_unmount(self) -> None:
         self._stop_watching.set()
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    def _load_requested_session(self, resume: str | None, continue_: bool) -> None:
+        """`--resume ID` / `--continue`: load the session into the agent now; it is drawn on mount."""
+        assert self.agent is not None
+        store = getattr(self.agent, "store", None)
+        if store is None:
+            self.resume_problem = ("Cannot resume: sessions are not being saved (see the notice).", "error")
+            return
+        try:
+            if resume:
+                session_id = store.resolve_id(resume)
+            elif (latest := store.latest(self.cwd)) is not None:
+                session_id = latest.id
+            else:
+                self.resume_problem = (f"No earlier session in {self.cwd} to continue; this is a new one.", "warning")
+                return
+            self.agent.load_session(session_id)
+        except StoreError as exc:
+            self.resume_problem = (f"Cannot resume: {exc} This is a new session; /sessions lists the others.", "error")
+            return
+        self.resumed = session_id
+
+    async def _show_requested_session(self) -> None:
+        screen = self.main_screen
+        if self.resume_problem is not None:
+            await screen.conversation.add_note(*self.resume_problem)
+        elif self.resumed is not None:
+            try:
+                await screen.show_session(self.resumed)
+                await screen.announce_session(self.resumed, "Resumed")
+            except StoreError as exc:  # read a moment ago; a busy database now is a note, not a crash
+                await screen.conversation.add_note(f"Cannot show the session: {exc}", "error")
+        if self.open_browser:
+            await screen.open_session_browser()
 
     # --- first run ----------------------------------------------------------------------------
 
@@ -207,7 +260,12 @@ def _default_agent_factory(model: str | None, permission_mode: str | None) -> Ag
         from claw_tui.ui.approver import TuiApprover
 
         return Agent.create(
-            app.cwd, approver=TuiApprover(app), model=model, permission_mode=permission_mode, config=app.config
+            app.cwd,
+            approver=TuiApprover(app),
+            model=model,
+            permission_mode=permission_mode,
+            config=app.config,
+            store=app.store,
         )
 
     return create

@@ -53,6 +53,8 @@ class SlashCommand:
 class CommandRegistry:
     commands: dict[str, SlashCommand] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # user command files that were skipped
+    # Commands that come and go (an MCP server's prompts while it is connected), read on every lookup.
+    sources: list[Callable[[], Iterable[SlashCommand]]] = field(default_factory=list)
 
     @classmethod
     def build(cls, cwd: Path) -> CommandRegistry:
@@ -72,11 +74,20 @@ class CommandRegistry:
                 registry.commands[command.name] = command  # project files override user files
         return registry
 
+    def all(self) -> list[SlashCommand]:
+        """The fixed commands, then those of the sources (a fixed command keeps its name)."""
+        found = dict(self.commands)
+        for source in self.sources:
+            for command in source():
+                found.setdefault(command.name, command)
+        return list(found.values())
+
     def get(self, name: str) -> SlashCommand | None:
-        return self.commands.get(name.lstrip("/"))
+        name = name.lstrip("/")
+        return self.commands.get(name) or next((c for c in self.all() if c.name == name), None)
 
     def available(self, screen: MainScreen) -> list[SlashCommand]:
-        return [c for c in self.commands.values() if c.is_available(screen)]
+        return [c for c in self.all() if c.is_available(screen)]
 
     def completions(self, screen: MainScreen, typed: str) -> list[SlashCommand]:
         """Commands for `/typed`: prefix matches first, then those containing it."""
@@ -143,12 +154,6 @@ def load_user_command(path: Path) -> SlashCommand:
 
 
 # --- built-in actions -----------------------------------------------------------------------
-
-
-async def not_yet(screen: MainScreen, command: str, feature: str, meanwhile: str = "") -> None:
-    """Say plainly that `command`'s feature is not in this build yet, and what works meanwhile."""
-    text = f"{command}: {feature} is not available in this version of claw yet."
-    await screen.conversation.add_note(f"{text} {meanwhile}".strip(), "warning")
 
 
 def _has_agent(screen: MainScreen) -> bool:
@@ -226,46 +231,69 @@ async def _exit(screen: MainScreen, args: str) -> None:
     screen.app.exit()
 
 
-# Commands whose feature lands in another issue: each is one function, replaced when it lands.
-
-
 async def _resume(screen: MainScreen, args: str) -> None:
-    await not_yet(
-        screen, "/resume", "Resuming a session from inside the app",
-        "Meanwhile: quit and start `claw --continue` (this folder's latest session) or `claw --resume ID`.",
-    )
+    if args:
+        await screen.resume_session(args)
+    else:
+        await screen.open_session_browser("/resume")
 
 
 async def _sessions(screen: MainScreen, args: str) -> None:
-    await not_yet(
-        screen, "/sessions", "The session browser",
-        "Meanwhile: `claw sessions list`, `claw sessions search WORDS` and `claw sessions show ID` in a shell.",
-    )
+    await screen.open_session_browser()
 
 
 async def _mcp(screen: MainScreen, args: str) -> None:
-    await not_yet(screen, "/mcp", "The MCP server list")
+    from claw_tui.ui.screens.mcp import McpScreen
+
+    if screen.mcp_error:  # the screen would claim no server is configured
+        await screen.conversation.add_note(f"{screen.mcp_error}. Fix the file and start claw again.", "warning")
+        return
+    await screen.app.push_screen(McpScreen(screen.mcp_manager))
 
 
 async def _agents(screen: MainScreen, args: str) -> None:
-    await not_yet(screen, "/agents", "The subagent list")
+    from claw_tui.engine.agent_defs import list_agents
+    from claw_tui.ui.screens.agents import AgentsScreen
+
+    def closed(_: None) -> None:
+        # Agent types made or edited on the screen are offered to the model from its next request.
+        tool = getattr(screen.agent, "tools", {}).get("Agent")
+        if tool is not None:
+            tool.describe_types(list_agents(screen.cwd))
+
+    await screen.app.push_screen(AgentsScreen(screen.cwd), callback=closed)
 
 
 async def _undo(screen: MainScreen, args: str) -> None:
-    await not_yet(
-        screen, "/undo", "Undoing the last file change", "Meanwhile: `git diff` and `git checkout -- FILE` in a shell."
-    )
+    await screen.undo_last_turn()
 
 
 async def _rewind(screen: MainScreen, args: str) -> None:
-    await not_yet(screen, "/rewind", "Rewinding the conversation and files")
+    await screen.open_rewind_picker()
 
 
 async def _export(screen: MainScreen, args: str) -> None:
-    await not_yet(
-        screen, "/export", "Exporting from inside the app",
-        "Meanwhile: `claw sessions export ID` in a shell writes Markdown or JSONL.",
-    )
+    """/export [path]: Markdown, or claw's JSONL for a path ending in .jsonl; ./claw-session-<id>.md by default."""
+    from claw_tui.engine.session_io import export_jsonl, export_markdown
+    from claw_tui.engine.sessions import StoreError
+
+    store = getattr(screen.agent, "store", None)
+    session_id = getattr(screen.agent, "session_id", None)
+    if store is None or not session_id:
+        await screen.conversation.add_note("/export: nothing to export yet; the session has no messages.", "warning")
+        return
+    path = Path(args).expanduser() if args else Path(f"claw-session-{session_id[:8]}.md")
+    path = path if path.is_absolute() else screen.cwd / path
+    try:
+        text = export_jsonl(store, session_id) if path.suffix == ".jsonl" else export_markdown(store, session_id)
+        path.write_text(text, encoding="utf-8")
+    except StoreError as exc:
+        await screen.conversation.add_note(f"/export: {exc}", "error")
+        return
+    except OSError as exc:
+        await screen.conversation.add_note(f"/export: cannot write {path}: {exc.strerror or exc}.", "error")
+        return
+    await screen.conversation.add_note(f"Exported the session to {path}")
 
 
 BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
@@ -274,7 +302,7 @@ BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("compact", "Compact conversation", "Summarise older messages to free context", _compact, argument_hint="[instructions]", is_available=_has_agent),
     SlashCommand("cost", "Show cost", "Tokens and money spent in this session", _cost),
     SlashCommand("model", "Switch model", "Pick the model for the next turns", _model, argument_hint="[provider/model]", is_available=_has_agent),
-    SlashCommand("resume", "Resume session", "Continue an earlier session", _resume),
+    SlashCommand("resume", "Resume session", "Continue an earlier session (no id: the browser)", _resume, argument_hint="[id]"),
     SlashCommand("sessions", "Browse sessions", "Browse and search past sessions", _sessions),
     SlashCommand("init", "Write AGENTS.md", "Ask the model to write an AGENTS.md for this repository", _init, is_available=_has_agent),
     SlashCommand("memory", "Show memory files", "List the memory files (AGENTS.md, CLAUDE.md, CLAW.md) in use", _memory),
@@ -283,10 +311,10 @@ BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("agents", "Subagents", "Show the configured subagents", _agents),
     SlashCommand("tasks", "Show tasks", "Focus the task graph", _tasks, key="f5"),
     SlashCommand("diff", "Session diff", "Show every file change of this session in the diff view", _diff),
-    SlashCommand("undo", "Undo last change", "Undo the last file change", _undo),
+    SlashCommand("undo", "Undo last change", "Undo the last turn's file changes", _undo),
     SlashCommand("rewind", "Rewind", "Rewind the conversation and files to an earlier point", _rewind),
     SlashCommand("theme", "Change theme", "Pick a theme (previews live, remembered)", _theme, argument_hint="[name]", over_modals=True),
-    SlashCommand("export", "Export conversation", "Export the conversation as Markdown or JSONL", _export),
+    SlashCommand("export", "Export conversation", "Export the conversation as Markdown or JSONL", _export, argument_hint="[path]"),
     SlashCommand("status", "Status", "Working directory, model, permission mode, sandbox, config files", _status),
     SlashCommand("config", "Config files", "Show where claw reads its configuration", _config),
     SlashCommand("exit", "Quit", "Quit claw", _exit, over_modals=True, key="ctrl+q"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import Unmount
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
@@ -25,8 +26,11 @@ from textual.worker import Worker, WorkerState
 
 from claw_tui.config import layer_files, user_config_dir, user_data_dir
 from claw_tui.engine import events as ev
+from claw_tui.engine.sessions import StoreError, UsageRecord
+from claw_tui.engine.transcript import Message
 from claw_tui.tools.base import FileChange
 from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
+from claw_tui.ui.history import build_history, usage_turns
 from claw_tui.ui.messages import EngineEvent, TasksChanged
 from claw_tui.ui.widgets.conversation import Conversation, UserPrompt
 from claw_tui.ui.widgets.cost_meter import CostMeter
@@ -34,10 +38,12 @@ from claw_tui.ui.widgets.diff_view import DiffView
 from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput
 from claw_tui.ui.widgets.status_bar import StatusBar, short_path
 from claw_tui.ui.widgets.task_graph import TaskGraphPane
+from claw_tui.ui.widgets.tool_log import MAX_CALLS as TOOL_LOG_CALLS
 from claw_tui.ui.widgets.tool_log import ToolLog
 
 if TYPE_CHECKING:
     from claw_tui.engine.agent import Agent
+    from claw_tui.mcp import McpManager
 
 WIDE_MIN_COLUMNS = 140
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
@@ -86,6 +92,7 @@ class UsageTotals:
 
 class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
+    mcp_error = ""  # why the MCP servers did not start (a configuration file that cannot be read)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "escape", "cancel", tooltip="Cancel the running turn, or go back to the prompt"),
@@ -124,7 +131,7 @@ class MainScreen(Screen[None]):
         self.usage = UsageTotals()
         # Per path: the content before the session's first change and after its last one.
         self.session_changes: dict[str, tuple[str | None, str]] = {}
-        self._queue: list[tuple[str, UserPrompt]] = []
+        self._queue: list[tuple[str | Message, UserPrompt]] = []
         self._turn: Worker[None] | None = None
         self._turn_id: str | None = None  # set while a turn is open (TurnStarted seen, TurnFinished not yet)
         self._side_shown = {"wide": True, "narrow": False}
@@ -166,6 +173,8 @@ class MainScreen(Screen[None]):
         self.cost_meter.set_budget(self.agent.settings.budget.session_usd)
         if (tasks := self.agent.tasks) is not None:
             tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
+        self._watch_subagents()
+        self._start_mcp()
         for problem in self.registry.problems:
             await self.conversation.add_note(problem, "warning")
 
@@ -187,6 +196,10 @@ class MainScreen(Screen[None]):
             return
         try:
             spent = store.cost_today()
+            # The meter adds this session's whole cost, a resumed one's earlier spend included.
+            session_id = getattr(self.agent, "session_id", None)
+            if session_id and (info := store.get(session_id)) is not None:
+                spent -= info.cost_usd
         except Exception:  # noqa: BLE001 - the meter then shows this session only
             return
         self.app.call_from_thread(self.cost_meter.set_today, spent)
@@ -337,18 +350,18 @@ class MainScreen(Screen[None]):
             self.log.error(f"/{command.name} failed", exc)
             await self.conversation.add_note(f"/{command.name} failed: {type(exc).__name__}: {exc}", "error")
 
-    async def send_prompt(self, text: str) -> None:
-        """Start a turn with `text`, or queue it when one is running."""
+    async def send_prompt(self, text: str, *, message: Message | None = None) -> None:
+        """Start a turn with `text` (or with `message`, shown as `text`), or queue it when one is running."""
         if self.agent is None:
             await self.conversation.add_note(f"No agent to send to: {self.agent_error}", "error")
             return
         if self.turn_running:
             block = await self.conversation.add_user(text, queued=True)
-            self._queue.append((text, block))
+            self._queue.append((message or text, block))
             self.status.queued = len(self._queue)
             return
         await self.conversation.add_user(text)
-        self.run_engine(self.agent.run_turn(text))
+        self.run_engine(self._turn_events(message or text))
 
     # --- turns ---------------------------------------------------------------------------------
 
@@ -374,7 +387,7 @@ class MainScreen(Screen[None]):
         """After a cancel, prompts queued behind the turn go back into the prompt, unsent."""
         if not self._queue:
             return
-        texts = [text for text, _ in self._queue]
+        texts = [block.text for _, block in self._queue]  # what the user typed (an MCP prompt's command)
         await self.conversation.remove_children([block for _, block in self._queue])
         self._queue.clear()
         self.status.queued = 0
@@ -432,11 +445,72 @@ class MainScreen(Screen[None]):
             self.status.queued = len(self._queue)
             block.mark_sent()
             assert self.agent is not None
-            self.run_engine(self.agent.run_turn(text))
+            self.run_engine(self._turn_events(text))
 
     async def on_tasks_changed(self, message: TasksChanged) -> None:
         if self.agent is not None and self.agent.tasks is not None:
             self.task_pane.set_tasks(self.agent.tasks.list())
+
+    # --- MCP servers and subagents ---------------------------------------------------------
+
+    def _service(self, name: str) -> Any:
+        """One of the agent's session services; None for an agent without them (the UI tests' recorded one)."""
+        ctx = getattr(self.agent, "ctx", None)
+        return ctx.services.get(name) if ctx is not None else None
+
+    @property
+    def mcp_manager(self) -> McpManager | None:
+        return self._service("mcp")
+
+    def _watch_subagents(self) -> None:
+        """Background subagents work outside any turn: their events reach the panes as a turn's do."""
+        if (subagents := self._service("subagents")) is not None:
+            subagents.subscribe(lambda event: self.post_message(EngineEvent(event)))
+
+    @work(group="mcp", exit_on_error=False)
+    async def _start_mcp(self) -> None:
+        """Start the MCP servers without waiting for them, then say which ones did not come up."""
+        from claw_tui.ui.mcp_prompt import prompt_commands
+
+        start = getattr(self.agent, "start_mcp", None)
+        if start is None:
+            return
+        try:
+            manager = await start(wait=False)
+        except Exception as exc:  # noqa: BLE001 - a bad config file is a note (naming the file), never a traceback
+            self.mcp_error = f"MCP servers not started: {exc}"
+            await self.conversation.add_note(self.mcp_error, "warning")
+            return
+        self.registry.sources.append(lambda: prompt_commands(manager))
+        self.prompt.resource_source = lambda: [(r.mention[1:], r.name) for r in manager.resources()]
+        await manager.wait_settled()
+        why = {"failed": "failed to start", "needs-auth": "needs you to sign in", "needs-trust": "needs your trust"}
+        down = [f"{s.name} {why[s.status]}" for s in manager.statuses() if s.status in why]
+        if down:
+            await self.conversation.add_note(f"MCP: {'; '.join(down)}. /mcp shows the details.", "warning")
+
+    async def _turn_events(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
+        """A turn, after attaching the MCP resources a typed prompt mentions (`@server:uri`)."""
+        assert self.agent is not None
+        manager = self.mcp_manager
+        if isinstance(prompt, str) and manager is not None:
+            from claw_tui.ui.mcp_prompt import attach_resources, resource_mentions
+
+            if resource_mentions(manager, prompt):
+                prompt, attached, problems = await attach_resources(manager, prompt)
+                if attached:
+                    yield ev.Notice(text=f"Attached {', '.join(attached)} to the prompt.")
+                for problem in problems:
+                    yield ev.Notice(text=problem, level="warning")
+        async for event in self.agent.run_turn(prompt):
+            yield event
+
+    @on(Unmount)
+    async def _close_agent(self) -> None:
+        """Quitting stops what the session started: MCP servers, background subagents, shells."""
+        close = getattr(self.agent, "aclose", None)
+        if close is not None:
+            await close()
 
     # --- `!cmd` ----------------------------------------------------------------------------
 
@@ -475,6 +549,7 @@ class MainScreen(Screen[None]):
         if self.agent is not None:
             self.agent.transcript.clear()
             self.agent.reset_context_measure()
+            self.agent.session_id = None  # the next message starts a new stored session; this one is kept
         self.session_changes.clear()
         await self.conversation.clear()
         await self.conversation.add_note("New conversation.")
@@ -504,6 +579,241 @@ class MainScreen(Screen[None]):
         changes = [FileChange(Path(path), before, after) for path, (before, after) in self.session_changes.items()]
         self.diff_view.show_changes(changes, f"Session changes ({len(changes)} files)")
         self.focus_pane("diff")
+
+    # --- stored sessions -----------------------------------------------------------------------
+
+    async def open_session(self, session_id: str) -> bool:
+        """Load a stored session into the agent and draw it on fresh panes; False (with a note) when it cannot be read."""
+        agent = self.agent
+        assert agent is not None and agent.store is not None
+        graph = agent.tasks
+        try:
+            agent.load_session(session_id)
+            if agent.tasks is not graph and agent.tasks is not None:
+                agent.tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
+            await self._fresh_panes()
+            await self.show_session(session_id)
+        except StoreError as exc:  # a busy or damaged database: say so, the app goes on
+            await self.conversation.add_note(f"Cannot open the session: {exc}", "error")
+            return False
+        return True
+
+    async def _fresh_panes(self) -> None:
+        """New pane widgets in place of the old ones, so a loaded session starts from clean panes.
+
+        The cost meter is replaced by `show_history`, which fills a new one before mounting it.
+        """
+        for pane in (self.conversation, self.tool_log, self.diff_view, self.task_pane):
+            await pane.remove()
+        self.conversation = Conversation(id="conversation")
+        self.tool_log = ToolLog(id="tool-log")
+        self.diff_view = DiffView(id="diff-view")
+        self.task_pane = TaskGraphPane(id="task-graph")
+        self.session_changes = {}
+        self._broken_panes.clear()
+        await self.query_one("#body").mount(self.conversation, before=0)
+        for frame_id, pane in (
+            ("pane-tools", self.tool_log), ("pane-diff", self.diff_view), ("pane-tasks", self.task_pane),
+        ):  # fmt: skip
+            await self.query_one(f"#{frame_id}").mount(pane)
+        self.conversation.border_title = "Conversation · F2"
+        if self.focused is None:
+            self.prompt.focus()
+
+    async def show_session(self, session_id: str) -> None:
+        """Draw a stored session as it looked live; the agent has just loaded it."""
+        assert self.agent is not None
+        store = self.agent.store
+        transcript = self.agent.transcript
+        # Without a compaction the loaded transcript is the whole session (repaired, which draws the
+        # same), so the messages are not read and parsed a second time.
+        whole = bool(transcript) and not transcript[0].is_compaction_summary
+        messages = list(transcript) if whole else store.messages(session_id)
+        await self.show_history(messages, store.usage(session_id), store.events(session_id))
+
+    async def show_history(
+        self, messages: list[Message], usage: Sequence[UsageRecord] = (), events: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        """Fill the panes from a stored session in one pass, without drawing anything token by token.
+
+        Only a screenful of the conversation becomes widgets; the older blocks go straight into its list
+        of unmounted blocks, as its own pruning would leave them, and scrolling up mounts a page at a time.
+        """
+        history = build_history(messages, events, self._tool_summary)
+        conversation = self.conversation
+        # A screenful, so there is something to scroll up with: every widget mounted delays the first frame.
+        first = history.newest_filling(self.app.size.height)
+        older, newest = history.blocks[: len(history.blocks) - first], history.blocks[len(history.blocks) - first :]
+        await conversation.load(older, [make() for make in newest])
+        self.tool_log.load(call.log_record() for call in history.calls[-TOOL_LOG_CALLS:])
+        for change in history.file_changes:
+            self._track(change)
+        if history.file_changes:  # the diff pane shows the last call's changes, as it did live
+            last = history.file_changes[-1].call_id
+            for change in history.file_changes:
+                if change.call_id == last:
+                    self.diff_view.handle_event(change)
+        await self._fill_cost_meter(usage_turns(usage, history.prompt_times))
+        if self.agent is not None and self.agent.tasks is not None:
+            self.task_pane.set_tasks(self.agent.tasks.list())
+
+    async def _fill_cost_meter(self, turns: list[list[ev.Usage]]) -> None:
+        """A new cost meter takes the usage before it is mounted, so it draws once, not per model call."""
+        meter = CostMeter(id="cost-meter")
+        self.usage = UsageTotals()
+        if self.agent is not None:
+            meter.set_model(self.agent.model)
+            meter.set_budget(self.agent.settings.budget.session_usd)
+        for turn in turns:
+            for used in turn:
+                self._track(used)
+                meter.handle_event(used)
+            meter.handle_event(ev.TurnFinished(turn_id="", stop_reason="end_turn"))
+        await self.cost_meter.remove()
+        self.cost_meter = meter
+        await self.query_one("#pane-cost").mount(meter)
+        self._read_cost_today()
+
+    def _tool_summary(self, name: str, data: dict[str, Any]) -> str:
+        tool = getattr(self.agent, "tools", {}).get(name)
+        if tool is None:  # an MCP server's tool that is not connected (yet)
+            return name
+        try:
+            return tool.summary(tool.Input.model_validate(data))
+        except ValueError:  # an input the tool refused: live, the call kept its bare name too
+            return name
+
+    def show_undone(self, paths: list[Path]) -> None:
+        """After /undo: the diff pane shows each file going from claw's version back to what it is now."""
+        changes = []
+        for path in paths:
+            key = str(path.relative_to(self.cwd)) if path.is_relative_to(self.cwd) else str(path)
+            first, written = self.session_changes.get(key, (None, ""))
+            now = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+            changes.append(FileChange(Path(key), written, now or ""))
+            if now == first or (now is None and first is None):
+                self.session_changes.pop(key, None)  # back to how the session found it
+            else:
+                self.session_changes[key] = (first, now or "")
+        self.diff_view.show_changes(changes, f"Undone ({len(changes)} {'file' if len(changes) == 1 else 'files'})")
+
+    async def announce_session(self, session_id: str, verb: str) -> None:
+        """One line under a session just drawn: which it is, and where it was if not here."""
+        assert self.agent is not None
+        info = self.agent.store.get(session_id)
+        if info is None:
+            return
+        title = f"“{info.title}”" if info.title else "an untitled session"
+        count = f"{info.message_count} message{'s' if info.message_count != 1 else ''}"
+        await self.conversation.add_note(f"{verb} {title} ({count}) · session {session_id}")
+        if Path(info.project) != self.cwd:
+            await self.conversation.add_note(
+                f"This session was recorded in {short_path(Path(info.project))}; claw works in {short_path(self.cwd)}.",
+                "warning",
+            )
+
+    async def session_store_for(self, command: str) -> Any:
+        """The agent's session store, or None after saying why /command cannot run now."""
+        store = getattr(self.agent, "store", None)
+        if store is None:
+            await self.conversation.add_note(f"{command}: sessions are not being saved in this run of claw.", "warning")
+        elif self.turn_running:
+            await self.conversation.add_note(f"{command}: wait for the turn to end, or press Esc to stop it.", "warning")
+            return None
+        return store
+
+    async def open_session_browser(self, command: str = "/sessions") -> None:
+        """/sessions: the browser over this project's sessions; resume or fork the one chosen."""
+        from claw_tui.ui.screens.sessions import BrowserResult, SessionBrowser
+
+        if (store := await self.session_store_for(command)) is None:
+            return
+        assert self.agent is not None
+
+        async def chosen(result: BrowserResult | None) -> None:
+            if result is None:
+                return
+            if self.turn_running:  # a turn started from the palette while the browser was open
+                await self.conversation.add_note("A turn is running: open /sessions again once it ends.", "warning")
+            elif result.action == "fork" and result.message_index is not None:
+                await self.fork_session(result.session_id, result.message_index)
+            else:
+                await self.resume_session(result.session_id)
+
+        self.app.push_screen(SessionBrowser(store, self.cwd, current_session=self.agent.session_id), callback=chosen)
+
+    async def resume_session(self, id_or_prefix: str) -> None:
+        """/resume ID: load that session in place of the current one (which stays stored)."""
+        if (store := await self.session_store_for("/resume")) is None:
+            return
+        try:
+            session_id = store.resolve_id(id_or_prefix)
+        except StoreError as exc:
+            await self.conversation.add_note(f"/resume: {exc} /sessions lists them.", "error")
+            return
+        if await self.open_session(session_id):
+            await self.announce_session(session_id, "Resumed")
+
+    async def fork_session(self, session_id: str, message_index: int) -> None:
+        """A new session with messages 0..message_index of `session_id`, loaded in its place."""
+        assert self.agent is not None
+        try:
+            fork = self.agent.store.fork(session_id, message_index)
+        except StoreError as exc:
+            await self.conversation.add_note(f"Cannot fork: {exc}", "error")
+            return
+        if await self.open_session(fork):
+            await self.announce_session(fork, f"Forked at message {message_index + 1}:")
+
+    async def undo_last_turn(self) -> None:
+        """/undo: the files of the last turn that changed any go back; a file the user changed since stays."""
+        if (await self.session_store_for("/undo")) is None:
+            return
+        assert self.agent is not None
+        if not self.agent.session_id:
+            await self.conversation.add_note("/undo: no file has changed in this session.")
+            return
+        report = self.agent.checkpoints.undo_last_turn(self.agent.session_id)
+        lines = report.lines(self.cwd)
+        await self.conversation.add_note("Undo: " + "\n".join(lines), "warning" if report.skipped else "info")
+        if report.restored or report.deleted:
+            self.show_undone(report.restored + report.deleted)
+
+    async def open_rewind_picker(self) -> None:
+        """/rewind: pick a prompt; the conversation goes back to just before it, and so do the files."""
+        from claw_tui.ui.screens.rewind import RewindPicker
+
+        if (store := await self.session_store_for("/rewind")) is None:
+            return
+        assert self.agent is not None
+        messages = store.messages(self.agent.session_id) if self.agent.session_id else []
+
+        async def chosen(index: int | None) -> None:
+            if index is not None:
+                await self.rewind_to(index, messages[index])
+
+        self.app.push_screen(RewindPicker(messages), callback=chosen)
+
+    async def rewind_to(self, index: int, prompt: Message) -> None:
+        """Restore files to before message `index`, keep messages 0..index-1, and put the prompt back in the box."""
+        agent = self.agent
+        assert agent is not None and agent.session_id is not None
+        if self.turn_running:
+            await self.conversation.add_note("/rewind: wait for the turn to end, or press Esc to stop it.", "warning")
+            return
+        session_id = agent.session_id
+        try:
+            report = agent.checkpoints.rewind(session_id, index)
+            agent.store.truncate_after(session_id, index - 1)
+        except StoreError as exc:
+            await self.conversation.add_note(f"/rewind: {exc}", "error")
+            return
+        if not await self.open_session(session_id):
+            return
+        files = report.lines(self.cwd) if not report.empty else ["No file had changed since then."]
+        await self.conversation.add_note("Rewound to before that prompt.\n" + "\n".join(files))
+        self.prompt.load_text(prompt.text)
+        self.prompt.move_cursor(self.prompt.document.end)
 
     def cost_summary(self) -> str:
         u = self.usage

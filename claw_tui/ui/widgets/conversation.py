@@ -503,6 +503,12 @@ class Conversation(VerticalScroll):
         """How many earlier blocks are not mounted now."""
         return len(self._pruned)
 
+    async def load(self, older: list[Restorer], newest: list[Widget]) -> None:
+        """Show a stored session: `newest` mounted, `older` kept unmounted until scrolled to."""
+        self._pruned.extend(older)
+        await self.mount_all(newest)
+        self._show_marker()
+
     async def _prune(self) -> None:
         blocks = self.blocks
         if len(blocks) <= self.HIGH_WATER:

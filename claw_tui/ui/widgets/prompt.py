@@ -1,5 +1,7 @@
 """The prompt: a TextArea that sends on Enter, walks history, completes `/commands` and `@files`.
 
+`@` also completes MCP resources as `@server:uri`, listed before the files that match.
+
 Typing here never re-renders the conversation: the prompt is its own widget and only
 posts `PromptInput.Submitted` when the user sends.
 """
@@ -141,13 +143,36 @@ class FileIndex:
         return [path for _, _, path in scored[:limit]]
 
 
+def search_resources(
+    resources: list[tuple[str, str]], query: str, limit: int = MENU_SIZE
+) -> list[tuple[str, str]]:
+    """MCP resources for `@query`: mention prefix, then mention or label contains, then subsequence."""
+    q = query.lower()
+    scored: list[tuple[int, int, tuple[str, str]]] = []
+    for mention, label in resources:
+        low = mention.lower()
+        if low.startswith(q):
+            rank = 0
+        elif q in low or q in label.lower():
+            rank = 1
+        else:
+            chars = iter(low)
+            if not all(c in chars for c in q):
+                continue
+            rank = 2
+        scored.append((rank, len(mention), (mention, label)))
+    scored.sort()
+    return [item for _, _, item in scored[:limit]]
+
+
 @dataclass(frozen=True)
 class Completion:
     label: Content
     # Replace the text between `start` and the cursor with `insert`.
     start: tuple[int, int]
     insert: str
-    # Enter on a command runs it at once (Tab only completes); Enter on a file mention only completes.
+    # Enter on a command runs it at once (Tab only completes) unless it needs an argument;
+    # Enter on a mention only completes.
     runs_on_enter: bool = False
 
 
@@ -232,6 +257,8 @@ class PromptInput(TextArea):
         self.prompt_history = history
         self.file_index = files
         self.command_source = commands
+        # (mention without the @, label) of every MCP resource; set once MCP servers start.
+        self.resource_source: Callable[[], list[tuple[str, str]]] | None = None
         self._history_index: int | None = None
         self._draft = ""
         self._pastes: dict[str, str] = {}
@@ -360,7 +387,7 @@ class PromptInput(TextArea):
                         Content.assemble((f"/{name}", "bold"), f" {hint}" if hint else "", ("  " + help, "dim")),
                         (0, 0),
                         f"/{name} ",
-                        runs_on_enter=True,
+                        runs_on_enter=not hint.startswith("<"),  # one that needs an argument waits for it
                     )
                     for name, hint, help in self.command_source(text[1:])
                 ][:MENU_SIZE]
@@ -371,12 +398,20 @@ class PromptInput(TextArea):
         if match is None:
             menu.close()
             return
+        start = (row, match.start(1) - 1)
+        known = self.resource_source() if self.resource_source is not None else []
+        resources = [
+            Completion(Content.assemble(f"@{mention}", ("  " + label, "dim") if label else ""), start, f"@{mention} ")
+            for mention, label in search_resources(known, match.group(1))
+        ]
         if self.file_index.files is None:
             self.run_worker(self._index_files(), group="file-index", exclusive=True, exit_on_error=False)
-            menu.close()
+            menu.show(resources)
             return
-        start = (row, match.start(1) - 1)
-        menu.show([Completion(Content(f"@{path}"), start, f"@{path} ") for path in self.file_index.search(match.group(1))])
+        files = [Completion(Content(f"@{path}"), start, f"@{path} ") for path in self.file_index.search(match.group(1))]
+        # Resources first, but never more than half the menu while files match too.
+        resources = resources[: MENU_SIZE - min(len(files), MENU_SIZE // 2)]
+        menu.show((resources + files)[:MENU_SIZE])
 
     async def _index_files(self) -> None:
         await self.file_index.load()

@@ -2,8 +2,9 @@
 
 Roots are tasks nothing blocks; under each task sit the tasks it blocks. A task with several
 blockers appears under each of them: in full the first time, then as a dimmed "↳ see #N".
-The root line counts progress ("3/7 done"). Colours come from component classes, so a
-theme switch recolours the tree.
+The root line counts progress ("3/7 done"). A subagent's task (the SubagentManager makes one
+per child) shows the child's own status: queued, running, completed, failed (with why) or
+cancelled. Colours come from component classes, so a theme switch recolours the tree.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ from claw_tui.engine.tasks import Task
 
 TASK_TOOLS = frozenset({"TaskCreate", "TaskUpdate", "Agent"})
 GLYPHS = {"pending": "○", "in_progress": "◐", "completed": "●", "deleted": "✗"}
+# A subagent's status → (glyph, component style); its task is "pending" again when it failed or was cancelled.
+AGENT_LOOK = {
+    "queued": ("○", "muted"),
+    "running": ("◐", "active"),
+    "completed": ("●", "done"),
+    "failed": ("✗", "failed"),
+    "cancelled": ("■", "muted"),
+}
+OWNER_CHARS = 12  # a longer owner (a subagent's call id) is shown by its end
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class TaskGraphPane(Tree[TaskNode]):
         "task-graph--muted",
         "task-graph--blocked",
         "task-graph--owner",
+        "task-graph--failed",
     }
 
     DEFAULT_CSS = """
@@ -68,6 +79,9 @@ class TaskGraphPane(Tree[TaskNode]):
     }
     TaskGraphPane > .task-graph--owner {
         color: $secondary;
+    }
+    TaskGraphPane > .task-graph--failed {
+        color: $error;
     }
     """
 
@@ -146,19 +160,24 @@ class TaskGraphPane(Tree[TaskNode]):
             label = Text.assemble(("↳ see ", muted), (f"#{task.id} {task.subject}", muted + Style(dim=True)))
             label.stylize(style)
             return label
-        status_style = {
-            "in_progress": self._style("active"),
-            "completed": self._style("done"),
-        }.get(task.status, Style())
-        parts: list[tuple[str, Style] | str] = [
-            (GLYPHS.get(task.status, "·") + " ", status_style),
-            (f"#{task.id} ", muted),
-            (task.subject, status_style if task.status == "in_progress" else Style()),
-        ]
-        if task.status == "in_progress" and task.active_form:
-            parts.append((f" — {task.active_form}", muted + Style(italic=True)))
+        if "agent_id" in task.metadata:
+            parts = self._agent_parts(task)
+        else:
+            status_style = {
+                "in_progress": self._style("active"),
+                "completed": self._style("done"),
+            }.get(task.status, Style())
+            parts = [
+                (GLYPHS.get(task.status, "·") + " ", status_style),
+                (f"#{task.id} ", muted),
+                (task.subject, status_style if task.status == "in_progress" else Style()),
+            ]
+            if task.status == "in_progress" and task.active_form:
+                parts.append((f" — {task.active_form}", muted + Style(italic=True)))
         if data.show_owner:
-            parts.append((f" @{task.owner or 'main'}", self._style("owner")))
+            owner = task.owner or "main"
+            owner = owner if len(owner) <= OWNER_CHARS else "…" + owner[-(OWNER_CHARS - 1) :]
+            parts.append((f" @{owner}", self._style("owner")))
         if data.open_blockers and task.status != "completed":
             parts.append((" blocked by " + ", ".join(f"#{b}" for b in data.open_blockers), self._style("blocked")))
         label = Text.assemble(*parts)
@@ -166,3 +185,26 @@ class TaskGraphPane(Tree[TaskNode]):
         if node._allow_expand:
             return Text.assemble((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE, base_style), label)
         return label
+
+    def _agent_parts(self, task: Task) -> list[tuple[str, Style]]:
+        """A subagent's task: its own status, its type, and why it failed."""
+        meta = task.metadata
+        status = str(meta.get("agent_status", "queued"))
+        glyph, look = AGENT_LOOK.get(status, ("·", "muted"))
+        status_style = self._style(look)
+        muted = self._style("muted")
+        kind = f"{meta['agent_type']} agent" if meta.get("agent_type") else "agent"
+        parts = [
+            (glyph + " ", status_style),
+            (f"#{task.id} ", muted),
+            (task.subject, status_style if status == "running" else Style()),
+            (f" — {kind}", muted + Style(italic=True)),
+        ]
+        if meta.get("background"):
+            parts.append((" (background)", muted))
+        if status == "failed":
+            why = " ".join(str(meta.get("error") or "").split())
+            parts.append((f" · failed: {why}" if why else " · failed", status_style))
+        elif status != "running":
+            parts.append((f" · {status}", status_style))
+        return parts

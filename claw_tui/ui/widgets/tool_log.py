@@ -9,6 +9,7 @@ bounded: at most MAX_CALLS calls are kept, each output cut at OUTPUT_LIMIT chara
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -39,6 +40,7 @@ STATUS_LOOK: dict[str, tuple[str, str]] = {
     "cancelled": ("■", "$text-muted"),
 }
 STATUS_WORD = {"streaming": "input arriving", "waiting": "waiting for approval"}
+OPEN_STATUSES = frozenset({"streaming", "queued", "waiting", "running"})
 
 
 @dataclass
@@ -174,6 +176,26 @@ class ToolLog(Vertical):
                 record.duration_ms = event.duration_ms or None
                 record.output, record.output_dropped = "", 0  # the final output replaces the progress lines
                 record.add_output(event.output)
+                self._changed(record)
+            case ev.TurnFinished() if event.agent_id is None:
+                self._close_open_calls()
+
+    def load(self, records: Iterable[CallRecord]) -> None:
+        """Show a stored session's calls, building the list once rather than a row at a time."""
+        for record in records:
+            self.calls[record.call_id] = record
+        self._rebuild()
+
+    def _close_open_calls(self) -> None:
+        """The main turn ended (a cancel): its calls still open never finish, nor those of its subagents.
+
+        A background subagent's calls go on: their Agent call finished when it started them.
+        """
+        stopped: set[str] = set()
+        for record in self.calls.values():  # arrival order: an Agent call comes before its subagent's calls
+            if record.status in OPEN_STATUSES and (record.agent_id is None or record.agent_id in stopped):
+                record.status = "cancelled"
+                stopped.add(record.call_id)
                 self._changed(record)
 
     # --- records and rows -----------------------------------------------------------------

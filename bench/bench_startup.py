@@ -1,0 +1,102 @@
+"""Start-up figures: how long until claw answers, headless and in the app.
+
+    python bench/bench_startup.py
+
+Prints medians over several runs; nothing here is asserted. The model is the scripted fake
+server from tests/fake_model, so the figures are claw's own overhead plus loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fake_model import FakeModelServer, Reply, Text
+
+RUNS = 5
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def report(label: str, seconds: list[float]) -> None:
+    print(f"{label:<58} median {statistics.median(seconds) * 1000:7.0f} ms   (min {min(seconds) * 1000:.0f})")
+
+
+async def first_frame(project: Path, resume: str | None = None) -> float:
+    from claw_tui.config import load_config
+    from claw_tui.ui.app import ClawApp
+
+    start = time.perf_counter()
+    app = ClawApp(project, config=load_config(project), resume=resume)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def make_long_session(project: Path, messages: int) -> str:
+    from claw_tui.engine.sessions import SessionStore
+    from claw_tui.engine.transcript import Message, TextBlock
+
+    store = SessionStore.open()
+    history = []
+    for i in range(messages):
+        role = "user" if i % 2 == 0 else "assistant"
+        text = f"message {i}: " + ("the quick brown fox jumps over the lazy dog. " * 8)
+        history.append(Message(role=role, content=[TextBlock(text=text)]))
+    session_id = store.import_session(project, history, title="a long session", models=["anthropic/claude-sonnet-4-6"])
+    store.close()
+    return session_id
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        project = home / "project"
+        project.mkdir()
+        server = FakeModelServer()
+        server.start()
+        env = {
+            **os.environ,
+            "HOME": str(home),
+            "CLAW_CONFIG_DIR": str(home / "config"),
+            "CLAW_DATA_DIR": str(home / "data"),
+            "CLAW_NO_LOCAL_DISCOVERY": "1",
+            "ANTHROPIC_API_KEY": "bench-key",
+            "ANTHROPIC_BASE_URL": server.base_url,
+        }
+        os.environ.update({k: env[k] for k in ("HOME", "CLAW_CONFIG_DIR", "CLAW_DATA_DIR", "CLAW_NO_LOCAL_DISCOVERY",
+                                                "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")})
+        try:
+            py = sys.executable
+            report("python -c 'import claw_tui.cli'", [timed([py, "-c", "import claw_tui.cli"], env, project)
+                                                       for _ in range(RUNS)])
+            report("claw --help", [timed([py, "-m", "claw_tui", "--help"], env, project) for _ in range(RUNS)])
+            runs = []
+            for _ in range(RUNS):
+                server.script(Reply(parts=[Text("hi")]))
+                runs.append(timed([py, "-m", "claw_tui", "-p", "hello"], env, project))
+            report("claw -p 'hello' (process start to answer, fake model)", runs)
+            report("app: first frame, new session", [asyncio.run(first_frame(project)) for _ in range(3)])
+            session_id = make_long_session(project, 5000)
+            report("app: first frame, resuming a 5,000-message session",
+                   [asyncio.run(first_frame(project, resume=session_id)) for _ in range(3)])
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -125,6 +125,11 @@ def _run(input: GitInput, ctx: ToolContext) -> str:
         repo = git.Repo(ctx.cwd, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise ToolError(f"Not a git repository: {ctx.cwd} (nor any of its parents).") from None
+    if input.action != "commit":  # looking runs nothing the repository's config names; a commit the user
+        # approved runs the repository's hooks and filters, as git would
+        from claw_tui.tools.git_env import safe_git_env
+
+        repo.git.update_environment(**safe_git_env(ctx.cwd))
     try:
         with repo:
             return _ACTIONS[input.action](repo, input, ctx)
@@ -158,7 +163,7 @@ def _diff(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
     args = ["--cached"] if input.staged else []
     if input.ref:
         args.append(input.ref)
-    out = repo.git.diff(*args, *_pathspec(repo, input, ctx))
+    out = repo.git.diff("--no-ext-diff", *args, *_pathspec(repo, input, ctx))
     if out:
         return out
     if input.staged:
@@ -174,7 +179,7 @@ def _log(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
 
 
 def _show(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
-    return repo.git.show("--stat", "--patch", input.ref or "HEAD", *_pathspec(repo, input, ctx))
+    return repo.git.show("--no-ext-diff", "--stat", "--patch", input.ref or "HEAD", *_pathspec(repo, input, ctx))
 
 
 def _branch(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:

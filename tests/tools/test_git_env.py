@@ -84,3 +84,17 @@ def test_only_the_repositorys_own_drivers_are_overridden(booby_trapped, isolated
         "diff.trap.textconv": "cat",
     }, "the user's git-lfs stays; a caller's own overrides do not shift claw's"
     assert "core.hooksPath" not in safe_git_env(repo, {}, hooks=True).values()
+
+
+@pytest.mark.parametrize("action", ["status", "diff", "log", "show", "branch"])
+async def test_the_git_tool_looks_without_running_them(booby_trapped, action):
+    from claw_tui.tools.base import ToolContext
+    from claw_tui.tools.git import Git
+
+    repo, marks = booby_trapped
+    git(repo, "config", "diff.trap.command", f"touch {marks / 'external-diff'}; echo EXTERNAL")
+    ctx = ToolContext(cwd=repo, roots=[repo])
+    result = await Git().run(Git.Input(action=action, ref="HEAD" if action == "diff" else None), ctx)
+    if action in ("diff", "status"):
+        assert "a.txt" in result.output and "EXTERNAL" not in result.output
+    assert sorted(p.name for p in marks.iterdir()) == []

@@ -105,9 +105,15 @@ class FileIndex:
         commands.append(["git", "ls-files", "--cached", "--others", "--exclude-standard"])
         for command in commands:
             try:
+                env = None
+                if command[0] == "git":  # ls-files may run the repository's fsmonitor otherwise
+                    from claw_tui.tools.git_env import safe_git_env
+
+                    env = await asyncio.to_thread(safe_git_env, self.root)
                 proc = await asyncio.create_subprocess_exec(
                     *command,
                     cwd=self.root,
+                    env=env,
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.DEVNULL,
                 )

@@ -241,16 +241,25 @@ class Agent:
         """Switch models from the next request on; the history is kept as it is."""
         self.model = model
 
-    def provider_for(self, model: str) -> tuple[Provider, str]:
+    async def provider_for(self, model: str) -> tuple[Provider, str]:
         from claw_tui.providers.registry import make_provider, parse_model_id
 
         name, native = parse_model_id(model)
         if name not in self._providers:
-            if self._provider_factory is not None:
-                self._providers[name] = self._provider_factory(name)
-            else:
-                self._providers[name] = make_provider(name, self.settings)
+            factory = self._provider_factory or (lambda name: make_provider(name, self.settings))
+            # Importing an SDK and building its client takes up to a second or more: in a thread,
+            # so a front end sharing this event loop keeps painting meanwhile.
+            provider = await asyncio.to_thread(factory, name)
+            self._providers.setdefault(name, provider)
         return self._providers[name], native
+
+    async def prepare(self) -> None:
+        """Get the current model's provider ready before the first prompt (a front end calls this
+        once it is on screen); a problem such as a missing key is reported by the first turn."""
+        try:
+            await self.provider_for(self.model)
+        except Exception:  # noqa: BLE001, S110 - the turn that needs the provider says what is wrong
+            pass
 
     # --- the turn -----------------------------------------------------------------------
 
@@ -460,7 +469,7 @@ class Agent:
         for attempt in range(1, attempts + 1):
             self._partial = Message(role="assistant", model=self.model)
             try:
-                provider, native = self.provider_for(self.model)
+                provider, native = await self.provider_for(self.model)
                 async for item in provider.stream(self._request(native)):
                     if isinstance(item, ModelResponse):
                         item.message.model = self.model

@@ -142,7 +142,7 @@ async def compact(
     if instructions:
         ask += f"\nThe user adds: {instructions}"
     tokens_before = estimate_tokens(messages)
-    provider, native = agent.provider_for(agent.model)
+    provider, native = await agent.provider_for(agent.model)
     request = ModelRequest(
         model=native,
         system=SUMMARY_PROMPT,

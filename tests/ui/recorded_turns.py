@@ -13,6 +13,7 @@ from pathlib import Path
 
 from claw_tui.config import LoadedConfig, Settings
 from claw_tui.engine import events as ev
+from claw_tui.engine.permissions import PermissionEngine
 from claw_tui.engine.tasks import TaskGraph
 from claw_tui.engine.transcript import Message, TextBlock, ToolUseBlock
 
@@ -87,16 +88,11 @@ def full_turn(turn_id: str = "turn_1") -> list[ev.EngineEvent]:
     ]
 
 
-class Permissions:
-    def __init__(self, mode: str = "default") -> None:
-        self.mode = mode
-
-
 class RecordedAgent:
     def __init__(self, cwd: Path, *turns: list[ev.EngineEvent]) -> None:
         self.cwd = cwd
         self.model = MODEL
-        self.permissions = Permissions()
+        self.permissions = PermissionEngine("default", [], [cwd])
         self.tasks = TaskGraph()
         self.transcript: list[Message] = []
         self.session_id: str | None = None

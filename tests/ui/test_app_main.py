@@ -514,13 +514,19 @@ async def test_permissions_lists_rules_with_their_sources(project):
     from claw_tui.config import RuleSource
 
     app, agent = make_app(project)
-    agent.config.rules.extend([RuleSource("allow", "Bash(git status:*)", "project settings"), RuleSource("deny", "WebFetch", "user settings")])
+    for rule in (RuleSource("allow", "Bash(git status:*)", "project settings"), RuleSource("deny", "WebFetch", "user settings"),
+                 RuleSource("allow", "Bash(npm test:*)", "session"), RuleSource("allow", "Bash(unclosed", "local settings")):
+        agent.permissions.add_rule(rule.behavior, rule.rule, rule.source)
+    agent.config.withheld.append("hooks from .claw/config.toml")
     async with app.run_test() as pilot:
         await pilot.press(*"/permissions", "enter")
         await pilot.pause()
         report = screen(app).query(MarkdownNote).last().source
         assert "| allow | `Bash(git status:*)` | project settings |" in report
         assert "| deny | `WebFetch` | user settings |" in report
+        assert "| allow | `Bash(npm test:*)` | session |" in report, "an \"always allow\" of this session"
+        assert "Bash(unclosed" not in report.split("**Rules that could not be read**")[0]
+        assert "in local settings; ignored" in report and "hooks from .claw/config.toml" in report
 
 
 async def test_session_diff_keeps_the_first_before_and_the_last_after_per_file(project):

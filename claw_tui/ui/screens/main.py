@@ -175,6 +175,8 @@ class MainScreen(Screen[None]):
             tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
         self._watch_subagents()
         self._start_mcp()
+        self._prepare_agent()
+        self._sweep_worktrees()
         for problem in self.registry.problems:
             await self.conversation.add_note(problem, "warning")
 
@@ -466,6 +468,19 @@ class MainScreen(Screen[None]):
         """Background subagents work outside any turn: their events reach the panes as a turn's do."""
         if (subagents := self._service("subagents")) is not None:
             subagents.subscribe(lambda event: self.post_message(EngineEvent(event)))
+
+    @work(group="prepare", exit_on_error=False)
+    async def _prepare_agent(self) -> None:
+        """Load the model's SDK and client now, in a thread, rather than when the first prompt is sent."""
+        if (prepare := getattr(self.agent, "prepare", None)) is not None:
+            await prepare()
+
+    @work(thread=True, group="worktrees", exit_on_error=False)
+    def _sweep_worktrees(self) -> None:
+        """Remove worktrees that subagents of a claw process which has died left behind."""
+        from claw_tui.engine import worktrees
+
+        worktrees.cleanup_stale(self.cwd)
 
     @work(group="mcp", exit_on_error=False)
     async def _start_mcp(self) -> None:
@@ -847,12 +862,20 @@ class MainScreen(Screen[None]):
     def permissions_report(self) -> str:
         if self.agent is None:
             return "No agent."
-        rows = [(r.behavior, r.rule, r.source) for r in self.agent.config.rules]
-        head = f"**Permission rules** (mode `{self.agent.permissions.mode}`)\n\n"
+        permissions = self.agent.permissions
+        # The engine's rules: the configured ones plus those "always allow" added this session.
+        rows = [(r.behavior, r.rule, r.source) for r in permissions.rules_for_display()]
+        head = f"**Permission rules** (mode `{permissions.mode}`)\n\n"
+        problems = "".join(f"\n- {problem}" for problem in permissions.problems)
+        if problems:
+            problems = "\n\n**Rules that could not be read**" + problems
+        withheld = self.agent.config.withheld
+        if withheld:
+            problems += "\n\n**Waiting for `claw trust`**: " + ", ".join(withheld)
         if not rows:
-            return head + "No rules: every tool follows the mode."
+            return head + "No rules: every tool follows the mode." + problems
         table = "| Behavior | Rule | From |\n|---|---|---|\n" + "".join(f"| {b} | `{r}` | {s} |\n" for b, r, s in rows)
-        return head + table
+        return head + table + problems
 
     def memory_report(self) -> str:
         from claw_tui.engine.memory import load_memory

@@ -33,8 +33,13 @@ class RecordedRequest:
 
 
 class FakeModelServer:
-    def __init__(self, models: list[str] | None = None) -> None:
+    def __init__(self, models: list[str] | None = None, *, steady_rate: bool = False) -> None:
         self.models = list(models or ["llama3"])
+        # With steady_rate, `Reply.token_delay` is kept as an average rate: each event waits for its
+        # slot (start + index × delay), so delays under the event loop's 1 ms timer still give their rate.
+        self.steady_rate = steady_rate
+        # time.perf_counter() when the last byte of the latest streamed reply was written (benchmarks).
+        self.last_chunk_at: float | None = None
         self.requests: list[RecordedRequest] = []
         self._replies: collections.deque[Reply] = collections.deque()
         self._lock = threading.Lock()
@@ -193,6 +198,7 @@ class FakeModelServer:
         head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
         writer.write((head + "transfer-encoding: chunked\r\nconnection: close\r\n\r\n").encode())
         await writer.drain()
+        start = time.monotonic()
         for index, event in enumerate(events):
             if fault is not None and fault.after_events == index:
                 if fault.kind == "error_event":
@@ -204,11 +210,13 @@ class FakeModelServer:
                 if fault.kind == "stall" and await _client_left(reader, fault.seconds):
                     return
             if reply.token_delay and index:
-                if await _client_left(reader, reply.token_delay):
+                wait = start + index * reply.token_delay - time.monotonic() if self.steady_rate else reply.token_delay
+                if wait > 0 and await _client_left(reader, wait):
                     return
             await _send_chunk(writer, event)
         writer.write(b"0\r\n\r\n")
         await writer.drain()
+        self.last_chunk_at = time.perf_counter()
 
     def _model_list(self) -> dict[str, Any]:
         data = [

@@ -88,6 +88,10 @@ class ClawApp(App[int]):
                 self.startup_problems.append(f"Bad configuration, using defaults: {exc}")
                 config = LoadedConfig(settings=Settings(), rules=[], files=[])
         self.config = config
+        if config.withheld:
+            self.startup_problems.append(
+                f"This folder is not trusted yet, so claw ignored {', '.join(config.withheld)}. /trust allows them."
+            )
         self.discover_local = discover_local or default_discovery
         loaded = register_themes(self)
         self._theme_failures = [f.message for f in loaded.failures]

@@ -212,6 +212,20 @@ async def _memory(screen: MainScreen, args: str) -> None:
     await screen.conversation.add_markdown(screen.memory_report())
 
 
+async def _trust(screen: MainScreen, args: str) -> None:
+    from claw_tui.config import FolderTrust, load_config
+
+    cwd = screen.cwd
+    waiting = load_config(cwd, trusted=False).withheld
+    FolderTrust().trust(cwd)
+    if not waiting:
+        await screen.conversation.add_note(f"Trusted {cwd}; its settings ask for nothing that waited.")
+        return
+    await screen.conversation.add_note(
+        f"Trusted {cwd}: {', '.join(waiting)} take effect when claw next starts (claw -c continues this session)."
+    )
+
+
 async def _config(screen: MainScreen, args: str) -> None:
     await screen.conversation.add_markdown(screen.config_report())
 
@@ -317,6 +331,7 @@ BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("export", "Export conversation", "Export the conversation as Markdown or JSONL", _export, argument_hint="[path]"),
     SlashCommand("status", "Status", "Working directory, model, permission mode, sandbox, config files", _status),
     SlashCommand("config", "Config files", "Show where claw reads its configuration", _config),
+    SlashCommand("trust", "Trust this folder", "Let this folder's own hooks, servers and settings take effect", _trust),
     SlashCommand("exit", "Quit", "Quit claw", _exit, over_modals=True, key="ctrl+q"),
 )
 

@@ -12,11 +12,12 @@ from claw_tui.ui.commands import (
 )
 
 REQUIRED = ["help", "clear", "compact", "cost", "model", "resume", "sessions", "init", "memory", "permissions", "mcp", "agents", "tasks", "diff", "undo", "rewind", "theme", "export", "status", "config", "exit"]
+EXTRA = ["trust"]  # claw's own, beyond the list
 
 
 def test_every_required_command_is_registered_once():
     names = [c.name for c in BUILTIN_COMMANDS]
-    assert sorted(names) == sorted(REQUIRED)
+    assert sorted(names) == sorted(REQUIRED + EXTRA)
 
 
 def test_user_commands_load_from_project_and_user_folders(tmp_path):

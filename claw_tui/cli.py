@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("claw: interrupted", file=sys.stderr)
         code = 130
-    except Exception as exc:  # never a traceback for the user; the details go to a log file
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the user; the details go to a log file
         log = _log_crash()
         print(f"claw: internal error: {type(exc).__name__}: {exc} (details in {log})", file=sys.stderr)
         code = 1
@@ -339,6 +339,8 @@ def run_tui(args: argparse.Namespace) -> int:
         resume=args.resume or None,
         continue_=args.continue_,
         open_browser=args.resume == "",  # bare --resume, and `claw sessions` with no subcommand
+        mcp_config=args.mcp_config or (),
+        strict_mcp_config=args.strict_mcp_config,
     )
     app.run()
     return int(app.return_code or 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +75,8 @@ class ClawApp(App[int]):
         resume: str | None = None,
         continue_: bool = False,
         open_browser: bool = False,
+        mcp_config: Sequence[str] = (),
+        strict_mcp_config: bool = False,
     ) -> None:
         """`resume` is a session id or prefix, `continue_` this folder's latest session;
         `open_browser` starts with the session browser over the main screen."""
@@ -88,6 +90,8 @@ class ClawApp(App[int]):
                 self.startup_problems.append(f"Bad configuration, using defaults: {exc}")
                 config = LoadedConfig(settings=Settings(), rules=[], files=[])
         self.config = config
+        # --mcp-config files and --strict-mcp-config, for when the main screen starts the servers
+        self.mcp_config, self.strict_mcp_config = tuple(mcp_config), strict_mcp_config
         if config.withheld:
             self.startup_problems.append(
                 f"This folder is not trusted yet, so claw ignored {', '.join(config.withheld)}. /trust allows them."

@@ -233,3 +233,19 @@ def test_prompt_arguments_map_by_position_by_name_and_the_last_takes_the_rest():
     assert map_arguments(bare, "") == {}
     with pytest.raises(PromptArgumentError, match="too many arguments. Usage: /srv:hello"):
         map_arguments(bare, "surprise")
+
+
+async def test_mcp_config_files_from_the_command_line_start_in_the_app(project, fake_model, monkeypatch, tmp_path):
+    """`claw --mcp-config FILE --strict-mcp-config`: only that file's servers, none of the user's."""
+    declare_servers({"mine": demo_server()})
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps({"mcpServers": {"flagged": demo_server()}}))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_model.base_url)
+    app = ClawApp(project, config=load_config(project, flags={"sandbox": {"enabled": False}}),
+                  mcp_config=[str(extra)], strict_mcp_config=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        manager = main(app).mcp_manager
+        assert manager is not None
+        assert [(s.name, s.status) for s in manager.statuses()] == [("flagged", "connected")]

@@ -491,7 +491,7 @@ class MainScreen(Screen[None]):
         if start is None:
             return
         try:
-            manager = await start(wait=False)
+            manager = await start(self.app.mcp_config, strict=self.app.strict_mcp_config, wait=False)
         except Exception as exc:  # noqa: BLE001 - a bad config file is a note (naming the file), never a traceback
             self.mcp_error = f"MCP servers not started: {exc}"
             await self.conversation.add_note(self.mcp_error, "warning")

@@ -18,7 +18,7 @@ PROMPT_KEYS = (
     ("Shift+Enter, Ctrl+J", "new line"),
     ("Up / Down", "previous / next prompt (at the first / last line)"),
     ("/", "commands, completed as you type"),
-    ("@", "mention a file (fuzzy, honours .gitignore)"),
+    ("@", "mention a file (fuzzy, honours .gitignore) or an MCP resource (@server:uri)"),
     ("!cmd", "run a shell command yourself; the model does not see it"),
     ("Esc", "cancel the running turn"),
 )

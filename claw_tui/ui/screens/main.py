@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,7 +32,7 @@ from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
 from claw_tui.ui.history import build_history, usage_turns
 from claw_tui.ui.messages import EngineEvent, TasksChanged
 from claw_tui.ui.widgets.conversation import Conversation, UserPrompt
-from claw_tui.ui.widgets.cost_meter import CostMeter
+from claw_tui.ui.widgets.cost_meter import CostMeter, UsageTotals
 from claw_tui.ui.widgets.diff_view import DiffView
 from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput
 from claw_tui.ui.widgets.status_bar import StatusBar, short_path
@@ -67,27 +66,6 @@ PANES = (
     ("tasks", "pane-tasks", "Tasks", "f5"),
     ("cost", "pane-cost", "Cost", "f6"),
 )
-
-@dataclass
-class UsageTotals:
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
-    unpriced_calls: int = 0
-    calls: int = 0
-
-    def add(self, usage: ev.Usage) -> None:
-        self.input_tokens += usage.input_tokens
-        self.output_tokens += usage.output_tokens
-        self.cache_read_tokens += usage.cache_read_tokens
-        self.cache_write_tokens += usage.cache_write_tokens
-        self.calls += 1
-        if usage.cost_usd is None:
-            self.unpriced_calls += 1
-        else:
-            self.cost_usd += usage.cost_usd
 
 
 class MainScreen(Screen[None]):

@@ -26,7 +26,9 @@ BARS = "▁▂▃▄▅▆▇█"
 
 
 @dataclass
-class ModelUsage:
+class UsageTotals:
+    """Tokens and money added up over model calls: per model here, for the session on the main screen."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_tokens: int = 0
@@ -165,7 +167,7 @@ class CostMeter(Vertical, can_focus=True):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.models: dict[str, ModelUsage] = {}
+        self.models: dict[str, UsageTotals] = {}
         self.turn_costs: list[float] = []
         self._turn_cost = 0.0
         self._turn_unpriced = False  # a call of the running turn had no known price
@@ -226,7 +228,7 @@ class CostMeter(Vertical, can_focus=True):
     # --- internals ------------------------------------------------------------------------
 
     def _add_usage(self, usage: ev.Usage) -> None:
-        self.models.setdefault(usage.model, ModelUsage()).add(usage)
+        self.models.setdefault(usage.model, UsageTotals()).add(usage)
         self.input_tokens += usage.input_tokens
         self.output_tokens += usage.output_tokens
         self.cache_read_tokens += usage.cache_read_tokens

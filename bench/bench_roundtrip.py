@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_model import FakeModelServer, Reply, Text, ToolCall
+from fake_model import FakeModelServer, Reply, Text, ToolCall, isolated_env
 
 MODEL = "claude-sonnet-4-6"
 RUNS = 5
@@ -77,14 +77,7 @@ def main() -> None:
         project.mkdir()
         server = FakeModelServer()
         server.start()
-        os.environ.update(
-            HOME=str(home),
-            CLAW_CONFIG_DIR=str(home / "config"),
-            CLAW_DATA_DIR=str(home / "data"),
-            CLAW_NO_LOCAL_DISCOVERY="1",
-            ANTHROPIC_API_KEY="bench-key",
-            ANTHROPIC_BASE_URL=server.base_url,
-        )
+        os.environ.update(isolated_env(home, server.base_url))
         try:
             asyncio.run(agent_loop(server, project, 3))  # warm up imports and the connection pool
             server.requests.clear()

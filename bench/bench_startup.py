@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_model import FakeModelServer, Reply, Text, ToolCall
+from fake_model import FakeModelServer, Reply, Text, ToolCall, isolated_env
 
 RUNS = 5
 
@@ -70,18 +70,9 @@ def main() -> None:
         project.mkdir()
         server = FakeModelServer()
         server.start()
-        env = {
-            **os.environ,
-            "HOME": str(home),
-            "CLAW_CONFIG_DIR": str(home / "config"),
-            "CLAW_DATA_DIR": str(home / "data"),
-            "CLAW_NO_LOCAL_DISCOVERY": "1",
-            "ANTHROPIC_API_KEY": "bench-key",
-            "ANTHROPIC_BASE_URL": server.base_url,
-            "CLAW_SANDBOX__ENABLED": "false",  # timing claw, not bubblewrap (whose start-up probe runs once)
-        }
-        os.environ.update({k: env[k] for k in ("HOME", "CLAW_CONFIG_DIR", "CLAW_DATA_DIR", "CLAW_NO_LOCAL_DISCOVERY",
-                                                "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")})
+        os.environ.update(isolated_env(home, server.base_url))
+        # timing claw, not bubblewrap (whose start-up probe runs once per process)
+        env = {**os.environ, "CLAW_SANDBOX__ENABLED": "false"}
         try:
             py = sys.executable
             report("python -c 'import claw_tui.cli'", [timed([py, "-c", "import claw_tui.cli"], env, project)

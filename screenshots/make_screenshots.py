@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from fake_model import FakeModelServer, Reply, Text, Thinking, ToolCall
+from fake_model import FakeModelServer, Reply, Text, Thinking, ToolCall, isolated_env
 
 BUGGY = '''def count_lines(text: str) -> int:
     """Lines in text."""
@@ -194,14 +194,7 @@ def main() -> None:
         home = Path(tmp)
         server = FakeModelServer()
         server.start()
-        os.environ.update(
-            HOME=str(home),
-            CLAW_CONFIG_DIR=str(home / "config"),
-            CLAW_DATA_DIR=str(home / "data"),
-            CLAW_NO_LOCAL_DISCOVERY="1",
-            ANTHROPIC_API_KEY="screenshot-key",
-            ANTHROPIC_BASE_URL=server.base_url,
-        )
+        os.environ.update(isolated_env(home, server.base_url))
         try:
             script(server)
             saved = asyncio.run(shoot(out, server))

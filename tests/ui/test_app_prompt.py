@@ -179,3 +179,17 @@ async def test_enter_on_a_command_completion_runs_it(tmp_path):
     async with app.run_test() as pilot:
         await pilot.press("/", "h", "enter")
         assert app.sent == ["/help "]
+
+
+async def test_keys_typed_faster_than_the_menu_follows_still_run_what_was_typed(tmp_path):
+    """Enter can arrive before the menu saw the letters before it (a fast typist, a paste, tmux)."""
+    app = PromptApp(tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("/")
+        assert app.menu_items()[0].startswith("/help")
+        app.prompt.insert("mem")  # its Changed message is still queued when Enter is handled
+        await app.prompt._on_key(events.Key("enter", None))
+        await pilot.pause()
+        assert app.sent == ["/memory "], "not the stale first item, /help"
+        await pilot.press("/", "m", "down", "enter")
+        assert app.sent[-1] == "/memory ", "an item picked with the arrows stays picked"

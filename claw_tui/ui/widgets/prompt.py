@@ -269,6 +269,7 @@ class PromptInput(TextArea):
         self._draft = ""
         self._pastes: dict[str, str] = {}
         self._menu: CompletionMenu | None = None
+        self._completed_for: tuple[str, tuple[int, int]] | None = None  # the text and cursor the menu shows
 
     def attach_menu(self, menu: CompletionMenu) -> None:
         self._menu = menu
@@ -292,6 +293,11 @@ class PromptInput(TextArea):
         menu = self._menu
         if menu is None or not menu.is_open:
             return False
+        if key in ("enter", "tab") and self._completed_for != (self.text, self.cursor_location):
+            # Keys typed fast arrive before the menu caught up with them: choose from a fresh menu.
+            self.refresh_completions()
+            if not menu.is_open:
+                return False
         if key in ("up", "down"):
             menu.action_cursor_up() if key == "up" else menu.action_cursor_down()
         elif key in ("enter", "tab"):
@@ -385,6 +391,7 @@ class PromptInput(TextArea):
         if menu is None:
             return
         text = self.text
+        self._completed_for = (text, self.cursor_location)
         row, col = self.cursor_location
         if text.startswith("/") and not any(ch.isspace() for ch in text):
             menu.show(

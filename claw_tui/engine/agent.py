@@ -101,6 +101,7 @@ class Agent:
         # SessionStart hooks run before the first turn with this source; None once they ran.
         self._session_start: str | None = "startup" if agent_id is None else None
         self._background: set[asyncio.Task[Any]] = set()  # Notification hooks, not awaited
+        self._notes_for_model: list[str] = []  # what the user did between turns, told with the next prompt
         self.checkpoints: Any = None
         if store is not None:
             from claw_tui.engine.checkpoints import CheckpointStore
@@ -333,6 +334,10 @@ class Agent:
         except (StoreError, OSError):  # no snapshot (a write outside the file tools): nothing to undo
             pass
 
+    def tell_model(self, text: str) -> None:
+        """Something the user did outside a turn that the model must know (an /undo): it goes with the next prompt."""
+        self._notes_for_model.append(text)
+
     async def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
         turn_id = self._turn_id = new_id("turn")
         yield self._event(ev.TurnStarted, turn_id=turn_id, model=self.model)
@@ -354,6 +359,10 @@ class Agent:
                 return
             if outcome.additional_context:
                 message.content.append(TextBlock(text=outcome.additional_context))
+        if self._notes_for_model:
+            notes = "\n".join(self._notes_for_model)
+            message.content.insert(0, TextBlock(text=f"<system-reminder>\n{notes}\n</system-reminder>"))
+            self._notes_for_model.clear()
         # A previous turn may have been cut off; make the history acceptable first.
         self.transcript[:] = repair(self.transcript)
         yield self._commit(message)

@@ -168,6 +168,11 @@ async def test_undo_restores_the_file_of_the_last_turn(project, fake_model, app_
         assert screen.session_changes == {}, "the file is back to how the session found it"
         await prompt(pilot, "/undo")
         assert texts(screen, NoteBlock)[-1] == "Undo: No file changes to undo."
+        fake_model.script(Reply(parts=[Text("Noted.")]))
+        await prompt(pilot, "what now?")
+        told = fake_model.requests[-1].json["messages"][-1]["content"]
+        assert "The user undid the file changes of the last turn (Restored greet.py)" in told[0]["text"]
+        assert told[-1]["text"] == "what now?" and len(told) == 2, "told once, with the next prompt"
 
 
 async def test_undo_leaves_a_file_the_user_changed_since(project, fake_model, app_for):

@@ -771,6 +771,9 @@ class MainScreen(Screen[None]):
         await self.conversation.add_note("Undo: " + "\n".join(lines), "warning" if report.skipped else "info")
         if report.restored or report.deleted:
             self.show_undone(report.restored + report.deleted)
+            if (tell := getattr(self.agent, "tell_model", None)) is not None:  # its history still shows the edits
+                tell("The user undid the file changes of the last turn (" + "; ".join(lines) + "). "
+                     "Those files are back as they were before it; read them again before editing.")
 
     async def open_rewind_picker(self) -> None:
         """/rewind: pick a prompt; the conversation goes back to just before it, and so do the files."""

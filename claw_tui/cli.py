@@ -279,6 +279,13 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
     errors: list[ev.Error] = []
     finished: ev.TurnFinished | None = None
     last_text = ""
+    names: dict[str, str] = {}  # call id → tool name, to say which call a denial stopped
+    said_max_turns = False
+
+    def say(line: str) -> None:  # text mode keeps stdout for the answer; what happens on the way goes to stderr
+        if args.output_format == "text":
+            print(f"claw: {line}", file=sys.stderr)
+
     async for event in agent.run_turn(prompt):
         if args.output_format == "stream-json":
             out.write(event.model_dump_json() + "\n")
@@ -287,8 +294,17 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
             continue  # a subagent's own events: its report reaches the main agent as a tool result
         if isinstance(event, ev.Error) and event.fatal:
             errors.append(event)
-        elif isinstance(event, ev.Error | ev.Notice) and args.output_format == "text":
-            print(f"claw: {getattr(event, 'text', None) or getattr(event, 'message', '')}", file=sys.stderr)
+        elif isinstance(event, ev.Error):
+            say(event.message)
+        elif isinstance(event, ev.Notice):
+            say(event.text)
+            said_max_turns |= "max turns" in event.text
+        elif isinstance(event, ev.Retrying):  # a long silence would look like a hang
+            say(f"{event.reason} Retrying in {event.delay_s:.1f} s (retry {event.attempt} of {event.max_attempts}).")
+        elif isinstance(event, ev.ToolCallStarted):
+            names[event.call_id] = event.name
+        elif isinstance(event, ev.PermissionDecided) and event.behavior == "deny":
+            say(f"{names.get(event.call_id, 'a tool call')} was denied ({event.decided_by}).")
         elif isinstance(event, ev.MessageCompleted) and event.message.role == "assistant":
             if event.message.text:
                 last_text = event.message.text
@@ -320,7 +336,8 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
         print(f"claw: {errors[-1].message}", file=sys.stderr)
         return 1
     if finished is not None and finished.stop_reason != "end_turn":
-        print(f"claw: the turn stopped early ({finished.stop_reason})", file=sys.stderr)
+        if not (said_max_turns and args.output_format == "text"):  # one line says why, not two
+            print(f"claw: the turn stopped early ({finished.stop_reason})", file=sys.stderr)
         return 1
     return 0
 

@@ -89,6 +89,7 @@ def test_permission_flags_gate_tools(tmp_path, fake_model):
     )
     denied = claw(tmp_path, fake_model.base_url, "-p", "write")
     assert denied.returncode == 0 and not (tmp_path / "out.txt").exists()
+    assert denied.stderr.startswith("claw: Write was denied (") and denied.stdout == "could not\n"
     allowed = claw(tmp_path, fake_model.base_url, "-p", "write", "--allowed-tools", "Write,Edit")
     assert allowed.returncode == 0, allowed.stderr
     assert (tmp_path / "out.txt").read_text() == "x\n"
@@ -97,7 +98,16 @@ def test_permission_flags_gate_tools(tmp_path, fake_model):
 def test_max_turns_flag_exits_non_zero(tmp_path, fake_model):
     fake_model.script(*[Reply(parts=[ToolCall("Glob", {"pattern": "*"})]) for _ in range(3)])
     out = claw(tmp_path, fake_model.base_url, "-p", "loop", "--max-turns", "2")
-    assert out.returncode == 1 and "max_turns" in out.stderr
+    assert out.returncode == 1 and out.stderr == "claw: Stopped after 2 model calls (max turns).\n", "one line"
+    as_json = claw(tmp_path, fake_model.base_url, "-p", "loop", "--max-turns", "0", "--output-format", "json")
+    assert as_json.returncode == 1 and as_json.stderr == "claw: the turn stopped early (max_turns)\n"
+
+
+def test_retries_are_said_on_stderr_while_they_wait(tmp_path, fake_model):
+    fake_model.script(Reply(fault=Fault.http(529, retry_after=0.2)), Reply(parts=[Text("back")]))
+    out = claw(tmp_path, fake_model.base_url, "-p", "hi")
+    assert out.returncode == 0 and out.stdout == "back\n"
+    assert "Retrying in" in out.stderr and "(retry 1 of" in out.stderr
 
 
 def test_openai_model_by_flag(tmp_path, fake_model):

@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="headless output: the answer, one JSON result, or every engine event as a JSON line",
     )
-    p.add_argument("--model", "-m", help="provider/model, e.g. anthropic/claude-sonnet-4-5, openai/gpt-5, local/llama3")
+    p.add_argument("--model", "-m", help="provider/model, e.g. anthropic/claude-sonnet-4-6, openai/gpt-5, local/llama3")
     p.add_argument("--max-turns", type=int, help="stop after this many model calls in one turn")
     p.add_argument("--permission-mode", choices=PERMISSION_MODES, help="how tool calls are approved")
     p.add_argument(
@@ -360,6 +360,8 @@ def run_tui(args: argparse.Namespace) -> int:
         strict_mcp_config=args.strict_mcp_config,
     )
     app.run()
+    if session_id := getattr(app.agent, "session_id", None):
+        print(f"Session saved: `claw -c` continues it, as does `claw --resume {session_id}`.")
     return int(app.return_code or 0)
 
 

@@ -378,7 +378,11 @@ async def test_clear_starts_a_new_stored_session_and_keeps_the_old_one(project, 
     async with app.run_test() as pilot:
         await prompt(pilot, "first")
         first = app.agent.session_id
+        screen = app.main_screen
+        assert screen.cost_meter.cost_usd > 0
         await prompt(pilot, "/clear")
+        assert screen.cost_meter.cost_usd == 0 and screen.usage.calls == 0 and app.agent.total_cost_usd == 0
+        assert texts(screen, AssistantText) == [] and not screen.tool_log.calls, "the old session's panes are gone"
         await prompt(pilot, "second")
         second = app.agent.session_id
         store = app.agent.store

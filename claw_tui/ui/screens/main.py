@@ -543,8 +543,12 @@ class MainScreen(Screen[None]):
             self.agent.transcript.clear()
             self.agent.reset_context_measure()
             self.agent.session_id = None  # the next message starts a new stored session; this one is kept
-        self.session_changes.clear()
-        await self.conversation.clear()
+            self.agent.total_cost_usd = 0.0
+        # Every pane starts over, as for a loaded session: the old one's calls, diff and cost belong to it.
+        await self._fresh_panes()
+        await self._fill_cost_meter([])
+        if self.agent is not None and self.agent.tasks is not None:  # open tasks carry over
+            self.task_pane.set_tasks(self.agent.tasks.list())
         await self.conversation.add_note("New conversation.")
 
     def open_model_picker(self) -> None:
@@ -654,14 +658,14 @@ class MainScreen(Screen[None]):
         """A new cost meter takes the usage before it is mounted, so it draws once, not per model call."""
         meter = CostMeter(id="cost-meter")
         self.usage = UsageTotals()
-        if self.agent is not None:
-            meter.set_model(self.agent.model)
-            meter.set_budget(self.agent.settings.budget.session_usd)
         for turn in turns:
             for used in turn:
                 self._track(used)
                 meter.handle_event(used)
             meter.handle_event(ev.TurnFinished(turn_id="", stop_reason="end_turn"))
+        if self.agent is not None:  # after the usage, which names the models the session used then
+            meter.set_model(self.agent.model)
+            meter.set_budget(self.agent.settings.budget.session_usd)
         await self.cost_meter.remove()
         self.cost_meter = meter
         await self.query_one("#pane-cost").mount(meter)

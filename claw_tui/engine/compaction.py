@@ -166,22 +166,24 @@ async def compact(
         return
     text = render_summary(summary, open_tasks(agent), touched_files(older))
     summary_msg = Message(role="user", content=[TextBlock(text=text)], is_compaction_summary=True)
-    agent.transcript[:] = []
-    yield agent._commit(summary_msg)
-    for msg in kept:
-        # Stored again after the boundary, so a resumed session starts from the summary.
-        yield agent._commit(msg.model_copy(update={"id": Message(role=msg.role).id}))
-    agent.reset_context_measure()
+    kept = [msg.model_copy(update={"id": Message(role=msg.role).id}) for msg in kept]
     done = agent._event(
         ev.Compacted,
         summary_message_id=summary_msg.id,
         summary=text,
         trigger=trigger,
         tokens_before=tokens_before,
-        tokens_after=estimate_tokens(agent.transcript),
+        tokens_after=estimate_tokens([summary_msg, *kept]),
         kept_messages=len(kept),
     )
+    agent.transcript[:] = []
+    yield agent._commit(summary_msg)
+    # Stored right after the summary, so a fork from any message after it knows the copies below for what they are.
     agent.record_event(done)
+    for msg in kept:
+        # Stored again after the boundary, so a resumed session starts from the summary.
+        yield agent._commit(msg)
+    agent.reset_context_measure()
     yield done
 
 

@@ -50,6 +50,13 @@ async def test_manual_compact_summarises_older_turns_and_keeps_the_tail(tmp_path
     assert len(store.messages(agent.session_id)) > stored_before
     assert store.events(agent.session_id, {"compacted"})
 
+    # A fork from the summary on knows the copies after it for what they are: the compaction
+    # is stored right after its summary, not after the copies.
+    messages = store.messages(agent.session_id)
+    at = next(i for i, m in enumerate(messages) if m.is_compaction_summary)
+    fork = store.fork(agent.session_id, at + 1)
+    assert [e["summary_message_id"] for e in store.events(fork, {"compacted"})] == [done.summary_message_id]
+
     # The next request starts from the summary.
     fake_model.script(Reply(parts=[Text("ok")]))
     await run(agent, "fourth")

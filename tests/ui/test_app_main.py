@@ -204,7 +204,7 @@ async def test_model_picker_lists_models_of_a_discovered_local_server(project, f
     from claw_tui.providers.registry import discover_local_servers
 
     async def discover():
-        return await discover_local_servers(ports=(fake_model.port,), env={})
+        return await discover_local_servers(ports=(fake_model.port,), env={}, timeout=10)  # a loaded CI machine is slow
 
     app, agent = make_app(project, discover_local=discover)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -474,7 +474,7 @@ async def test_first_run_with_a_local_server_switches_to_its_model(project, monk
     monkeypatch.delenv("ANTHROPIC_API_KEY")
 
     async def discover():
-        return await discover_local_servers(ports=(fake_model.port,), env={})
+        return await discover_local_servers(ports=(fake_model.port,), env={}, timeout=10)  # a loaded CI machine is slow
 
     app, agent = make_app(project, discover_local=discover)
     async with app.run_test() as pilot:

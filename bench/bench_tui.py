@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import inspect
 import multiprocessing
 import os
 import re
@@ -39,7 +38,6 @@ from fake_model.script import words
 if TYPE_CHECKING:
     from claw_tui.engine.transcript import Message
     from claw_tui.ui.app import ClawApp
-    from claw_tui.ui.screens.main import MainScreen
 
 RUNS = 5
 SIZE = (160, 48)
@@ -331,74 +329,22 @@ def session_messages(count: int) -> list[Message]:
     return out[:count]
 
 
-async def replay(screen: MainScreen, messages: list[Message]) -> None:
-    """Draw a stored session through the screen's event router, as the live turns drew it."""
-    from claw_tui.engine import events as ev
-    from claw_tui.engine.transcript import TextBlock, ToolResultBlock, ToolUseBlock
-
-    names: dict[str, str] = {}
-    turn = None
-    for message in messages:
-        if message.role == "assistant":
-            for block in message.content:
-                if isinstance(block, TextBlock):
-                    await screen.route(ev.TextDelta(text=block.text))
-                elif isinstance(block, ToolUseBlock):
-                    names[block.id] = block.name
-                    await screen.route(ev.ToolCallStarted(call_id=block.id, name=block.name))
-                    summary = f"{block.name} {block.input.get('command', '')}".strip()
-                    await screen.route(ev.ToolCallQueued(call_id=block.id, name=block.name, input=block.input,
-                                                         summary=summary))
-            await screen.route(ev.MessageCompleted(message=message))
-            continue
-        results = [b for b in message.content if isinstance(b, ToolResultBlock)]
-        for result in results:
-            output = "".join(b.text for b in result.content if isinstance(b, TextBlock))
-            await screen.route(ev.ToolCallFinished(call_id=result.tool_use_id, name=names.get(result.tool_use_id, "?"),
-                                                   status="done", output=output))
-        if not results:
-            if turn is not None:
-                await screen.route(ev.TurnFinished(turn_id=turn, stop_reason="end_turn"))
-            turn = message.id
-            await screen.conversation.add_user(message.text)
-            await screen.route(ev.TurnStarted(turn_id=turn, model="m"))
-    if turn is not None:
-        await screen.route(ev.TurnFinished(turn_id=turn, stop_reason="end_turn"))
-
-
 def _memory_child(conn: Connection, project: str, session_id: str, trace: bool) -> None:
     conn.send(asyncio.run(memory_figures(Path(project), session_id, trace)))
 
 
 async def memory_figures(project: Path, session_id: str, trace: bool) -> dict[str, Any]:
-    """Open the app, load the session, scroll it from bottom to top; RSS (and tracemalloc) on the way."""
-    from claw_tui.engine.sessions import SessionStore
-    from claw_tui.ui.app import ClawApp
-
+    """Open the app on the session (`claw --resume`), scroll it from bottom to top; RSS (and tracemalloc) on the way."""
     if trace:
         tracemalloc.start()
     figures: dict[str, Any] = {}
-    resumes = "resume" in inspect.signature(ClawApp.__init__).parameters
-    app = new_app(project, resume=session_id) if resumes else new_app(project)
+    start = time.perf_counter()
+    app = new_app(project, resume=session_id)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
         conversation = app.main_screen.conversation
-        figures["rss_empty"] = rss_mib()
-        start = time.perf_counter()
-        if resumes:
-            figures["path"] = "ClawApp(resume=session_id)"
-            seen = -1
-            while (now := len(conversation.blocks) + conversation.unmounted) != seen:  # until it stops growing
-                seen = now
-                await pilot.pause(0.5)
-        else:
-            figures["path"] = "events replayed through MainScreen.route (ClawApp has no resume= yet)"
-            store = SessionStore.open()
-            messages = store.messages(session_id)
-            store.close()
-            await replay(app.main_screen, messages)
-            await pilot.pause()
+        await wait_until(lambda: conversation.unmounted > 0, "the session to be drawn")
         figures["load_s"] = time.perf_counter() - start
+        await pilot.pause()
         figures["rss_loaded"] = rss_mib()
         figures["blocks_loaded"] = (len(conversation.blocks), conversation.unmounted)
         start = time.perf_counter()
@@ -416,6 +362,18 @@ async def memory_figures(project: Path, session_id: str, trace: bool) -> dict[st
         if trace:
             figures["traced_now"], figures["traced_peak"] = (b / 2**20 for b in tracemalloc.get_traced_memory())
     return figures
+
+
+def _empty_app_child(conn: Connection, project: str) -> None:
+    conn.send(asyncio.run(empty_app_rss(Path(project))))
+
+
+async def empty_app_rss(project: Path) -> float:
+    """RSS of the app on an empty conversation, once its start-up work has settled."""
+    app = new_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(1.0)
+        return rss_mib()
 
 
 def in_child(target: Callable[..., None], *args: Any) -> Any:
@@ -470,10 +428,16 @@ def main() -> None:
 def report_first_frame(project: Path, runs: int, server: ModelServerProcess) -> None:
     times = [asyncio.run(first_frame_in_process(project)) * 1000 for _ in range(runs)]
     print(f"{'first frame, ClawApp() → painted (run_test)':<52} median {statistics.median(times):6.0f} ms"
-          f"  (min {min(times):.0f}, max {max(times):.0f}; target < 600 ms)")
-    times = [first_frame_in_tmux(project, dict(os.environ), run) * 1000 for run in range(runs)]
+          f"  (min {min(times):.0f}, max {max(times):.0f})")
+    # An installed claw runs from bytecode compiled at install time; a checkout run with
+    # PYTHONDONTWRITEBYTECODE compiles every module of claw on every start. Bytecode goes to a cache
+    # of the bench's own, filled by one unmeasured start.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(project.parent / "pycache")
+    first_frame_in_tmux(project, env, -1)
+    times = [first_frame_in_tmux(project, env, run) * 1000 for run in range(runs)]
     print(f"{'first frame, `claw` process in tmux 160×48':<52} median {statistics.median(times):6.0f} ms"
-          f"  (min {min(times):.0f}, max {max(times):.0f}; process start to prompt on screen)")
+          f"  (min {min(times):.0f}, max {max(times):.0f}; process start to prompt on screen; target < 600 ms)")
 
 
 def report_stream(project: Path, runs: int, server: ModelServerProcess) -> None:
@@ -499,12 +463,13 @@ def report_stream(project: Path, runs: int, server: ModelServerProcess) -> None:
 
 def report_memory(project: Path, runs: int, server: ModelServerProcess) -> None:
     session_id = make_session(project, SESSION_MESSAGES)
+    empty = in_child(_empty_app_child, str(project))
     plain = in_child(_memory_child, str(project), session_id, False)
     traced = in_child(_memory_child, str(project), session_id, True)
-    print(f"{SESSION_MESSAGES:,}-message session, loaded via {plain['path']}")
-    print(f"  load {plain['load_s']:.1f} s, blocks mounted/unmounted {plain['blocks_loaded']};"
+    print(f"{SESSION_MESSAGES:,}-message session, opened with ClawApp(resume=session_id)")
+    print(f"  ClawApp() → drawn {plain['load_s']:.1f} s, blocks mounted/unmounted {plain['blocks_loaded']};"
           f" scroll to top {plain['scroll_s']:.1f} s, then {plain['blocks_scrolled']}")
-    print(f"  RSS: empty app {plain['rss_empty']:.0f} MiB, loaded {plain['rss_loaded']:.0f} MiB,"
+    print(f"  RSS: empty app {empty:.0f} MiB, loaded {plain['rss_loaded']:.0f} MiB,"
           f" scrolled to top {plain['rss_scrolled']:.0f} MiB (peak VmHWM {plain['rss_peak']:.0f} MiB)")
     print(f"  tracemalloc (separate run): peak {traced['traced_peak']:.0f} MiB, after scrolling"
           f" {traced['traced_now']:.0f} MiB")

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
@@ -16,6 +16,7 @@ from textual.screen import Screen
 from claw_tui.config import ConfigError, LoadedConfig, Settings, load_config
 from claw_tui.engine.sessions import SessionStore, StoreError
 from claw_tui.ui.commands import CommandRegistry, SlashCommandProvider
+from claw_tui.ui.gc_policy import IdleCollector
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.theming import (
     CLAW_VARIABLES,
@@ -127,6 +128,7 @@ class ClawApp(App[int]):
         self._theme_before_preview: str | None = None
         # Set on exit: the watcher's thread checks it, so quitting does not wait for its timeout.
         self._stop_watching = asyncio.Event()
+        self._collector = IdleCollector(busy=lambda: self.main_screen.turn_running)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(CLAW_VARIABLES)
@@ -147,9 +149,17 @@ class ClawApp(App[int]):
         self._check_first_run()
         if user_themes_dir().is_dir():
             self._watch_user_themes()
+        self._collector.start()
+        self.set_interval(1.0, self._collector.tick)
 
     def on_unmount(self) -> None:
         self._stop_watching.set()
+        self._collector.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._collector.touch()  # the user is here: no full garbage collection just now
+        await super().on_event(event)
 
     # --- sessions ------------------------------------------------------------------------------
 

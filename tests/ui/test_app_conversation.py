@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import App
 from textual.widgets._markdown import MarkdownFence
 
@@ -38,23 +40,29 @@ async def feed(app: ConversationApp, *events: ev.EngineEvent) -> None:
         await app.conversation.handle_event(event)
 
 
+async def written(block: AssistantText) -> None:
+    """Until the block has appended every delta it was given (it appends at most once a frame)."""
+    while block.streaming:
+        await asyncio.sleep(0.01)
+
+
 def completed(text: str) -> ev.MessageCompleted:
     return ev.MessageCompleted(message=Message(role="assistant", content=[TextBlock(text=text)]))
 
 
 async def test_text_streams_into_one_markdown_block_incrementally():
     app = ConversationApp()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         await feed(app, ev.TurnStarted(turn_id="t", model="m"), ev.TextDelta(text="Hello "))
-        await pilot.pause()
         block = app.query_one(AssistantText)
+        await written(block)
         assert block.source == "Hello "
-        await feed(app, ev.TextDelta(text="**world**\n\n```python\nprint(1)\n```\n"))
-        await pilot.pause()
-        assert block.source.endswith("```\n")
+        await feed(app, ev.TextDelta(text="**world**\n\n```python\nprint(1)\n"), ev.TextDelta(text="```\n"))
+        await written(block)
+        assert block.source == "Hello **world**\n\n```python\nprint(1)\n```\n", "deltas arriving together are appended together"
         assert len(app.query(AssistantText)) == 1, "deltas of one block extend it"
-        await feed(app, completed("…"))
-        assert block._stream is None, "the stream is stopped at the block's end"
+        await feed(app, ev.TextDelta(text="The end."), completed("…"))
+        assert not block.streaming and block.source.endswith("```\nThe end."), "the block's end appends what is pending"
         assert app.query(MarkdownFence), "the code block is drawn as a fenced (highlighted) block"
 
 
@@ -138,7 +146,7 @@ async def test_cancelled_turn_stops_the_stream_and_marks_unfinished_tools():
             ev.TextDelta(text="half"),
             ev.TurnFinished(turn_id="t", stop_reason="cancelled"),
         )
-        assert app.query_one(AssistantText)._stream is None
+        assert not app.query_one(AssistantText).streaming
         assert app.query_one(ToolCallBlock).status == "cancelled"
         assert str(list(app.query(NoteBlock))[-1].render()) == "Cancelled."
 

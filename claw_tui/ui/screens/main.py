@@ -144,19 +144,24 @@ class MainScreen(Screen[None]):
         self.status.model = self.agent.model
         self.status.mode = self.agent.permissions.mode
         self.status.sandbox = "…"
-        self._read_sandbox()
-        self._read_cost_today()
-        self.refresh_git()
         self.cost_meter.set_model(self.agent.model)
         self.cost_meter.set_budget(self.agent.settings.budget.session_usd)
         if (tasks := self.agent.tasks) is not None:
             tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
         self._watch_subagents()
+        # The rest imports and starts things (the SDK, MCP servers, git, bwrap): after the first frame,
+        # so they neither delay it nor compete with it for the interpreter.
+        self.call_after_refresh(self._start_background_work)
+        for problem in self.registry.problems:
+            await self.conversation.add_note(problem, "warning")
+
+    def _start_background_work(self) -> None:
+        self._read_sandbox()
+        self._read_cost_today()
+        self.refresh_git()
         self._start_mcp()
         self._prepare_agent()
         self._sweep_worktrees()
-        for problem in self.registry.problems:
-            await self.conversation.add_note(problem, "warning")
 
     @work(thread=True, group="sandbox", exit_on_error=False)
     def _read_sandbox(self) -> None:

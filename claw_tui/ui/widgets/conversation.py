@@ -12,16 +12,18 @@ re-engages when they return to the bottom).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
+from markdown_it import MarkdownIt
 from textual import events
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets._markdown import MarkdownStream
 
 from claw_tui.engine import events as ev
 
@@ -41,6 +43,8 @@ MAX_SHOWN_CHARS = 6000
 MAX_SHOWN_LINES = 80
 
 Restorer = Callable[[], Widget]  # rebuilds an unmounted block
+
+SLICE_S = 0.005  # longest run of engine events handled without letting the event loop turn
 
 
 def clip(text: str, max_chars: int = MAX_SHOWN_CHARS, max_lines: int = MAX_SHOWN_LINES) -> str:
@@ -85,31 +89,74 @@ class UserPrompt(Static):
 
 
 class AssistantText(Markdown):
-    """One assistant text block, fed fragment by fragment through a MarkdownStream."""
+    """One assistant text block, streamed.
+
+    Deltas are buffered and appended at most once per STREAM_INTERVAL: a token each is far more
+    often than a terminal repaints, and every append costs a parse of the tail and a layout.
+    Textual's `Markdown.append` re-parses from the last top-level block only, so blocks before it
+    are never rebuilt.
+    """
 
     DEFAULT_CSS = """
     AssistantText { margin: 1 0 0 0; padding: 0 1; background: transparent; }
     """
 
+    STREAM_INTERVAL = 1 / 30  # seconds between appends while streaming
+
     def __init__(self, markdown: str = "") -> None:
-        super().__init__(markdown)
-        self._stream: MarkdownStream | None = None
+        super().__init__(markdown, parser_factory=self._get_parser)
+        self._parser: MarkdownIt | None = None
+        self._pending: list[str] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._finishing = asyncio.Event()
         self.chars = len(markdown)
 
-    async def write(self, text: str) -> None:
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self)
+    def _get_parser(self) -> MarkdownIt:
+        # While streaming, one parser for all the appends rather than one each; never shared between
+        # blocks (its linkify state is not thread-safe, and `update` parses in a thread) nor kept after.
+        return self._parser or MarkdownIt("gfm-like")
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        self._pending.append(text)
         self.chars += len(text)
-        await self._stream.write(text)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_pending())
+
+    async def _write_pending(self) -> None:
+        """Append what is pending, then wait an interval and append what came meanwhile, until nothing does."""
+        if self._parser is None:
+            self._parser = MarkdownIt("gfm-like")
+        try:
+            while self._pending:
+                text = "".join(self._pending)
+                self._pending.clear()
+                await self.append(text)
+                if not self._finishing.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._finishing.wait(), self.STREAM_INTERVAL)
+        finally:
+            self._writer = None
+
+    @property
+    def streaming(self) -> bool:
+        """Text is waiting to be appended, or being appended."""
+        return self._writer is not None
 
     async def finish(self) -> None:
-        """Flush what is pending; the stream is a plain task, so it must always be stopped."""
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
+        """Append what is pending now; the block takes no more text."""
+        self._finishing.set()
+        if (writer := self._writer) is not None:
+            await writer
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending.clear()
+            await self.append(text)
+        self._parser = None
 
     def restorer(self) -> Restorer:
-        source = self.source
+        source = self.source + "".join(self._pending)
         return lambda: AssistantText(source)
 
 
@@ -123,6 +170,7 @@ class ThinkingBlock(Collapsible):
 
     def __init__(self) -> None:
         self._parts: list[str] = []
+        self._chars = 0
         self._body = Static(classes="thinking-body")
         super().__init__(self._body, title="Thinking…", collapsed=True)
 
@@ -132,8 +180,8 @@ class ThinkingBlock(Collapsible):
 
     def add(self, text: str) -> None:
         self._parts.append(text)
-        chars = sum(len(p) for p in self._parts)
-        self.title = f"Thinking… ({chars:,} chars)"
+        self._chars += len(text)
+        self.title = f"Thinking… ({self._chars:,} chars)"
         if not self.collapsed:
             self._body.update(Content(self.text))
 
@@ -333,10 +381,14 @@ class Conversation(VerticalScroll):
     BORDER_TITLE = "Conversation"
     ALLOW_MAXIMIZE = True
 
-    # Past HIGH blocks the oldest are unmounted down to LOW; scrolling up mounts them again a
-    # PAGE at a time while fewer than MAX_MOUNTED are mounted.
+    # Past HIGH_WATER blocks or WIDGETS_HIGH widgets the oldest blocks are unmounted down to LOW_WATER
+    # and WIDGETS_LOW; scrolling up mounts them again a PAGE at a time while fewer than MAX_MOUNTED are
+    # mounted. Widgets count as well as blocks because every layout walks all of them, and one long
+    # answer is hundreds (a widget per paragraph, list item and code block).
     HIGH_WATER = 400
     LOW_WATER = 300
+    WIDGETS_HIGH = 500
+    WIDGETS_LOW = 250
     PAGE = 50
     MAX_MOUNTED = 800
 
@@ -347,6 +399,7 @@ class Conversation(VerticalScroll):
         # Blocks drawn by the current model attempt; a retry that discards its partial reply removes them.
         self._attempt: list[Widget] = []
         self._lock = asyncio.Lock()
+        self._slice_start = 0.0
         self._pruned: list[Restorer] = []  # unmounted blocks, oldest first
         self._restoring = False
         self._marker = PrunedMarker()
@@ -388,6 +441,11 @@ class Conversation(VerticalScroll):
             return  # a subagent's work shows in the tool log; here only its Agent call line
         async with self._lock:
             await self._handle(event)
+        # After a pause the network hands over hundreds of deltas at once; handling them in one go would
+        # hold the loop (no frame, no key) until the last one, so let it run between slices of them.
+        if time.perf_counter() - self._slice_start > SLICE_S:
+            await asyncio.sleep(0)
+            self._slice_start = time.perf_counter()
 
     async def _handle(self, event: ev.EngineEvent) -> None:
         match event:
@@ -398,7 +456,7 @@ class Conversation(VerticalScroll):
                 if not isinstance(block, AssistantText):
                     await self._end_block()
                     block = await self._start(AssistantText())
-                await block.write(text)
+                block.write(text)
             case ev.ThinkingDelta(text=text):
                 block = self._current
                 if not isinstance(block, ThinkingBlock):
@@ -511,15 +569,22 @@ class Conversation(VerticalScroll):
 
     async def _prune(self) -> None:
         blocks = self.blocks
-        if len(blocks) <= self.HIGH_WATER:
+        weights = [_weight(block) for block in blocks]
+        widgets = sum(weights)
+        if len(blocks) <= self.HIGH_WATER and widgets <= self.WIDGETS_HIGH:
             return
+        if self._anchor_released:
+            return  # the user scrolled up: unmounting above would move what they read; done once they are back
         # Never unmount the block being streamed, a tool call or `!cmd` still running, or a queued prompt.
         keep = {self._current, *self._tools.values()}
         old: list[Widget] = []
-        for widget in blocks[: len(blocks) - self.LOW_WATER]:
+        for widget, weight in zip(blocks[:-1], weights, strict=False):
+            if len(blocks) - len(old) <= self.LOW_WATER and widgets <= self.WIDGETS_LOW:
+                break
             if widget in keep or _is_live(widget):
                 break  # keep the order: nothing after a live block goes either
             old.append(widget)
+            widgets -= weight
         for widget in old:
             if isinstance(widget, AssistantText):
                 await widget.finish()
@@ -562,6 +627,11 @@ class Conversation(VerticalScroll):
 
     def _keep_view(self, old_height: int, old_y: float) -> None:
         self.scroll_to(y=old_y + self.virtual_size.height - old_height, animate=False, immediate=True)
+
+
+def _weight(widget: Widget) -> int:
+    """The widgets a layout walks for this block: itself and what of it is displayed."""
+    return 1 + sum(_weight(child) for child in widget.displayed_children)
 
 
 def _is_live(widget: Widget) -> bool:

@@ -35,7 +35,7 @@ async def select(pilot, name: str) -> None:
 
 
 async def test_lists_built_in_and_custom_agents_and_the_broken_files():
-    app, project = agents_app()
+    app, _project = agents_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         shown = rows(app)

@@ -26,13 +26,6 @@ from claw_tui.ui.widgets.conversation import (
 )
 
 
-@pytest.fixture
-def project(isolated_home) -> Path:
-    root = isolated_home / "project"
-    root.mkdir()
-    return root
-
-
 @pytest.fixture(autouse=True)
 def with_key(monkeypatch):
     """A key in the environment, so the first-run screen stays away unless a test removes it."""

@@ -27,13 +27,6 @@ DEMO = Path(__file__).parents[1] / "mcp" / "servers" / "demo.py"
 DEMO_TOOLS = 7  # echo, add, picture, huge, hang, crash_once, grow
 
 
-@pytest.fixture
-def project(isolated_home) -> Path:
-    root = isolated_home / "project"
-    root.mkdir()
-    return root
-
-
 def declare_servers(servers: dict[str, dict]) -> None:
     """User-scope servers (the user's own file: no trust needed)."""
     path = user_config_dir() / "mcp.json"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fake_model import Reply, Text, Thinking, ToolCall
 from recorded_turns import settle
@@ -17,13 +15,6 @@ from claw_tui.ui.widgets.conversation import (
     ThinkingBlock,
     ToolCallBlock,
 )
-
-
-@pytest.fixture
-def project(isolated_home) -> Path:
-    root = isolated_home / "project"
-    root.mkdir()
-    return root
 
 
 @pytest.fixture

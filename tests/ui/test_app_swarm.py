@@ -6,8 +6,6 @@ together, then releases them, or cancels the turn with Esc.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from recorded_turns import settle
 from snapshots.swarm_harness import CHILDREN, GATE, flags, pane_lines, running_gates, swarm_replies
@@ -16,13 +14,6 @@ from claw_tui.config import load_config
 from claw_tui.ui.app import ClawApp
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.widgets.conversation import AssistantText, NoteBlock
-
-
-@pytest.fixture
-def project(isolated_home) -> Path:
-    root = isolated_home / "project"
-    root.mkdir()
-    return root
 
 
 @pytest.fixture

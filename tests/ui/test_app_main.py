@@ -614,3 +614,16 @@ async def test_init_and_user_commands_send_their_prompt_to_the_model(project):
         assert agent.prompts[0] == "Review src/app.py for bugs."
         assert agent.prompts[1].startswith("Please analyse this repository and write an AGENTS.md")
         assert [p.text for p in screen(app).query(UserPrompt)] == agent.prompts
+
+
+async def test_a_code_line_wider_than_the_pane_shows_a_sideways_scrollbar(project):
+    from textual.widgets._markdown import MarkdownFence
+
+    long_line = "print('" + "a very long line of code " * 8 + "')"
+    app, _ = make_app(project, text_turn("Here:\n\n```python\n", long_line + "\n", "```\n\nand short:\n\n```\nx = 1\n```\n"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"show me", "enter")
+        await settle(pilot)
+        wide, short = screen(app).query(MarkdownFence)
+        assert wide.max_scroll_x > 0 and wide.show_horizontal_scrollbar, "the cut is visible, and scrolls"
+        assert not short.show_horizontal_scrollbar

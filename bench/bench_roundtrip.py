@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_model import FakeModelServer, Reply, Text, ToolCall, isolated_env
+from fake_model import FakeModelServer, Reply, Text, ToolCall, fake_claw_home
 
 MODEL = "claude-sonnet-4-6"
 RUNS = 5
@@ -71,24 +69,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=100)
     rounds = parser.parse_args().rounds
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
-        project = home / "project"
-        project.mkdir()
-        server = FakeModelServer()
-        server.start()
-        os.environ.update(isolated_env(home, server.base_url))
-        try:
-            asyncio.run(agent_loop(server, project, 3))  # warm up imports and the connection pool
-            server.requests.clear()
-            asyncio.run(agent_loop(server, project, rounds))
-            bodies = [{k: v for k, v in r.json.items() if k != "stream"} for r in server.requests]
-            claw, bare = [], []
-            for _ in range(RUNS):  # interleaved, so a busy moment on the machine hits both sides
-                claw.append(asyncio.run(agent_loop(server, project, rounds)))
-                bare.append(asyncio.run(bare_sdk(server, bodies)))
-        finally:
-            server.stop()
+    with fake_claw_home() as (project, server):
+        asyncio.run(agent_loop(server, project, 3))  # warm up imports and the connection pool
+        server.requests.clear()
+        asyncio.run(agent_loop(server, project, rounds))
+        bodies = [{k: v for k, v in r.json.items() if k != "stream"} for r in server.requests]
+        claw, bare = [], []
+        for _ in range(RUNS):  # interleaved, so a busy moment on the machine hits both sides
+            claw.append(asyncio.run(agent_loop(server, project, rounds)))
+            bare.append(asyncio.run(bare_sdk(server, bodies)))
     per_bare = statistics.median(bare) / (rounds + 1) * 1000
     per_claw = statistics.median(claw) / (rounds + 1) * 1000
     print(f"{rounds} tool round trips + a final answer, median of {RUNS} runs")

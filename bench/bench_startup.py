@@ -14,14 +14,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_model import FakeModelServer, Reply, Text, ToolCall, isolated_env
+from fake_model import Reply, Text, ToolCall, fake_claw_home
 
 RUNS = 5
 
@@ -64,45 +63,36 @@ def make_long_session(project: Path, messages: int) -> str:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
-        project = home / "project"
-        project.mkdir()
-        server = FakeModelServer()
-        server.start()
-        os.environ.update(isolated_env(home, server.base_url))
+    with fake_claw_home() as (project, server):
         # timing claw, not bubblewrap (whose start-up probe runs once per process)
         env = {**os.environ, "CLAW_SANDBOX__ENABLED": "false"}
-        try:
-            py = sys.executable
-            report("python -c 'import claw_tui.cli'", [timed([py, "-c", "import claw_tui.cli"], env, project)
-                                                       for _ in range(RUNS)])
-            claw = shutil.which("claw", path=str(Path(py).parent)) or "claw"
-            report("claw --version (target < 150 ms)", [timed([claw, "--version"], env, project) for _ in range(RUNS)])
-            report("claw --help", [timed([claw, "--help"], env, project) for _ in range(RUNS)])
-            runs = []
-            for _ in range(RUNS):
-                server.script(Reply(parts=[Text("hi")]))
-                runs.append(timed([claw, "-p", "hello"], env, project))
-            report("claw -p 'hello' (process start to answer, fake model)", runs)
-            runs = []
-            for _ in range(RUNS):
-                (project / "notes.txt").write_text("alpha\nbeta\n")
-                server.script(
-                    Reply(parts=[Text("Reading."), ToolCall("Read", {"file_path": "notes.txt"})]),
-                    Reply(parts=[ToolCall("Grep", {"pattern": "beta", "output_mode": "content"})]),
-                    Reply(parts=[ToolCall("Edit", {"file_path": "notes.txt", "old_string": "beta", "new_string": "gamma"})]),
-                    Reply(parts=[Text("Done.")]),
-                )
-                runs.append(timed([claw, "-p", "--permission-mode", "acceptEdits", "fix the notes"], env, project))
-                assert (project / "notes.txt").read_text() == "alpha\ngamma\n", "the task really ran"
-            report("claw -p, a task of three tool calls (target < 1 s)", runs)
-            report("app: first frame, new session", [asyncio.run(first_frame(project)) for _ in range(3)])
-            session_id = make_long_session(project, 5000)
-            report("app: first frame, resuming a 5,000-message session",
-                   [asyncio.run(first_frame(project, resume=session_id)) for _ in range(3)])
-        finally:
-            server.stop()
+        py = sys.executable
+        report("python -c 'import claw_tui.cli'", [timed([py, "-c", "import claw_tui.cli"], env, project)
+                                                   for _ in range(RUNS)])
+        claw = shutil.which("claw", path=str(Path(py).parent)) or "claw"
+        report("claw --version (target < 150 ms)", [timed([claw, "--version"], env, project) for _ in range(RUNS)])
+        report("claw --help", [timed([claw, "--help"], env, project) for _ in range(RUNS)])
+        runs = []
+        for _ in range(RUNS):
+            server.script(Reply(parts=[Text("hi")]))
+            runs.append(timed([claw, "-p", "hello"], env, project))
+        report("claw -p 'hello' (process start to answer, fake model)", runs)
+        runs = []
+        for _ in range(RUNS):
+            (project / "notes.txt").write_text("alpha\nbeta\n")
+            server.script(
+                Reply(parts=[Text("Reading."), ToolCall("Read", {"file_path": "notes.txt"})]),
+                Reply(parts=[ToolCall("Grep", {"pattern": "beta", "output_mode": "content"})]),
+                Reply(parts=[ToolCall("Edit", {"file_path": "notes.txt", "old_string": "beta", "new_string": "gamma"})]),
+                Reply(parts=[Text("Done.")]),
+            )
+            runs.append(timed([claw, "-p", "--permission-mode", "acceptEdits", "fix the notes"], env, project))
+            assert (project / "notes.txt").read_text() == "alpha\ngamma\n", "the task really ran"
+        report("claw -p, a task of three tool calls (target < 1 s)", runs)
+        report("app: first frame, new session", [asyncio.run(first_frame(project)) for _ in range(3)])
+        session_id = make_long_session(project, 5000)
+        report("app: first frame, resuming a 5,000-message session",
+               [asyncio.run(first_frame(project, resume=session_id)) for _ in range(3)])
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from fake_model import FakeModelServer, Reply, Text, Thinking, ToolCall, isolated_env
+from fake_model import FakeModelServer, Reply, Text, Thinking, ToolCall, fake_claw_home
 
 BUGGY = '''def count_lines(text: str) -> int:
     """Lines in text."""
@@ -190,16 +190,9 @@ async def shoot(out: Path, server: FakeModelServer) -> list[str]:
 
 def main() -> None:
     out = HERE
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
-        server = FakeModelServer()
-        server.start()
-        os.environ.update(isolated_env(home, server.base_url))
-        try:
-            script(server)
-            saved = asyncio.run(shoot(out, server))
-        finally:
-            server.stop()
+    with fake_claw_home() as (_project, server):
+        script(server)
+        saved = asyncio.run(shoot(out, server))
     for name in saved:
         print(out / f"{name}.svg")
 

@@ -91,10 +91,9 @@ class Agent:
                       "CLAW_LOCAL_API_KEY": keys.local.api_key or ""}
         self._secrets = secret_values(os.environ, self.ctx.env, configured)
         if "shell" not in self.ctx.services:
-
             # Made here rather than on the first Bash call: each call runs with a copy of the
             # services, and a shell made inside one would not outlive it (cwd, exports, jobs).
-            self.ctx.services["shell"] = ShellManager(cwd, self.ctx.env)
+            self.ctx.services["shell"] = ShellManager(cwd, self.ctx.env, self._secrets)
         # Messages of this session in the store (more than the transcript after a compaction).
         self._stored_count = 0
         self._turn_id = ""

@@ -232,12 +232,13 @@ class BackgroundShell:
 class ShellManager:
     """One agent's shell: working directory, exported variables, and its background commands."""
 
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, cwd: Path, env: dict[str, str], secrets: frozenset[str] | None = None) -> None:
         self.home = cwd
         self.cwd = cwd
-        # Keys claw was started with or holds now are scrubbed, wherever a command found them
-        # (a `.env` file, /proc/<claw>/environ), before its output reaches the front end or the model.
-        self.secrets = secret_values(env, os.environ)
+        # Keys claw was started with or holds now (the agent's set adds those from its config) are
+        # scrubbed, wherever a command found them (a `.env` file, /proc/<claw>/environ), before its
+        # output streams to the front end.
+        self.secrets = secret_values(env, os.environ) if secrets is None else secrets
         self.env = command_env(env)
         self.tasks: dict[str, BackgroundShell] = {}
         self.closed = False

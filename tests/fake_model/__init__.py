@@ -1,9 +1,9 @@
 """A scripted fake model server for tests: the real SDKs talk to it over HTTP."""
 
-from .environment import isolated_env
+from .environment import fake_claw_home, isolated_env
 from .script import Fault, Reply, Text, Thinking, ToolCall
 from .server import NO_SCRIPT, FakeModelServer, RecordedRequest
 
 __all__ = [
-    "NO_SCRIPT", "FakeModelServer", "Fault", "RecordedRequest", "Reply", "Text", "Thinking", "ToolCall", "isolated_env"
+    "NO_SCRIPT", "FakeModelServer", "Fault", "RecordedRequest", "Reply", "Text", "Thinking", "ToolCall", "fake_claw_home", "isolated_env"
 ]

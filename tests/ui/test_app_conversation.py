@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from textual.app import App
-from textual.widgets._markdown import MarkdownFence
 
 from claw_tui.engine import events as ev
 from claw_tui.engine.transcript import Message, TextBlock
@@ -63,7 +62,8 @@ async def test_text_streams_into_one_markdown_block_incrementally():
         assert len(app.query(AssistantText)) == 1, "deltas of one block extend it"
         await feed(app, ev.TextDelta(text="The end."), completed("…"))
         assert not block.streaming and block.source.endswith("```\nThe end."), "the block's end appends what is pending"
-        assert app.query(MarkdownFence), "the code block is drawn as a fenced (highlighted) block"
+        drawn = [line.text.rstrip() for line in block._lines]
+        assert "  print(1)" in drawn and not any("```" in line for line in drawn), "the fence is drawn as a code block"
 
 
 async def test_thinking_is_folded_with_a_char_count_and_expands():

@@ -616,14 +616,19 @@ async def test_init_and_user_commands_send_their_prompt_to_the_model(project):
         assert [p.text for p in screen(app).query(UserPrompt)] == agent.prompts
 
 
-async def test_a_code_line_wider_than_the_pane_shows_a_sideways_scrollbar(project):
-    from textual.widgets._markdown import MarkdownFence
+async def test_a_code_line_wider_than_the_pane_folds_and_copies_whole(project):
+    from textual.selection import Selection
+
+    from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH
 
     long_line = "print('" + "a very long line of code " * 8 + "')"
     app, _ = make_app(project, text_turn("Here:\n\n```python\n", long_line + "\n", "```\n\nand short:\n\n```\nx = 1\n```\n"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*"show me", "enter")
         await settle(pilot)
-        wide, short = screen(app).query(MarkdownFence)
-        assert wide.max_scroll_x > 0 and wide.show_horizontal_scrollbar, "the cut is visible, and scrolls"
-        assert not short.show_horizontal_scrollbar
+        answer = screen(app).query(AssistantText).last()
+        drawn = [line.text for line in answer._lines]
+        assert any(line.startswith(FOLD_GLYPH) for line in drawn), "the long line goes on, marked, below"
+        assert all(line.rstrip() == line.rstrip()[: answer.size.width] for line in drawn), "nothing past the pane's edge"
+        copied, _ = answer.get_selection(Selection(None, None))
+        assert long_line in copied.splitlines() and "x = 1" in copied.splitlines()

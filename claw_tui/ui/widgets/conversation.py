@@ -18,14 +18,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from markdown_it import MarkdownIt
 from textual import events
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Collapsible, Static
 
 from claw_tui.engine import events as ev
+from claw_tui.ui.widgets.markdown_view import MarkdownView
 
 STATUS_GLYPHS = {
     "started": "…",
@@ -88,33 +88,25 @@ class UserPrompt(Static):
         return lambda: UserPrompt(text)
 
 
-class AssistantText(Markdown):
+class AssistantText(MarkdownView):
     """One assistant text block, streamed.
 
     Deltas are buffered and appended at most once per STREAM_INTERVAL: a token each is far more
-    often than a terminal repaints, and every append costs a parse of the tail and a layout.
-    Textual's `Markdown.append` re-parses from the last top-level block only, so blocks before it
-    are never rebuilt.
+    often than a terminal repaints, and every append re-parses and redraws the last Markdown block.
     """
 
     DEFAULT_CSS = """
-    AssistantText { margin: 1 0 0 0; padding: 0 1; background: transparent; }
+    AssistantText { margin: 1 0 0 0; padding: 0 1; }
     """
 
     STREAM_INTERVAL = 1 / 30  # seconds between appends while streaming
 
     def __init__(self, markdown: str = "") -> None:
-        super().__init__(markdown, parser_factory=self._get_parser)
-        self._parser: MarkdownIt | None = None
+        super().__init__(markdown)
         self._pending: list[str] = []
         self._writer: asyncio.Task[None] | None = None
         self._finishing = asyncio.Event()
         self.chars = len(markdown)
-
-    def _get_parser(self) -> MarkdownIt:
-        # While streaming, one parser for all the appends rather than one each; never shared between
-        # blocks (its linkify state is not thread-safe, and `update` parses in a thread) nor kept after.
-        return self._parser or MarkdownIt("gfm-like")
 
     def write(self, text: str) -> None:
         if not text:
@@ -126,13 +118,11 @@ class AssistantText(Markdown):
 
     async def _write_pending(self) -> None:
         """Append what is pending, then wait an interval and append what came meanwhile, until nothing does."""
-        if self._parser is None:
-            self._parser = MarkdownIt("gfm-like")
         try:
             while self._pending:
                 text = "".join(self._pending)
                 self._pending.clear()
-                await self.append(text)
+                self.append(text)
                 if not self._finishing.is_set():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._finishing.wait(), self.STREAM_INTERVAL)
@@ -152,8 +142,7 @@ class AssistantText(Markdown):
         if self._pending:
             text = "".join(self._pending)
             self._pending.clear()
-            await self.append(text)
-        self._parser = None
+            self.append(text)
 
     def restorer(self) -> Restorer:
         source = self.source + "".join(self._pending)
@@ -304,11 +293,11 @@ class NoteBlock(Static):
         return lambda: NoteBlock(note, level)
 
 
-class MarkdownNote(Markdown):
+class MarkdownNote(MarkdownView):
     """Output of a slash command that reads best as Markdown (/help, /status, /cost)."""
 
     DEFAULT_CSS = """
-    MarkdownNote { margin: 1 0 0 0; padding: 0 1; border-left: thick $secondary; background: transparent; }
+    MarkdownNote { margin: 1 0 0 0; padding: 0 1; border-left: thick $secondary; }
     """
 
     def restorer(self) -> Restorer:

@@ -1,0 +1,366 @@
+"""Markdown drawn by one widget, cheap to grow while an answer streams in.
+
+Textual's Markdown widget mounts a widget per paragraph, list item and code block; a long answer is
+hundreds of them, and every append then costs a stylesheet pass for the new ones and a layout that
+walks them all: the largest stalls of a streaming answer. Here an answer is one widget. Its source is
+split into top-level blocks (markdown-it's); each block is drawn once per width by Rich's Markdown
+renderer and kept as lines, and an append re-parses and redraws only the last block, the only one
+more text can change. Only the lines on screen are painted (Textual's line API).
+
+Colours come from the Textual theme through component classes, so /theme recolours answers too.
+Code blocks are highlighted by Textual's highlighter and folded, not cut, at the pane's edge: a
+folded line starts with "↪", and a copy joins it back to the line it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any, ClassVar
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import Heading, ListItem, MarkdownElement, TextElement
+from rich.markdown import Markdown as RichMarkdown
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from rich.theme import Theme
+from textual.content import Content
+from textual.geometry import Size
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.style import Style
+from textual.widget import Widget
+
+# Segment meta: cells a copy leaves out (code padding, the fold glyph), the mark of a folded line,
+# and of a row a copy leaves out (a code block's top and bottom padding).
+NO_COPY = "claw.no_copy"
+FOLDED = "claw.folded"
+PADDING_ROW = "claw.padding_row"
+FOLD_GLYPH = "↪"
+
+# Component class → the Rich theme style Rich's Markdown renderer looks up.
+RICH_STYLES = {
+    **{f"markdown--h{n}": f"markdown.h{n}" for n in range(1, 7)},
+    "markdown--code-inline": "markdown.code",
+    "markdown--quote": "markdown.block_quote",
+    "markdown--bullet": "markdown.item.bullet",
+    "markdown--number": "markdown.item.number",
+    "markdown--link": "markdown.link",
+    "markdown--link-url": "markdown.link_url",
+    "markdown--hr": "markdown.hr",
+    "markdown--table-border": "markdown.table.border",
+    "markdown--table-header": "markdown.table.header",
+}
+
+
+class MarkdownView(Widget):
+    """Markdown as one widget; `append` adds text and redraws only the last top-level block."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {*RICH_STYLES, "markdown--code-block"}
+
+    DEFAULT_CSS = """
+    MarkdownView {
+        width: 1fr;
+        height: auto;
+        & > .markdown--h1 { color: $markdown-h1-color; background: $markdown-h1-background; text-style: $markdown-h1-text-style; }
+        & > .markdown--h2 { color: $markdown-h2-color; background: $markdown-h2-background; text-style: $markdown-h2-text-style; }
+        & > .markdown--h3 { color: $markdown-h3-color; background: $markdown-h3-background; text-style: $markdown-h3-text-style; }
+        & > .markdown--h4 { color: $markdown-h4-color; background: $markdown-h4-background; text-style: $markdown-h4-text-style; }
+        & > .markdown--h5 { color: $markdown-h5-color; background: $markdown-h5-background; text-style: $markdown-h5-text-style; }
+        & > .markdown--h6 { color: $markdown-h6-color; background: $markdown-h6-background; text-style: $markdown-h6-text-style; }
+        & > .markdown--code-inline { background: $warning 10%; color: $text-warning 95%; }
+        &:light > .markdown--code-inline { background: $error 5%; color: $text-error 95%; }
+        & > .markdown--code-block { background: black 10%; color: rgb(210,210,210); }
+        &:light > .markdown--code-block { background: white 30%; color: $foreground; }
+        & > .markdown--quote { color: $text-muted; }
+        & > .markdown--bullet { color: $text-primary; text-style: bold; }
+        & > .markdown--number { color: $text-primary; }
+        & > .markdown--link { color: $text-accent; text-style: underline; }
+        & > .markdown--link-url { color: $text-muted; }
+        & > .markdown--hr { color: $foreground 30%; }
+        & > .markdown--table-border { color: $foreground 30%; }
+        & > .markdown--table-header { color: $text-primary; text-style: bold; }
+    }
+    """
+
+    def __init__(self, markdown: str = "", *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._source = ""
+        self._blocks: list[list[Token]] = []  # top-level blocks no more text can change
+        self._tail: list[Token] = []  # the last block, redrawn by each append
+        self._tail_offset = 0  # where the tail's source starts
+        self._width = -1  # the width `_lines` were drawn at
+        self._lines: list[Strip] = []  # every line: the blocks' lines spaced by blank ones, then the tail's
+        self._drawn = 0  # how many of `_blocks` are in `_lines`
+        self._fixed = 0  # how many of `_lines` are theirs (the rest are the tail's)
+        self._theme: Theme | None = None
+        if markdown:
+            self._add_source(markdown)
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def append(self, text: str) -> None:
+        """Add text at the end and redraw what it changed."""
+        if not text:
+            return
+        before = len(self._lines)
+        self._add_source(text)
+        if self._width > 0:
+            self._draw(self._width)
+            self.refresh(layout=len(self._lines) != before)
+        else:
+            self.refresh(layout=True)
+
+    def _add_source(self, text: str) -> None:
+        self._source += text
+        tail_source = self._source[self._tail_offset :]
+        groups = list(_top_level(_parser().parse(tail_source)))
+        if not groups:
+            self._tail = []
+            return
+        *finished, self._tail = groups
+        self._blocks.extend(finished)
+        start_line = self._tail[0].map[0] if self._tail[0].map else 0
+        self._tail_offset += _offset_of_line(tail_source, start_line)
+
+    # --- drawing ------------------------------------------------------------------------------
+
+    def _draw(self, width: int) -> None:
+        """Draw at this width what is not drawn yet, and the tail again."""
+        if width != self._width:
+            self._width, self._lines, self._drawn, self._fixed = width, [], 0, 0
+        del self._lines[self._fixed :]
+        for tokens in self._blocks[self._drawn :]:
+            self._extend(self._render(tokens, width), width)
+        self._drawn, self._fixed = len(self._blocks), len(self._lines)
+        if self._tail:
+            self._extend(self._render(self._tail, width), width)
+
+    def _extend(self, block: list[Strip], width: int) -> None:
+        if not block:
+            return
+        base = self.rich_style
+        if self._lines:
+            block = [Strip.blank(width, base), *block]
+        y = len(self._lines)
+        self._lines.extend(line.apply_style(base).crop_extend(0, width, base).apply_offsets(0, y + n)
+                           for n, line in enumerate(block))
+
+    def _render(self, tokens: list[Token], width: int) -> list[Strip]:
+        console = self.app.console
+        options = console.options.update(width=width, min_width=width, max_width=width, height=None,
+                                         highlight=False, markup=False)
+        with console.use_theme(self._rich_theme()):
+            rows = console.render_lines(_renderer(tokens, self), options, pad=False)
+        # Rich starts or ends some blocks with a blank line; blocks are spaced by `_draw`.
+        while rows and _is_blank(rows[-1]):
+            rows.pop()
+        first = next((n for n, row in enumerate(rows) if not _is_blank(row)), len(rows))
+        return [Strip(row) for row in rows[first:]]
+
+    def _rich_theme(self) -> Theme:
+        if self._theme is None:
+            self._theme = Theme({name: self.get_component_rich_style(component) for component, name in RICH_STYLES.items()},
+                                inherit=True)
+        return self._theme
+
+    def code_style(self) -> RichStyle:
+        return self.get_component_rich_style("markdown--code-block")
+
+    def notify_style_update(self) -> None:
+        """A theme or CSS change: draw everything again with the new colours."""
+        super().notify_style_update()
+        self._theme = None
+        self._width = -1
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if width <= 0:
+            return 0
+        if width != self._width or not self._lines:
+            self._draw(width)
+        return len(self._lines)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if width > 0 and (width != self._width or not self._lines):
+            self._draw(width)
+        if y >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        line = self._lines[y]
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            start, end = span
+            end = line.cell_length if end == -1 else end
+            highlight = self.screen.get_component_rich_style("screen--selection")
+            before, selected, after = line.divide([start, max(start, end), line.cell_length])
+            line = Strip.join([before, selected.apply_style(highlight), after])
+        return line
+
+    # --- selection ----------------------------------------------------------------------------
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text as written: no code padding, folded code lines joined back."""
+        if not self._lines:
+            return None
+        first = 0 if selection.start is None else selection.start.y
+        last = len(self._lines) - 1 if selection.end is None else min(selection.end.y, len(self._lines) - 1)
+        copied: list[str] = []
+        for y in range(first, last + 1):
+            span = selection.get_span(y)
+            line = self._lines[y]
+            if span is None or _meta(line, PADDING_ROW):
+                continue
+            start, end = span
+            part = _copy_text(line, start, None if end == -1 else end)
+            if copied and _meta(line, FOLDED):
+                copied[-1] += part
+            else:
+                copied.append(part)
+        return "\n".join(line.rstrip() for line in copied), "\n"
+
+
+class FoldedCode(TextElement):
+    """A code block: highlighted, on the theme's code background, long lines folded with a ↪."""
+
+    style_name = "none"
+
+    @classmethod
+    def create(cls, markdown: Any, token: Token) -> FoldedCode:
+        language = (token.info or "").partition(" ")[0] if token.type == "fence" else ""
+        return cls(markdown.view, language)
+
+    def __init__(self, view: MarkdownView, language: str) -> None:
+        self.view = view
+        self.language = language
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from textual.highlight import highlight
+
+        code = str(self.text).rstrip("\n")
+        background = self.view.code_style()
+        base = Style.from_rich_style(background)
+        parse_style = self.view.app.stylesheet.parse_style
+        content = highlight(code, language=self.language or None) if self.language else Content(code)
+        width = max(options.max_width, 6)
+        room = width - 3  # two cells on the left for the padding or the fold mark, one on the right
+        no_copy = background + RichStyle(meta={NO_COPY: True})
+        pad = Segment("  ", no_copy)
+        fold = Segment(FOLD_GLYPH + " ", background + RichStyle(dim=True, meta={NO_COPY: True, FOLDED: True}))
+        blank = Segment(" " * width, background + RichStyle(meta={NO_COPY: True, PADDING_ROW: True}))
+        yield blank
+        yield Segment.line()
+        for line in content.expand_tabs(4).split("\n") or [Content("")]:
+            for n, part in enumerate(line.fold(room) if line.cell_length > room else [line]):
+                yield fold if n else pad
+                yield from _content_segments(part, base, parse_style)
+                yield Segment(" " * (width - 2 - part.cell_length), no_copy)
+                yield Segment.line()
+        yield blank
+        yield Segment.line()
+
+
+class NumberedItem(ListItem):
+    """An ordered list's item, numbered "1." rather than Rich's bare "1"."""
+
+    def render_number(self, console: Console, options: ConsoleOptions, number: int, last_number: int) -> RenderResult:
+        width = len(str(last_number)) + 3
+        lines = console.render_lines(self.elements, options.update(width=options.max_width - width), style=self.style)
+        style = console.get_style("markdown.item.number", default="none")
+        for n, line in enumerate(lines):
+            yield Segment(f"{number}.".rjust(width - 1) + " " if n == 0 else " " * width, style)
+            yield from line
+            yield Segment.line()
+
+
+class _Blocks(RichMarkdown):
+    """Rich's Markdown renderer over tokens parsed already, with claw's headings, lists and code blocks."""
+
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+        **RichMarkdown.elements,
+        "heading_open": type("LeftHeading", (Heading,), {"LEVEL_ALIGN": dict.fromkeys(Heading.LEVEL_ALIGN, "left")}),
+        "list_item_open": NumberedItem,
+        "fence": FoldedCode,
+        "code_block": FoldedCode,
+        "html_block": FoldedCode,  # raw HTML shows as it was written
+    }
+
+    def __init__(self) -> None:
+        super().__init__("", hyperlinks=False)
+        self.view: MarkdownView | None = None
+
+
+# One parser and one renderer for every view: they run only on the event loop's thread, one call
+# at a time, and building either costs more than a block's whole parse or render.
+@cache
+def _parser() -> MarkdownIt:
+    return MarkdownIt("gfm-like")
+
+
+@cache
+def _blocks() -> _Blocks:
+    return _Blocks()
+
+
+def _renderer(tokens: list[Token], view: MarkdownView) -> _Blocks:
+    renderer = _blocks()
+    renderer.parsed, renderer.view = tokens, view
+    return renderer
+
+
+def _is_blank(row: list[Segment]) -> bool:
+    return not any(segment.text.strip() or (segment.style and segment.style.bgcolor) for segment in row)
+
+
+def _content_segments(content: Content, base: Style, parse_style: Any) -> Iterable[Segment]:
+    for text, style in content.render(base, end="", parse_style=parse_style):
+        yield Segment(text, style.rich_style)
+
+
+def _top_level(tokens: list[Token]) -> Iterable[list[Token]]:
+    """The tokens of each top-level block (a paragraph, a whole list, a fence…)."""
+    group: list[Token] = []
+    depth = 0
+    for token in tokens:
+        group.append(token)
+        depth += token.nesting
+        if depth == 0:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _offset_of_line(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line):
+        offset = text.index("\n", offset) + 1
+    return offset
+
+
+def _meta(line: Strip, key: str) -> bool:
+    """Whether the line's first cell carries this mark."""
+    for segment in line:
+        return bool(segment.style is not None and segment.style.meta.get(key))
+    return False
+
+
+def _copy_text(line: Strip, start: int, end: int | None) -> str:
+    """The copied text of cells start..end of a line."""
+    out: list[str] = []
+    x = 0
+    for segment in line:
+        length = len(segment.text)
+        if not (segment.style is not None and segment.style.meta.get(NO_COPY)):
+            lo, hi = max(start - x, 0), length if end is None else min(end - x, length)
+            if lo < hi:
+                out.append(segment.text[lo:hi])
+        x += length
+    return "".join(out)

@@ -1,0 +1,147 @@
+"""MarkdownView: one widget per answer, drawn block by block; folded code; copying; theme colours."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.geometry import Offset
+from textual.selection import Selection
+
+from claw_tui.ui.theming import CLAW_VARIABLES, register_themes
+from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH, MarkdownView
+
+ANSWER = """# Plan
+
+Some *emphasis*, **bold** and `inline code`.
+
+- first point
+- second point
+
+1. one
+2. two
+
+```python
+def handle(event):
+    return event
+```
+
+Done."""
+
+
+class ViewApp(App[None]):
+    def __init__(self, markdown: str = "") -> None:
+        super().__init__()
+        self.markdown = markdown
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(CLAW_VARIABLES)
+
+    def compose(self):
+        yield MarkdownView(self.markdown)
+
+    def on_mount(self) -> None:
+        register_themes(self)
+        self.theme = "claw-dark"
+
+    @property
+    def view(self) -> MarkdownView:
+        return self.query_one(MarkdownView)
+
+
+def shown(view: MarkdownView) -> list[str]:
+    return [line.text.rstrip() for line in view._lines]
+
+
+def colour_of(view: MarkdownView, word: str) -> object:
+    for line in view._lines:
+        for segment in line:
+            if word in segment.text and segment.style is not None:
+                return segment.style.color
+    raise AssertionError(f"{word!r} is not drawn")
+
+
+async def test_blocks_are_drawn_as_markdown_in_one_widget():
+    app = ViewApp(ANSWER)
+    async with app.run_test(size=(60, 30)) as pilot:
+        await pilot.pause()
+        lines = shown(app.view)
+        assert lines[0] == "Plan", "the # is a heading, not text"
+        assert "Some emphasis, bold and inline code." in lines
+        assert " • first point" in lines and " • second point" in lines
+        assert " 1. one" in lines and " 2. two" in lines
+        assert "  def handle(event):" in lines and "      return event" in lines
+        assert lines[-1] == "Done."
+        assert not app.view.children, "no widget per block"
+        assert app.view.size.height == len(lines)
+        assert colour_of(app.view, "def") != colour_of(app.view, "Done"), "code is highlighted"
+        assert colour_of(app.view, "inline code") != colour_of(app.view, "Some"), "inline code has its own style"
+
+
+async def test_an_append_redraws_only_the_last_block():
+    app = ViewApp()
+    async with app.run_test(size=(60, 30)) as pilot:
+        view = app.view
+        view.append("First paragraph.\n\nSecond para")
+        await pilot.pause()
+        first = view._lines[0]
+        assert shown(view) == ["First paragraph.", "", "Second para"]
+        view.append("graph, longer.\n\n- a list")
+        await pilot.pause()
+        assert view._lines[0] is first, "a block followed by another is never drawn again"
+        assert shown(view) == ["First paragraph.", "", "Second paragraph, longer.", "", " • a list"]
+        assert view.size.height == 5, "the widget grows with its text"
+        view.append("\n- and more")
+        await pilot.pause()
+        assert shown(view)[-2:] == [" • a list", " • and more"], "the last block, a list, grew"
+        assert view.source == "First paragraph.\n\nSecond paragraph, longer.\n\n- a list\n- and more"
+
+
+async def test_streamed_markdown_ends_as_if_parsed_whole():
+    """Appended a few characters at a time, the text is drawn as the whole text would be."""
+    whole = ViewApp(ANSWER)
+    async with whole.run_test(size=(60, 30)) as pilot:
+        await pilot.pause()
+        expected = shown(whole.view)
+    streamed = ViewApp()
+    async with streamed.run_test(size=(60, 30)) as pilot:
+        for start in range(0, len(ANSWER), 7):
+            streamed.view.append(ANSWER[start : start + 7])
+            await pilot.pause()
+        assert shown(streamed.view) == expected
+
+
+async def test_a_long_code_line_folds_and_copies_back_whole():
+    long_line = "    return render(event.token, width=80, with_a_long_keyword_argument='past the edge')"
+    app = ViewApp(f"Here:\n\n```python\n{long_line}\nx = 1\n```\n")
+    async with app.run_test(size=(50, 20)) as pilot:
+        await pilot.pause()
+        lines = shown(app.view)
+        folded = [line for line in lines if line.startswith(FOLD_GLYPH)]
+        assert folded, "the line is folded, not cut"
+        assert all(len(line) <= 50 for line in lines)
+        text, _ = app.view.get_selection(Selection(None, None))
+        assert text == f"Here:\n\n{long_line}\nx = 1", "a copy has no fold marks, padding or trailing spaces"
+
+
+async def test_a_selection_copies_the_cells_selected():
+    app = ViewApp("alpha beta gamma\n\ndelta epsilon")
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        text, _ = app.view.get_selection(Selection(Offset(6, 0), Offset(5, 2)))
+        assert text == "beta gamma\n\ndelta"
+        offsets = {segment.style.meta.get("offset") for segment in app.view._lines[2] if segment.style}
+        assert (0, 2) in offsets, "each cell says where it is, for the mouse selection to find"
+
+
+async def test_the_width_and_the_theme_redraw_it():
+    app = ViewApp("# Title\n\n" + "word " * 30)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        wide = len(app.view._lines)
+        dark_title = colour_of(app.view, "Title")
+        await pilot.resize_terminal(40, 20)
+        await pilot.pause()
+        assert len(app.view._lines) > wide, "narrower: the paragraph wraps onto more lines"
+        assert all(line.cell_length == 40 for line in app.view._lines)
+        app.theme = "claw-light"
+        await pilot.pause()
+        assert colour_of(app.view, "Title") != dark_title, "a theme change recolours what is drawn"

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 PermissionMode = Literal["default", "acceptEdits", "plan", "bypassPermissions"]
 
@@ -81,8 +80,8 @@ class AgentsSettings(BaseModel):
     """Subagents that run at once; more Agent calls wait for a free slot."""
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CLAW_", env_nested_delimiter="__", extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
 
     model: str = "anthropic/claude-sonnet-4-6"
     max_tokens: int = 16384
@@ -223,6 +222,42 @@ def _read_layer(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {exc}") from None
 
 
+ENV_PREFIX = "CLAW_"
+
+
+def env_layer(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    """Settings from the environment: CLAW_MODEL=…, CLAW_SANDBOX__ENABLED=false ("__" nests).
+
+    A value that reads as a JSON list or table is one (CLAW_PERMISSIONS__ALLOW='["Bash(ls:*)"]');
+    the rest are strings, which the settings' types convert ("false", "8"). Variables that name
+    no setting, such as CLAW_CONFIG_DIR, are not settings and are left out.
+    """
+    layer: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        if not all(path) or path[0] not in Settings.model_fields:
+            continue
+        node = layer
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = _env_value(value)
+    return layer
+
+
+def _env_value(value: str) -> Any:
+    if value.lstrip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return value
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
@@ -287,6 +322,8 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
                 data, waiting = _untrusted_part(data)
                 withheld.extend(f"{key} from {path.relative_to(project)}" for key in waiting)
         layers.append((source, data))
+    if environment := env_layer(os.environ):
+        layers.append(("environment", environment))
     if flags:
         layers.append(("flags", flags))
     hooks: dict[str, list[Any]] = {}
@@ -305,7 +342,7 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
     try:
         settings = Settings(**merged)
     except ValidationError as exc:
-        where = ", ".join(str(f) for f in files) or "settings"
+        where = ", ".join([*(str(f) for f in files), *(["environment"] if environment else [])]) or "settings"
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{where}: {loc}: {first['msg']}") from None

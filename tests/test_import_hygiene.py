@@ -49,3 +49,20 @@ def test_creating_an_agent_leaves_tool_libraries_unimported(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
     assert out.stdout.strip() == ""
+
+
+# Loaded after the TUI's first frame (Markdown: in a thread, before the first answer; MCP: when servers start).
+NOT_BEFORE_FIRST_FRAME = ("markdown_it", "rich.markdown", "mcp", "claw_tui.mcp.manager", "claw_tui.mcp.tools")
+
+
+def test_the_tuis_start_leaves_markdown_and_mcp_unimported():
+    code = (
+        "import sys\n"
+        "from claw_tui.cli import build_parser\n"
+        "build_parser()\n"
+        "import claw_tui.ui.app\n"
+        f"bad = sorted(m for m in sys.modules if m in {NOT_BEFORE_FIRST_FRAME!r})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

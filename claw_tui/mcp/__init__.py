@@ -10,20 +10,28 @@ The SDK itself is imported lazily, when a server is first connected.
 
 from __future__ import annotations
 
-from claw_tui.mcp.config import McpConfigError, ServerConfig, TrustStore, add_mcp_config_flag, load_servers
-from claw_tui.mcp.manager import McpManager, PromptEntry, ResourceEntry, ServerStatus, parse_mention
-from claw_tui.mcp.tools import McpTool
+import importlib
+from typing import Any
 
-__all__ = [
-    "McpConfigError",
-    "McpManager",
-    "McpTool",
-    "PromptEntry",
-    "ResourceEntry",
-    "ServerConfig",
-    "ServerStatus",
-    "TrustStore",
-    "add_mcp_config_flag",
-    "load_servers",
-    "parse_mention",
-]
+# Where each name lives: loaded on first use, so `claw_tui.mcp.config` (which the command line's
+# parser needs) does not bring the manager and the tools along.
+_HOMES = {
+    "McpConfigError": "config",
+    "ServerConfig": "config",
+    "TrustStore": "config",
+    "add_mcp_config_flag": "config",
+    "load_servers": "config",
+    "McpManager": "manager",
+    "PromptEntry": "manager",
+    "ResourceEntry": "manager",
+    "ServerStatus": "manager",
+    "parse_mention": "manager",
+    "McpTool": "tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

@@ -162,6 +162,17 @@ class MainScreen(Screen[None]):
         self._start_mcp()
         self._prepare_agent()
         self._sweep_worktrees()
+        self._preload_markdown()
+
+    @work(thread=True, group="preload", exit_on_error=False)
+    def _preload_markdown(self) -> None:
+        """The Markdown renderer's imports and parser, loaded before the first answer needs them."""
+        from textual.highlight import highlight
+
+        from claw_tui.ui.widgets.markdown_blocks import top_level_blocks
+
+        top_level_blocks("*warm*")
+        highlight("x = 1", language="python")
 
     @work(thread=True, group="sandbox", exit_on_error=False)
     def _read_sandbox(self) -> None:
@@ -579,7 +590,7 @@ class MainScreen(Screen[None]):
             await self.conversation.add_note("No file has changed in this session.")
             return
         changes = [FileChange(Path(path), before, after) for path, (before, after) in self.session_changes.items()]
-        self.diff_view.show_changes(changes, f"Session changes ({len(changes)} files)")
+        self.diff_view.show_changes(changes, "Session changes")  # the header counts the files
         self.focus_pane("diff")
 
     # --- stored sessions -----------------------------------------------------------------------
@@ -824,14 +835,11 @@ class MainScreen(Screen[None]):
         u = self.usage
         cost = f"${u.cost_usd:.4f}" + (f" (+ {u.unpriced_calls} calls at unknown prices)" if u.unpriced_calls else "")
         return (
-            "**Cost of this session**\n\n"
-            f"| | |\n|---|---|\n"
-            f"| Model calls | {u.calls} |\n"
-            f"| Input tokens | {u.input_tokens:,} |\n"
-            f"| Output tokens | {u.output_tokens:,} |\n"
-            f"| Cache reads | {u.cache_read_tokens:,} |\n"
-            f"| Cache writes | {u.cache_write_tokens:,} |\n"
-            f"| Cost | {cost} |\n"
+            f"**Cost of this session: {cost}**\n\n"
+            f"- Model calls: {u.calls}\n"
+            f"- Input tokens: {u.input_tokens:,}\n"
+            f"- Output tokens: {u.output_tokens:,}\n"
+            f"- Cache reads: {u.cache_read_tokens:,} tokens, cache writes: {u.cache_write_tokens:,} tokens\n"
         )
 
     def status_report(self) -> str:

@@ -14,24 +14,18 @@ folded line starts with "↪", and a copy joins it back to the line it came from
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import Heading, ListItem, MarkdownElement, TextElement
-from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from rich.theme import Theme
-from textual.content import Content
 from textual.geometry import Size
 from textual.selection import Selection
 from textual.strip import Strip
-from textual.style import Style
 from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 # Segment meta: cells a copy leaves out (code padding, the fold glyph), the mark of a folded line,
 # and of a row a copy leaves out (a code block's top and bottom padding).
@@ -118,7 +112,9 @@ class MarkdownView(Widget):
     def _add_source(self, text: str) -> None:
         self._source += text
         tail_source = self._source[self._tail_offset :]
-        groups = list(_top_level(_parser().parse(tail_source)))
+        from claw_tui.ui.widgets.markdown_blocks import top_level_blocks
+
+        groups = top_level_blocks(tail_source)
         if not groups:
             self._tail = []
             return
@@ -147,15 +143,19 @@ class MarkdownView(Widget):
         if self._lines:
             block = [Strip.blank(width, base), *block]
         y = len(self._lines)
-        self._lines.extend(line.apply_style(base).crop_extend(0, width, base).apply_offsets(0, y + n)
-                           for n, line in enumerate(block))
+        self._lines.extend(
+            line.apply_style(base).crop_extend(0, width, base).apply_offsets(0, y + n) for n, line in enumerate(block)
+        )
 
     def _render(self, tokens: list[Token], width: int) -> list[Strip]:
+        from claw_tui.ui.widgets.markdown_blocks import renderer
+
         console = self.app.console
-        options = console.options.update(width=width, min_width=width, max_width=width, height=None,
-                                         highlight=False, markup=False)
+        options = console.options.update(
+            width=width, min_width=width, max_width=width, height=None, highlight=False, markup=False
+        )
         with console.use_theme(self._rich_theme()):
-            rows = console.render_lines(_renderer(tokens, self), options, pad=False)
+            rows = console.render_lines(renderer(tokens, self), options, pad=False)
         # Rich starts or ends some blocks with a blank line; blocks are spaced by `_draw`.
         while rows and _is_blank(rows[-1]):
             rows.pop()
@@ -164,8 +164,10 @@ class MarkdownView(Widget):
 
     def _rich_theme(self) -> Theme:
         if self._theme is None:
-            self._theme = Theme({name: self.get_component_rich_style(component) for component, name in RICH_STYLES.items()},
-                                inherit=True)
+            self._theme = Theme(
+                {name: self.get_component_rich_style(component) for component, name in RICH_STYLES.items()},
+                inherit=True,
+            )
         return self._theme
 
     def code_style(self) -> RichStyle:
@@ -227,122 +229,8 @@ class MarkdownView(Widget):
         return "\n".join(line.rstrip() for line in copied), "\n"
 
 
-class FoldedCode(TextElement):
-    """A code block: highlighted, on the theme's code background, long lines folded with a ↪."""
-
-    style_name = "none"
-
-    @classmethod
-    def create(cls, markdown: Any, token: Token) -> FoldedCode:
-        language = (token.info or "").partition(" ")[0] if token.type == "fence" else ""
-        return cls(markdown.view, language)
-
-    def __init__(self, view: MarkdownView, language: str) -> None:
-        self.view = view
-        self.language = language
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from textual.highlight import highlight
-
-        code = str(self.text).rstrip("\n")
-        background = self.view.code_style()
-        base = Style.from_rich_style(background)
-        parse_style = self.view.app.stylesheet.parse_style
-        content = highlight(code, language=self.language or None) if self.language else Content(code)
-        width = max(options.max_width, 6)
-        room = width - 3  # two cells on the left for the padding or the fold mark, one on the right
-        no_copy = background + RichStyle(meta={NO_COPY: True})
-        pad = Segment("  ", no_copy)
-        fold = Segment(FOLD_GLYPH + " ", background + RichStyle(dim=True, meta={NO_COPY: True, FOLDED: True}))
-        blank = Segment(" " * width, background + RichStyle(meta={NO_COPY: True, PADDING_ROW: True}))
-        yield blank
-        yield Segment.line()
-        for line in content.expand_tabs(4).split("\n") or [Content("")]:
-            for n, part in enumerate(line.fold(room) if line.cell_length > room else [line]):
-                yield fold if n else pad
-                yield from _content_segments(part, base, parse_style)
-                yield Segment(" " * (width - 2 - part.cell_length), no_copy)
-                yield Segment.line()
-        yield blank
-        yield Segment.line()
-
-
-class NumberedItem(ListItem):
-    """An ordered list's item, numbered "1." rather than Rich's bare "1"."""
-
-    def render_number(self, console: Console, options: ConsoleOptions, number: int, last_number: int) -> RenderResult:
-        width = len(str(last_number)) + 3
-        lines = console.render_lines(self.elements, options.update(width=options.max_width - width), style=self.style)
-        style = console.get_style("markdown.item.number", default="none")
-        for n, line in enumerate(lines):
-            yield Segment(f"{number}.".rjust(width - 1) + " " if n == 0 else " " * width, style)
-            yield from line
-            yield Segment.line()
-
-
-class _Blocks(RichMarkdown):
-    """Rich's Markdown renderer over tokens parsed already, with claw's headings, lists and code blocks."""
-
-    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
-        **RichMarkdown.elements,
-        "heading_open": type("LeftHeading", (Heading,), {"LEVEL_ALIGN": dict.fromkeys(Heading.LEVEL_ALIGN, "left")}),
-        "list_item_open": NumberedItem,
-        "fence": FoldedCode,
-        "code_block": FoldedCode,
-        "html_block": FoldedCode,  # raw HTML shows as it was written
-    }
-
-    def __init__(self) -> None:
-        super().__init__("", hyperlinks=False)
-        self.view: MarkdownView | None = None
-
-
-# One parser and one renderer for every view: they run only on the event loop's thread, one call
-# at a time, and building either costs more than a block's whole parse or render.
-@cache
-def _parser() -> MarkdownIt:
-    return MarkdownIt("gfm-like")
-
-
-@cache
-def _blocks() -> _Blocks:
-    return _Blocks()
-
-
-def _renderer(tokens: list[Token], view: MarkdownView) -> _Blocks:
-    renderer = _blocks()
-    renderer.parsed, renderer.view = tokens, view
-    return renderer
-
-
 def _is_blank(row: list[Segment]) -> bool:
     return not any(segment.text.strip() or (segment.style and segment.style.bgcolor) for segment in row)
-
-
-def _content_segments(content: Content, base: Style, parse_style: Any) -> Iterable[Segment]:
-    for text, style in content.render(base, end="", parse_style=parse_style):
-        yield Segment(text, style.rich_style)
-
-
-def _top_level(tokens: list[Token]) -> Iterable[list[Token]]:
-    """The tokens of each top-level block (a paragraph, a whole list, a fence…)."""
-    group: list[Token] = []
-    depth = 0
-    for token in tokens:
-        group.append(token)
-        depth += token.nesting
-        if depth == 0:
-            yield group
-            group = []
-    if group:
-        yield group
-
-
-def _offset_of_line(text: str, line: int) -> int:
-    offset = 0
-    for _ in range(line):
-        offset = text.index("\n", offset) + 1
-    return offset
 
 
 def _meta(line: Strip, key: str) -> bool:
@@ -364,3 +252,10 @@ def _copy_text(line: Strip, start: int, end: int | None) -> str:
                 out.append(segment.text[lo:hi])
         x += length
     return "".join(out)
+
+
+def _offset_of_line(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line):
+        offset = text.index("\n", offset) + 1
+    return offset

@@ -532,7 +532,7 @@ async def test_session_diff_keeps_the_first_before_and_the_last_after_per_file(p
         assert main.session_changes == {"a.py": ("v1\n", "v3\n"), "new.py": (None, "x\n")}
         await pilot.press(*"/diff", "enter")
         await pilot.pause()
-        assert main.diff_view.title == "Session changes (2 files)"
+        assert main.diff_view.title == "Session changes"
         assert [d.path for d in main.diff_view.changes] == ["a.py", "new.py"]
         assert main.query_one("#pane-diff") in app.focused.ancestors_with_self, "/diff focuses the diff pane"
 

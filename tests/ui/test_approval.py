@@ -96,6 +96,8 @@ async def test_bash_request_shows_command_directory_sandbox_and_reason():
             return str(screen.query_one(f"#{widget_id}", Static).render().plain)
 
         assert shown("approval-command") == "rm -rf build && make -j4 test"
+        texts = [str(w.render()) for w in screen.query(Static)]
+        assert sum("make -j4 test" in text for text in texts) == 1, "the command is shown once"
         assert shown("approval-cwd") == "Directory: ~/project"
         assert shown("approval-sandbox") == "Sandbox: off: the command runs with your full permissions"
         assert shown("approval-reason") == "Why: ask rule Bash(rm:*) from project settings"

@@ -91,10 +91,10 @@ async def test_show_changes_binary_and_unchanged_files():
         pane = app.pane
         pane.show_changes(
             [FileChange(Path("logo.png"), "\x89PNG\x00\x01", "\x89PNG\x00\x02"), FileChange(Path("same.txt"), "a\n", "a\n")],
-            "Session changes (2 files)",
+            "Session changes",
         )
         await pilot.pause()
-        assert pane.query_one("#diff-title", Static).render().plain.startswith("Session changes (2 files) · 2 files")
+        assert pane.query_one("#diff-title", Static).render().plain.startswith("Session changes · 2 files")
         notes = [s.render().plain for s in pane.query(".diff-note").results(Static)]
         assert notes == ["Binary file; its contents are not shown."]
         pane.show_file(1)

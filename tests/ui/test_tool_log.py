@@ -113,3 +113,39 @@ async def test_memory_stays_bounded(monkeypatch):
         assert len(record.output) == 100 and record.output_dropped == 400
         assert log.detail_lines(record)[-1] == "… 400 more characters not kept"
         assert isinstance(log.option_list, OptionList)
+
+
+async def test_a_filter_that_matches_nothing_says_so_and_esc_clears_it():
+    app = PaneApp(ToolLog, tool_events())
+    async with app.run_test() as pilot:
+        log = app.pane
+        log.query_one("#tool-filter", Input).focus()
+        await pilot.press(*"nosuchtool")
+        await pilot.pause()
+        assert [log.option_list.get_option_at_index(0).prompt.plain] == ["No calls match 'nosuchtool'"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert log.query_one("#tool-filter", Input).value == ""
+        assert len(row_ids(log)) == 8 and log.option_list.has_focus
+
+
+async def test_new_rows_stay_in_view_unless_the_user_moves_through_the_list():
+    app = PaneApp(ToolLog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = app.pane
+        options = log.option_list
+        await pilot.pause()
+        app.set_focus(None)  # as in the app, where the prompt has it
+        await pilot.pause()
+        for i in range(60):
+            log.handle_event(ev.ToolCallStarted(call_id=f"c{i}", name="Bash", ts=0))
+        await pilot.pause()
+        await pilot.pause()  # the list is sized with the new rows in one refresh and follows them after it
+        assert options.max_scroll_y > 0 and options.scroll_y == options.max_scroll_y, "the newest row is in view"
+        options.focus()
+        options.highlighted = 0
+        await pilot.pause()
+        log.handle_event(ev.ToolCallStarted(call_id="c60", name="Bash", ts=0))
+        await pilot.pause()
+        await pilot.pause()
+        assert options.scroll_y == 0, "a user looking at an older row keeps it"

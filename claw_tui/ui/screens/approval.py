@@ -115,7 +115,8 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
         with Vertical(id="approval-dialog", classes="-write" if self.is_write else "") as dialog:
             dialog.border_title = f"{request.tool_name} needs your approval"
             yield Static(Content.assemble(("Why: ", "bold"), request.reason or "a rule asks for this tool"), id="approval-reason")
-            yield Static(Content.styled(request.summary or request.tool_name, "bold"), id="approval-summary")
+            if request.command is None:  # a command is shown whole, highlighted, below
+                yield Static(Content.styled(request.summary or request.tool_name, "bold"), id="approval-summary")
             if self.is_write:
                 yield from self._compose_write()
             elif request.command is not None:

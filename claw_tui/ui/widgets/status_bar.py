@@ -99,14 +99,14 @@ class StatusBar(Widget):
         return left.pad_right(max(width - left.cell_length - right.cell_length, 1)) + right
 
     def _right_side(self, room_for: int) -> Content:
-        """Model, mode and sandbox; when they do not fit beside the left side, the sandbox goes
-        first, then the model's provider prefix (the mode always stays: it says how claw may act)."""
+        """Model, mode and sandbox; when they do not fit beside the left side, the model's provider
+        prefix goes first, then the sandbox (the mode always stays: it says how claw may act)."""
         label, style = MODE_LABELS.get(self.mode, (self.mode, "$text"))
         sandbox = Content.styled("  sandbox " + self.sandbox, "$text-muted") if self.sandbox else Content("")
         short_model = self.model.split("/", 1)[-1]
         variants = [
             Content.assemble((self.model, "bold"), "  ", (label, style), sandbox),
-            Content.assemble((self.model, "bold"), "  ", (label, style)),
+            Content.assemble((short_model, "bold"), "  ", (label, style), sandbox),
             Content.assemble((short_model, "bold"), "  ", (label, style)),
         ]
         return next((v for v in variants if v.cell_length <= room_for), variants[-1])

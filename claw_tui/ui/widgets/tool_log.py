@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -114,6 +115,7 @@ class ToolLog(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "focus_filter", "filter", tooltip="Filter calls by tool, text or status"),
+        Binding("escape", "clear_filter", show=False),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -221,6 +223,12 @@ class ToolLog(Vertical):
             self._rebuild()  # a subagent's call goes under its parent, not at the end
         else:
             self.option_list.add_option(Option(self._prompt(record), id=record.call_id))
+            self._follow()
+
+    def _follow(self) -> None:
+        """New rows stay in view unless the user is moving through the list."""
+        if not self.option_list.has_focus:  # after the refresh that sizes the list with the new row
+            self.call_after_refresh(self.option_list.scroll_end, animate=False, immediate=True)
 
     def _forget_oldest(self) -> None:
         oldest = next(iter(self.calls))
@@ -286,9 +294,12 @@ class ToolLog(Vertical):
         highlighted = options.highlighted_option.id if options.highlighted_option is not None else None
         visible = [r for r in self._ordered() if r.matches(self.filter_text)]
         options.set_options(Option(self._prompt(r), id=r.call_id) for r in visible)
+        if self.filter_text and not visible:
+            options.add_option(Option(Content.styled(f"No calls match {self.filter_text!r}", "$text-muted"), disabled=True))
         ids = [r.call_id for r in visible]
         if highlighted in ids:
             options.highlighted = ids.index(highlighted)
+        self._follow()
 
     # --- filter and detail ----------------------------------------------------------------
 
@@ -305,6 +316,14 @@ class ToolLog(Vertical):
 
     def action_focus_filter(self) -> None:
         self.query_one("#tool-filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        """Esc in the filter clears it and goes back to the list; anywhere else Esc does what it always does."""
+        field = self.query_one("#tool-filter", Input)
+        if not field.has_focus:
+            raise SkipAction
+        field.value = ""
+        self.option_list.focus()
 
     @on(OptionList.OptionHighlighted, "#tool-calls")
     @on(OptionList.OptionSelected, "#tool-calls")

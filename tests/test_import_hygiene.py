@@ -26,9 +26,9 @@ def test_engine_modules_do_not_load_ui_libraries():
 
 
 def test_import_linter_contract_holds():
-    out = subprocess.run([sys.executable, "-m", "importlinter.cli", "--no-cache"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "importlinter.cli", "--no-cache"], capture_output=True, text=True, check=False)
     if out.returncode != 0 and "No module named" in out.stderr:
-        out = subprocess.run(["lint-imports", "--no-cache"], capture_output=True, text=True)
+        out = subprocess.run(["lint-imports", "--no-cache"], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
 
 

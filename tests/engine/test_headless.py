@@ -24,6 +24,7 @@ def claw(cwd, base_url: str | None, *args: str, stdin: str | None = None, keys: 
     env["CLAW_SANDBOX__ENABLED"] = "false"
     return subprocess.run(
         [sys.executable, "-m", "claw_tui", *args],
+        check=False,
         cwd=cwd,
         env=env,
         input=stdin,
@@ -120,7 +121,8 @@ def test_openai_model_by_flag(tmp_path, fake_model):
 
 def test_no_prompt_is_a_clear_error(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "claw_tui", "-p"], cwd=tmp_path, capture_output=True, text=True, stdin=subprocess.DEVNULL
+        [sys.executable, "-m", "claw_tui", "-p"], cwd=tmp_path, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        check=False,
     )
     assert out.returncode == 1 and ("empty" in out.stderr or "no prompt" in out.stderr)
 

@@ -88,7 +88,7 @@ class FakeModelServer:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def __enter__(self) -> FakeModelServer:
+    def __enter__(self) -> FakeModelServer:  # noqa: PYI034 - start() returns the server
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -129,7 +129,7 @@ class FakeModelServer:
                 await self._answer(request, reader, writer)
         except (ConnectionError, OSError, asyncio.IncompleteReadError):
             pass  # the client went away; nothing to answer
-        except Exception as exc:  # a bug in the fake itself: fail the test loudly, not by a hang
+        except Exception as exc:  # noqa: BLE001 - a bug in the fake itself: fail the test loudly, not by a hang
             with contextlib.suppress(Exception):
                 await _send_json(
                     writer, 500, {"error": {"type": "api_error", "message": f"fake model server bug: {exc!r}"}}

@@ -115,7 +115,7 @@ async def test_cache_breakpoints_on_system_last_tool_and_last_user_message(fake_
 
 
 async def test_usage_reports_cache_reads_and_writes(fake_model, provider, collect):
-    usage = dict(input_tokens=12, output_tokens=34, cache_read=5000, cache_write=700)
+    usage = {"input_tokens": 12, "output_tokens": 34, "cache_read": 5000, "cache_write": 700}
     fake_model.script(Reply(parts=[Text("ok")], usage=usage))
     _, response = await collect(provider, request())
     u = response.usage

@@ -72,7 +72,7 @@ async def test_a_tool_call_in_several_chunks_is_reassembled(fake_model, collect,
 @pytest.mark.parametrize("api", APIS)
 async def test_usage_counts_cached_tokens_apart_from_input(fake_model, collect, api):
     fake_model.script(
-        Reply(parts=[Text("ok")], usage=dict(input_tokens=100, output_tokens=20, cache_read=900, cache_write=50))
+        Reply(parts=[Text("ok")], usage={"input_tokens": 100, "output_tokens": 20, "cache_read": 900, "cache_write": 50})
     )
     _, response = await collect(make(fake_model, api), request())
     u = response.usage

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
 import os
 import random
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -37,6 +39,7 @@ from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, Provi
 from claw_tui.tools.base import FileChange, FileEditTool, Tool, ToolContext, ToolError, ToolResult
 
 # Sent back to the model instead of a result that would not fit a context window.
+REGISTRY = "claw_tui.providers.registry"  # imported in a thread: it brings the HTTP stack
 MAX_RESULT_CHARS = 100_000
 
 
@@ -242,14 +245,19 @@ class Agent:
         self.model = model
 
     async def provider_for(self, model: str) -> tuple[Provider, str]:
-        from claw_tui.providers.registry import make_provider, parse_model_id
-
-        name, native = parse_model_id(model)
+        registry = sys.modules.get(REGISTRY) or await asyncio.to_thread(importlib.import_module, REGISTRY)
+        name, native = registry.parse_model_id(model)
         if name not in self._providers:
-            factory = self._provider_factory or (lambda name: make_provider(name, self.settings))
+            factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))
+
+            def build() -> Provider:
+                provider = factory(name)
+                registry.preload_first_request_modules()
+                return provider
+
             # Importing an SDK and building its client takes up to a second or more: in a thread,
             # so a front end sharing this event loop keeps painting meanwhile.
-            provider = await asyncio.to_thread(factory, name)
+            provider = await asyncio.to_thread(build)
             self._providers.setdefault(name, provider)
         return self._providers[name], native
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import os
 from collections.abc import Mapping
 
@@ -40,6 +42,18 @@ def parse_model_id(model_id: str) -> tuple[str, str]:
 
 def _first(*values: str | None) -> str | None:
     return next((v for v in values if v), None)
+
+
+# Modules an SDK's first request imports on first use: httpcore's anyio backend, and the trace
+# propagation the anthropic SDK loads lazily (it may fail for a bad OTEL_PROPAGATORS; the SDK copes).
+FIRST_REQUEST_MODULES = ("anyio._backends._asyncio", "opentelemetry.propagate")
+
+
+def preload_first_request_modules() -> None:
+    """Import them now (the agent calls this in a thread) rather than on the event loop mid-turn."""
+    for name in FIRST_REQUEST_MODULES:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
 
 
 def make_provider(provider_name: str, settings: Settings, env: Mapping[str, str] = os.environ) -> Provider:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,7 +32,7 @@ from claw_tui.tools.base import FileChange
 from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
 from claw_tui.ui.history import build_history, usage_turns
 from claw_tui.ui.messages import EngineEvent, TasksChanged
-from claw_tui.ui.widgets.conversation import Conversation, UserPrompt
+from claw_tui.ui.widgets.conversation import SLICE_S, Conversation, UserPrompt
 from claw_tui.ui.widgets.cost_meter import CostMeter, UsageTotals
 from claw_tui.ui.widgets.diff_view import DiffView
 from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput
@@ -372,8 +373,14 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="turn", exit_on_error=False, name="turn")
     async def _consume(self, events: AsyncIterator[ev.EngineEvent]) -> None:
+        # A burst of buffered stream data is parsed without the SDK ever waiting on the network, so
+        # without a pause now and then this loop would hold the event loop (keys, frames) to its end.
+        slice_start = time.perf_counter()
         async for event in events:
             self.post_message(EngineEvent(event))
+            if time.perf_counter() - slice_start > SLICE_S:
+                await asyncio.sleep(0)
+                slice_start = time.perf_counter()
 
     def cancel_turn(self) -> None:
         if self._turn is not None:

@@ -145,3 +145,15 @@ async def test_the_width_and_the_theme_redraw_it():
         app.theme = "claw-light"
         await pilot.pause()
         assert colour_of(app.view, "Title") != dark_title, "a theme change recolours what is drawn"
+
+
+async def test_a_mouse_drag_selects_and_copies_through_the_screen():
+    code = "print('" + "x" * 70 + "')"
+    app = ViewApp(f"alpha beta gamma\n\n```python\n{code}\n```\n\ndelta")
+    async with app.run_test(size=(50, 20)) as pilot:
+        await pilot.pause()
+        await pilot.mouse_down(app.view, offset=(6, 0))
+        await pilot.hover(app.view, offset=(5, 7))
+        await pilot.mouse_up(app.view, offset=(5, 7))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == f"beta gamma\n\n{code}\n\ndelta"

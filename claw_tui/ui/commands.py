@@ -163,7 +163,7 @@ def _has_agent(screen: MainScreen) -> bool:
 async def _help(screen: MainScreen, args: str) -> None:
     from claw_tui.ui.screens.help import HelpScreen
 
-    await screen.app.push_screen(HelpScreen(screen.registry, screen.app))
+    await screen.app.push_screen(HelpScreen(screen.registry))
 
 
 async def _clear(screen: MainScreen, args: str) -> None:

@@ -241,8 +241,8 @@ async def test_help_lists_commands_and_keys(project):
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = app.screen._text
-        assert "`/model [provider/model]`" in text and "| f11 |" in text.lower()
-        assert "| f3 | Focus the tools pane |" in text
+        assert "`/model [provider/model]`" in text and "| F11 |" in text and "| Ctrl+B |" in text
+        assert "| F3 | Focus the tools pane |" in text and "| Shift+Tab |" in text
         assert "| f8 |" in text.lower() and "f2-f7" not in text.lower(), "each key on its own line"
         await pilot.press("escape")
         await pilot.pause()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -24,7 +22,15 @@ PROMPT_KEYS = (
 )
 
 
-def help_markdown(registry: CommandRegistry, app: App[Any]) -> str:
+KEY_WORDS = {"ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "escape": "Esc", "tab": "Tab", "enter": "Enter"}
+
+
+def key_name(key: str) -> str:
+    """A binding's key written as the rest of the help writes keys: "ctrl+b" → "Ctrl+B", "f2" → "F2"."""
+    return "+".join(KEY_WORDS.get(part, part.upper() if len(part) <= 3 else part.capitalize()) for part in key.split("+"))
+
+
+def help_markdown(registry: CommandRegistry) -> str:
     from claw_tui.ui.screens.main import MainScreen
 
     lines = ["# claw help", "", "## Commands", "", "| Command | What it does |", "|---|---|"]
@@ -38,7 +44,7 @@ def help_markdown(registry: CommandRegistry, app: App[Any]) -> str:
         assert isinstance(binding, Binding)
         what = binding.tooltip or binding.description
         # The footer may show one key for a family ("f2-f7"); here each key stands on its own line.
-        lines.append(f"| {app.get_key_display(replace(binding, key_display=None))} | {what} |")
+        lines.append(f"| {key_name(binding.key)} | {what} |")
     lines += ["| Ctrl+P | command palette |", "| Ctrl+Q | quit |"]
     return "\n".join(lines) + "\n"
 
@@ -54,9 +60,9 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1", "dismiss", "close")]
 
-    def __init__(self, registry: CommandRegistry, app: App[Any]) -> None:
+    def __init__(self, registry: CommandRegistry) -> None:
         super().__init__()
-        self._text = help_markdown(registry, app)
+        self._text = help_markdown(registry)
 
     def compose(self):  # type: ignore[override]
         with VerticalScroll():

@@ -167,12 +167,14 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="preload", exit_on_error=False)
     def _preload_markdown(self) -> None:
-        """The Markdown renderer's imports and parser, loaded before the first answer needs them."""
+        """The Markdown renderer's imports, and what a first parse and highlight load, before the first
+        answer needs them. A parser of its own: the shared one is used on the event loop only."""
+        from markdown_it import MarkdownIt
         from textual.highlight import highlight
 
-        from claw_tui.ui.widgets.markdown_blocks import top_level_blocks
+        import claw_tui.ui.widgets.markdown_blocks  # noqa: F401 - imported for its imports
 
-        top_level_blocks("*warm*")
+        MarkdownIt("gfm-like").parse("*warm* https://example.com\n\n| a |\n|---|\n| 1 |\n")
         highlight("x = 1", language="python")
 
     @work(thread=True, group="sandbox", exit_on_error=False)

@@ -270,3 +270,20 @@ def test_long_tool_output_is_clipped_for_display_and_says_how_much_is_hidden():
     assert clip("a\nb\n") == "a\nb"
     assert clip("\n".join(str(n) for n in range(100)), max_lines=3) == "0\n1\n2\n… 97 more lines"
     assert clip("x" * 50, max_chars=10) == "x" * 10 + "\n… 40 more characters"
+
+
+async def test_a_long_code_block_streams_plain_and_ends_highlighted():
+    app = ConversationApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        code = "".join(f"def f{n}(x):\n    return x\n" for n in range(100))
+        await feed(app, ev.TurnStarted(turn_id="t", model="m"), ev.TextDelta(text="```python\n" + code))
+        block = app.query_one(AssistantText)
+        await written(block)
+
+        def colours(word: str) -> set[object]:
+            return {seg.style.color for line in block._lines for seg in line if seg.text.strip() == word and seg.style}
+
+        assert colours("def") == colours("x"), "while it streams, a long block is not highlighted"
+        await feed(app, ev.TextDelta(text="```\n"), completed("…"))
+        await pilot.pause()
+        assert colours("def").isdisjoint(colours("x")), "once done, it is"

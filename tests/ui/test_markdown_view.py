@@ -128,7 +128,7 @@ async def test_a_selection_copies_the_cells_selected():
         await pilot.pause()
         text, _ = app.view.get_selection(Selection(Offset(6, 0), Offset(5, 2)))
         assert text == "beta gamma\n\ndelta"
-        offsets = {segment.style.meta.get("offset") for segment in app.view._lines[2] if segment.style}
+        offsets = {segment.style.meta.get("offset") for segment in app.view.render_line(2) if segment.style}
         assert (0, 2) in offsets, "each cell says where it is, for the mouse selection to find"
 
 
@@ -157,3 +157,63 @@ async def test_a_mouse_drag_selects_and_copies_through_the_screen():
         await pilot.mouse_up(app.view, offset=(5, 7))
         await pilot.pause()
         assert app.screen.get_selected_text() == f"beta gamma\n\n{code}\n\ndelta"
+
+
+async def test_a_drag_within_a_line_selects_what_is_under_the_mouse_and_highlights_it():
+    app = ViewApp("alpha beta gamma delta")
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        await pilot.mouse_down(app.view, offset=(6, 0))
+        await pilot.hover(app.view, offset=(10, 0))
+        await pilot.hover(app.view, offset=(12, 0))
+        await pilot.mouse_up(app.view, offset=(12, 0))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "beta ga", "from the cell pressed to the cell released, both in"
+        selected_bg = app.screen.get_component_rich_style("screen--selection").bgcolor
+        highlighted = "".join(seg.text for seg in app.view.render_line(0) if seg.style and seg.style.bgcolor == selected_bg)
+        assert highlighted == "beta ga", "the highlight is drawn over the text's own background"
+
+
+async def test_wide_characters_are_highlighted_where_they_are_selected():
+    app = ViewApp("中文段落测试内容")
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        app.screen.selections = {app.view: Selection(Offset(2, 0), Offset(6, 0))}
+        await pilot.pause()
+        selected_bg = app.screen.get_component_rich_style("screen--selection").bgcolor
+        highlighted = "".join(seg.text for seg in app.view.render_line(0) if seg.style and seg.style.bgcolor == selected_bg)
+        assert highlighted == "段落测试" == app.view.get_selection(Selection(Offset(2, 0), Offset(6, 0)))[0]
+
+
+async def test_copies_keep_paragraphs_whole_and_leave_out_list_indents_and_quote_bars():
+    command = "docker run --rm -v $PWD:/src " + "ghcr.io/example/a-rather-long-image-name:latest " * 2 + "make test"
+    paragraph = "word " * 30
+    markdown = f"{paragraph.strip()}\n\n1. Run:\n\n   ```bash\n   {command}\n   ```\n\n> ```\n> quoted = 1\n> ```\n"
+    app = ViewApp(markdown)
+    async with app.run_test(size=(50, 30)) as pilot:
+        await pilot.pause()
+        copied = app.view.get_selection(Selection(None, None))[0].splitlines()
+        assert copied[0] == paragraph.strip(), "a wrapped paragraph copies as one line"
+        assert command in [line.strip() for line in copied], "a folded command inside a list item copies whole"
+        assert "quoted = 1" in copied, "no quote bar in the copy"
+
+
+async def test_carriage_returns_and_control_characters_do_not_reach_the_screen():
+    app = ViewApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.view
+        for chunk in ("First paragraph.\r", "\n\r\nSecond\x1b[2J one.\r\rThird", " one.\x07"):
+            view.append(chunk)
+            await pilot.pause()
+        assert view.source == "First paragraph.\n\nSecond[2J one.\n\nThird one."
+        assert shown(view) == ["First paragraph.", "", "Second[2J one.", "", "Third one."], "no block is drawn twice"
+
+
+async def test_a_style_change_that_keeps_the_colours_does_not_redraw():
+    app = ViewApp("First.\n\nSecond.")
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        first = app.view._lines[0]
+        app.view.notify_style_update()  # what a focus change in the pane sends every widget
+        await pilot.pause()
+        assert app.view._lines[0] is first

@@ -117,15 +117,21 @@ class AssistantText(MarkdownView):
             self._writer = asyncio.create_task(self._write_pending())
 
     async def _write_pending(self) -> None:
-        """Append what is pending, then wait an interval and append what came meanwhile, until nothing does."""
+        """Append what is pending, then wait an interval and append what came meanwhile, until nothing does.
+
+        The interval grows with what an append costs (a long last block costs more to redraw), so
+        drawing never takes more than a fifth of the event loop's time.
+        """
         try:
             while self._pending:
                 text = "".join(self._pending)
                 self._pending.clear()
+                started = time.perf_counter()
                 self.append(text)
+                interval = max(self.STREAM_INTERVAL, 4 * (time.perf_counter() - started))
                 if not self._finishing.is_set():
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._finishing.wait(), self.STREAM_INTERVAL)
+                        await asyncio.wait_for(self._finishing.wait(), interval)
         finally:
             self._writer = None
 
@@ -143,6 +149,7 @@ class AssistantText(MarkdownView):
             text = "".join(self._pending)
             self._pending.clear()
             self.append(text)
+        self.redraw_last_block()
 
     def restorer(self) -> Restorer:
         source = self.source + "".join(self._pending)

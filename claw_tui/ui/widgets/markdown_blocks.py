@@ -13,18 +13,23 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import Heading, ListItem, MarkdownElement, TextElement
+from rich.markdown import BlockQuote, Heading, ListItem, MarkdownElement, Paragraph, TextElement
 from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.content import Content
 from textual.style import Style
 
-from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH, FOLDED, NO_COPY, PADDING_ROW
+from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH, FOLDED, NO_COPY, PADDING_ROW, WRAPPED
 
 if TYPE_CHECKING:
     from claw_tui.ui.widgets.markdown_view import MarkdownView
+
+NO_COPY_STYLE = RichStyle(meta={NO_COPY: True})
+PLAIN_WHILE_STREAMING = 150  # lines
+WRAPPED_STYLE = RichStyle(meta={WRAPPED: True})
 
 
 class FoldedCode(TextElement):
@@ -48,36 +53,83 @@ class FoldedCode(TextElement):
         background = self.view.code_style()
         base = Style.from_rich_style(background)
         parse_style = self.view.app.stylesheet.parse_style
-        content = highlight(code, language=self.language or None) if self.language else Content(code)
+        # A long block still streaming in is drawn plain: highlighting it whole again for every
+        # append would hold the event loop longer each time. Its last draw, when done, highlights it.
+        plain = not self.language or (self.view.streaming and code.count("\n") >= PLAIN_WHILE_STREAMING)
         width = max(options.max_width, 6)
         room = width - 3  # two cells on the left for the padding or the fold mark, one on the right
-        no_copy = background + RichStyle(meta={NO_COPY: True})
+        no_copy = background + NO_COPY_STYLE
         pad = Segment("  ", no_copy)
         fold = Segment(FOLD_GLYPH + " ", background + RichStyle(dim=True, meta={NO_COPY: True, FOLDED: True}))
         blank = Segment(" " * width, background + RichStyle(meta={NO_COPY: True, PADDING_ROW: True}))
         yield blank
         yield Segment.line()
-        for line in content.expand_tabs(4).split("\n") or [Content("")]:
-            for n, part in enumerate(line.fold(room) if line.cell_length > room else [line]):
-                yield fold if n else pad
-                yield from _content_segments(part, base, parse_style)
-                yield Segment(" " * (width - 2 - part.cell_length), no_copy)
-                yield Segment.line()
+        rows: Iterable[tuple[bool, int, list[Segment]]]  # (a fold of the row above, its cells, the row)
+        if plain:
+            rows = (
+                (n > 0, cell_len(part), [Segment(part, background)])
+                for line in code.expandtabs(4).split("\n")
+                for n, part in enumerate(_fold(line, room))
+            )
+        else:
+            content = highlight(code, language=self.language).expand_tabs(4)
+            rows = (
+                (n > 0, part.cell_length, list(_content_segments(part, base, parse_style)))
+                for line in content.split("\n")
+                for n, part in enumerate(line.fold(room) if line.cell_length > room else [line])
+            )
+        for folded, cells, row in rows:
+            yield fold if folded else pad
+            yield from row
+            yield Segment(" " * (width - 2 - cells), no_copy)
+            yield Segment.line()
         yield blank
         yield Segment.line()
 
 
-class NumberedItem(ListItem):
-    """An ordered list's item, numbered "1." rather than Rich's bare "1"."""
+class Item(ListItem):
+    """A list item: numbered "1." rather than Rich's bare "1"; its indent under the bullet is not copied."""
+
+    def render_bullet(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        style = console.get_style("markdown.item.bullet", default="none")
+        yield from self._with_marker(console, options, Segment(" • ", style), 3)
 
     def render_number(self, console: Console, options: ConsoleOptions, number: int, last_number: int) -> RenderResult:
         width = len(str(last_number)) + 3
-        lines = console.render_lines(self.elements, options.update(width=options.max_width - width), style=self.style)
         style = console.get_style("markdown.item.number", default="none")
+        yield from self._with_marker(console, options, Segment(f"{number}.".rjust(width - 1) + " ", style), width)
+
+    def _with_marker(self, console: Console, options: ConsoleOptions, marker: Segment, width: int) -> RenderResult:
+        lines = console.render_lines(self.elements, options.update(width=options.max_width - width), style=self.style)
+        indent = Segment(" " * width, NO_COPY_STYLE)
         for n, line in enumerate(lines):
-            yield Segment(f"{number}.".rjust(width - 1) + " " if n == 0 else " " * width, style)
+            yield marker if n == 0 else indent
             yield from line
             yield Segment.line()
+
+
+class Quote(BlockQuote):
+    """A block quote whose bar is not copied."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = console.render_lines(self.elements, options.update(width=options.max_width - 4), style=self.style)
+        bar = Segment("▌ ", self.style + NO_COPY_STYLE)
+        for line in lines:
+            yield bar
+            yield from line
+            yield Segment.line()
+
+
+class WrappedParagraph(Paragraph):
+    """A paragraph whose rows after the first of each line carry the mark a copy joins them by."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.text.split("\n", allow_blank=True):  # hard breaks stay breaks
+            for n, row in enumerate(line.wrap(console, options.max_width, justify=self.justify)):
+                if n and row:
+                    row.stylize(WRAPPED_STYLE, 0, 1)
+                row.end = "\n"
+                yield row
 
 
 class _Blocks(RichMarkdown):
@@ -86,7 +138,9 @@ class _Blocks(RichMarkdown):
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **RichMarkdown.elements,
         "heading_open": type("LeftHeading", (Heading,), {"LEVEL_ALIGN": dict.fromkeys(Heading.LEVEL_ALIGN, "left")}),
-        "list_item_open": NumberedItem,
+        "list_item_open": Item,
+        "blockquote_open": Quote,
+        "paragraph_open": WrappedParagraph,
         "fence": FoldedCode,
         "code_block": FoldedCode,
         "html_block": FoldedCode,  # raw HTML shows as it was written
@@ -114,6 +168,15 @@ def renderer(tokens: list[Token], view: MarkdownView) -> RichMarkdown:
     renderer = _blocks()
     renderer.parsed, renderer.view = tokens, view
     return renderer
+
+
+def _fold(line: str, room: int) -> list[str]:
+    """A code line in pieces of at most `room` cells."""
+    if cell_len(line) <= room:
+        return [line]
+    if line.isascii():
+        return [line[start : start + room] for start in range(0, len(line), room)]
+    return [part.plain for part in Content(line).fold(room)]
 
 
 def _content_segments(content: Content, base: Style, parse_style: Any) -> Iterable[Segment]:

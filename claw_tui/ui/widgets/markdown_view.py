@@ -14,8 +14,10 @@ folded line starts with "↪", and a copy joins it back to the line it came from
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from rich.theme import Theme
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
 NO_COPY = "claw.no_copy"
 FOLDED = "claw.folded"
 PADDING_ROW = "claw.padding_row"
+WRAPPED = "claw.wrapped"  # a paragraph's row that continues the row above: a copy joins them with a space
 FOLD_GLYPH = "↪"
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and line feed
 
 # Component class → the Rich theme style Rich's Markdown renderer looks up.
 RICH_STYLES = {
@@ -90,12 +94,25 @@ class MarkdownView(Widget):
         self._drawn = 0  # how many of `_blocks` are in `_lines`
         self._fixed = 0  # how many of `_lines` are theirs (the rest are the tail's)
         self._theme: Theme | None = None
+        self._style_key: tuple[object, ...] | None = None  # the colours `_lines` were drawn with
+        self._cr = False  # the last text ended with "\r": a "\n" starting the next one belongs to it
         if markdown:
             self._add_source(markdown)
 
     @property
     def source(self) -> str:
         return self._source
+
+    @property
+    def streaming(self) -> bool:
+        """More text is coming (a subclass that streams says so): long code blocks are drawn plain meanwhile."""
+        return False
+
+    def redraw_last_block(self) -> None:
+        """Draw the last block again (after the stream ended, with what it drew plain highlighted)."""
+        if self._width > 0 and self._tail:
+            self._draw(self._width)
+            self.refresh(layout=True)
 
     def append(self, text: str) -> None:
         """Add text at the end and redraw what it changed."""
@@ -110,18 +127,24 @@ class MarkdownView(Widget):
             self.refresh(layout=True)
 
     def _add_source(self, text: str) -> None:
-        self._source += text
-        tail_source = self._source[self._tail_offset :]
         from claw_tui.ui.widgets.markdown_blocks import top_level_blocks
 
+        if self._cr and text.startswith("\n"):
+            text = text[1:]
+        self._cr = text.endswith("\r")
+        # One kind of line break, and no other control characters: an answer cannot move the
+        # cursor, clear the screen or retitle the terminal.
+        self._source += CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        tail_source = self._source[self._tail_offset :]
         groups = top_level_blocks(tail_source)
         if not groups:
             self._tail = []
             return
-        *finished, self._tail = groups
-        self._blocks.extend(finished)
-        start_line = self._tail[0].map[0] if self._tail[0].map else 0
+        *finished, tail = groups
+        start_line = tail[0].map[0] if tail[0].map else 0
         self._tail_offset += _offset_of_line(tail_source, start_line)
+        self._blocks.extend(finished)
+        self._tail = tail
 
     # --- drawing ------------------------------------------------------------------------------
 
@@ -129,6 +152,7 @@ class MarkdownView(Widget):
         """Draw at this width what is not drawn yet, and the tail again."""
         if width != self._width:
             self._width, self._lines, self._drawn, self._fixed = width, [], 0, 0
+            self._style_key = self._colours()
         del self._lines[self._fixed :]
         for tokens in self._blocks[self._drawn :]:
             self._extend(self._render(tokens, width), width)
@@ -137,17 +161,13 @@ class MarkdownView(Widget):
             self._extend(self._render(self._tail, width), width)
 
     def _extend(self, block: list[Strip], width: int) -> None:
-        if not block:
-            return
-        base = self.rich_style
-        if self._lines:
-            block = [Strip.blank(width, base), *block]
-        y = len(self._lines)
-        self._lines.extend(
-            line.apply_style(base).crop_extend(0, width, base).apply_offsets(0, y + n) for n, line in enumerate(block)
-        )
+        if block:
+            if self._lines:
+                self._lines.append(Strip.blank(width, self.rich_style))
+            self._lines.extend(block)
 
     def _render(self, tokens: list[Token], width: int) -> list[Strip]:
+        """A block's rows at this width, on the widget's colours, each exactly `width` cells."""
         from claw_tui.ui.widgets.markdown_blocks import renderer
 
         console = self.app.console
@@ -160,7 +180,13 @@ class MarkdownView(Widget):
         while rows and _is_blank(rows[-1]):
             rows.pop()
         first = next((n for n, row in enumerate(rows) if not _is_blank(row)), len(rows))
-        return [Strip(row) for row in rows[first:]]
+        base = self.rich_style
+        # One Strip per row (a Strip is not cheap to make): the base colours and the padding are
+        # applied to the segments first.
+        return [
+            Strip(Segment.adjust_line_length(list(Segment.apply_style(row, base)), width, base), width)
+            for row in rows[first:]
+        ]
 
     def _rich_theme(self) -> Theme:
         if self._theme is None:
@@ -174,11 +200,16 @@ class MarkdownView(Widget):
         return self.get_component_rich_style("markdown--code-block")
 
     def notify_style_update(self) -> None:
-        """A theme or CSS change: draw everything again with the new colours."""
+        """A theme or CSS change: draw again if the colours changed (a focus change restyles
+        every widget in a pane, and a long answer takes a while to draw)."""
         super().notify_style_update()
-        self._theme = None
-        self._width = -1
-        self.refresh(layout=True)
+        if self._lines and self._colours() != self._style_key:
+            self._theme = None
+            self._width = -1
+            self.refresh(layout=True)
+
+    def _colours(self) -> tuple[object, ...]:
+        return (self.rich_style, *(self.get_component_rich_style(c) for c in sorted(self.COMPONENT_CLASSES)))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if width <= 0:
@@ -196,12 +227,17 @@ class MarkdownView(Widget):
         line = self._lines[y]
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
+            # Selection offsets count characters (as the offsets below do); dividing a strip counts cells.
+            text = line.text
             start, end = span
-            end = line.cell_length if end == -1 else end
+            end = len(text) if end == -1 else end
+            cells = [cell_len(text[:start]), cell_len(text[: max(start, end)]), line.cell_length]
+            before, selected, after = line.divide(cells)
             highlight = self.screen.get_component_rich_style("screen--selection")
-            before, selected, after = line.divide([start, max(start, end), line.cell_length])
-            line = Strip.join([before, selected.apply_style(highlight), after])
-        return line
+            selected = Strip(Segment.apply_style(selected, post_style=highlight), selected.cell_length)
+            line = Strip.join([before, selected, after])
+        # Each cell says where it is, for the selection under the mouse; added here, for the rows on screen only.
+        return line.apply_offsets(0, y)
 
     # --- selection ----------------------------------------------------------------------------
 
@@ -218,12 +254,14 @@ class MarkdownView(Widget):
         for y in range(first, last + 1):
             span = selection.get_span(y)
             line = self._lines[y]
-            if span is None or _meta(line, PADDING_ROW):
+            if span is None or _has_mark(line, PADDING_ROW):
                 continue
             start, end = span
             part = _copy_text(line, start, None if end == -1 else end)
-            if copied and _meta(line, FOLDED):
+            if copied and _has_mark(line, FOLDED):
                 copied[-1] += part
+            elif copied and _has_mark(line, WRAPPED):
+                copied[-1] = copied[-1].rstrip() + " " + part.lstrip()
             else:
                 copied.append(part)
         return "\n".join(line.rstrip() for line in copied), "\n"
@@ -233,20 +271,21 @@ def _is_blank(row: list[Segment]) -> bool:
     return not any(segment.text.strip() or (segment.style and segment.style.bgcolor) for segment in row)
 
 
-def _meta(line: Strip, key: str) -> bool:
-    """Whether the line's first cell carries this mark."""
-    for segment in line:
-        return bool(segment.style is not None and segment.style.meta.get(key))
-    return False
+def _has_mark(line: Strip, key: str) -> bool:
+    """Whether a cell of the line carries this mark (a folded row's ↪ may follow a list's indent)."""
+    return any(segment.style is not None and segment.style.meta.get(key) for segment in line)
 
 
 def _copy_text(line: Strip, start: int, end: int | None) -> str:
-    """The copied text of cells start..end of a line."""
+    """The copied text of characters start..end of a line; on a folded row, only what follows the ↪."""
     out: list[str] = []
     x = 0
     for segment in line:
         length = len(segment.text)
-        if not (segment.style is not None and segment.style.meta.get(NO_COPY)):
+        meta = segment.style.meta if segment.style is not None else {}
+        if meta.get(FOLDED):
+            out.clear()  # the list indent or quote bar before the fold mark is not the code's
+        elif not meta.get(NO_COPY):
             lo, hi = max(start - x, 0), length if end is None else min(end - x, length)
             if lo < hi:
                 out.append(segment.text[lo:hi])
@@ -257,5 +296,7 @@ def _copy_text(line: Strip, start: int, end: int | None) -> str:
 def _offset_of_line(text: str, line: int) -> int:
     offset = 0
     for _ in range(line):
-        offset = text.index("\n", offset) + 1
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return len(text)
     return offset

@@ -217,3 +217,10 @@ async def test_a_style_change_that_keeps_the_colours_does_not_redraw():
         app.view.notify_style_update()  # what a focus change in the pane sends every widget
         await pilot.pause()
         assert app.view._lines[0] is first
+
+
+async def test_bare_urls_show_once_and_inline_html_shows_as_written():
+    app = ViewApp("See https://auto.link, <https://x.y>, [docs](https://d.e) and <kbd>q</kbd> or <b>bold</b>.")
+    async with app.run_test(size=(100, 10)) as pilot:
+        await pilot.pause()
+        assert shown(app.view) == ["See https://auto.link, https://x.y, docs (https://d.e) and <kbd>q</kbd> or <b>bold</b>."]

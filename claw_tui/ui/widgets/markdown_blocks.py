@@ -186,7 +186,36 @@ def _content_segments(content: Content, base: Style, parse_style: Any) -> Iterab
 
 def top_level_blocks(text: str) -> list[list[Token]]:
     """The tokens of each top-level block of the text (a paragraph, a whole list, a fence…)."""
-    return list(_top_level(_parser().parse(text)))
+    tokens = _parser().parse(text)
+    for token in tokens:
+        if token.children:
+            token.children = _plain_inlines(token.children)
+    return list(_top_level(tokens))
+
+
+def _plain_inlines(children: list[Token]) -> list[Token]:
+    """Inline HTML shown as written (Rich drops it), and a bare URL once rather than as "url (url)"."""
+    out: list[Token] = []
+    for n, token in enumerate(children):
+        if token.type == "html_inline":
+            out.append(Token("text", "", 0, content=token.content))
+        elif token.type in ("link_open", "link_close") and _bare_link(children, n):
+            continue
+        else:
+            out.append(token)
+    return out
+
+
+def _bare_link(children: list[Token], n: int) -> bool:
+    """Whether the link that opens or closes at n shows its own address as its text."""
+    start = n if children[n].type == "link_open" else n - 2
+    if start < 0 or start + 2 >= len(children):
+        return False
+    opening, text, closing = children[start : start + 3]
+    href = str(opening.attrs.get("href", ""))
+    return (opening.type, text.type, closing.type) == ("link_open", "text", "link_close") and href.removeprefix(
+        "mailto:"
+    ) in (text.content, text.content.removeprefix("mailto:"))
 
 
 def _top_level(tokens: list[Token]) -> Iterable[list[Token]]:

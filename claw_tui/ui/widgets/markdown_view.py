@@ -268,7 +268,8 @@ class MarkdownView(Widget):
 
 
 def _is_blank(row: list[Segment]) -> bool:
-    return not any(segment.text.strip() or (segment.style and segment.style.bgcolor) for segment in row)
+    """Nothing but spaces: a code block's padding rows (marked not to copy) are part of the block."""
+    return not any(segment.text.strip() or (segment.style and segment.style.meta.get(NO_COPY)) for segment in row)
 
 
 def _has_mark(line: Strip, key: str) -> bool:

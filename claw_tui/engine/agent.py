@@ -35,7 +35,7 @@ from claw_tui.engine.transcript import (
     repair,
     user_text,
 )
-from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, ToolSpec
+from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
 from claw_tui.tools.base import FileChange, FileEditTool, Tool, ToolContext, ToolError, ToolResult
 
 # Sent back to the model instead of a result that would not fit a context window.
@@ -77,6 +77,7 @@ class Agent:
         self.total_cost_usd = 0.0
         self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd])
         self._providers: dict[str, Provider] = {}
+        self._cut_short_usage: ev.Usage | None = None
         # What a cancel must keep: the reply streamed so far, and results of calls that ran.
         self._partial: Message | None = None
         self._done_results: list[ToolResultBlock] = []
@@ -406,8 +407,7 @@ class Agent:
                 if response is None:  # the model call failed for good; an Error was yielded
                     stop_reason = "error"
                     break
-                for usage_event in self._usage_events(response):
-                    yield usage_event
+                yield self._usage_event(response.usage)
                 yield self._commit(response.message)
                 self._measured_len = len(self.transcript)
                 calls = response.message.tool_uses
@@ -433,6 +433,7 @@ class Agent:
                 yield self._commit(Message(role="user", content=list(results)))
         except asyncio.CancelledError:
             self._settle_after_cancel()
+            self._count_cut_short_call()
             raise
         yield self._event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
 
@@ -542,10 +543,24 @@ class Agent:
             # Unsigned thinking cannot be replayed; it is shown, not kept.
             pass
 
-    def _usage_events(self, response: ModelResponse) -> list[ev.Usage]:
+    def _count_cut_short_call(self) -> None:
+        """A model call cancelled mid-stream is billed for what the server counted before: add it to
+        the session's cost and store it, and keep its Usage event for the front end (`take_cut_short_usage`)."""
+        for provider in self._providers.values():
+            usage = getattr(provider, "cut_short_usage", None)
+            if usage is not None:
+                provider.cut_short_usage = None  # type: ignore[attr-defined]
+                if usage.input_tokens or usage.cache_read_tokens or usage.cache_write_tokens or usage.output_tokens:
+                    self._cut_short_usage = self._usage_event(usage)
+
+    def take_cut_short_usage(self) -> ev.Usage | None:
+        """The usage of the model call the last cancel cut short, once."""
+        usage, self._cut_short_usage = self._cut_short_usage, None
+        return usage
+
+    def _usage_event(self, u: TokenUsage) -> ev.Usage:
         from claw_tui.providers import catalog
 
-        u = response.usage
         cost = catalog.cost_usd(self.model, u)
         if cost is not None:
             self.total_cost_usd += cost
@@ -572,7 +587,7 @@ class Agent:
                 u.cache_write_tokens,
                 cost,
             )
-        return [event]
+        return event
 
     # --- tools --------------------------------------------------------------------------
 

@@ -156,8 +156,7 @@ async def compact(
         async for item in provider.stream(request):
             if isinstance(item, ModelResponse):
                 summary = item.message.text
-                for usage_event in agent._usage_events(item):
-                    yield usage_event
+                yield agent._usage_event(item.usage)
     except ProviderError as err:
         yield agent._event(ev.Error, message=f"Compaction failed: {err.message}", kind=err.kind, fatal=False)
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import warnings
 from collections.abc import AsyncIterator
@@ -51,6 +52,7 @@ class AnthropicProvider:
         self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0)
         self.idle_timeout = idle_timeout
         self.base_url = str(self._client.base_url)
+        self.cut_short_usage: TokenUsage | None = None  # what the last call used before it was cancelled
 
     def _where(self, model: str = "") -> Where:
         return Where("Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", self.base_url, model)
@@ -65,6 +67,7 @@ class AnthropicProvider:
         where = self._where(request.model)
         reader = _StreamReader(self.name, request.model)
         started = False
+        self.cut_short_usage = None
         try:
             raw = await within(self.idle_timeout, self._client.messages.create(**build_params(request), stream=True))
             started = True
@@ -75,6 +78,10 @@ class AnthropicProvider:
                         yield out
             finally:
                 await raw.close()
+        except asyncio.CancelledError:
+            # The server counted the input when the stream started: a cancelled call is billed for it.
+            self.cut_short_usage = reader.usage
+            raise
         except TimeoutError:
             raise stalled(where, self.idle_timeout, partial=reader.yielded) from None
         except SDK_ERRORS as exc:

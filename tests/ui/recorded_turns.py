@@ -135,3 +135,6 @@ class RecordedAgent:
 
     def reset_context_measure(self) -> None:
         pass
+
+    def take_cut_short_usage(self) -> ev.Usage | None:
+        return None  # recorded turns are not billed

@@ -69,6 +69,10 @@ async def test_escape_cancels_a_slow_real_stream_and_the_next_turn_works(project
         await settle(pilot)
         assert [str(n.render()) for n in screen.query(NoteBlock)][-1] == "Cancelled."
         assert not screen.turn_running
+        # The server counted the prompt's tokens when the stream started: the cancelled call costs them.
+        assert screen.usage.calls == 1 and screen.usage.input_tokens > 0 and screen.usage.cost_usd > 0
+        stored = app.store.get(app.agent.session_id)
+        assert stored is not None and stored.cost_usd == pytest.approx(screen.usage.cost_usd)
         await pilot.press(*"again", "enter")
         await settle(pilot)
         assert list(screen.query(AssistantText))[-1].source == "Fresh answer."

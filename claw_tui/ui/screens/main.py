@@ -436,6 +436,8 @@ class MainScreen(Screen[None]):
         if event.state == WorkerState.ERROR:
             error = worker.error
             await self.route(ev.Error(message=f"{type(error).__name__}: {error}", kind="internal"))
+        if self.agent is not None and (usage := self.agent.take_cut_short_usage()) is not None:
+            await self.route(usage)  # the call the cancel cut short was billed for its input
         if self._turn_id is not None:  # the turn ended without its TurnFinished: tell every pane
             reason = "cancelled" if event.state == WorkerState.CANCELLED else "error"
             await self.route(ev.TurnFinished(turn_id=self._turn_id, stop_reason=reason))

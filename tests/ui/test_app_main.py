@@ -632,3 +632,18 @@ async def test_a_code_line_wider_than_the_pane_folds_and_copies_whole(project):
         assert all(line.rstrip() == line.rstrip()[: answer.size.width] for line in drawn), "nothing past the pane's edge"
         copied, _ = answer.get_selection(Selection(None, None))
         assert long_line in copied.splitlines() and "x = 1" in copied.splitlines()
+
+async def test_text_dragged_over_in_an_answer_is_copied_by_ctrl_c(project):
+    app, _ = make_app(project, text_turn("The **answer** is forty-two."))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"question", "enter")
+        await settle(pilot)
+        answer = screen(app).query(AssistantText).last()
+        # The answer has one cell of padding on the left: "answer" is at cells 5 to 10.
+        await pilot.mouse_down(answer, offset=(5, 0))
+        await pilot.hover(answer, offset=(10, 0))
+        await pilot.mouse_up(answer, offset=(10, 0))
+        await pilot.pause()
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.clipboard == "answer"

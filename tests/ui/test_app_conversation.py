@@ -284,6 +284,8 @@ async def test_a_long_code_block_streams_plain_and_ends_highlighted():
             return {seg.style.color for line in block._lines for seg in line if seg.text.strip() == word and seg.style}
 
         assert colours("def") == colours("x"), "while it streams, a long block is not highlighted"
-        await feed(app, ev.TextDelta(text="```\n"), completed("…"))
+        await feed(app, ev.TextDelta(text="```\n\nThat is all.\n\nMore after it."))
+        await written(block)  # the block is finished while the answer still streams
+        await feed(app, completed("…"))
         await pilot.pause()
         assert colours("def").isdisjoint(colours("x")), "once done, it is"

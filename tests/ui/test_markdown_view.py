@@ -231,3 +231,27 @@ async def test_a_table_is_spaced_like_any_other_block():
     async with app.run_test(size=(40, 14)) as pilot:
         await pilot.pause()
         assert shown(app.view) == ["Before.", "", " a  b", " ────", " 1  2", "", "After."]
+
+
+class StreamedView(MarkdownView):
+    """A view whose stream is switched on and off by the test."""
+
+    live = True
+
+    @property
+    def streaming(self) -> bool:
+        return self.live
+
+
+async def test_a_long_code_block_drawn_plain_while_streaming_is_highlighted_once_it_is_finished():
+    code = "".join(f"def f{n}(x):\n    return x\n" for n in range(100))
+    app = ViewApp()
+    async with app.run_test(size=(60, 400)) as pilot:
+        view = StreamedView()
+        await app.mount(view)
+        view.append(f"```python\n{code}")
+        await pilot.pause()
+        assert colour_of(view, "def") == colour_of(view, "x"), "the last block, streaming: plain"
+        view.append("```\n\nAfter the code.")  # the code block is finished; the answer still streams
+        await pilot.pause()
+        assert colour_of(view, "def") != colour_of(view, "x"), "a finished block is highlighted"

@@ -55,7 +55,9 @@ class FoldedCode(TextElement):
         parse_style = self.view.app.stylesheet.parse_style
         # A long block still streaming in is drawn plain: highlighting it whole again for every
         # append would hold the event loop longer each time. Its last draw, when done, highlights it.
-        plain = not self.language or (self.view.streaming and code.count("\n") >= PLAIN_WHILE_STREAMING)
+        streamed_plain = self.view.plain_code_allowed and code.count("\n") >= PLAIN_WHILE_STREAMING
+        self.view.drew_plain_code |= bool(self.language) and streamed_plain
+        plain = not self.language or streamed_plain
         width = max(options.max_width, 6)
         room = width - 3  # two cells on the left for the padding or the fold mark, one on the right
         no_copy = background + NO_COPY_STYLE

@@ -96,6 +96,8 @@ class MarkdownView(Widget):
         self._theme: Theme | None = None
         self._style_key: tuple[object, ...] | None = None  # the colours `_lines` were drawn with
         self._cr = False  # the last text ended with "\r": a "\n" starting the next one belongs to it
+        self.plain_code_allowed = False  # set while the last block is drawn during a stream
+        self.drew_plain_code = False  # the last block's last draw left a long code block unhighlighted
         if markdown:
             self._add_source(markdown)
 
@@ -109,8 +111,8 @@ class MarkdownView(Widget):
         return False
 
     def redraw_last_block(self) -> None:
-        """Draw the last block again (after the stream ended, with what it drew plain highlighted)."""
-        if self._width > 0 and self._tail:
+        """After the stream ended: draw the last block again if it holds a code block drawn plain."""
+        if self.drew_plain_code and self._width > 0 and self._tail:
             self._draw(self._width)
             self.refresh(layout=True)
 
@@ -157,8 +159,13 @@ class MarkdownView(Widget):
         for tokens in self._blocks[self._drawn :]:
             self._extend(self._render(tokens, width), width)
         self._drawn, self._fixed = len(self._blocks), len(self._lines)
+        self.drew_plain_code = False
         if self._tail:
-            self._extend(self._render(self._tail, width), width)
+            self.plain_code_allowed = self.streaming  # finished blocks above are always highlighted
+            try:
+                self._extend(self._render(self._tail, width), width)
+            finally:
+                self.plain_code_allowed = False
 
     def _extend(self, block: list[Strip], width: int) -> None:
         if block:

@@ -20,6 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from fake_model import isolated_env
+
 RUNS = 9
 CREATE = "from pathlib import Path\nfrom claw_tui.engine.agent import Agent\nAgent.create(Path('.'))\n"
 LAZY = ("lsprotocol", "pygls", "bs4", "markdownify", "soupsieve", "nbformat", "jsonschema", "git", "httpx2")
@@ -65,13 +69,7 @@ def main() -> None:
         home = Path(tmp)
         project = home / "project"
         project.mkdir()
-        env = {
-            **os.environ,
-            "HOME": str(home),
-            "CLAW_CONFIG_DIR": str(home / "config"),
-            "CLAW_DATA_DIR": str(home / "data"),
-            "CLAW_NO_LOCAL_DISCOVERY": "1",
-        }
+        env = {**os.environ, **isolated_env(home)}
         if args.pythonpath:
             env["PYTHONPATH"] = str(args.pythonpath.resolve())
         where = run("import claw_tui; print(claw_tui.__file__)", env, project).stdout.strip()

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_model import FakeModelServer, Reply, Text
+from fake_model import FakeModelServer, Reply, Text, isolated_env
 from fake_model.script import words
 
 if TYPE_CHECKING:
@@ -405,27 +405,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts (repeatable)")
     args = parser.parse_args()
-    server = ModelServerProcess()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         project = home / "project"
         project.mkdir()
-        os.environ.update(
-            HOME=str(home),
-            CLAW_CONFIG_DIR=str(home / "config"),
-            CLAW_DATA_DIR=str(home / "data"),
-            CLAW_NO_LOCAL_DISCOVERY="1",
-            ANTHROPIC_API_KEY="bench-key",
-            ANTHROPIC_BASE_URL=server.base_url,
-        )
-        try:
-            for part in args.only or PARTS:
-                PARTS[part](project, args.runs, server)
-        finally:
-            server.stop()
+        # A key, so the app opens its main screen; each streaming process starts a model server of its own.
+        os.environ.update(isolated_env(home), ANTHROPIC_API_KEY="bench-key")
+        for part in args.only or PARTS:
+            PARTS[part](project, args.runs)
 
 
-def report_first_frame(project: Path, runs: int, server: ModelServerProcess) -> None:
+def report_first_frame(project: Path, runs: int) -> None:
     times = [asyncio.run(first_frame_in_process(project)) * 1000 for _ in range(runs)]
     print(f"{'first frame, ClawApp() → painted (run_test)':<52} median {statistics.median(times):6.0f} ms"
           f"  (min {min(times):.0f}, max {max(times):.0f})")
@@ -440,7 +430,7 @@ def report_first_frame(project: Path, runs: int, server: ModelServerProcess) -> 
           f"  (min {min(times):.0f}, max {max(times):.0f}; process start to prompt on screen; target < 600 ms)")
 
 
-def report_stream(project: Path, runs: int, server: ModelServerProcess) -> None:
+def report_stream(project: Path, runs: int) -> None:
     first: list[dict[str, float]] = []
     later: list[dict[str, float]] = []
     for process in range(max(2, runs // 2 + 1)):
@@ -461,7 +451,7 @@ def report_stream(project: Path, runs: int, server: ModelServerProcess) -> None:
               f"  (median; max {max(lags):.1f}; target < 100 ms)")
 
 
-def report_memory(project: Path, runs: int, server: ModelServerProcess) -> None:
+def report_memory(project: Path, runs: int) -> None:
     session_id = make_session(project, SESSION_MESSAGES)
     empty = in_child(_empty_app_child, str(project))
     plain = in_child(_memory_child, str(project), session_id, False)
@@ -475,7 +465,7 @@ def report_memory(project: Path, runs: int, server: ModelServerProcess) -> None:
           f" {traced['traced_now']:.0f} MiB")
 
 
-PARTS: dict[str, Callable[[Path, int, ModelServerProcess], None]] = {
+PARTS: dict[str, Callable[[Path, int], None]] = {
     "first-frame": report_first_frame,
     "stream": report_stream,
     "memory": report_memory,

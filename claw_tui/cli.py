@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def trust_main(argv: list[str]) -> int:
     """`claw trust [DIR]`: let a folder's own hooks, language servers and base URLs take effect."""
-    from claw_tui.config import FolderTrust, load_config
+    from claw_tui.config import trust_folder
 
     if argv and argv[0] in ("-h", "--help"):
         print("usage: claw trust [DIR]\n\nTrust a folder's own configuration (hooks, language servers, provider URLs).")
@@ -140,8 +140,7 @@ def trust_main(argv: list[str]) -> int:
     if not folder.is_dir():
         print(f"claw: {folder} is not a directory", file=sys.stderr)
         return 1
-    withheld = load_config(folder, trusted=False).withheld
-    FolderTrust().trust(folder)
+    withheld = trust_folder(folder)
     print(f"Trusted {folder}" + (f": {', '.join(withheld)} now take effect." if withheld else "."))
     return 0
 
@@ -280,7 +279,6 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
     finished: ev.TurnFinished | None = None
     last_text = ""
     names: dict[str, str] = {}  # call id → tool name, to say which call a denial stopped
-    said_max_turns = False
 
     def say(line: str) -> None:  # text mode keeps stdout for the answer; what happens on the way goes to stderr
         if args.output_format == "text":
@@ -298,7 +296,6 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
             say(event.message)
         elif isinstance(event, ev.Notice):
             say(event.text)
-            said_max_turns |= "max turns" in event.text
         elif isinstance(event, ev.Retrying):  # a long silence would look like a hang
             say(f"{event.reason} Retrying in {event.delay_s:.1f} s (retry {event.attempt} of {event.max_attempts}).")
         elif isinstance(event, ev.ToolCallStarted):
@@ -336,7 +333,7 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
         print(f"claw: {errors[-1].message}", file=sys.stderr)
         return 1
     if finished is not None and finished.stop_reason != "end_turn":
-        if not (said_max_turns and args.output_format == "text"):  # one line says why, not two
+        if not (finished.stop_reason == "max_turns" and args.output_format == "text"):  # its notice said why
             print(f"claw: the turn stopped early ({finished.stop_reason})", file=sys.stderr)
         return 1
     return 0

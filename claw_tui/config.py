@@ -156,6 +156,13 @@ class FolderTrust:
         tmp.replace(self.path)
 
 
+def trust_folder(folder: Path) -> list[str]:
+    """Trust `folder` (`claw trust`, `/trust`); what its own files asked for that waited for it."""
+    withheld = load_config(folder, trusted=False).withheld
+    FolderTrust().trust(folder)
+    return withheld
+
+
 def user_config_dir() -> Path:
     if env := os.environ.get("CLAW_CONFIG_DIR"):
         return Path(env)

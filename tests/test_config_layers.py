@@ -19,8 +19,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_the_environment_overrides_files_and_flags_override_both(project, isolated_home, monkeypatch):
-    (Path(isolated_home) / "config").mkdir()
-    (Path(isolated_home) / "config" / "config.toml").write_text('model = "from-user"\ntheme = "claw-light"\n')
+    (isolated_home / "config").mkdir()
+    (isolated_home / "config" / "config.toml").write_text('model = "from-user"\ntheme = "claw-light"\n')
     monkeypatch.setenv("CLAW_MODEL", "from-env")
     monkeypatch.setenv("CLAW_SANDBOX__ENABLED", "false")
     settings = load_config(project, trusted=True).settings

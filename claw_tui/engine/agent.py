@@ -38,8 +38,8 @@ from claw_tui.engine.transcript import (
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
 from claw_tui.tools.base import FileChange, FileEditTool, Tool, ToolContext, ToolError, ToolResult
 
-# Sent back to the model instead of a result that would not fit a context window.
 REGISTRY = "claw_tui.providers.registry"  # imported in a thread: it brings the HTTP stack
+# Sent back to the model instead of a result that would not fit a context window.
 MAX_RESULT_CHARS = 100_000
 
 
@@ -550,7 +550,7 @@ class Agent:
             usage = getattr(provider, "cut_short_usage", None)
             if usage is not None:
                 provider.cut_short_usage = None  # type: ignore[attr-defined]
-                if usage.input_tokens or usage.cache_read_tokens or usage.cache_write_tokens or usage.output_tokens:
+                if usage != TokenUsage():
                     self._cut_short_usage = self._usage_event(usage)
 
     def take_cut_short_usage(self) -> ev.Usage | None:

@@ -11,7 +11,18 @@ The SDK itself is imported lazily, when a server is first connected.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers see; at run time `__getattr__` below loads each on first use
+    from claw_tui.mcp.config import (  # noqa: F401 - the package's names
+        McpConfigError,
+        ServerConfig,
+        TrustStore,
+        add_mcp_config_flag,
+        load_servers,
+    )
+    from claw_tui.mcp.manager import McpManager, PromptEntry, ResourceEntry, ServerStatus, parse_mention  # noqa: F401
+    from claw_tui.mcp.tools import McpTool  # noqa: F401
 
 # Where each name lives: loaded on first use, so `claw_tui.mcp.config` (which the command line's
 # parser needs) does not bring the manager and the tools along.

@@ -143,7 +143,7 @@ class LspManager:
         if self.language_for(path) is None or not path.is_file():
             return ""
         server = await self._server_for(path)
-        return await server.diagnostics_after_edit(path, self.diagnostics_timeout, self.root)
+        return await server.diagnostics_after_edit(path, self.diagnostics_timeout)
 
     async def close(self) -> None:
         servers, self._servers = list(self._servers.values()), {}

@@ -238,7 +238,7 @@ class LanguageServer:
             or []
         )
 
-    async def diagnostics_after_edit(self, path: Path, timeout: float, root: Path) -> str:
+    async def diagnostics_after_edit(self, path: Path, timeout: float) -> str:
         """Errors and warnings in `path` that were not there before the edit, as text ("" if none)."""
         uri = path.as_uri()
         known_before = uri in self.diagnostics
@@ -255,13 +255,13 @@ class LanguageServer:
                 new.append(diagnostic)
         if not new:
             return ""
-        shown = relative(path, root)
+        shown = relative(path, self.root)
         heading = (
             f"New diagnostics in {shown} after this edit:"
             if known_before
             else f"Diagnostics in {shown} after this edit:"
         )
-        lines = [format_diagnostic(path, d, root) for d in new[:20]]
+        lines = [format_diagnostic(path, d, self.root) for d in new[:20]]
         if len(new) > 20:
             lines.append(f"… and {len(new) - 20} more")
         return "\n".join([heading, *lines])

@@ -252,7 +252,9 @@ class ShellManager:
     def for_context(cls, ctx: ToolContext) -> ShellManager:
         shell = ctx.services.get("shell")
         if not isinstance(shell, ShellManager) or shell.closed:
-            shell = ctx.services["shell"] = cls(ctx.cwd, ctx.env)
+            # A replacement keeps the agent's set of keys to scrub (it holds keys from the config too).
+            secrets = shell.secrets if isinstance(shell, ShellManager) else None
+            shell = ctx.services["shell"] = cls(ctx.cwd, ctx.env, secrets)
         return shell
 
     async def _start(

@@ -213,11 +213,10 @@ async def _memory(screen: MainScreen, args: str) -> None:
 
 
 async def _trust(screen: MainScreen, args: str) -> None:
-    from claw_tui.config import FolderTrust, load_config
+    from claw_tui.config import trust_folder
 
     cwd = screen.cwd
-    waiting = load_config(cwd, trusted=False).withheld
-    FolderTrust().trust(cwd)
+    waiting = trust_folder(cwd)
     if not waiting:
         await screen.conversation.add_note(f"Trusted {cwd}; its settings ask for nothing that waited.")
         return

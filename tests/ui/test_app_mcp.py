@@ -38,17 +38,6 @@ def demo_server() -> dict:
     return {"command": sys.executable, "args": [str(DEMO)]}
 
 
-@pytest.fixture
-def app_for(project, fake_model, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_model.base_url)
-
-    def make() -> ClawApp:
-        flags = {"retry_base_delay": 0.01, "stream_idle_timeout": 5.0, "sandbox": {"enabled": False}}
-        return ClawApp(project, config=load_config(project, flags=flags), permission_mode="bypassPermissions")
-
-    return make
-
 
 def main(app: ClawApp) -> MainScreen:
     return app.main_screen

@@ -6,7 +6,6 @@ import pytest
 from fake_model import Reply, Text, Thinking, ToolCall
 from recorded_turns import settle
 
-from claw_tui.config import load_config
 from claw_tui.ui.app import ClawApp
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.widgets.conversation import (
@@ -15,18 +14,6 @@ from claw_tui.ui.widgets.conversation import (
     ThinkingBlock,
     ToolCallBlock,
 )
-
-
-@pytest.fixture
-def app_for(project, fake_model, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_model.base_url)
-
-    def make(mode: str = "bypassPermissions") -> ClawApp:
-        flags = {"retry_base_delay": 0.01, "stream_idle_timeout": 5.0, "sandbox": {"enabled": False}}
-        return ClawApp(project, config=load_config(project, flags=flags), permission_mode=mode)
-
-    return make
 
 
 def main(app: ClawApp) -> MainScreen:

@@ -21,10 +21,9 @@ import pytest
 from fake_model import Reply, Text, Thinking, ToolCall
 from recorded_turns import settle
 
-from claw_tui.config import load_config, user_data_dir
+from claw_tui.config import user_data_dir
 from claw_tui.engine.sessions import SessionStore
 from claw_tui.engine.transcript import Message, TextBlock, user_text
-from claw_tui.ui.app import ClawApp
 from claw_tui.ui.history import SummaryBlock
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.screens.rewind import RewindPicker
@@ -42,24 +41,11 @@ EDITED = "def greet():\n    return 'hello'\n"
 
 
 @pytest.fixture
-def project(isolated_home) -> Path:
-    root = isolated_home / "project"
-    root.mkdir()
-    (root / "greet.py").write_text(ORIGINAL)
-    return root
+def project(project: Path) -> Path:
+    """The shared empty project, with a file to edit."""
+    (project / "greet.py").write_text(ORIGINAL)
+    return project
 
-
-@pytest.fixture
-def app_for(project, fake_model, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_model.base_url)
-
-    def make(**kwargs) -> ClawApp:
-        flags = {"retry_base_delay": 0.01, "stream_idle_timeout": 5.0, "sandbox": {"enabled": False}}
-        config = load_config(project, flags=flags)
-        return ClawApp(project, config=config, permission_mode="bypassPermissions", **kwargs)
-
-    return make
 
 
 def edit_turn() -> list[Reply]:
@@ -429,7 +415,7 @@ async def test_a_damaged_database_leaves_a_working_app_without_sessions(project,
         assert texts(app.main_screen, NoteBlock)[-1] == "/sessions: sessions are not being saved in this run of claw."
 
 
-async def test_a_compacted_session_shows_the_boundary_and_the_summary_once(project, app_for, monkeypatch):
+async def test_a_compacted_session_shows_the_boundary_and_the_summary_once(project, app_for):
     """The messages a compaction kept are stored again after its summary; they are drawn once."""
     ask, answer = user_text("old question"), Message(role="assistant", content=[TextBlock(text="old answer")])
     recent_q, recent_a = (

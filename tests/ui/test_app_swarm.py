@@ -6,25 +6,11 @@ together, then releases them, or cancels the turn with Esc.
 
 from __future__ import annotations
 
-import pytest
 from recorded_turns import settle
-from snapshots.swarm_harness import CHILDREN, GATE, flags, pane_lines, running_gates, swarm_replies
+from snapshots.swarm_harness import CHILDREN, GATE, pane_lines, running_gates, swarm_replies
 
-from claw_tui.config import load_config
-from claw_tui.ui.app import ClawApp
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.widgets.conversation import AssistantText, NoteBlock
-
-
-@pytest.fixture
-def app_for(project, fake_model, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_model.base_url)
-
-    def make() -> ClawApp:
-        return ClawApp(project, config=load_config(project, flags=flags()), permission_mode="bypassPermissions")
-
-    return make
 
 
 async def wait_for(pilot, condition) -> None:
@@ -86,7 +72,7 @@ async def test_three_children_run_at_once_live_in_the_task_pane_and_tool_log(pro
         assert [r["tool_use_id"] for r in results] == [call_id for call_id, _, _ in CHILDREN]
 
 
-async def test_escape_mid_swarm_cancels_every_child(project, fake_model, app_for):
+async def test_escape_mid_swarm_cancels_every_child(fake_model, app_for):
     fake_model.script(*swarm_replies())
     app = app_for()
     async with app.run_test(size=(180, 50)) as pilot:

@@ -9,10 +9,9 @@ from claw_tui.ui.app import ClawApp
 from claw_tui.ui.widgets.conversation import NoteBlock
 
 
-async def test_untrusted_settings_are_named_at_start_and_trust_lets_them_in(isolated_home, monkeypatch):
+async def test_untrusted_settings_are_named_at_start_and_trust_lets_them_in(project, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    project = isolated_home / "project"
-    (project / ".claw").mkdir(parents=True)
+    (project / ".claw").mkdir()
     (project / ".claw" / "config.toml").write_text(
         '[permissions]\nallow = ["Bash"]\n\n[[hooks.PreToolUse]]\nhooks = [{ command = "echo hi" }]\n'
     )

@@ -106,13 +106,11 @@ class AssistantText(MarkdownView):
         self._pending: list[str] = []
         self._writer: asyncio.Task[None] | None = None
         self._finishing = asyncio.Event()
-        self.chars = len(markdown)
 
     def write(self, text: str) -> None:
         if not text:
             return
         self._pending.append(text)
-        self.chars += len(text)
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_pending())
 

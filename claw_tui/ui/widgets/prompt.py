@@ -139,14 +139,19 @@ class FileIndex:
                 rank = 1
             elif q in low:
                 rank = 2
-            else:
-                chars = iter(low)
-                if not all(c in chars for c in q):
-                    continue
+            elif is_subsequence(q, low):
                 rank = 3
+            else:
+                continue
             scored.append((rank, len(path), path))
         scored.sort()
         return [path for _, _, path in scored[:limit]]
+
+
+def is_subsequence(needle: str, text: str) -> bool:
+    """Whether needle's characters appear in text in order (the fuzzy match of last resort)."""
+    chars = iter(text)
+    return all(c in chars for c in needle)
 
 
 def search_resources(
@@ -161,11 +166,10 @@ def search_resources(
             rank = 0
         elif q in low or q in label.lower():
             rank = 1
-        else:
-            chars = iter(low)
-            if not all(c in chars for c in q):
-                continue
+        elif is_subsequence(q, low):
             rank = 2
+        else:
+            continue
         scored.append((rank, len(mention), (mention, label)))
     scored.sort()
     return [item for _, _, item in scored[:limit]]

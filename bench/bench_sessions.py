@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from claw_tui.engine.sessions import SessionStore, UsageRecord
-from claw_tui.engine.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
+from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
 
 WORDS = [
     "parser",

@@ -36,7 +36,7 @@ from fake_model import FakeModelServer, Reply, Text, isolated_env
 from fake_model.script import words
 
 if TYPE_CHECKING:
-    from claw_tui.engine.transcript import Message
+    from claw_tui.core.transcript import Message
     from claw_tui.ui.app import ClawApp
 
 RUNS = 5
@@ -299,7 +299,7 @@ def _stream_child(conn: Connection, project: str, answers: int) -> None:
 
 def session_messages(count: int) -> list[Message]:
     """Turns of: prompt, text + a tool call, the tool's output, a final answer."""
-    from claw_tui.engine.transcript import (
+    from claw_tui.core.transcript import (
         Message,
         TextBlock,
         ToolUseBlock,

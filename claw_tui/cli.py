@@ -272,7 +272,7 @@ def _session_to_resume(args: argparse.Namespace, store: Any, cwd: Path) -> str |
 
 
 async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> int:
-    from claw_tui.engine import events as ev
+    from claw_tui.core import events as ev
 
     out = sys.stdout
     errors: list[ev.Error] = []

@@ -1,4 +1,4 @@
-from claw_tui.engine.diffs import apply_hunks, hunks
+from claw_tui.core.diffs import apply_hunks, hunks
 
 BEFORE = "a\nb\nc\nd\ne\nf\n"
 AFTER = "a\nB\nc\nd\ne\nF\ng\n"

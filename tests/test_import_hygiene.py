@@ -4,10 +4,10 @@ import subprocess
 import sys
 
 ENGINE_MODULES = [
-    "claw_tui.engine.events",
-    "claw_tui.engine.transcript",
-    "claw_tui.engine.approval",
-    "claw_tui.engine.diffs",
+    "claw_tui.core.events",
+    "claw_tui.core.transcript",
+    "claw_tui.core.approval",
+    "claw_tui.core.diffs",
     "claw_tui.providers.base",
     "claw_tui.tools.base",
     "claw_tui.config",

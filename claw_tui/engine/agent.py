@@ -24,9 +24,9 @@ from pydantic import BaseModel, ValidationError
 
 from claw_tui.config import LoadedConfig, Settings, load_config
 from claw_tui.engine import compaction, system_prompt
-from claw_tui.engine import events as ev
-from claw_tui.engine.approval import ApprovalRequest, Approver, DenyingApprover
-from claw_tui.engine.transcript import (
+from claw_tui.core import events as ev
+from claw_tui.core.approval import ApprovalRequest, Approver, DenyingApprover
+from claw_tui.core.transcript import (
     Message,
     TextBlock,
     ToolResultBlock,
@@ -36,7 +36,8 @@ from claw_tui.engine.transcript import (
     user_text,
 )
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
-from claw_tui.tools.base import FileChange, FileEditTool, Tool, ToolContext, ToolError, ToolResult
+from claw_tui.core.diffs import FileChange
+from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolError, ToolResult
 
 REGISTRY = "claw_tui.providers.registry"  # imported in a thread: it brings the HTTP stack
 # Sent back to the model instead of a result that would not fit a context window.
@@ -137,9 +138,9 @@ class Agent:
         from claw_tui.engine.permissions import PermissionEngine
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
-        from claw_tui.engine.tasks import TaskGraph
+        from claw_tui.core.tasks import TaskGraph
         from claw_tui.tools.lsp import LspManager
-        from claw_tui.tools.registry import builtin_tools
+        from claw_tui.engine.toolset import builtin_tools
 
         cwd = cwd.resolve()
         config = config or load_config(cwd)
@@ -315,7 +316,7 @@ class Agent:
                     tail[i] = msg.model_copy(update={"content": [TextBlock(text=event.get("text", ""))]})
         self.transcript[:] = repair(tail)
         self.total_cost_usd = info.cost_usd if info is not None else 0.0
-        from claw_tui.engine.tasks import TaskGraph
+        from claw_tui.core.tasks import TaskGraph
 
         # The session's own tasks, or none: never those of whatever this agent ran before.
         snapshots = self.store.events(session_id, {"tasks"})

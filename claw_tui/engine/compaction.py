@@ -13,8 +13,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from claw_tui.engine import events as ev
-from claw_tui.engine.transcript import (
+from claw_tui.core import events as ev
+from claw_tui.core.transcript import (
     ImageBlock,
     Message,
     TextBlock,

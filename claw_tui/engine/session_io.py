@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from claw_tui.engine.sessions import SessionInfo, SessionStore, StoreError, UsageRecord
-from claw_tui.engine.transcript import (
+from claw_tui.core.transcript import (
     ImageBlock,
     Message,
     TextBlock,

@@ -23,7 +23,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
-from claw_tui.engine.transcript import Message, TextBlock, ToolUseBlock
+from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock
 
 TITLE_CHARS = 60
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32: sortable, no i/l/o/u

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.engine.agent_defs import AgentDef
-from claw_tui.engine.approval import ApprovalRequest
-from claw_tui.engine.transcript import new_id
-from claw_tui.tools.base import FileChange, FileEditTool, ToolContext, ToolError, ToolResult
+from claw_tui.core.approval import ApprovalRequest
+from claw_tui.core.transcript import new_id
+from claw_tui.core.diffs import FileChange
+from claw_tui.tools.base import FileEditTool, ToolContext, ToolError, ToolResult
 
 if TYPE_CHECKING:
     from claw_tui.engine.agent import Agent
@@ -335,7 +336,7 @@ class SubagentManager:
         return self.parent.ctx.services.get("tasks")
 
     def _set_status(self, child: Child, status: ChildStatus) -> None:
-        from claw_tui.engine.tasks import TaskError
+        from claw_tui.core.tasks import TaskError
 
         child.status = status
         graph = self._graph()

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import mcp_types
     from mcp.client.session import ClientSession
 
-    from claw_tui.engine.transcript import ImageBlock, TextBlock
+    from claw_tui.core.transcript import ImageBlock, TextBlock
 
 Status = Literal["connecting", "connected", "failed", "disabled", "needs-trust", "needs-auth"]
 

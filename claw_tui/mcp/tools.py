@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from claw_tui.engine.transcript import ImageBlock, TextBlock
+from claw_tui.core.transcript import ImageBlock, TextBlock
 from claw_tui.tools.base import Tool, ToolContext, ToolKind, ToolResult
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from typing import Any
 
 import anthropic
 
-from claw_tui.engine.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
-from claw_tui.engine.transcript import (
+from claw_tui.core.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
+from claw_tui.core.transcript import (
     ImageBlock,
     Message,
     TextBlock,

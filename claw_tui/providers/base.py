@@ -13,8 +13,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from claw_tui.engine.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
-from claw_tui.engine.transcript import Message
+from claw_tui.core.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
+from claw_tui.core.transcript import Message
 
 
 class ToolSpec(BaseModel):

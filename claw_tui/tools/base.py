@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from claw_tui.engine.transcript import ImageBlock, TextBlock
+from claw_tui.core.diffs import FileChange
+from claw_tui.core.transcript import ImageBlock, TextBlock
 
 
 class ToolKind(str, Enum):
@@ -44,15 +45,6 @@ class ToolResult:
     @property
     def output(self) -> str:
         return "\n".join(b.text for b in self.content if isinstance(b, TextBlock))
-
-
-@dataclass
-class FileChange:
-    """A proposed write: `before` is None for a new file."""
-
-    path: Path
-    before: str | None
-    after: str
 
 
 @dataclass

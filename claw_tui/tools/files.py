@@ -19,8 +19,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from claw_tui.engine.diffs import hunks
-from claw_tui.engine.transcript import ImageBlock, TextBlock
+from claw_tui.core.diffs import hunks
+from claw_tui.core.transcript import ImageBlock, TextBlock
 from claw_tui.tools.base import (
     FileChange,
     FileEditTool,

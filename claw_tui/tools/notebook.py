@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from claw_tui.engine.transcript import ImageBlock, TextBlock
+from claw_tui.core.transcript import ImageBlock, TextBlock
 from claw_tui.tools.base import (
     FileChange,
     FileEditTool,

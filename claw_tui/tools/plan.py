@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from claw_tui.engine.approval import ApprovalRequest
+from claw_tui.core.approval import ApprovalRequest
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
 
 

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from claw_tui.engine.tasks import Task, TaskError, TaskGraph
+from claw_tui.core.tasks import Task, TaskError, TaskGraph
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
 
 

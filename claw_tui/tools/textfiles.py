@@ -13,7 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from claw_tui.tools.base import FileChange, ToolContext, ToolError
+from claw_tui.core.diffs import FileChange
+
+from claw_tui.tools.base import ToolContext, ToolError
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),

@@ -18,8 +18,8 @@ from typing import Any
 
 from textual.app import App
 
-from claw_tui.engine.approval import ApprovalRequest, ApprovalResponse
-from claw_tui.tools.base import FileChange
+from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
+from claw_tui.core.diffs import FileChange
 from claw_tui.ui.screens.approval import ApprovalScreen, display_path
 
 SHUTDOWN_NOTE = "claw closed before the user answered."

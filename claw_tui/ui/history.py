@@ -16,9 +16,9 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.engine.sessions import UsageRecord
-from claw_tui.engine.transcript import Message, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
+from claw_tui.core.transcript import Message, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
 from claw_tui.ui.widgets.conversation import (
     AssistantText,
     NoteBlock,

@@ -13,7 +13,7 @@ import shlex
 from functools import partial
 from typing import TYPE_CHECKING
 
-from claw_tui.engine.transcript import Message, TextBlock, user_text
+from claw_tui.core.transcript import Message, TextBlock, user_text
 from claw_tui.mcp import McpManager, PromptEntry, parse_mention
 from claw_tui.ui.commands import SlashCommand
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 
 
 class EngineEvent(Message):

@@ -8,7 +8,7 @@ import pytest
 from agent_harness import make_agent, of_type, run
 from fake_model import Reply, Text, ToolCall
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.engine.agent_defs import (
     AgentDef,
     AgentDefError,

@@ -8,8 +8,8 @@ import pytest
 from agent_harness import ProbeRead, ProbeWrite, ScriptedApprover, Timeline, make_agent, of_type, run
 from fake_model import Fault, Reply, Text, Thinking, ToolCall
 
-from claw_tui.engine import events as ev
-from claw_tui.engine.approval import ApprovalResponse
+from claw_tui.core import events as ev
+from claw_tui.core.approval import ApprovalResponse
 
 
 def _roles(request_json: dict) -> list[str]:

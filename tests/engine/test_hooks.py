@@ -223,7 +223,7 @@ async def test_session_start_notification_and_session_end_through_the_agent(tmp_
     from agent_harness import ScriptedApprover, make_agent, run
     from fake_model import Reply, Text, ToolCall
 
-    from claw_tui.engine.approval import ApprovalResponse
+    from claw_tui.core.approval import ApprovalResponse
 
     log = script(tmp_path, "log.sh", 'cat >> "$CLAUDE_PROJECT_DIR/events.jsonl"; echo >> "$CLAUDE_PROJECT_DIR/events.jsonl"\n')
     context = script(tmp_path, "context.sh", "echo 'The build command is make ci.'\n")

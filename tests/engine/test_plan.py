@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from claw_tui.engine.approval import ApprovalRequest, ApprovalResponse
+from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
 from claw_tui.engine.permissions import PLAN_MODE_REASON, PermissionEngine
 from claw_tui.tools.base import ToolContext, ToolError
 from claw_tui.tools.files import Write
@@ -102,7 +102,7 @@ async def test_plan_mode_through_the_agent_loop(tmp_path, fake_model):
     from agent_harness import make_agent, of_type, run
     from fake_model import Reply, Text, ToolCall
 
-    from claw_tui.engine import events as ev
+    from claw_tui.core import events as ev
 
     fake_model.script(
         Reply(parts=[ToolCall("EnterPlanMode", {})]),

@@ -9,7 +9,7 @@ import pytest
 
 from claw_tui.engine.session_io import export_jsonl, export_markdown, import_jsonl
 from claw_tui.engine.sessions import SessionStore, StoreError
-from claw_tui.engine.transcript import (
+from claw_tui.core.transcript import (
     ImageBlock,
     Message,
     TextBlock,

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.engine.sessions import (
     SCHEMA_VERSION,
     SessionStore,
@@ -20,7 +20,7 @@ from claw_tui.engine.sessions import (
     new_session_id,
     title_from_prompt,
 )
-from claw_tui.engine.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
+from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
 
 
 @pytest.fixture
@@ -257,7 +257,7 @@ WRITER = textwrap.dedent(
     import time
     from pathlib import Path
     from claw_tui.engine.sessions import SessionStore
-    from claw_tui.engine.transcript import user_text
+    from claw_tui.core.transcript import user_text
 
     db, shared, tag, n = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
     Path(sys.argv[5]).touch()  # ready

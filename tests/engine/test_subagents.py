@@ -15,10 +15,10 @@ import pytest
 from agent_harness import ProbeRead, ScriptedApprover, Timeline, make_agent, of_type, run
 from fake_model import Fault, Reply, Text, ToolCall
 
-from claw_tui.engine import events as ev
-from claw_tui.engine.approval import ApprovalResponse
+from claw_tui.core import events as ev
+from claw_tui.core.approval import ApprovalResponse
 from claw_tui.engine.subagents import resolve_model
-from claw_tui.engine.transcript import repair
+from claw_tui.core.transcript import repair
 
 
 def _spawn(tag: str, **extra: object) -> ToolCall:

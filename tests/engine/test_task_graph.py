@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from claw_tui.engine.tasks import (
+from claw_tui.core.tasks import (
     TaskCycleError,
     TaskError,
     TaskGraph,

@@ -6,7 +6,7 @@ from engine.agent_harness import make_agent, of_type, run
 from fake_model import Reply, Text, ToolCall
 from mcp_helpers import stdio_config
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.mcp import McpManager
 
 

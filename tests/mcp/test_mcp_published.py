@@ -10,7 +10,7 @@ from pathlib import Path
 import git
 import pytest
 
-from claw_tui.engine.transcript import ImageBlock, TextBlock
+from claw_tui.core.transcript import ImageBlock, TextBlock
 from claw_tui.mcp import McpManager
 from claw_tui.mcp.config import ServerConfig
 from claw_tui.tools.base import ToolContext, ToolKind

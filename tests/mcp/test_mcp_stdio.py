@@ -8,7 +8,7 @@ import pytest
 from mcp_helpers import stdio_config
 from pydantic import ValidationError
 
-from claw_tui.engine.transcript import ImageBlock, TextBlock
+from claw_tui.core.transcript import ImageBlock, TextBlock
 from claw_tui.mcp import McpManager
 from claw_tui.tools.base import ToolContext, ToolError, ToolKind
 

@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context
 from servers.demo import build
 from servers.ws_app import ws_app
 
-from claw_tui.engine.transcript import TextBlock
+from claw_tui.core.transcript import TextBlock
 from claw_tui.mcp import McpManager
 from claw_tui.mcp.config import ServerConfig
 from claw_tui.tools.base import ToolError

@@ -8,8 +8,8 @@ import time
 import pytest
 from fake_model import Fault, Reply, Text, Thinking, ToolCall
 
-from claw_tui.engine.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
-from claw_tui.engine.transcript import (
+from claw_tui.core.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
+from claw_tui.core.transcript import (
     ImageBlock,
     Message,
     TextBlock,

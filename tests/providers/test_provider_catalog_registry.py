@@ -8,7 +8,7 @@ import pytest
 from fake_model import Reply, Text
 
 from claw_tui.config import ProviderSettings, ProvidersSettings, Settings
-from claw_tui.engine.transcript import user_text
+from claw_tui.core.transcript import user_text
 from claw_tui.providers import catalog
 from claw_tui.providers.anthropic import AnthropicProvider
 from claw_tui.providers.base import ModelRequest, ProviderError, TokenUsage

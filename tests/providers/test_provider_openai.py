@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fake_model import Fault, Reply, Text, Thinking, ToolCall
 
-from claw_tui.engine.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
-from claw_tui.engine.transcript import ImageBlock, Message, TextBlock, ToolResultBlock, user_text
+from claw_tui.core.events import TextDelta, ThinkingDelta, ToolCallInputDelta, ToolCallStarted
+from claw_tui.core.transcript import ImageBlock, Message, TextBlock, ToolResultBlock, user_text
 from claw_tui.providers.anthropic import AnthropicProvider
 from claw_tui.providers.base import ModelRequest, ProviderError, ToolSpec
 from claw_tui.providers.openai import OpenAIProvider

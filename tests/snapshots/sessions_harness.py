@@ -16,7 +16,7 @@ from textual.app import App
 from textual.screen import Screen
 
 from claw_tui.engine.sessions import SessionStore, UsageRecord
-from claw_tui.engine.transcript import (
+from claw_tui.core.transcript import (
     Message,
     TextBlock,
     ToolUseBlock,

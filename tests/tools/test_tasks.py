@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from claw_tui.engine.tasks import TaskGraph
+from claw_tui.core.tasks import TaskGraph
 from claw_tui.tools.base import ToolContext, ToolError
 from claw_tui.tools.tasks import TaskCreate, TaskGet, TaskList, TaskUpdate
 

@@ -12,10 +12,10 @@ from collections import deque
 from pathlib import Path
 
 from claw_tui.config import LoadedConfig, Settings
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.engine.permissions import PermissionEngine
-from claw_tui.engine.tasks import TaskGraph
-from claw_tui.engine.transcript import Message, TextBlock, ToolUseBlock
+from claw_tui.core.tasks import TaskGraph
+from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock
 
 MODEL = "anthropic/claude-sonnet-4-6"
 

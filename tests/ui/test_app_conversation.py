@@ -6,8 +6,8 @@ import asyncio
 
 from textual.app import App
 
-from claw_tui.engine import events as ev
-from claw_tui.engine.transcript import Message, TextBlock
+from claw_tui.core import events as ev
+from claw_tui.core.transcript import Message, TextBlock
 from claw_tui.ui.theming import CLAW_VARIABLES, register_themes
 from claw_tui.ui.widgets.conversation import (
     AssistantText,

@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import OptionList
 
 from claw_tui.config import user_config_dir
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.ui.app import ClawApp
 from claw_tui.ui.screens.help import HelpScreen
 from claw_tui.ui.screens.main import MainScreen

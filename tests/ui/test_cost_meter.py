@@ -6,7 +6,7 @@ import pytest
 from snapshots.pane_harness import MODEL, PaneApp, usage_events
 from textual.widgets import ProgressBar, Static
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.ui.widgets.cost_meter import CostMeter, TurnBars, turn_bars
 
 

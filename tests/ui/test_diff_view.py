@@ -7,8 +7,8 @@ from pathlib import Path
 from snapshots.pane_harness import APP_PY_AFTER, APP_PY_BEFORE, PaneApp, diff_events
 from textual.widgets import OptionList, Static
 
-from claw_tui.engine import events as ev
-from claw_tui.tools.base import FileChange
+from claw_tui.core import events as ev
+from claw_tui.core.diffs import FileChange
 from claw_tui.ui.widgets import diff_view
 from claw_tui.ui.widgets.diff_view import DiffView, HunkView, file_diff
 

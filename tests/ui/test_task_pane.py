@@ -5,7 +5,7 @@ from __future__ import annotations
 from snapshots.pane_harness import PaneApp, task_graph
 from textual.widgets.tree import TreeNode
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.ui.widgets.task_graph import TaskGraphPane, TaskNode
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from snapshots.pane_harness import PaneApp, tool_events
 from textual.widgets import Input, Log, OptionList
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.ui.widgets import tool_log
 from claw_tui.ui.widgets.tool_log import ToolLog
 

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from claw_tui.engine.transcript import Message
+from claw_tui.core.transcript import Message
 from claw_tui.ui.screens.sessions import relative_time
 
 PROMPT_LINES = 3

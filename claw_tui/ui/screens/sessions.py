@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 
 from claw_tui.engine.session_io import export_markdown
 from claw_tui.engine.sessions import SearchHit, SessionInfo, SessionStore, StoreError
-from claw_tui.engine.transcript import ImageBlock, Message
+from claw_tui.core.transcript import ImageBlock, Message
 
 LIST_LIMIT = 500
 SEARCH_LIMIT = 50

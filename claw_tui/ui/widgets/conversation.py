@@ -24,7 +24,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 from claw_tui.ui.widgets.markdown_view import MarkdownView
 
 STATUS_GLYPHS = {

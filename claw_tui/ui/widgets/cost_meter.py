@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 
 BUDGET_WARN = 0.8
 MAX_TURNS_DRAWN = 200

@@ -1,6 +1,6 @@
 """The diff pane: file changes as syntax-highlighted hunks, unified or side by side.
 
-Hunks come from `claw_tui.engine.diffs` (the same ones the approval screen accepts or
+Hunks come from `claw_tui.core.diffs` (the same ones the approval screen accepts or
 rejects), each drawn by one `HunkView` with a few lines of context around it. Colours are
 theme variables only (`$diff-added-bg`, `$diff-removed-bg`, `$diff-added`, `$diff-removed`).
 """
@@ -23,9 +23,9 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from claw_tui.engine import events as ev
-from claw_tui.engine.diffs import Hunk, hunks, split_lines
-from claw_tui.tools.base import FileChange
+from claw_tui.core import events as ev
+from claw_tui.core.diffs import Hunk, hunks, split_lines
+from claw_tui.core.diffs import FileChange
 
 CONTEXT_LINES = 3
 MAX_CHANGED_LINES = 120  # removed + added lines drawn per hunk; the rest is counted in a note

@@ -18,8 +18,8 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from claw_tui.engine import events as ev
-from claw_tui.engine.tasks import Task
+from claw_tui.core import events as ev
+from claw_tui.core.tasks import Task
 
 TASK_TOOLS = frozenset({"TaskCreate", "TaskUpdate", "Agent"})
 GLYPHS = {"pending": "○", "in_progress": "◐", "completed": "●", "deleted": "✗"}

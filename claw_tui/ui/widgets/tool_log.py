@@ -22,7 +22,7 @@ from textual.content import Content
 from textual.widgets import Input, Log, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from claw_tui.engine import events as ev
+from claw_tui.core import events as ev
 
 MAX_CALLS = 2_000
 OUTPUT_LIMIT = 20_000  # characters of output kept per call

@@ -7,6 +7,16 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class FileChange:
+    """A write proposed or made: `before` is None for a new file."""
+
+    path: Path
+    before: str | None
+    after: str
 
 
 @dataclass(frozen=True)

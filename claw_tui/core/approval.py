@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from claw_tui.tools.base import FileChange
+from claw_tui.core.diffs import FileChange
 
 
 @dataclass

@@ -6,7 +6,7 @@ from claw_tui.tools.base import Tool
 
 
 def builtin_tools() -> list[Tool]:
-    from claw_tui.tools.agents import (
+    from claw_tui.engine.agent_tools import (
         Agent,
         EnterWorktree,
         ExitWorktree,

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from claw_tui.engine.transcript import Message
+from claw_tui.core.transcript import Message
 
 
 class _Event(BaseModel):

@@ -671,7 +671,7 @@ async def test_key_in_background_output_is_redacted(project, monkeypatch):
         started = await Bash().run(Bash.Input(command="cat .env", run_in_background=True), ctx)
         read = await TaskOutput().run(TaskOutput.Input(task_id=started.metadata["task_id"]), ctx)
     finally:
-        await ctx.services["shell"].close()
+        await ctx.services.shell.close()
     assert f"New output:\nANTHROPIC_API_KEY={REDACTED}" in read.output
     assert SECRET not in read.output
 

@@ -195,7 +195,7 @@ class LSPInput(BaseModel):
         return self
 
 
-class LSP(Tool):
+class LSP(Tool[LSPInput]):
     name: ClassVar[str] = "LSP"
     description: ClassVar[str] = (
         "Ask a language server about code, with compiler-grade precision instead of text search.\n\n"
@@ -208,25 +208,21 @@ class LSP(Tool):
         "line and character are 1-based, as the Read tool shows lines; point at any character inside the "
         "symbol's name. Locations come back as path:line:column with the source line."
     )
-    Input: ClassVar[type[BaseModel]] = LSPInput
+    Input = LSPInput
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, LSPInput)
+    def summary(self, input: LSPInput) -> str:
         where = input.file_path + (f":{input.line}:{input.character}" if input.line and input.character else "")
         return f"LSP {input.operation}: {where}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, LSPInput)
+    def rule_target(self, input: LSPInput, ctx: ToolContext) -> str | None:
         return str(ctx.resolve(input.file_path))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, LSPInput)
+    def touched_paths(self, input: LSPInput, ctx: ToolContext) -> list[Path]:
         return [ctx.resolve(input.file_path)]
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, LSPInput)
-        manager: LspManager | None = ctx.services.get("lsp")
+    async def run(self, input: LSPInput, ctx: ToolContext) -> ToolResult:
+        manager: LspManager | None = ctx.services.lsp
         if manager is None:
             raise ToolError("LSP is not available in this session: no language servers are set up.")
         path = ctx.resolve(input.file_path)

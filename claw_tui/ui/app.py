@@ -27,9 +27,9 @@ from claw_tui.ui.theming import (
 )
 
 if TYPE_CHECKING:
-    from claw_tui.engine.agent import Agent
+    from claw_tui.engine.frontend import FrontendAgent
 
-AgentFactory = Callable[["ClawApp"], "Agent"]
+AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
 LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
 
 
@@ -112,7 +112,7 @@ class ClawApp(App[int]):
             self.store = SessionStore.open()
         except StoreError as exc:
             self.startup_problems.append(f"Sessions are not saved this time: {exc}")
-        self.agent: Agent | None = None
+        self.agent: FrontendAgent | None = None
         self.agent_error = ""
         try:
             factory = agent_factory or _default_agent_factory(model, permission_mode)
@@ -166,7 +166,7 @@ class ClawApp(App[int]):
     def _load_requested_session(self, resume: str | None, continue_: bool) -> None:
         """`--resume ID` / `--continue`: load the session into the agent now; it is drawn on mount."""
         assert self.agent is not None
-        store = getattr(self.agent, "store", None)
+        store = self.agent.store
         if store is None:
             self.resume_problem = ("Cannot resume: sessions are not being saved (see the notice).", "error")
             return
@@ -273,7 +273,7 @@ class ClawApp(App[int]):
 
 
 def _default_agent_factory(model: str | None, permission_mode: str | None) -> AgentFactory:
-    def create(app: ClawApp) -> Agent:
+    def create(app: ClawApp) -> FrontendAgent:
         from claw_tui.engine.agent import Agent
         from claw_tui.ui.approver import TuiApprover
 

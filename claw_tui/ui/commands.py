@@ -265,14 +265,12 @@ async def _mcp(screen: MainScreen, args: str) -> None:
 
 
 async def _agents(screen: MainScreen, args: str) -> None:
-    from claw_tui.engine.agent_defs import list_agents
     from claw_tui.ui.screens.agents import AgentsScreen
 
     def closed(_: None) -> None:
         # Agent types made or edited on the screen are offered to the model from its next request.
-        tool = getattr(screen.agent, "tools", {}).get("Agent")
-        if tool is not None:
-            tool.describe_types(list_agents(screen.cwd))
+        if screen.agent is not None:
+            screen.agent.refresh_agent_types()
 
     await screen.app.push_screen(AgentsScreen(screen.cwd), callback=closed)
 
@@ -290,8 +288,8 @@ async def _export(screen: MainScreen, args: str) -> None:
     from claw_tui.engine.session_io import export_jsonl, export_markdown
     from claw_tui.engine.sessions import StoreError
 
-    store = getattr(screen.agent, "store", None)
-    session_id = getattr(screen.agent, "session_id", None)
+    store = screen.agent.store if screen.agent is not None else None
+    session_id = screen.agent.session_id if screen.agent is not None else None
     if store is None or not session_id:
         await screen.conversation.add_note("/export: nothing to export yet; the session has no messages.", "warning")
         return

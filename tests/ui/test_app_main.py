@@ -593,8 +593,8 @@ async def test_cancelling_puts_queued_prompts_back_into_the_prompt(project):
 async def test_the_task_pane_follows_the_agents_task_graph(project):
     app, agent = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
-        agent.tasks.create("Write the parser")
-        agent.tasks.create("Test the parser")
+        agent.task_graph.create("Write the parser")
+        agent.task_graph.create("Test the parser")
         await pilot.pause()
         assert [t.subject for t in screen(app).task_pane.tasks.values()] == ["Write the parser", "Test the parser"]
         await pilot.press(*"/tasks", "enter")

@@ -42,7 +42,7 @@ from claw_tui.ui.widgets.tool_log import MAX_CALLS as TOOL_LOG_CALLS
 from claw_tui.ui.widgets.tool_log import ToolLog
 
 if TYPE_CHECKING:
-    from claw_tui.engine.agent import Agent
+    from claw_tui.engine.frontend import FrontendAgent
     from claw_tui.mcp import McpManager
 
 WIDE_MIN_COLUMNS = 140
@@ -89,7 +89,7 @@ class MainScreen(Screen[None]):
         Binding("shift+tab", "cycle_mode", "mode", show=False, tooltip="Cycle permission mode: default, acceptEdits, plan, bypassPermissions"),
     ]
 
-    def __init__(self, *, agent: Agent | None, cwd: Path, registry: CommandRegistry, agent_error: str = "") -> None:
+    def __init__(self, *, agent: FrontendAgent | None, cwd: Path, registry: CommandRegistry, agent_error: str = "") -> None:
         super().__init__()
         self.agent = agent
         self.agent_error = agent_error
@@ -147,7 +147,7 @@ class MainScreen(Screen[None]):
         self.status.sandbox = "…"
         self.cost_meter.set_model(self.agent.model)
         self.cost_meter.set_budget(self.agent.settings.budget.session_usd)
-        if (tasks := self.agent.tasks) is not None:
+        if (tasks := self.agent.task_graph) is not None:
             tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
         self._watch_subagents()
         # The rest imports and starts things (the SDK, MCP servers, git, bwrap): after the first frame,
@@ -190,13 +190,12 @@ class MainScreen(Screen[None]):
     @work(thread=True, group="cost-today", exit_on_error=False)
     def _read_cost_today(self) -> None:
         """Today's spend before this session, from the session store (a database read: off the loop)."""
-        store = getattr(self.agent, "store", None)
-        if store is None:
+        if self.agent is None or (store := self.agent.store) is None:
             return
         try:
             spent = store.cost_today()
             # The meter adds this session's whole cost, a resumed one's earlier spend included.
-            session_id = getattr(self.agent, "session_id", None)
+            session_id = self.agent.session_id
             if session_id and (info := store.get(session_id)) is not None:
                 spent -= info.cost_usd
         except Exception:  # noqa: BLE001 - the meter then shows this session only
@@ -455,30 +454,25 @@ class MainScreen(Screen[None]):
             self.run_engine(self._turn_events(text))
 
     async def on_tasks_changed(self, message: TasksChanged) -> None:
-        if self.agent is not None and self.agent.tasks is not None:
-            self.task_pane.set_tasks(self.agent.tasks.list())
+        if self.agent is not None and self.agent.task_graph is not None:
+            self.task_pane.set_tasks(self.agent.task_graph.list())
 
     # --- MCP servers and subagents ---------------------------------------------------------
 
-    def _service(self, name: str) -> Any:
-        """One of the agent's session services; None for an agent without them (the UI tests' recorded one)."""
-        ctx = getattr(self.agent, "ctx", None)
-        return ctx.services.get(name) if ctx is not None else None
-
     @property
     def mcp_manager(self) -> McpManager | None:
-        return self._service("mcp")
+        return self.agent.mcp if self.agent is not None else None
 
     def _watch_subagents(self) -> None:
         """Background subagents work outside any turn: their events reach the panes as a turn's do."""
-        if (subagents := self._service("subagents")) is not None:
+        if self.agent is not None and (subagents := self.agent.subagents) is not None:
             subagents.subscribe(lambda event: self.post_message(EngineEvent(event)))
 
     @work(group="prepare", exit_on_error=False)
     async def _prepare_agent(self) -> None:
         """Load the model's SDK and client now, in a thread, rather than when the first prompt is sent."""
-        if (prepare := getattr(self.agent, "prepare", None)) is not None:
-            await prepare()
+        if self.agent is not None:
+            await self.agent.prepare()
 
     @work(thread=True, group="worktrees", exit_on_error=False)
     def _sweep_worktrees(self) -> None:
@@ -492,11 +486,10 @@ class MainScreen(Screen[None]):
         """Start the MCP servers without waiting for them, then say which ones did not come up."""
         from claw_tui.ui.mcp_prompt import prompt_commands
 
-        start = getattr(self.agent, "start_mcp", None)
-        if start is None:
+        if self.agent is None:
             return
         try:
-            manager = await start(self.app.mcp_config, strict=self.app.strict_mcp_config, wait=False)
+            manager = await self.agent.start_mcp(self.app.mcp_config, strict=self.app.strict_mcp_config, wait=False)
         except Exception as exc:  # noqa: BLE001 - a bad config file is a note (naming the file), never a traceback
             self.mcp_error = f"MCP servers not started: {exc}"
             await self.conversation.add_note(self.mcp_error, "warning")
@@ -528,9 +521,8 @@ class MainScreen(Screen[None]):
     @on(Unmount)
     async def _close_agent(self) -> None:
         """Quitting stops what the session started: MCP servers, background subagents, shells."""
-        close = getattr(self.agent, "aclose", None)
-        if close is not None:
-            await close()
+        if self.agent is not None:
+            await self.agent.aclose()
 
     # --- `!cmd` ----------------------------------------------------------------------------
 
@@ -567,15 +559,12 @@ class MainScreen(Screen[None]):
         self._queue.clear()
         self.status.queued = 0
         if self.agent is not None:
-            self.agent.transcript.clear()
-            self.agent.reset_context_measure()
-            self.agent.session_id = None  # the next message starts a new stored session; this one is kept
-            self.agent.total_cost_usd = 0.0
+            self.agent.new_conversation()  # the next message starts a new stored session; this one is kept
         # Every pane starts over, as for a loaded session: the old one's calls, diff and cost belong to it.
         await self._fresh_panes()
         await self._fill_cost_meter([])
-        if self.agent is not None and self.agent.tasks is not None:  # open tasks carry over
-            self.task_pane.set_tasks(self.agent.tasks.list())
+        if self.agent is not None and self.agent.task_graph is not None:  # open tasks carry over
+            self.task_pane.set_tasks(self.agent.task_graph.list())
         await self.conversation.add_note("New conversation.")
 
     def open_model_picker(self) -> None:
@@ -610,11 +599,11 @@ class MainScreen(Screen[None]):
         """Load a stored session into the agent and draw it on fresh panes; False (with a note) when it cannot be read."""
         agent = self.agent
         assert agent is not None and agent.store is not None
-        graph = agent.tasks
+        graph = agent.task_graph
         try:
             agent.load_session(session_id)
-            if agent.tasks is not graph and agent.tasks is not None:
-                agent.tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
+            if agent.task_graph is not graph and agent.task_graph is not None:
+                agent.task_graph.subscribe(lambda _task: self.post_message(TasksChanged()))
             await self._fresh_panes()
             await self.show_session(session_id)
         except StoreError as exc:  # a busy or damaged database: say so, the app goes on
@@ -678,8 +667,8 @@ class MainScreen(Screen[None]):
                 if change.call_id == last:
                     self.diff_view.handle_event(change)
         await self._fill_cost_meter(usage_turns(usage, history.prompt_times))
-        if self.agent is not None and self.agent.tasks is not None:
-            self.task_pane.set_tasks(self.agent.tasks.list())
+        if self.agent is not None and self.agent.task_graph is not None:
+            self.task_pane.set_tasks(self.agent.task_graph.list())
 
     async def _fill_cost_meter(self, turns: list[list[ev.Usage]]) -> None:
         """A new cost meter takes the usage before it is mounted, so it draws once, not per model call."""
@@ -699,13 +688,7 @@ class MainScreen(Screen[None]):
         self._read_cost_today()
 
     def _tool_summary(self, name: str, data: dict[str, Any]) -> str:
-        tool = getattr(self.agent, "tools", {}).get(name)
-        if tool is None:  # an MCP server's tool that is not connected (yet)
-            return name
-        try:
-            return tool.summary(tool.Input.model_validate(data))
-        except ValueError:  # an input the tool refused: live, the call kept its bare name too
-            return name
+        return self.agent.tool_summary(name, data) if self.agent is not None else name
 
     def show_undone(self, paths: list[Path]) -> None:
         """After /undo: the diff pane shows each file going from claw's version back to what it is now."""
@@ -738,7 +721,7 @@ class MainScreen(Screen[None]):
 
     async def session_store_for(self, command: str) -> Any:
         """The agent's session store, or None after saying why /command cannot run now."""
-        store = getattr(self.agent, "store", None)
+        store = self.agent.store if self.agent is not None else None
         if store is None:
             await self.conversation.add_note(f"{command}: sessions are not being saved in this run of claw.", "warning")
         elif self.turn_running:
@@ -802,9 +785,10 @@ class MainScreen(Screen[None]):
         await self.conversation.add_note("Undo: " + "\n".join(lines), "warning" if report.skipped else "info")
         if report.restored or report.deleted:
             self.show_undone(report.restored + report.deleted)
-            if (tell := getattr(self.agent, "tell_model", None)) is not None:  # its history still shows the edits
-                tell("The user undid the file changes of the last turn (" + "; ".join(lines) + "). "
-                     "Those files are back as they were before it; read them again before editing.")
+            self.agent.tell_model(  # its history still shows the edits
+                "The user undid the file changes of the last turn (" + "; ".join(lines) + "). "
+                "Those files are back as they were before it; read them again before editing."
+            )
 
     async def open_rewind_picker(self) -> None:
         """/rewind: pick a prompt; the conversation goes back to just before it, and so do the files."""

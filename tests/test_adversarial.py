@@ -73,12 +73,12 @@ from fake_model import Reply, Text, ToolCall
 from claw_tui.config import RuleSource
 from claw_tui.core import events as ev
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
+from claw_tui.core.transcript import ToolResultBlock
 from claw_tui.engine.permissions import (
     OUTSIDE_READ_REASON,
     OUTSIDE_WRITE_REASON,
     PermissionEngine,
 )
-from claw_tui.core.transcript import ToolResultBlock
 from claw_tui.tools.base import ToolContext
 from claw_tui.tools.files import Edit, Read
 from claw_tui.tools.search import Grep

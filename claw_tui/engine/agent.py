@@ -133,14 +133,14 @@ class Agent:
     ) -> Agent:
         """Build an agent with the built-in tools, the user's rules, hooks and memory files."""
         from claw_tui.config import RuleSource, user_config_dir
+        from claw_tui.core.tasks import TaskGraph
         from claw_tui.engine.hooks import HookRunner
         from claw_tui.engine.memory import load_memory, memory_prompt
         from claw_tui.engine.permissions import PermissionEngine
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
-        from claw_tui.core.tasks import TaskGraph
-        from claw_tui.tools.lsp import LspManager
         from claw_tui.engine.toolset import builtin_tools
+        from claw_tui.tools.lsp import LspManager
 
         cwd = cwd.resolve()
         config = config or load_config(cwd)

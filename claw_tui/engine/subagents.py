@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from claw_tui.core import events as ev
-from claw_tui.engine.agent_defs import AgentDef
 from claw_tui.core.approval import ApprovalRequest
-from claw_tui.core.transcript import new_id
 from claw_tui.core.diffs import FileChange
+from claw_tui.core.transcript import new_id
+from claw_tui.engine.agent_defs import AgentDef
 from claw_tui.tools.base import FileEditTool, Services, ToolContext, ToolError, ToolResult
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from fake_model import Fault, Reply, Text, ToolCall
 
 from claw_tui.core import events as ev
 from claw_tui.core.approval import ApprovalResponse
-from claw_tui.engine.subagents import resolve_model
 from claw_tui.core.transcript import repair
+from claw_tui.engine.subagents import resolve_model
 
 
 def _spawn(tag: str, **extra: object) -> ToolCall:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from claw_tui.config import LoadedConfig, Settings
 from claw_tui.core import events as ev
-from claw_tui.engine.permissions import PermissionEngine
 from claw_tui.core.tasks import TaskGraph
 from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock
+from claw_tui.engine.permissions import PermissionEngine
 
 if TYPE_CHECKING:
     from claw_tui.engine.checkpoints import CheckpointStore

@@ -26,9 +26,9 @@ from textual.worker import Worker, WorkerState
 
 from claw_tui.config import layer_files, user_config_dir, user_data_dir
 from claw_tui.core import events as ev
-from claw_tui.engine.sessions import StoreError, UsageRecord
-from claw_tui.core.transcript import Message
 from claw_tui.core.diffs import FileChange
+from claw_tui.core.transcript import Message
+from claw_tui.engine.sessions import StoreError, UsageRecord
 from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
 from claw_tui.ui.history import build_history, usage_turns
 from claw_tui.ui.messages import EngineEvent, TasksChanged

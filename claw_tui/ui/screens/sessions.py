@@ -25,9 +25,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from claw_tui.core.transcript import ImageBlock, Message
 from claw_tui.engine.session_io import export_markdown
 from claw_tui.engine.sessions import SearchHit, SessionInfo, SessionStore, StoreError
-from claw_tui.core.transcript import ImageBlock, Message
 
 LIST_LIMIT = 500
 SEARCH_LIMIT = 50

@@ -208,8 +208,6 @@ class SubagentManager:
             raise SubagentError(str(exc)) from None
 
     def _build(self, child: Child, agent_def: AgentDef) -> Agent:
-        from claw_tui.engine.agent import Agent
-
         parent = self.parent
         tools = [tool for name, tool in parent.tools.items() if agent_def.allows(name)]
         cwd, roots, permissions = parent.cwd, list(parent.ctx.roots), parent.permissions
@@ -225,7 +223,8 @@ class SubagentManager:
         if child.worktree is None:
             ctx.before_write = parent.ctx.before_write  # the parent's checkpoints: /undo covers a child's edits
         memory = "\n\n".join(p for p in (agent_def.system_prompt, parent.memory_prompt) if p)
-        agent = Agent(
+        # A child is an agent of its parent's class: named through the parent, since agent.py imports this module.
+        agent = type(parent)(
             cwd=cwd,
             config=parent.config,
             tools=tools,

@@ -484,7 +484,7 @@ class MainScreen(Screen[None]):
     @work(group="mcp", exit_on_error=False)
     async def _start_mcp(self) -> None:
         """Start the MCP servers without waiting for them, then say which ones did not come up."""
-        from claw_tui.ui.mcp_prompt import prompt_commands
+        from claw_tui.ui.mcp_commands import prompt_commands
 
         if self.agent is None:
             return
@@ -507,7 +507,7 @@ class MainScreen(Screen[None]):
         assert self.agent is not None
         manager = self.mcp_manager
         if isinstance(prompt, str) and manager is not None:
-            from claw_tui.ui.mcp_prompt import attach_resources, resource_mentions
+            from claw_tui.mcp.mentions import attach_resources, resource_mentions
 
             if resource_mentions(manager, prompt):
                 prompt, attached, problems = await attach_resources(manager, prompt)

@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from claw_tui.config import ConfigError, LoadedConfig, Settings, load_config
 from claw_tui.engine.sessions import SessionStore, StoreError
+from claw_tui.ui import session_actions
 from claw_tui.ui.commands import CommandRegistry, SlashCommandProvider
 from claw_tui.ui.gc_policy import IdleCollector
 from claw_tui.ui.screens.main import MainScreen
@@ -191,11 +192,11 @@ class ClawApp(App[int]):
         elif self.resumed is not None:
             try:
                 await screen.show_session(self.resumed)
-                await screen.announce_session(self.resumed, "Resumed")
+                await session_actions.announce(screen, self.resumed, "Resumed")
             except StoreError as exc:  # read a moment ago; a busy database now is a note, not a crash
                 await screen.conversation.add_note(f"Cannot show the session: {exc}", "error")
         if self.open_browser:
-            await screen.open_session_browser()
+            await session_actions.open_browser(screen)
 
     # --- first run ----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from claw_tui.config import user_config_dir
+from claw_tui.ui import reports, session_actions
 
 if TYPE_CHECKING:
     from claw_tui.ui.screens.main import MainScreen
@@ -175,7 +176,7 @@ async def _compact(screen: MainScreen, args: str) -> None:
 
 
 async def _cost(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.cost_summary())
+    await screen.conversation.add_markdown(reports.cost_report(screen.usage))
 
 
 async def _model(screen: MainScreen, args: str) -> None:
@@ -193,11 +194,11 @@ async def _theme(screen: MainScreen, args: str) -> None:
 
 
 async def _status(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.status_report())
+    await screen.conversation.add_markdown(reports.status_report(screen.workspace(), screen.agent))
 
 
 async def _permissions(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.permissions_report())
+    await screen.conversation.add_markdown(reports.permissions_report(screen.agent))
 
 
 async def _tasks(screen: MainScreen, args: str) -> None:
@@ -209,7 +210,7 @@ async def _diff(screen: MainScreen, args: str) -> None:
 
 
 async def _memory(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.memory_report())
+    await screen.conversation.add_markdown(reports.memory_report(screen.cwd))
 
 
 async def _trust(screen: MainScreen, args: str) -> None:
@@ -226,7 +227,7 @@ async def _trust(screen: MainScreen, args: str) -> None:
 
 
 async def _config(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.config_report())
+    await screen.conversation.add_markdown(reports.config_report(screen.cwd))
 
 
 INIT_PROMPT = """\
@@ -246,13 +247,13 @@ async def _exit(screen: MainScreen, args: str) -> None:
 
 async def _resume(screen: MainScreen, args: str) -> None:
     if args:
-        await screen.resume_session(args)
+        await session_actions.resume(screen, args)
     else:
-        await screen.open_session_browser("/resume")
+        await session_actions.open_browser(screen, "/resume")
 
 
 async def _sessions(screen: MainScreen, args: str) -> None:
-    await screen.open_session_browser()
+    await session_actions.open_browser(screen)
 
 
 async def _mcp(screen: MainScreen, args: str) -> None:
@@ -276,11 +277,11 @@ async def _agents(screen: MainScreen, args: str) -> None:
 
 
 async def _undo(screen: MainScreen, args: str) -> None:
-    await screen.undo_last_turn()
+    await session_actions.undo_last_turn(screen)
 
 
 async def _rewind(screen: MainScreen, args: str) -> None:
-    await screen.open_rewind_picker()
+    await session_actions.open_rewind_picker(screen)
 
 
 async def _export(screen: MainScreen, args: str) -> None:

@@ -24,14 +24,15 @@ from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from claw_tui.config import layer_files, user_config_dir, user_data_dir
+from claw_tui.config import user_data_dir
 from claw_tui.core import events as ev
 from claw_tui.core.diffs import FileChange
 from claw_tui.core.transcript import Message
-from claw_tui.engine.sessions import StoreError, UsageRecord
+from claw_tui.engine.sessions import UsageRecord
 from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
 from claw_tui.ui.history import build_history, usage_turns
 from claw_tui.ui.messages import EngineEvent, TasksChanged
+from claw_tui.ui.reports import Workspace
 from claw_tui.ui.widgets.conversation import SLICE_S, Conversation, UserPrompt
 from claw_tui.ui.widgets.cost_meter import CostMeter, UsageTotals
 from claw_tui.ui.widgets.diff_view import DiffView
@@ -561,7 +562,7 @@ class MainScreen(Screen[None]):
         if self.agent is not None:
             self.agent.new_conversation()  # the next message starts a new stored session; this one is kept
         # Every pane starts over, as for a loaded session: the old one's calls, diff and cost belong to it.
-        await self._fresh_panes()
+        await self.fresh_panes()
         await self._fill_cost_meter([])
         if self.agent is not None and self.agent.task_graph is not None:  # open tasks carry over
             self.task_pane.set_tasks(self.agent.task_graph.list())
@@ -595,23 +596,7 @@ class MainScreen(Screen[None]):
 
     # --- stored sessions -----------------------------------------------------------------------
 
-    async def open_session(self, session_id: str) -> bool:
-        """Load a stored session into the agent and draw it on fresh panes; False (with a note) when it cannot be read."""
-        agent = self.agent
-        assert agent is not None and agent.store is not None
-        graph = agent.task_graph
-        try:
-            agent.load_session(session_id)
-            if agent.task_graph is not graph and agent.task_graph is not None:
-                agent.task_graph.subscribe(lambda _task: self.post_message(TasksChanged()))
-            await self._fresh_panes()
-            await self.show_session(session_id)
-        except StoreError as exc:  # a busy or damaged database: say so, the app goes on
-            await self.conversation.add_note(f"Cannot open the session: {exc}", "error")
-            return False
-        return True
-
-    async def _fresh_panes(self) -> None:
+    async def fresh_panes(self) -> None:
         """New pane widgets in place of the old ones, so a loaded session starts from clean panes.
 
         The cost meter is replaced by `show_history`, which fills a new one before mounting it.
@@ -687,201 +672,10 @@ class MainScreen(Screen[None]):
         await self.query_one("#pane-cost").mount(meter)
         self._read_cost_today()
 
+    def workspace(self) -> Workspace:
+        status = self.status
+        return Workspace(cwd=self.cwd, branch=status.branch, dirty=status.dirty, sandbox=status.sandbox)
+
     def _tool_summary(self, name: str, data: dict[str, Any]) -> str:
         return self.agent.tool_summary(name, data) if self.agent is not None else name
 
-    def show_undone(self, paths: list[Path]) -> None:
-        """After /undo: the diff pane shows each file going from claw's version back to what it is now."""
-        changes = []
-        for path in paths:
-            key = str(path.relative_to(self.cwd)) if path.is_relative_to(self.cwd) else str(path)
-            first, written = self.session_changes.get(key, (None, ""))
-            now = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
-            changes.append(FileChange(Path(key), written, now or ""))
-            if now == first or (now is None and first is None):
-                self.session_changes.pop(key, None)  # back to how the session found it
-            else:
-                self.session_changes[key] = (first, now or "")
-        self.diff_view.show_changes(changes, f"Undone ({len(changes)} {'file' if len(changes) == 1 else 'files'})")
-
-    async def announce_session(self, session_id: str, verb: str) -> None:
-        """One line under a session just drawn: which it is, and where it was if not here."""
-        assert self.agent is not None
-        info = self.agent.store.get(session_id)
-        if info is None:
-            return
-        title = f"“{info.title}”" if info.title else "an untitled session"
-        count = f"{info.message_count} message{'s' if info.message_count != 1 else ''}"
-        await self.conversation.add_note(f"{verb} {title} ({count}) · session {session_id}")
-        if Path(info.project) != self.cwd:
-            await self.conversation.add_note(
-                f"This session was recorded in {short_path(Path(info.project))}; claw works in {short_path(self.cwd)}.",
-                "warning",
-            )
-
-    async def session_store_for(self, command: str) -> Any:
-        """The agent's session store, or None after saying why /command cannot run now."""
-        store = self.agent.store if self.agent is not None else None
-        if store is None:
-            await self.conversation.add_note(f"{command}: sessions are not being saved in this run of claw.", "warning")
-        elif self.turn_running:
-            await self.conversation.add_note(f"{command}: wait for the turn to end, or press Esc to stop it.", "warning")
-            return None
-        return store
-
-    async def open_session_browser(self, command: str = "/sessions") -> None:
-        """/sessions: the browser over this project's sessions; resume or fork the one chosen."""
-        from claw_tui.ui.screens.sessions import BrowserResult, SessionBrowser
-
-        if (store := await self.session_store_for(command)) is None:
-            return
-        assert self.agent is not None
-
-        async def chosen(result: BrowserResult | None) -> None:
-            if result is None:
-                return
-            if self.turn_running:  # a turn started from the palette while the browser was open
-                await self.conversation.add_note("A turn is running: open /sessions again once it ends.", "warning")
-            elif result.action == "fork" and result.message_index is not None:
-                await self.fork_session(result.session_id, result.message_index)
-            else:
-                await self.resume_session(result.session_id)
-
-        self.app.push_screen(SessionBrowser(store, self.cwd, current_session=self.agent.session_id), callback=chosen)
-
-    async def resume_session(self, id_or_prefix: str) -> None:
-        """/resume ID: load that session in place of the current one (which stays stored)."""
-        if (store := await self.session_store_for("/resume")) is None:
-            return
-        try:
-            session_id = store.resolve_id(id_or_prefix)
-        except StoreError as exc:
-            await self.conversation.add_note(f"/resume: {exc} /sessions lists them.", "error")
-            return
-        if await self.open_session(session_id):
-            await self.announce_session(session_id, "Resumed")
-
-    async def fork_session(self, session_id: str, message_index: int) -> None:
-        """A new session with messages 0..message_index of `session_id`, loaded in its place."""
-        assert self.agent is not None
-        try:
-            fork = self.agent.store.fork(session_id, message_index)
-        except StoreError as exc:
-            await self.conversation.add_note(f"Cannot fork: {exc}", "error")
-            return
-        if await self.open_session(fork):
-            await self.announce_session(fork, f"Forked at message {message_index + 1}:")
-
-    async def undo_last_turn(self) -> None:
-        """/undo: the files of the last turn that changed any go back; a file the user changed since stays."""
-        if (await self.session_store_for("/undo")) is None:
-            return
-        assert self.agent is not None
-        if not self.agent.session_id:
-            await self.conversation.add_note("/undo: no file has changed in this session.")
-            return
-        report = self.agent.checkpoints.undo_last_turn(self.agent.session_id)
-        lines = report.lines(self.cwd)
-        await self.conversation.add_note("Undo: " + "\n".join(lines), "warning" if report.skipped else "info")
-        if report.restored or report.deleted:
-            self.show_undone(report.restored + report.deleted)
-            self.agent.tell_model(  # its history still shows the edits
-                "The user undid the file changes of the last turn (" + "; ".join(lines) + "). "
-                "Those files are back as they were before it; read them again before editing."
-            )
-
-    async def open_rewind_picker(self) -> None:
-        """/rewind: pick a prompt; the conversation goes back to just before it, and so do the files."""
-        from claw_tui.ui.screens.rewind import RewindPicker
-
-        if (store := await self.session_store_for("/rewind")) is None:
-            return
-        assert self.agent is not None
-        messages = store.messages(self.agent.session_id) if self.agent.session_id else []
-
-        async def chosen(index: int | None) -> None:
-            if index is not None:
-                await self.rewind_to(index, messages[index])
-
-        self.app.push_screen(RewindPicker(messages), callback=chosen)
-
-    async def rewind_to(self, index: int, prompt: Message) -> None:
-        """Restore files to before message `index`, keep messages 0..index-1, and put the prompt back in the box."""
-        agent = self.agent
-        assert agent is not None and agent.session_id is not None
-        if self.turn_running:
-            await self.conversation.add_note("/rewind: wait for the turn to end, or press Esc to stop it.", "warning")
-            return
-        session_id = agent.session_id
-        try:
-            report = agent.checkpoints.rewind(session_id, index)
-            agent.store.truncate_after(session_id, index - 1)
-        except StoreError as exc:
-            await self.conversation.add_note(f"/rewind: {exc}", "error")
-            return
-        if not await self.open_session(session_id):
-            return
-        files = report.lines(self.cwd) if not report.empty else ["No file had changed since then."]
-        await self.conversation.add_note("Rewound to before that prompt.\n" + "\n".join(files))
-        self.prompt.load_text(prompt.text)
-        self.prompt.move_cursor(self.prompt.document.end)
-
-    def cost_summary(self) -> str:
-        u = self.usage
-        cost = f"${u.cost_usd:.4f}" + (f" (+ {u.unpriced_calls} calls at unknown prices)" if u.unpriced_calls else "")
-        return (
-            f"**Cost of this session: {cost}**\n\n"
-            f"- Model calls: {u.calls}\n"
-            f"- Input tokens: {u.input_tokens:,}\n"
-            f"- Output tokens: {u.output_tokens:,}\n"
-            f"- Cache reads: {u.cache_read_tokens:,} tokens, cache writes: {u.cache_write_tokens:,} tokens\n"
-        )
-
-    def status_report(self) -> str:
-        lines = ["**Status**", "", f"- Directory: `{short_path(self.cwd)}`"]
-        if self.status.branch:
-            lines.append(f"- Git branch: `{self.status.branch}`" + (" (uncommitted changes)" if self.status.dirty else ""))
-        if self.agent is not None:
-            lines += [
-                f"- Model: `{self.agent.model}`",
-                f"- Permission mode: `{self.agent.permissions.mode}` (Shift+Tab cycles)",
-                f"- Sandbox: {self.status.sandbox or 'unknown'}",
-                f"- Session: `{self.agent.session_id or 'not stored'}`",
-            ]
-            files = self.agent.config.files
-            lines.append("- Config files: " + (", ".join(f"`{short_path(f)}`" for f in files) if files else "none (defaults)"))
-        return "\n".join(lines)
-
-    def permissions_report(self) -> str:
-        if self.agent is None:
-            return "No agent."
-        permissions = self.agent.permissions
-        # The engine's rules: the configured ones plus those "always allow" added this session.
-        rows = [(r.behavior, r.rule, r.source) for r in permissions.rules_for_display()]
-        head = f"**Permission rules** (mode `{permissions.mode}`)\n\n"
-        problems = "".join(f"\n- {problem}" for problem in permissions.problems)
-        if problems:
-            problems = "\n\n**Rules that could not be read**" + problems
-        withheld = self.agent.config.withheld
-        if withheld:
-            problems += "\n\n**Waiting for `claw trust`**: " + ", ".join(withheld)
-        if not rows:
-            return head + "No rules: every tool follows the mode." + problems
-        table = "| Behavior | Rule | From |\n|---|---|---|\n" + "".join(f"| {b} | `{r}` | {s} |\n" for b, r, s in rows)
-        return head + table + problems
-
-    def memory_report(self) -> str:
-        from claw_tui.engine.memory import load_memory
-
-        files = load_memory(self.cwd, user_config_dir=user_config_dir())
-        if not files:
-            return "**Memory files**\n\nNone found. `/init` asks the model to write an AGENTS.md."
-        return "**Memory files**\n\n" + "\n".join(f"- `{short_path(Path(f.path))}`" for f in files)
-
-    def config_report(self) -> str:
-        lines = ["**Configuration files** (later ones override earlier ones)", ""]
-        for source, path in layer_files(self.cwd):
-            state = "present" if path.is_file() else "not present"
-            lines.append(f"- {source}: `{short_path(path)}` ({state})")
-        lines += ["", "Environment variables `CLAW_*` and command-line flags override every file."]
-        return "\n".join(lines)

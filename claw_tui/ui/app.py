@@ -26,6 +26,7 @@ from claw_tui.ui.theming import (
     save_theme_choice,
     user_themes_dir,
 )
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from claw_tui.engine.frontend import FrontendAgent
@@ -61,7 +62,7 @@ class ClawThemeProvider(Provider):
                 yield Hit(score, matcher.highlight(name), lambda name=name: app.apply_theme_choice(name), text=name)
 
 
-class ClawApp(App[int]):
+class ClawApp(ReportsWorkerFailures, App[int]):
     TITLE = "claw"
     COMMANDS = App.COMMANDS | {SlashCommandProvider}
 
@@ -210,7 +211,7 @@ class ClawApp(App[int]):
         model = self.agent.model if self.agent is not None else ""
         return local_configured and model.startswith("local/")
 
-    @work(exclusive=True, group="first-run", exit_on_error=False)
+    @work(exclusive=True, group="first-run", name="look for credentials and local model servers", exit_on_error=False)
     async def _check_first_run(self) -> None:
         if self.has_credentials():
             return
@@ -260,7 +261,7 @@ class ClawApp(App[int]):
             return
         self.notify(f"Theme {name} (saved to {path.name}).")
 
-    @work(exclusive=True, group="theme-watcher", exit_on_error=False)
+    @work(exclusive=True, group="theme-watcher", name="watch the theme files", exit_on_error=False)
     async def _watch_user_themes(self) -> None:
         """Re-register user themes whenever their files change, and redraw with the new colours."""
         from watchfiles import awatch

@@ -54,4 +54,4 @@ async def run_prompt(manager: McpManager, entry: PromptEntry, screen: MainScreen
             return
         await screen.send_prompt(shown, message=Message(role="user", content=blocks))
 
-    screen.run_worker(fetch_and_send(), group="mcp-prompt", exit_on_error=False)
+    screen.run_worker(fetch_and_send(), group="mcp-prompt", name="get the MCP prompt", exit_on_error=False)

@@ -128,6 +128,27 @@ async def test_a_failing_turn_is_reported_in_the_conversation_and_the_app_lives_
         assert app.is_running and not screen(app).turn_running
 
 
+async def test_a_failed_background_worker_says_what_it_could_not_do(project):
+    """Any named worker that fails is reported once, in words; a failed turn only in the conversation."""
+
+    class BrokenAgent(RecordedAgent):
+        async def prepare(self):
+            raise OSError("the SDK would not load")
+
+        async def run_turn(self, prompt):
+            yield ev.TurnStarted(turn_id="t1", model=self.model)
+            raise RuntimeError("the engine broke")
+
+    app = ClawApp(project, agent_factory=lambda app: BrokenAgent(project))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press(*"hi", "enter")
+        await settle(pilot)
+        shown = [n.message for n in app._notifications]
+        assert shown == ["Could not prepare the model's client: OSError: the SDK would not load"]
+        assert any("RuntimeError: the engine broke" in n for n in notes(app))
+
+
 async def test_an_agent_that_cannot_be_created_is_explained(project):
     def fail(app):
         raise ValueError("no such model")

@@ -41,6 +41,7 @@ from claw_tui.ui.widgets.status_bar import StatusBar, short_path
 from claw_tui.ui.widgets.task_graph import TaskGraphPane
 from claw_tui.ui.widgets.tool_log import MAX_CALLS as TOOL_LOG_CALLS
 from claw_tui.ui.widgets.tool_log import ToolLog
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from claw_tui.engine.frontend import FrontendAgent
@@ -70,8 +71,9 @@ PANES = (
 )
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "main.tcss"
+    REPORTS_OWN_FAILURES = frozenset({"turn"})  # a failed turn is an error in the conversation
     mcp_error = ""  # why the MCP servers did not start (a configuration file that cannot be read)
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -166,7 +168,7 @@ class MainScreen(Screen[None]):
         self._sweep_worktrees()
         self._preload_markdown()
 
-    @work(thread=True, group="preload", exit_on_error=False)
+    @work(thread=True, group="preload", name="preload the Markdown renderer", exit_on_error=False)
     def _preload_markdown(self) -> None:
         """The Markdown renderer's imports, and what a first parse and highlight load, before the first
         answer needs them. A parser of its own: the shared one is used on the event loop only."""
@@ -178,7 +180,7 @@ class MainScreen(Screen[None]):
         MarkdownIt("gfm-like").parse("*warm* https://example.com\n\n| a |\n|---|\n| 1 |\n")
         highlight("x = 1", language="python")
 
-    @work(thread=True, group="sandbox", exit_on_error=False)
+    @work(thread=True, group="sandbox", name="read the sandbox status", exit_on_error=False)
     def _read_sandbox(self) -> None:
         """Detecting bubblewrap runs a program; keep it off the event loop."""
         assert self.agent is not None
@@ -188,7 +190,7 @@ class MainScreen(Screen[None]):
             status = "unknown"
         self.app.call_from_thread(setattr, self.status, "sandbox", status)
 
-    @work(thread=True, group="cost-today", exit_on_error=False)
+    @work(thread=True, group="cost-today", name="read today's cost", exit_on_error=False)
     def _read_cost_today(self) -> None:
         """Today's spend before this session, from the session store (a database read: off the loop)."""
         if self.agent is None or (store := self.agent.store) is None:
@@ -203,7 +205,7 @@ class MainScreen(Screen[None]):
             return
         self.app.call_from_thread(self.cost_meter.set_today, spent)
 
-    @work(exclusive=True, group="git", exit_on_error=False)
+    @work(exclusive=True, group="git", name="read the git status", exit_on_error=False)
     async def refresh_git(self) -> None:
         await self.status.refresh_git(self.cwd)
 
@@ -469,20 +471,20 @@ class MainScreen(Screen[None]):
         if self.agent is not None and (subagents := self.agent.subagents) is not None:
             subagents.subscribe(lambda event: self.post_message(EngineEvent(event)))
 
-    @work(group="prepare", exit_on_error=False)
+    @work(group="prepare", name="prepare the model's client", exit_on_error=False)
     async def _prepare_agent(self) -> None:
         """Load the model's SDK and client now, in a thread, rather than when the first prompt is sent."""
         if self.agent is not None:
             await self.agent.prepare()
 
-    @work(thread=True, group="worktrees", exit_on_error=False)
+    @work(thread=True, group="worktrees", name="remove stale worktrees", exit_on_error=False)
     def _sweep_worktrees(self) -> None:
         """Remove worktrees that subagents of a claw process which has died left behind."""
         from claw_tui.engine import worktrees
 
         worktrees.cleanup_stale(self.cwd)
 
-    @work(group="mcp", exit_on_error=False)
+    @work(group="mcp", name="start the MCP servers", exit_on_error=False)
     async def _start_mcp(self) -> None:
         """Start the MCP servers without waiting for them, then say which ones did not come up."""
         from claw_tui.ui.mcp_commands import prompt_commands
@@ -527,7 +529,7 @@ class MainScreen(Screen[None]):
 
     # --- `!cmd` ----------------------------------------------------------------------------
 
-    @work(group="shell", exit_on_error=False)
+    @work(group="shell", name="run the shell command", exit_on_error=False)
     async def run_shell(self, command: str) -> None:
         block = await self.conversation.add_shell(command)
         try:

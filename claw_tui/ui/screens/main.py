@@ -30,7 +30,7 @@ from claw_tui.core.diffs import FileChange
 from claw_tui.core.transcript import Message
 from claw_tui.engine.sessions import UsageRecord
 from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
-from claw_tui.ui.history import build_history, usage_turns
+from claw_tui.ui.replay import build_history, usage_turns
 from claw_tui.ui.messages import EngineEvent, TasksChanged
 from claw_tui.ui.reports import Workspace
 from claw_tui.ui.widgets.conversation import SLICE_S, Conversation, UserPrompt

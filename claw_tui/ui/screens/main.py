@@ -20,7 +20,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Unmount
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
@@ -30,12 +29,13 @@ from claw_tui.core.diffs import FileChange
 from claw_tui.core.transcript import Message
 from claw_tui.engine.sessions import UsageRecord
 from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
-from claw_tui.ui.replay import build_history, usage_turns
 from claw_tui.ui.messages import EngineEvent, TasksChanged
+from claw_tui.ui.replay import build_history, usage_turns
 from claw_tui.ui.reports import Workspace
 from claw_tui.ui.widgets.conversation import SLICE_S, Conversation, UserPrompt
 from claw_tui.ui.widgets.cost_meter import CostMeter, UsageTotals
 from claw_tui.ui.widgets.diff_view import DiffView
+from claw_tui.ui.widgets.pane_box import PaneBox
 from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput
 from claw_tui.ui.widgets.status_bar import StatusBar, short_path
 from claw_tui.ui.widgets.task_graph import TaskGraphPane
@@ -50,16 +50,6 @@ if TYPE_CHECKING:
 WIDE_MIN_COLUMNS = 140
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 SHELL_OUTPUT_LIMIT = 200_000  # bytes of `!cmd` output kept for display
-
-
-class PaneBox(Vertical):
-    """A titled frame around one secondary pane; zooms (maximizes) as a whole."""
-
-    ALLOW_MAXIMIZE = True
-
-    def __init__(self, pane: Widget, *, title: str, id: str) -> None:
-        super().__init__(pane, id=id)
-        self.border_title = title
 
 
 # (key in focus_pane, frame id, tab label, focus key)
@@ -486,24 +476,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(group="mcp", name="start the MCP servers", exit_on_error=False)
     async def _start_mcp(self) -> None:
-        """Start the MCP servers without waiting for them, then say which ones did not come up."""
-        from claw_tui.ui.mcp_commands import prompt_commands
+        from claw_tui.ui.mcp_commands import start_servers
 
-        if self.agent is None:
-            return
-        try:
-            manager = await self.agent.start_mcp(self.app.mcp_config, strict=self.app.strict_mcp_config, wait=False)
-        except Exception as exc:  # noqa: BLE001 - a bad config file is a note (naming the file), never a traceback
-            self.mcp_error = f"MCP servers not started: {exc}"
-            await self.conversation.add_note(self.mcp_error, "warning")
-            return
-        self.registry.sources.append(lambda: prompt_commands(manager))
-        self.prompt.resource_source = lambda: [(r.mention[1:], r.name) for r in manager.resources()]
-        await manager.wait_settled()
-        why = {"failed": "failed to start", "needs-auth": "needs you to sign in", "needs-trust": "needs your trust"}
-        down = [f"{s.name} {why[s.status]}" for s in manager.statuses() if s.status in why]
-        if down:
-            await self.conversation.add_note(f"MCP: {'; '.join(down)}. /mcp shows the details.", "warning")
+        await start_servers(self)
 
     async def _turn_events(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
         """A turn, after attaching the MCP resources a typed prompt mentions (`@server:uri`)."""

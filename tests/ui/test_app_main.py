@@ -640,7 +640,7 @@ async def test_init_and_user_commands_send_their_prompt_to_the_model(project):
 async def test_a_code_line_wider_than_the_pane_folds_and_copies_whole(project):
     from textual.selection import Selection
 
-    from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH
+    from claw_tui.ui.widgets.markdown_marks import FOLD_GLYPH
 
     long_line = "print('" + "a very long line of code " * 8 + "')"
     app, _ = make_app(project, text_turn("Here:\n\n```python\n", long_line + "\n", "```\n\nand short:\n\n```\nx = 1\n```\n"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ui.recorded_turns import RecordedAgent
+
 from claw_tui.config import RuleSource
 from claw_tui.core import events as ev
 from claw_tui.engine.permissions import PermissionEngine
 from claw_tui.ui import reports
 from claw_tui.ui.widgets.cost_meter import UsageTotals
-from ui.recorded_turns import RecordedAgent
 
 
 def test_cost_report_adds_up_calls_and_names_unpriced_ones():

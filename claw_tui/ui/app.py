@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from textual.screen import Screen
 from claw_tui.config import ConfigError, LoadedConfig, Settings, load_config
 from claw_tui.engine.sessions import SessionStore, StoreError
 from claw_tui.ui import session_actions
-from claw_tui.ui.commands import CommandRegistry, SlashCommandProvider
+from claw_tui.ui.commands import CommandRegistry, SlashCommand
 from claw_tui.ui.gc_policy import IdleCollector
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.theming import (
@@ -60,6 +61,30 @@ class ClawThemeProvider(Provider):
         for name in self._themes():
             if (score := matcher.match(name)) > 0:
                 yield Hit(score, matcher.highlight(name), lambda name=name: app.apply_theme_choice(name), text=name)
+
+
+class SlashCommandProvider(Provider):
+    """The palette's view of the registry: the commands available on the calling screen."""
+
+    def _commands(self) -> Iterable[tuple[SlashCommand, Callable[[], Any]]]:
+        app: ClawApp = self.app  # type: ignore[assignment]
+        main = app.main_screen
+        on_modal = self.screen is not main
+        for command in main.registry.available(main):
+            if on_modal and not command.over_modals:
+                continue
+            yield command, partial(main.run_command, command, "")
+
+    async def discover(self) -> Hits:
+        for command, run in self._commands():
+            yield DiscoveryHit(f"{command.slash}  {command.title}", run, text=command.slash, help=command.help_with_key)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command, run in self._commands():
+            label = f"{command.slash}  {command.title}"
+            if (score := matcher.match(label)) > 0:
+                yield Hit(score, matcher.highlight(label), run, text=command.slash, help=command.help_with_key)
 
 
 class ClawApp(ReportsWorkerFailures, App[int]):

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from typing import TYPE_CHECKING
 
 from claw_tui.config import user_config_dir
 from claw_tui.ui import reports, session_actions
@@ -164,7 +161,7 @@ def _has_agent(screen: MainScreen) -> bool:
 async def _help(screen: MainScreen, args: str) -> None:
     from claw_tui.ui.screens.help import HelpScreen
 
-    await screen.app.push_screen(HelpScreen(screen.registry))
+    await screen.app.push_screen(HelpScreen(screen.registry, screen.BINDINGS))
 
 
 async def _clear(screen: MainScreen, args: str) -> None:
@@ -332,33 +329,3 @@ BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("trust", "Trust this folder", "Let this folder's own hooks, servers and settings take effect", _trust),
     SlashCommand("exit", "Quit", "Quit claw", _exit, over_modals=True, key="ctrl+q"),
 )
-
-
-# --- the command palette ---------------------------------------------------------------------
-
-
-class SlashCommandProvider(Provider):
-    """The palette's view of the registry: the commands available on the calling screen."""
-
-    def _commands(self) -> Iterable[tuple[SlashCommand, Callable[[], Any]]]:
-        from claw_tui.ui.screens.main import MainScreen
-
-        main: MainScreen | None = getattr(self.app, "main_screen", None)
-        if main is None:
-            return
-        on_modal = not isinstance(self.screen, MainScreen)
-        for command in main.registry.available(main):
-            if on_modal and not command.over_modals:
-                continue
-            yield command, partial(main.run_command, command, "")
-
-    async def discover(self) -> Hits:
-        for command, run in self._commands():
-            yield DiscoveryHit(f"{command.slash}  {command.title}", run, text=command.slash, help=command.help_with_key)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for command, run in self._commands():
-            label = f"{command.slash}  {command.title}"
-            if (score := matcher.match(label)) > 0:
-                yield Hit(score, matcher.highlight(label), run, text=command.slash, help=command.help_with_key)

@@ -585,9 +585,9 @@ class Agent:
         """A model call cancelled mid-stream is billed for what the server counted before: add it to
         the session's cost and store it, and keep its Usage event for the front end (`take_cut_short_usage`)."""
         for provider in self._providers.values():
-            usage = getattr(provider, "cut_short_usage", None)
+            usage = provider.cut_short_usage
             if usage is not None:
-                provider.cut_short_usage = None  # type: ignore[attr-defined]
+                provider.cut_short_usage = None
                 if usage != TokenUsage():
                     self._cut_short_usage = self.usage_event(usage)
 

@@ -149,6 +149,10 @@ class Tool(Generic[InputT]):
         """One line for the tool log: the tool's name and its most telling argument."""
         return self.name
 
+    def kind_for(self, input: InputT) -> ToolKind:
+        """This call's kind, for a tool whose calls differ (Git's status reads, its commit writes)."""
+        return self.kind
+
     def rule_target(self, input: InputT, ctx: ToolContext) -> str | None:
         """What permission rules match against: a resolved path, a command, a domain."""
         return None

@@ -306,7 +306,7 @@ def _default_agent_factory(model: str | None, permission_mode: str | None) -> Ag
 
         return Agent.create(
             app.cwd,
-            approver=TuiApprover(app),
+            approver=TuiApprover(app, diff_pane=lambda: app.main_screen.diff_view),
             model=model,
             permission_mode=permission_mode,
             config=app.config,

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
 import os
 import random
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,7 @@ from claw_tui.config import LoadedConfig, Settings, load_config
 from claw_tui.core import events as ev
 from claw_tui.core.approval import Approver, DenyingApprover
 from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, user_text
-from claw_tui.engine import compaction, system_prompt
+from claw_tui.engine import background_imports, compaction, system_prompt
 from claw_tui.engine.services import SessionServices
 from claw_tui.engine.tool_calls import run_tool_calls
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
@@ -79,6 +78,7 @@ class Agent:
         self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd], services=SessionServices())
         self.mcp: McpManager | None = None  # set by start_mcp
         self._providers: dict[str, Provider] = {}
+        self._building: dict[str, Future[Provider]] = {}  # providers whose client is being built
         self._cut_short_usage: ev.Usage | None = None
         # What a cancel must keep: the reply streamed so far, and results of calls that ran.
         self._partial: Message | None = None
@@ -186,9 +186,9 @@ class Agent:
 
         Raises McpConfigError (naming the file) on a configuration that cannot be read.
         """
-        from claw_tui.mcp import McpManager
-
-        manager = McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
+        # The MCP SDK brings the HTTP stack an SDK import on the import thread may be loading too.
+        module = await background_imports.imported("claw_tui.mcp.manager")
+        manager = module.McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
         self.mcp = manager
         manager.on_tools_changed(self._refresh_mcp_tools)
         await manager.start()
@@ -279,25 +279,34 @@ class Agent:
         self.model = model
 
     async def provider_for(self, model: str) -> tuple[Provider, str]:
-        registry = sys.modules.get(REGISTRY) or await asyncio.to_thread(importlib.import_module, REGISTRY)
+        registry = await background_imports.imported(REGISTRY)
         name, native = registry.parse_model_id(model)
         if name not in self._providers:
-            factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))
+            # Importing an SDK and building its client takes up to a second or more: on the import
+            # thread, so a front end sharing this event loop keeps painting meanwhile, and once: a
+            # second caller (the first prompt, while `prepare` builds it) waits for the same build.
+            build = self._building.get(name)
+            if build is None:
+                factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))
 
-            def build() -> Provider:
-                provider = factory(name)
-                registry.preload_first_request_modules()
-                return provider
+                def make() -> Provider:
+                    provider = factory(name)
+                    registry.preload_first_request_modules()
+                    return provider
 
-            # Importing an SDK and building its client takes up to a second or more: in a thread,
-            # so a front end sharing this event loop keeps painting meanwhile.
-            provider = await asyncio.to_thread(build)
+                build = self._building[name] = background_imports.run(make)
+            try:
+                provider = await background_imports.settled(build)
+            finally:
+                if self._building.get(name) is build and build.done():
+                    del self._building[name]  # a failed build is tried again by the next caller
             self._providers.setdefault(name, provider)
         return self._providers[name], native
 
     def share_providers(self, parent: Agent) -> None:
         """A subagent uses its parent's SDK clients: one per provider for the whole session."""
         self._providers = parent._providers
+        self._building = parent._building
         self._provider_factory = parent._provider_factory
 
     async def prepare(self) -> None:

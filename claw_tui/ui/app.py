@@ -36,10 +36,11 @@ AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
 LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
 
 
-def default_discovery() -> Awaitable[list[tuple[str, list[str]]]]:
-    from claw_tui.providers.registry import discover_local_servers
+async def default_discovery() -> list[tuple[str, list[str]]]:
+    from claw_tui.engine import background_imports
 
-    return discover_local_servers()
+    registry = await background_imports.imported("claw_tui.providers.registry")  # it brings the HTTP stack
+    return await registry.discover_local_servers()
 
 
 class ClawThemeProvider(Provider):

@@ -158,17 +158,14 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._sweep_worktrees()
         self._preload_markdown()
 
-    @work(thread=True, group="preload", name="preload the Markdown renderer", exit_on_error=False)
     def _preload_markdown(self) -> None:
         """The Markdown renderer's imports, and what a first parse and highlight load, before the first
-        answer needs them. A parser of its own: the shared one is used on the event loop only."""
-        from markdown_it import MarkdownIt
-        from textual.highlight import highlight
+        answer needs them (on the import thread: the answer's own import waits for it to finish)."""
+        from claw_tui.engine import background_imports
+        from claw_tui.ui.widgets import markdown_view
 
-        import claw_tui.ui.widgets.markdown_blocks  # noqa: F401 - imported for its imports
-
-        MarkdownIt("gfm-like").parse("*warm* https://example.com\n\n| a |\n|---|\n| 1 |\n")
-        highlight("x = 1", language="python")
+        background_imports.start(markdown_view.RENDERER)
+        background_imports.run(markdown_view.warm_up)
 
     @work(thread=True, group="sandbox", name="read the sandbox status", exit_on_error=False)
     def _read_sandbox(self) -> None:

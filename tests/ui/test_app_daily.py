@@ -1,0 +1,70 @@
+"""The first ten minutes of a Claude Code or Codex user: each stumble they met, driven with the real app."""
+
+from __future__ import annotations
+
+import importlib.abc
+import sys
+import threading
+
+from fake_model import Reply, Text
+from recorded_turns import settle
+
+from claw_tui.ui.widgets.conversation import AssistantText, NoteBlock
+
+REGISTRY = "claw_tui.providers.registry"
+
+
+class SlowImport(importlib.abc.MetaPathFinder):
+    """Holds the import of one module inside its execution (the module already in sys.modules,
+    still empty) until `release` is set: a background import caught in the middle."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # the real finder now
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            sys.meta_path.insert(0, self)
+        loader, finder = spec.loader, self
+
+        class Held(importlib.abc.Loader):
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                finder.started.set()
+                finder.release.wait(30)
+                loader.exec_module(module)
+
+        spec.loader = Held()
+        return spec
+
+
+async def test_the_first_prompt_waits_for_a_background_import_in_progress(project, fake_model, app_for, monkeypatch):
+    """The provider registry is still being imported on its thread when the first prompt is sent:
+    the turn waits for the import instead of taking the half-made module."""
+    from claw_tui.engine import background_imports
+
+    fake_model.script(Reply(parts=[Text("Hello there.")]))
+    slow = SlowImport(REGISTRY)
+    monkeypatch.delitem(sys.modules, REGISTRY, raising=False)  # as in a fresh process: not imported yet
+    monkeypatch.setattr(background_imports, "_imports", {})
+    monkeypatch.setattr(sys, "meta_path", [slow, *sys.meta_path])
+    app = app_for()
+    async with app.run_test() as pilot:
+        while not slow.started.is_set():  # the background import is under way, and held
+            await pilot.pause(0.01)
+        await pilot.press(*"hi", "enter")
+        for _ in range(5):
+            await pilot.pause()
+        slow.release.set()
+        await settle(pilot)
+        screen = app.main_screen
+        assert not screen.query(NoteBlock).filter(".-error"), [str(n.render()) for n in screen.query(NoteBlock)]
+        assert [b.source for b in screen.query(AssistantText)] == ["Hello there."]

@@ -8,6 +8,7 @@ import threading
 
 from fake_model import Reply, Text
 from recorded_turns import settle
+from textual import events
 
 from claw_tui.ui.widgets.conversation import AssistantText, NoteBlock
 
@@ -68,3 +69,26 @@ async def test_the_first_prompt_waits_for_a_background_import_in_progress(projec
         screen = app.main_screen
         assert not screen.query(NoteBlock).filter(".-error"), [str(n.render()) for n in screen.query(NoteBlock)]
         assert [b.source for b in screen.query(AssistantText)] == ["Hello there."]
+
+
+def sent_text(request) -> str:
+    """Every text the model got in a request's last user message."""
+    content = request.json["messages"][-1]["content"]
+    return content if isinstance(content, str) else "".join(b.get("text", "") for b in content)
+
+
+async def test_a_paste_with_carriage_returns_reaches_the_model_as_lines(project, fake_model, app_for):
+    """Terminals paste with CR line ends: the placeholder counts the lines and the model gets LF."""
+    fake_model.script(Reply(parts=[Text("Got the log.")]))
+    pasted = "\r".join(f"log line {n}" for n in range(62))
+    app = app_for()
+    async with app.run_test() as pilot:
+        prompt = app.main_screen.prompt
+        await pilot.press(*"what failed? ")
+        prompt.post_message(events.Paste(pasted))
+        await pilot.pause()
+        assert prompt.text == "what failed? [Pasted text #1 +62 lines]"
+        await pilot.press("enter")
+        await settle(pilot)
+    text = sent_text(fake_model.requests[-1])
+    assert "what failed? log line 0\nlog line 1\n" in text and text.count("\n") >= 61 and "\r" not in text

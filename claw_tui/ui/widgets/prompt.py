@@ -371,15 +371,20 @@ class PromptInput(ReportsWorkerFailures, TextArea):
     # --- pastes ---------------------------------------------------------------------------
 
     async def _on_paste(self, event: events.Paste) -> None:
-        text = event.text
+        # Terminals paste with CR line ends (what Enter sends); the prompt and the model get LF.
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        event.stop()
+        event.prevent_default()
+        if self.read_only:
+            return
         lines = text.count("\n") + 1
         if len(text) > PASTE_COLLAPSE_CHARS or lines > PASTE_COLLAPSE_LINES:
-            event.stop()
-            event.prevent_default()
             placeholder = f"[Pasted text #{len(self._pastes) + 1} +{lines} lines]"
             self._pastes[placeholder] = text
-            self.replace(placeholder, *self.selection)
-            self.focus()
+            text = placeholder
+        if result := self._replace_via_keyboard(text, *self.selection):
+            self.move_cursor(result.end_location)
+        self.focus()
 
     def expand_pastes(self, text: str) -> str:
         for placeholder, pasted in self._pastes.items():

@@ -92,3 +92,22 @@ async def test_a_paste_with_carriage_returns_reaches_the_model_as_lines(project,
         await settle(pilot)
     text = sent_text(fake_model.requests[-1])
     assert "what failed? log line 0\nlog line 1\n" in text and text.count("\n") >= 61 and "\r" not in text
+
+
+async def test_the_model_picker_takes_an_id_typed_in_full(project, fake_model, app_for):
+    """`openai/gpt-5` + Enter is gpt-5, not the first id containing it (gpt-5.5, at four times the price)."""
+    from claw_tui.ui.screens.model_picker import ModelPickerScreen
+
+    app = app_for()
+    async with app.run_test() as pilot:
+        await pilot.press(*"/model", "enter")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, ModelPickerScreen)
+        assert {"openai/gpt-5", "openai/gpt-5.5"} <= {c.id for c in picker.choices}
+        await pilot.press(*"openai/gpt-5")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.agent.model == "openai/gpt-5"
+        assert app.main_screen.status.model == "openai/gpt-5"

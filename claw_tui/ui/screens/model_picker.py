@@ -101,9 +101,11 @@ class ModelPickerScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         if q and "/" in q and not any(c.id.lower() == q for c in shown):
             options.add_option(Option(Content.assemble("  use ", (query.strip(), "bold")), id=query.strip()))
         if options.option_count:
-            ids = [c.id for c in shown]
-            # Unfiltered, the current model is highlighted, so Enter keeps it.
-            options.highlighted = ids.index(self.current) if not q and self.current in ids else 0
+            ids = [c.id.lower() for c in shown]
+            # A model typed in full is the one Enter picks, not the first id it is part of ("openai/gpt-5"
+            # is not "openai/gpt-5.5"); unfiltered, the current model is highlighted, so Enter keeps it.
+            wanted = q or self.current.lower()
+            options.highlighted = ids.index(wanted) if wanted in ids else 0
 
     @on(Input.Changed, "#model-filter")
     def _filter(self, event: Input.Changed) -> None:

@@ -304,10 +304,12 @@ def _default_agent_factory(model: str | None, permission_mode: str | None) -> Ag
     def create(app: ClawApp) -> FrontendAgent:
         from claw_tui.engine.agent import Agent
         from claw_tui.ui.approver import TuiApprover
+        from claw_tui.ui.asker import TuiAsker
 
         return Agent.create(
             app.cwd,
             approver=TuiApprover(app),
+            asker=TuiAsker(app),
             model=model,
             permission_mode=permission_mode,
             config=app.config,

@@ -6,7 +6,7 @@ import importlib.abc
 import sys
 import threading
 
-from fake_model import Reply, Text
+from fake_model import Reply, Text, ToolCall
 from recorded_turns import settle
 from textual import events
 
@@ -111,3 +111,35 @@ async def test_the_model_picker_takes_an_id_typed_in_full(project, fake_model, a
         await pilot.pause()
         assert app.agent.model == "openai/gpt-5"
         assert app.main_screen.status.model == "openai/gpt-5"
+
+
+async def test_ask_user_question_is_answered_from_the_keyboard(project, fake_model, app_for):
+    """The model's two questions, one multiple choice: each answered with keys, both reach the model."""
+    from claw_tui.ui.screens.question import QuestionScreen
+
+    questions = [
+        {"question": "Which database?", "header": "Database", "options": [
+            {"label": "SQLite", "description": "one file"}, {"label": "Postgres", "description": "a server"}]},
+        {"question": "Which checks?", "header": "Checks", "multiSelect": True, "options": [
+            {"label": "ruff", "description": "lint"}, {"label": "mypy", "description": "types"},
+            {"label": "pytest", "description": "tests"}]},
+    ]
+    fake_model.script(
+        Reply(parts=[ToolCall("AskUserQuestion", {"questions": questions})]),
+        Reply(parts=[Text("Postgres it is.")]),
+    )
+    app = app_for()
+    async with app.run_test() as pilot:
+        await pilot.press(*"set it up", "enter")
+        while not isinstance(app.screen, QuestionScreen):
+            await pilot.pause(0.02)
+        await pilot.press("2", "enter")  # Postgres
+        await pilot.pause()
+        await pilot.press("space", "down", "down", "space", "enter")  # ruff and pytest
+        await settle(pilot)
+        assert not isinstance(app.screen, QuestionScreen)
+        result = fake_model.requests[-1].json["messages"][-1]["content"][0]
+        assert result["type"] == "tool_result" and not result.get("is_error")
+        assert '"Which database?"="Postgres"' in str(result["content"])
+        assert '"Which checks?"="ruff, pytest"' in str(result["content"])
+        assert [b.source for b in app.main_screen.query(AssistantText)][-1] == "Postgres it is."

@@ -79,6 +79,7 @@ class Agent:
         self.mcp: McpManager | None = None  # set by start_mcp
         self._providers: dict[str, Provider] = {}
         self._building: dict[str, Future[Provider]] = {}  # providers whose client is being built
+        self.local_base_url: str | None = None  # the local server picked or found, before any configured
         self._cut_short_usage: ev.Usage | None = None
         # What a cancel must keep: the reply streamed so far, and results of calls that ran.
         self._partial: Message | None = None
@@ -287,7 +288,15 @@ class Agent:
             # second caller (the first prompt, while `prepare` builds it) waits for the same build.
             build = self._building.get(name)
             if build is None:
-                factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))
+                if name == "local" and not (self.local_base_url or registry.configured_local_url(self.settings)):
+                    # No address set: the server on the usual ports that serves this model (Ollama, vLLM…).
+                    self.local_base_url = await registry.find_local_server(native)
+                    build = self._building.get(name)  # another caller may have started it meanwhile
+            if build is None:
+                local_url = self.local_base_url
+                factory = self._provider_factory or (
+                    lambda name: registry.make_provider(name, self.settings, local_base_url=local_url)
+                )
 
                 def make() -> Provider:
                     provider = factory(name)
@@ -303,11 +312,18 @@ class Agent:
             self._providers.setdefault(name, provider)
         return self._providers[name], native
 
+    def use_local_server(self, base_url: str) -> None:
+        """Send local/… models to this server from the next request on (one chosen in the model picker)."""
+        if base_url != self.local_base_url:
+            self.local_base_url = base_url
+            self._providers.pop("local", None)
+
     def share_providers(self, parent: Agent) -> None:
         """A subagent uses its parent's SDK clients: one per provider for the whole session."""
         self._providers = parent._providers
         self._building = parent._building
         self._provider_factory = parent._provider_factory
+        self.local_base_url = parent.local_base_url
 
     async def prepare(self) -> None:
         """Get the current model's provider ready before the first prompt (a front end calls this

@@ -245,7 +245,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         serving = [(url, models) for url, models in servers if models]
         if serving and self.agent is not None:
             base_url, models = serving[0]
-            self.agent.settings.providers.local.base_url = base_url
+            self.agent.use_local_server(base_url)
             if not self.agent.model.startswith("local/"):  # a local model the user named is kept
                 await self.main_screen.switch_model(f"local/{models[0]}")
             await self.main_screen.conversation.add_note(f"No API key set; using the local server at {base_url}.")

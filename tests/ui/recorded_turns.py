@@ -146,6 +146,9 @@ class RecordedAgent:
     def set_model(self, model: str) -> None:
         self.model = model
 
+    def use_local_server(self, base_url: str) -> None:
+        self.local_base_url = base_url
+
     def take_cut_short_usage(self) -> ev.Usage | None:
         return None  # recorded turns are not billed
 

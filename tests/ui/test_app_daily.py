@@ -143,3 +143,24 @@ async def test_ask_user_question_is_answered_from_the_keyboard(project, fake_mod
         assert '"Which database?"="Postgres"' in str(result["content"])
         assert '"Which checks?"="ruff, pytest"' in str(result["content"])
         assert [b.source for b in app.main_screen.query(AssistantText)][-1] == "Postgres it is."
+
+
+async def test_a_local_model_picked_from_a_discovered_server_is_reached_at_that_server(project, fake_model, app_for):
+    """The picker found a server on another port than Ollama's: the prompt goes there, not to :11434."""
+    from claw_tui.providers.registry import discover_local_servers
+
+    async def discover():
+        return await discover_local_servers(ports=(fake_model.port,), env={}, timeout=10)
+
+    fake_model.script(Reply(parts=[Text("Local answer.")]))
+    app = app_for(discover_local=discover)
+    async with app.run_test() as pilot:
+        await pilot.press(*"/model", "enter")
+        await settle(pilot)
+        await pilot.press(*"local/qwen3-coder", "enter")
+        await pilot.pause()
+        assert app.agent.model == "local/qwen3-coder"
+        await pilot.press(*"hi", "enter")
+        await settle(pilot)
+        assert [b.source for b in app.main_screen.query(AssistantText)] == ["Local answer."]
+    assert fake_model.requests[-1].path.startswith("/v1/chat/completions")

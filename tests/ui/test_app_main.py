@@ -495,7 +495,7 @@ async def test_first_run_with_a_local_server_switches_to_its_model(project, monk
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert agent.model == "local/llama3"
-        assert agent.settings.providers.local.base_url == fake_model.base_url + "/v1"
+        assert agent.local_base_url == fake_model.base_url + "/v1"
         assert any("using the local server" in n for n in notes(app))
 
 

@@ -543,13 +543,15 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         await self.conversation.add_note("New conversation.")
 
     def open_model_picker(self) -> None:
-        from claw_tui.ui.screens.model_picker import ModelPickerScreen
+        from claw_tui.ui.screens.model_picker import ModelChoice, ModelPickerScreen
 
         assert self.agent is not None
 
-        async def chosen(model: str | None) -> None:
-            if model:
-                await self.switch_model(model)
+        async def chosen(model: ModelChoice | None) -> None:
+            if model is not None:
+                if model.base_url:  # a discovered local server: its models are reached at its own address
+                    self.agent.use_local_server(model.base_url)
+                await self.switch_model(model.id)
 
         self.app.push_screen(ModelPickerScreen(current=self.agent.model), callback=chosen)
 

@@ -282,28 +282,16 @@ class Agent:
     async def provider_for(self, model: str) -> tuple[Provider, str]:
         registry = await background_imports.imported(REGISTRY)
         name, native = registry.parse_model_id(model)
+        if name == "local" and not (self.local_base_url or registry.configured_local_url(self.settings)):
+            # No address set: the server on the usual ports that serves this model (Ollama, vLLM…).
+            self.local_base_url = await registry.find_local_server(native)
         if name not in self._providers:
             # Importing an SDK and building its client takes up to a second or more: on the import
             # thread, so a front end sharing this event loop keeps painting meanwhile, and once: a
             # second caller (the first prompt, while `prepare` builds it) waits for the same build.
             build = self._building.get(name)
             if build is None:
-                if name == "local" and not (self.local_base_url or registry.configured_local_url(self.settings)):
-                    # No address set: the server on the usual ports that serves this model (Ollama, vLLM…).
-                    self.local_base_url = await registry.find_local_server(native)
-                    build = self._building.get(name)  # another caller may have started it meanwhile
-            if build is None:
-                local_url = self.local_base_url
-                factory = self._provider_factory or (
-                    lambda name: registry.make_provider(name, self.settings, local_base_url=local_url)
-                )
-
-                def make() -> Provider:
-                    provider = factory(name)
-                    registry.preload_first_request_modules()
-                    return provider
-
-                build = self._building[name] = background_imports.run(make)
+                build = self._building[name] = background_imports.run(self._provider_maker(registry, name))
             try:
                 provider = await background_imports.settled(build)
             finally:
@@ -311,6 +299,19 @@ class Agent:
                     del self._building[name]  # a failed build is tried again by the next caller
             self._providers.setdefault(name, provider)
         return self._providers[name], native
+
+    def _provider_maker(self, registry: Any, name: str) -> Callable[[], Provider]:
+        local_url = self.local_base_url
+        factory = self._provider_factory or (
+            lambda name: registry.make_provider(name, self.settings, local_base_url=local_url)
+        )
+
+        def make() -> Provider:
+            provider = factory(name)
+            registry.preload_first_request_modules()
+            return provider
+
+        return make
 
     def use_local_server(self, base_url: str) -> None:
         """Send local/… models to this server from the next request on (one chosen in the model picker)."""

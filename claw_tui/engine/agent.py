@@ -364,7 +364,7 @@ class Agent:
             self.store.append_event(self.session_id, event)
 
     def load_session(self, session_id: str) -> None:
-        """Continue a stored session: the model sees it from its last compaction summary on."""
+        """Continue a stored session with its last model: the model sees it from its last compaction summary on."""
         messages = self.store.messages(session_id)
         info = self.store.get(session_id)
         self.session_id = session_id
@@ -379,6 +379,12 @@ class Agent:
                     tail[i] = msg.model_copy(update={"content": [TextBlock(text=event.get("text", ""))]})
         self.transcript[:] = repair(tail)
         self.total_cost_usd = info.cost_usd if info is not None else 0.0
+        from claw_tui.engine.read_state import read_state, session_model
+
+        # The session goes on as it was: with its model, and knowing the files its model had read.
+        self.model = session_model(messages) or self.model
+        self.ctx.read_files.clear()
+        self.ctx.read_files.update(read_state(self.transcript, self.ctx))
         from claw_tui.core.tasks import TaskGraph
 
         # The session's own tasks, or none: never those of whatever this agent ran before.

@@ -148,6 +148,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         except Exception as exc:  # noqa: BLE001 - shown on the main screen; the app still opens
             self.agent_error = f"{type(exc).__name__}: {exc}"
         self.open_browser = open_browser
+        self.model_flag = model  # named on the command line: it wins over a resumed session's own
         self.resumed: str | None = None  # the stored session loaded at start, drawn once the screen is up
         self.resume_problem: tuple[str, str] | None = None  # (note, level) when --resume/--continue could not
         if self.agent is not None and (resume or continue_):
@@ -210,6 +211,8 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         except StoreError as exc:
             self.resume_problem = (f"Cannot resume: {exc} This is a new session; /sessions lists the others.", "error")
             return
+        if self.model_flag:
+            self.agent.set_model(self.model_flag)
         self.resumed = session_id
 
     async def _show_requested_session(self) -> None:

@@ -164,3 +164,30 @@ async def test_a_local_model_picked_from_a_discovered_server_is_reached_at_that_
         await settle(pilot)
         assert [b.source for b in app.main_screen.query(AssistantText)] == ["Local answer."]
     assert fake_model.requests[-1].path.startswith("/v1/chat/completions")
+
+
+async def test_claw_c_keeps_the_sessions_model_and_what_it_had_read(project, fake_model, app_for, monkeypatch):
+    """`claw -c` after a session on openai/gpt-5 that read hello.py: same model, and the Edit lands at once."""
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_model.base_url + "/v1")
+    (project / "hello.py").write_text("print('hi')\n")
+    fake_model.script(
+        Reply(parts=[ToolCall("Read", {"file_path": "hello.py"})]),
+        Reply(parts=[Text("It prints hi.")]),
+        Reply(parts=[ToolCall("Edit", {"file_path": "hello.py", "old_string": "hi", "new_string": "hello"})]),
+        Reply(parts=[Text("Changed.")]),
+    )
+    app = app_for(model="openai/gpt-5")
+    async with app.run_test() as pilot:
+        await pilot.press(*"what does hello.py print?", "enter")
+        await settle(pilot)
+    again = app_for(continue_=True)
+    async with again.run_test() as pilot:
+        await settle(pilot)
+        assert again.agent.model == "openai/gpt-5" and again.main_screen.status.model == "openai/gpt-5"
+        await pilot.press(*"make it say hello", "enter")
+        await settle(pilot)
+        notes = [str(n.render()) for n in again.main_screen.query(NoteBlock).filter(".-error")]
+        assert not notes, notes
+    assert (project / "hello.py").read_text() == "print('hello')\n"
+    assert fake_model.requests[-1].path.startswith("/v1/")

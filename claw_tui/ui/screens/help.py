@@ -22,6 +22,7 @@ PROMPT_KEYS = (
     ("@", "mention a file (fuzzy, honours .gitignore) or an MCP resource (@server:uri)"),
     ("!cmd", "run a shell command yourself; the model does not see it"),
     ("Esc", "cancel the running turn"),
+    ("Click, or Tab + Enter", "open a tool call to see all of it (its first lines show under it)"),
 )
 
 

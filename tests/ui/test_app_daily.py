@@ -191,3 +191,38 @@ async def test_claw_c_keeps_the_sessions_model_and_what_it_had_read(project, fak
         assert not notes, notes
     assert (project / "hello.py").read_text() == "print('hello')\n"
     assert fake_model.requests[-1].path.startswith("/v1/")
+
+
+async def test_ctrl_c_cancels_a_streaming_turn_then_clears_the_prompt_then_quits_when_pressed_twice(
+    project, fake_model, app_for
+):
+    fake_model.script(Reply(parts=[Text("one two three four five six seven eight nine ten " * 6)], token_delay=0.05))
+    app = app_for()
+    async with app.run_test() as pilot:
+        screen = app.main_screen
+        await pilot.press(*"count slowly", "enter")
+        while not screen.query(AssistantText):  # mid-stream
+            await pilot.pause(0.02)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert not screen.turn_running and str(screen.query(NoteBlock).last().render()) == "Cancelled."
+        assert app.is_running
+        await pilot.press(*"draft", "ctrl+c")
+        assert screen.prompt.text == "" and app.is_running
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running, "one press on an empty prompt only says how to quit"
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_ctrl_d_on_an_empty_prompt_quits(project, fake_model, app_for):
+    app = app_for()
+    async with app.run_test() as pilot:
+        await pilot.press(*"x", "ctrl+d")
+        await pilot.pause()
+        assert app.is_running and app.main_screen.prompt.text == "x", "with text it deletes forward, as in a shell"
+        await pilot.press("backspace", "ctrl+d")
+        await pilot.pause()
+        assert not app.is_running

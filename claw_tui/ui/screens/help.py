@@ -21,7 +21,8 @@ PROMPT_KEYS = (
     ("/", "commands, completed as you type"),
     ("@", "mention a file (fuzzy, honours .gitignore) or an MCP resource (@server:uri)"),
     ("!cmd", "run a shell command yourself; the model does not see it"),
-    ("Esc", "cancel the running turn"),
+    ("Esc, Ctrl+C", "cancel the running turn and its tools; Ctrl+C clears the prompt, twice quits"),
+    ("Ctrl+D", "quit, on an empty prompt"),
     ("Click, or Tab + Enter", "open a tool call to see all of it (its first lines show under it)"),
 )
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 WIDE_MIN_COLUMNS = 140
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 SHELL_OUTPUT_LIMIT = 200_000  # bytes of `!cmd` output kept for display
+QUIT_WINDOW_S = 2.0  # a second Ctrl+C within this quits
 
 
 # (key in focus_pane, frame id, tab label, focus key)
@@ -67,7 +68,11 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     mcp_error = ""  # why the MCP servers did not start (a configuration file that cannot be read)
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "escape", "cancel", tooltip="Cancel the running turn, or go back to the prompt"),
+        Binding(
+            "ctrl+c", "interrupt", "cancel · twice: quit", key_display="^c",
+            tooltip="Copy the selection; else cancel the running turn or command; else clear the prompt; twice on an empty prompt quits (so does Ctrl+D)",
+        ),
+        Binding("escape", "escape", "cancel", show=False, tooltip="Cancel the running turn, or go back to the prompt"),
         Binding("f1", "slash('help')", "help", tooltip="Commands and keys"),
         # The footer shows F2 as "f2-f7 focus"; the help screen lists each key on its own.
         Binding("f2", "focus_pane('conversation')", "focus", key_display="f2-f7", tooltip="Focus the conversation"),
@@ -109,6 +114,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._side_shown = {"wide": True, "narrow": False}
         self._hidden_panes: set[str] = set()  # side panes hidden with F8 (wide layout)
         self._broken_panes: set[str] = set()
+        self._last_interrupt = 0.0  # when Ctrl+C last found nothing to cancel (a second press quits)
 
     @property
     def panes(self) -> tuple[Any, ...]:
@@ -306,6 +312,24 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
                 worker.cancel()
         elif self.focused is not self.prompt:
             self.prompt.focus()
+
+    async def action_interrupt(self) -> None:
+        """Ctrl+C as in Claude Code and a shell: copy, else cancel, else clear, else quit when pressed twice."""
+        if (selection := self.get_selected_text()) is not None:
+            self.app.copy_to_clipboard(selection)
+            return
+        now = time.monotonic()
+        if self.turn_running or [w for w in self.workers if w.group == "shell" and w.is_running]:
+            await self.action_escape()
+        elif self.prompt.text:
+            self.prompt.clear()
+        elif now - self._last_interrupt < QUIT_WINDOW_S:
+            self.app.exit()
+        else:
+            self._last_interrupt = now
+            self.notify("Press Ctrl+C again to quit (or Ctrl+D).", timeout=QUIT_WINDOW_S)
+            return
+        self._last_interrupt = 0.0
 
     async def action_slash(self, name: str) -> None:
         if (command := self.registry.get(name)) is not None:

@@ -284,6 +284,8 @@ class PromptInput(ReportsWorkerFailures, TextArea):
         # TextArea binds F6 / F7 to line / all selection; the screen uses them to move between panes.
         if action in ("select_line", "select_all"):
             return False
+        if action == "copy" and self.selection.is_empty:
+            return False  # Ctrl+C with nothing selected cancels or quits (the screen's binding)
         return super().check_action(action, parameters)
 
     # --- keys ---------------------------------------------------------------------------
@@ -324,6 +326,8 @@ class PromptInput(ReportsWorkerFailures, TextArea):
             self.submit()
         elif key in ("shift+enter", "ctrl+j"):
             self.insert("\n")
+        elif key == "ctrl+d" and not self.text:  # as in a shell: Ctrl+D on an empty prompt quits
+            self.app.exit()
         elif key == "up" and self.cursor_location[0] == 0 and self.prompt_history.entries:
             self._walk_history(-1)
         elif key == "down" and self.cursor_location[0] == self.document.line_count - 1 and self._history_index is not None:

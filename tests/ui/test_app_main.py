@@ -311,14 +311,27 @@ async def test_clear_starts_a_new_conversation(project):
         assert notes(app) == ["New conversation."]
 
 
-async def test_shift_tab_cycles_the_permission_mode(project):
+async def test_shift_tab_cycles_the_permission_mode_and_asks_before_bypass(project):
+    from claw_tui.ui.screens.bypass import BypassScreen
+
     app, agent = make_app(project)
     async with app.run_test() as pilot:
         seen = []
-        for _ in range(4):
+        for _ in range(3):
             await pilot.press("shift+tab")
+            await pilot.pause()
             seen.append((agent.permissions.mode, screen(app).status.mode))
-        assert seen == [(m, m) for m in ("acceptEdits", "plan", "bypassPermissions", "default")]
+        assert seen == [("acceptEdits", "acceptEdits"), ("plan", "plan"), ("plan", "plan")]
+        assert isinstance(app.screen, BypassScreen), "bypassPermissions is asked for, not cycled into"
+        await pilot.press("shift+tab")  # cycling on declines it
+        await pilot.pause()
+        assert agent.permissions.mode == "default" and not isinstance(app.screen, BypassScreen)
+        for key in ("shift+tab", "shift+tab", "shift+tab", "y"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert agent.permissions.mode == "bypassPermissions" == screen(app).status.mode
+        await pilot.press("shift+tab")
+        assert agent.permissions.mode == "default"
 
 
 async def test_wide_layout_shows_the_panes_beside_the_conversation(project):

@@ -84,7 +84,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         Binding("ctrl+b", "toggle_side", "panes", tooltip="Show or hide the side panes"),
         Binding("f8", "hide_pane", "hide", tooltip="Hide the focused side pane (its focus key shows it again)"),
         Binding("f11", "zoom", "zoom", tooltip="Zoom the focused pane (again or Esc to restore)"),
-        Binding("shift+tab", "cycle_mode", "mode", show=False, tooltip="Cycle permission mode: default, acceptEdits, plan, bypassPermissions"),
+        Binding("shift+tab", "cycle_mode", "mode", show=False, tooltip="Cycle permission mode: default, acceptEdits, plan (bypassPermissions asks first)"),
     ]
 
     def __init__(self, *, agent: FrontendAgent | None, cwd: Path, registry: CommandRegistry, agent_error: str = "") -> None:
@@ -296,10 +296,20 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
             self.maximize(focused)
 
     def action_cycle_mode(self) -> None:
+        """default → acceptEdits → plan → back to default; bypassPermissions only after a yes on its own screen."""
         if self.agent is None:
             return
         current = self.agent.permissions.mode
         mode = PERMISSION_MODES[(PERMISSION_MODES.index(current) + 1) % len(PERMISSION_MODES)] if current in PERMISSION_MODES else "default"
+        if mode != "bypassPermissions":
+            self.set_mode(mode)
+            return
+        from claw_tui.ui.screens.bypass import BypassScreen
+
+        self.app.push_screen(BypassScreen(), callback=lambda yes: self.set_mode("bypassPermissions" if yes else "default"))
+
+    def set_mode(self, mode: str) -> None:
+        assert self.agent is not None
         self.agent.permissions.mode = mode
         self.status.mode = mode
 

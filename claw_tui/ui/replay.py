@@ -30,6 +30,8 @@ from claw_tui.ui.widgets.conversation import ThinkingBlock as ThinkingView
 from claw_tui.ui.widgets.tool_log import CallRecord as LogRecord
 from claw_tui.ui.widgets.tool_preview import Change
 
+REMINDER = "<system-reminder>"  # how the agent wraps what it tells the model with a prompt
+
 # (tool name, input) → the one-line summary the tool log and conversation show
 Summarize = Callable[[str, dict[str, Any]], str]
 
@@ -147,7 +149,10 @@ def build_history(
             for result in message.tool_results:
                 if (call := calls.get(result.tool_use_id)) is not None:
                     call.answer(result)
-            typed = next((b.text for b in message.content if isinstance(b, TextBlock)), "")
+            # What the user typed: notes claw sent along (an /undo, a !command) come first, as reminders.
+            typed = next(
+                (b.text for b in message.content if isinstance(b, TextBlock) and not b.text.startswith(REMINDER)), ""
+            )
             if typed.strip():
                 history.add(_user(typed))
                 history.prompt_times.append(message.created_at)

@@ -226,3 +226,17 @@ async def test_ctrl_d_on_an_empty_prompt_quits(project, fake_model, app_for):
         await pilot.press("backspace", "ctrl+d")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_a_bang_command_and_its_output_reach_the_model_with_the_next_prompt(project, fake_model, app_for):
+    (project / "hello.py").write_text("print('hello, world')\n")
+    fake_model.script(Reply(parts=[Text("It printed hello, world.")]))
+    app = app_for()
+    async with app.run_test() as pilot:
+        await pilot.press(*"!python3 hello.py", "enter")
+        await settle(pilot)
+        await pilot.press(*"what did it print?", "enter")
+        await settle(pilot)
+    text = sent_text(fake_model.requests[-1])
+    assert "<bash-input>python3 hello.py</bash-input>" in text and "<bash-stdout>hello, world</bash-stdout>" in text
+    assert text.rstrip().endswith("what did it print?")

@@ -100,7 +100,7 @@ async def test_a_prompt_sent_during_a_turn_is_queued_then_sent(project):
         assert [b.source for b in main.query(AssistantText)] == ["first answer", "second answer"]
 
 
-async def test_bang_runs_a_shell_command_without_the_model(project):
+async def test_bang_runs_a_shell_command_and_keeps_it_for_the_next_prompt(project):
     (project / "hello.txt").write_text("hi from the file\n")
     app, agent = make_app(project)
     async with app.run_test() as pilot:
@@ -108,9 +108,12 @@ async def test_bang_runs_a_shell_command_without_the_model(project):
         await settle(pilot)
         block = screen(app).query_one(ShellBlock)
         assert "hi from the file" in str(block.output.render())
-        assert str(block.status.render()) == "exit 3"
+        assert str(block.status.render()) == "exit 3 · the model sees this with your next prompt"
         assert block.has_class("-failed")
-        assert agent.prompts == []
+        assert agent.prompts == [], "no turn: the command waits for the next prompt"
+        assert len(agent.notes_for_model) == 1
+        assert "<bash-input>cat hello.txt; exit 3</bash-input>" in agent.notes_for_model[0]
+        assert "<bash-stdout>hi from the file</bash-stdout>" in agent.notes_for_model[0]
 
 
 async def test_a_failing_turn_is_reported_in_the_conversation_and_the_app_lives_on(project):

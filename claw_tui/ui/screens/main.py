@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 
 WIDE_MIN_COLUMNS = 140
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
-SHELL_OUTPUT_LIMIT = 200_000  # bytes of `!cmd` output kept for display
 QUIT_WINDOW_S = 2.0  # a second Ctrl+C within this quits
 
 
@@ -537,28 +536,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(group="shell", name="run the shell command", exit_on_error=False)
     async def run_shell(self, command: str) -> None:
-        block = await self.conversation.add_shell(command)
-        try:
-            proc = await asyncio.create_subprocess_shell(
-                command,
-                cwd=self.cwd,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        except OSError as exc:
-            block.finish(str(exc), 127)
-            return
-        assert proc.stdout is not None
-        try:
-            output = await proc.stdout.read(SHELL_OUTPUT_LIMIT)
-            await proc.wait()
-        except asyncio.CancelledError:
-            proc.kill()
-            await proc.wait()
-            block.finish("cancelled", proc.returncode or -1)
-            raise
-        block.finish(output.decode("utf-8", "replace"), proc.returncode or 0)
+        from claw_tui.ui import shell_command
+
+        await shell_command.run(self, command)
 
     # --- commands' helpers ---------------------------------------------------------------------
 

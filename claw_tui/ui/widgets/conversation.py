@@ -382,6 +382,11 @@ class ShellBlock(Vertical):
         self.status.update(f"exit {exit_code}")
         self.set_class(exit_code != 0, "-failed")
 
+    def set_note(self, note: str) -> None:
+        """A word after the exit status (that the model will see it)."""
+        if self.result is not None:
+            self.status.update(f"exit {self.result[1]} · {note}")
+
     def restorer(self) -> Restorer:
         command, result = self.command, self.result
 

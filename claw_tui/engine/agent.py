@@ -33,6 +33,7 @@ from claw_tui.tools.base import Tool, ToolContext, ToolResult
 if TYPE_CHECKING:
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.engine.checkpoints import CheckpointStore
+    from claw_tui.engine.file_mentions import Attached
     from claw_tui.engine.hooks import HookRunner
     from claw_tui.engine.permissions import PermissionEngine
     from claw_tui.engine.sessions import SessionStore
@@ -411,6 +412,13 @@ class Agent:
             self.checkpoints.record_written(self.session_id, self._turn_id, path, path.read_bytes())
         except (StoreError, OSError):  # no snapshot (a write outside the file tools): nothing to undo
             pass
+
+    async def attach_files(self, prompt: str) -> Attached:
+        """The prompt with the content of each `@file` it mentions, read as the Read tool reads it."""
+        from claw_tui.engine.file_mentions import attach_files
+        from claw_tui.tools.files import Read
+
+        return await attach_files(prompt, self.tools.get("Read") or Read(), self.ctx, self.permissions)
 
     def tell_model(self, text: str) -> None:
         """Something the user did outside a turn that the model must know (an /undo): it goes with the next prompt."""

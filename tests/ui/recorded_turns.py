@@ -155,6 +155,12 @@ class RecordedAgent:
     def tell_model(self, text: str) -> None:
         self.notes_for_model.append(text)
 
+    async def attach_files(self, prompt: str):
+        from claw_tui.core.transcript import user_text
+        from claw_tui.engine.file_mentions import Attached
+
+        return Attached(user_text(prompt))  # recorded turns read no files
+
     def load_session(self, session_id: str) -> None:
         raise AssertionError("a recorded agent has no stored sessions")
 

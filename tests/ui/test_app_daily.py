@@ -240,3 +240,22 @@ async def test_a_bang_command_and_its_output_reach_the_model_with_the_next_promp
     text = sent_text(fake_model.requests[-1])
     assert "<bash-input>python3 hello.py</bash-input>" in text and "<bash-stdout>hello, world</bash-stdout>" in text
     assert text.rstrip().endswith("what did it print?")
+
+
+async def test_an_at_file_sends_its_content_cut_to_claude_codes_limits_with_a_note(project, fake_model, app_for):
+    (project / "hello.py").write_text("print('hello, world')\n")
+    (project / "big.log").write_text("".join(f"{n:05} " + "x" * 120 + "\n" for n in range(3000)))  # ~370 KB
+    fake_model.script(
+        Reply(parts=[ToolCall("Edit", {"file_path": "hello.py", "old_string": "world", "new_string": "claw"})]),
+        Reply(parts=[Text("Done.")]),
+    )
+    app = app_for()
+    async with app.run_test() as pilot:
+        await pilot.press(*"fix @hello.py using @big.log", "escape", "enter")  # Esc closes the @ menu
+        await settle(pilot)
+        notes = [str(n.render()) for n in app.main_screen.query(NoteBlock)]
+    assert "Attached @hello.py, @big.log (cut: too large to attach whole; the model can Read the rest)." in notes
+    sent = sent_text(fake_model.requests[0])
+    assert sent.startswith("fix @hello.py using @big.log") and "print('hello, world')" in sent
+    assert "00000 xxx" in sent and "02999 xxx" not in sent and "has been truncated to its first lines" in sent
+    assert (project / "hello.py").read_text() == "print('hello, claw')\n", "attached counts as read: the Edit lands"

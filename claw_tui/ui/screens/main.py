@@ -511,7 +511,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         await start_servers(self)
 
     async def _turn_events(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
-        """A turn, after attaching the MCP resources a typed prompt mentions (`@server:uri`)."""
+        """A turn, after attaching the MCP resources (`@server:uri`) and files (`@path`) a typed prompt mentions."""
         assert self.agent is not None
         manager = self.mcp_manager
         if isinstance(prompt, str) and manager is not None:
@@ -522,6 +522,16 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
                 if attached:
                     yield ev.Notice(text=f"Attached {', '.join(attached)} to the prompt.")
                 for problem in problems:
+                    yield ev.Notice(text=problem, level="warning")
+        if isinstance(prompt, str):
+            from claw_tui.engine.file_mentions import file_mentions
+
+            if file_mentions(prompt):  # `@file`: its content goes with the prompt
+                attached = await self.agent.attach_files(prompt)
+                if attached.attached:
+                    prompt = attached.message
+                    yield ev.Notice(text=f"Attached {', '.join(attached.attached)}.")
+                for problem in attached.problems:
                     yield ev.Notice(text=problem, level="warning")
         async for event in self.agent.run_turn(prompt):
             yield event

@@ -276,6 +276,20 @@ class Agent:
         status = detect()
         return "on" if status.available else f"off: {status.reason}"
 
+    def apply_config(self, config: LoadedConfig) -> None:
+        """Settings read again (a folder just trusted): its hooks, rules, extra roots, sandbox and provider
+        addresses apply from the next call on; the permission mode and the model stay as the user set them."""
+        from claw_tui.engine.hooks import HookRunner
+
+        self.config, self.settings = config, config.settings
+        cwd = self.cwd
+        roots = [cwd] + [(cwd / Path(d).expanduser()).resolve() for d in self.settings.permissions.additional_directories]
+        self.permissions.replace_rules(config.rules, roots)
+        self.ctx.roots[:] = roots
+        self.ctx.services.sandbox = self.settings.sandbox
+        self.hooks = HookRunner(self.settings.hooks, cwd, self.session_id or "") if self.settings.hooks else None
+        self._providers.clear()  # a base URL may have changed
+
     def set_model(self, model: str) -> None:
         """Switch models from the next request on; the history is kept as it is."""
         self.model = model

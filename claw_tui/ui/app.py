@@ -121,10 +121,6 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         self.config = config
         # --mcp-config files and --strict-mcp-config, for when the main screen starts the servers
         self.mcp_config, self.strict_mcp_config = tuple(mcp_config), strict_mcp_config
-        if config.withheld:
-            self.startup_problems.append(
-                f"This folder is not trusted yet, so claw ignored {', '.join(config.withheld)}. /trust allows them."
-            )
         self.discover_local = discover_local or default_discovery
         loaded = register_themes(self)
         self._theme_failures = [f.message for f in loaded.failures]

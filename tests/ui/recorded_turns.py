@@ -149,6 +149,9 @@ class RecordedAgent:
     def use_local_server(self, base_url: str) -> None:
         self.local_base_url = base_url
 
+    def apply_config(self, config: LoadedConfig) -> None:
+        self.config, self.settings = config, config.settings
+
     def take_cut_short_usage(self) -> ev.Usage | None:
         return None  # recorded turns are not billed
 

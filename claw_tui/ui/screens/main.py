@@ -114,6 +114,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._hidden_panes: set[str] = set()  # side panes hidden with F8 (wide layout)
         self._broken_panes: set[str] = set()
         self._last_interrupt = 0.0  # when Ctrl+C last found nothing to cancel (a second press quits)
+        self.mcp_started = asyncio.Event()  # set once the MCP servers were started (or could not be)
 
     @property
     def panes(self) -> tuple[Any, ...]:
@@ -162,6 +163,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._prepare_agent()
         self._sweep_worktrees()
         self._preload_markdown()
+        self._ask_trust()
 
     def _preload_markdown(self) -> None:
         """The Markdown renderer's imports, and what a first parse and highlight load, before the first
@@ -503,6 +505,13 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         from claw_tui.engine import worktrees
 
         worktrees.cleanup_stale(self.cwd)
+
+    @work(group="trust", name="ask whether to trust this folder", exit_on_error=False)
+    async def _ask_trust(self) -> None:
+        from claw_tui.ui import trust
+
+        await self.mcp_started.wait()
+        await trust.ask_at_start(self)
 
     @work(group="mcp", name="start the MCP servers", exit_on_error=False)
     async def _start_mcp(self) -> None:

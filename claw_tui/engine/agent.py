@@ -82,6 +82,7 @@ class Agent:
         self._building: dict[str, Future[Provider]] = {}  # providers whose client is being built
         self.local_base_url: str | None = None  # the local server picked or found, before any configured
         self._cut_short_usage: ev.Usage | None = None
+        self._streamed_chars = 0
         # What a cancel must keep: the reply streamed so far, and results of calls that ran.
         self._partial: Message | None = None
         self._done_results: list[ToolResultBlock] = []
@@ -577,6 +578,7 @@ class Agent:
         attempts = settings.max_retries + 1
         for attempt in range(1, attempts + 1):
             self._partial = Message(role="assistant", model=self.model)
+            self._streamed_chars = 0  # of this attempt, for the usage of a call a cancel cuts short
             try:
                 provider, native = await self.provider_for(self.model)
                 async for item in provider.stream(self._request(native)):
@@ -622,6 +624,10 @@ class Agent:
 
     def _track_partial(self, item: Any) -> None:
         """Mirror streamed text into a partial message kept if the turn is cancelled."""
+        if isinstance(item, ev.TextDelta | ev.ThinkingDelta):
+            self._streamed_chars += len(item.text)
+        elif isinstance(item, ev.ToolCallInputDelta):
+            self._streamed_chars += len(item.partial_json)
         partial = self._partial
         if partial is None:
             return
@@ -642,6 +648,10 @@ class Agent:
             usage = getattr(provider, "cut_short_usage", None)
             if usage is not None:
                 provider.cut_short_usage = None  # type: ignore[attr-defined]
+                # The stream's start reports a placeholder output count (1); what streamed is what was made.
+                streamed = -(-self._streamed_chars // 4)
+                reported = usage.output_tokens if usage.output_tokens > 1 else 0
+                usage = usage.model_copy(update={"output_tokens": max(streamed, reported)})
                 if usage != TokenUsage():
                     self._cut_short_usage = self.usage_event(usage)
 

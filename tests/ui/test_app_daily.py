@@ -207,6 +207,8 @@ async def test_ctrl_c_cancels_a_streaming_turn_then_clears_the_prompt_then_quits
         await settle(pilot)
         assert not screen.turn_running and str(screen.query(NoteBlock).last().render()) == "Cancelled."
         assert app.is_running
+        streamed = screen.query_one(AssistantText).source
+        assert screen.usage.output_tokens == -(-len(streamed) // 4) > 0, "what streamed, not the placeholder 1"
         await pilot.press(*"draft", "ctrl+c")
         assert screen.prompt.text == "" and app.is_running
         await pilot.press("ctrl+c")

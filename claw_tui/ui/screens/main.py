@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.events import Unmount
 from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
@@ -149,6 +150,12 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         if (tasks := self.agent.task_graph) is not None:
             tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
         self._watch_subagents()
+        await self.conversation.add_greeting(
+            Content.assemble(
+                ("claw", "bold $text-primary"), f" · {self.agent.model} · {short_path(self.cwd)}\n",
+                "Enter sends · / commands · @ attaches a file · ! runs a command · Shift+Tab mode · F1 help · Ctrl+C twice quits",
+            )
+        )
         # The rest imports and starts things (the SDK, MCP servers, git, bwrap): after the first frame,
         # so they neither delay it nor compete with it for the interpreter.
         self.call_after_refresh(self._start_background_work)

@@ -399,6 +399,18 @@ class ShellBlock(Vertical):
         return restore
 
 
+class Greeting(Static):
+    """The first screen's line: what answers, and the keys a newcomer needs first."""
+
+    DEFAULT_CSS = """
+    Greeting { margin: 1 0 0 0; padding: 0 1; color: $text-muted; }
+    """
+
+    def restorer(self) -> Restorer:
+        content = self.content
+        return lambda: Greeting(content)
+
+
 class PrunedMarker(Static):
     """The top line while earlier blocks are unmounted; a click mounts the previous page."""
 
@@ -462,6 +474,9 @@ class Conversation(VerticalScroll):
 
     async def add_markdown(self, markdown: str) -> MarkdownNote:
         return await self._add(MarkdownNote(markdown))
+
+    async def add_greeting(self, text: Content) -> Greeting:
+        return await self._add(Greeting(text))
 
     async def add_shell(self, command: str) -> ShellBlock:
         return await self._add(ShellBlock(command))

@@ -228,6 +228,8 @@ async def run_headless(args: argparse.Namespace) -> int:
     )
     if session_id:
         agent.load_session(session_id)
+        if args.model:  # a model named on the command line wins over the session's own
+            agent.set_model(args.model)
     try:
         await _start_mcp(agent, args)
         return await _headless_turn(args, agent, prompt)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
 import os
 import random
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,7 @@ from claw_tui.config import LoadedConfig, Settings, load_config
 from claw_tui.core import events as ev
 from claw_tui.core.approval import Approver, DenyingApprover
 from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, user_text
-from claw_tui.engine import compaction, system_prompt
+from claw_tui.engine import background_imports, compaction, system_prompt
 from claw_tui.engine.services import SessionServices
 from claw_tui.engine.tool_calls import run_tool_calls
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
@@ -34,6 +33,7 @@ from claw_tui.tools.base import Tool, ToolContext, ToolResult
 if TYPE_CHECKING:
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.engine.checkpoints import CheckpointStore
+    from claw_tui.engine.file_mentions import Attached
     from claw_tui.engine.hooks import HookRunner
     from claw_tui.engine.permissions import PermissionEngine
     from claw_tui.engine.sessions import SessionStore
@@ -79,7 +79,10 @@ class Agent:
         self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd], services=SessionServices())
         self.mcp: McpManager | None = None  # set by start_mcp
         self._providers: dict[str, Provider] = {}
+        self._building: dict[str, Future[Provider]] = {}  # providers whose client is being built
+        self.local_base_url: str | None = None  # the local server picked or found, before any configured
         self._cut_short_usage: ev.Usage | None = None
+        self._streamed_chars = 0
         # What a cancel must keep: the reply streamed so far, and results of calls that ran.
         self._partial: Message | None = None
         self._done_results: list[ToolResultBlock] = []
@@ -186,9 +189,9 @@ class Agent:
 
         Raises McpConfigError (naming the file) on a configuration that cannot be read.
         """
-        from claw_tui.mcp import McpManager
-
-        manager = McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
+        # The MCP SDK brings the HTTP stack an SDK import on the import thread may be loading too.
+        module = await background_imports.imported("claw_tui.mcp.manager")
+        manager = module.McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
         self.mcp = manager
         manager.on_tools_changed(self._refresh_mcp_tools)
         await manager.start()
@@ -274,31 +277,70 @@ class Agent:
         status = detect()
         return "on" if status.available else f"off: {status.reason}"
 
+    def apply_config(self, config: LoadedConfig) -> None:
+        """Settings read again (a folder just trusted): its hooks, rules, extra roots, sandbox and provider
+        addresses apply from the next call on; the permission mode and the model stay as the user set them."""
+        from claw_tui.engine.hooks import HookRunner
+
+        self.config, self.settings = config, config.settings
+        cwd = self.cwd
+        roots = [cwd] + [(cwd / Path(d).expanduser()).resolve() for d in self.settings.permissions.additional_directories]
+        self.permissions.replace_rules(config.rules, roots)
+        self.ctx.roots[:] = roots
+        self.ctx.services.sandbox = self.settings.sandbox
+        self.hooks = HookRunner(self.settings.hooks, cwd, self.session_id or "") if self.settings.hooks else None
+        self._providers.clear()  # a base URL may have changed
+
     def set_model(self, model: str) -> None:
         """Switch models from the next request on; the history is kept as it is."""
         self.model = model
 
     async def provider_for(self, model: str) -> tuple[Provider, str]:
-        registry = sys.modules.get(REGISTRY) or await asyncio.to_thread(importlib.import_module, REGISTRY)
+        registry = await background_imports.imported(REGISTRY)
         name, native = registry.parse_model_id(model)
+        if name == "local" and not (self.local_base_url or registry.configured_local_url(self.settings)):
+            # No address set: the server on the usual ports that serves this model (Ollama, vLLM…).
+            self.local_base_url = await registry.find_local_server(native)
         if name not in self._providers:
-            factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))
-
-            def build() -> Provider:
-                provider = factory(name)
-                registry.preload_first_request_modules()
-                return provider
-
-            # Importing an SDK and building its client takes up to a second or more: in a thread,
-            # so a front end sharing this event loop keeps painting meanwhile.
-            provider = await asyncio.to_thread(build)
+            # Importing an SDK and building its client takes up to a second or more: on the import
+            # thread, so a front end sharing this event loop keeps painting meanwhile, and once: a
+            # second caller (the first prompt, while `prepare` builds it) waits for the same build.
+            build = self._building.get(name)
+            if build is None:
+                build = self._building[name] = background_imports.run(self._provider_maker(registry, name))
+            try:
+                provider = await background_imports.settled(build)
+            finally:
+                if self._building.get(name) is build and build.done():
+                    del self._building[name]  # a failed build is tried again by the next caller
             self._providers.setdefault(name, provider)
         return self._providers[name], native
+
+    def _provider_maker(self, registry: Any, name: str) -> Callable[[], Provider]:
+        local_url = self.local_base_url
+        factory = self._provider_factory or (
+            lambda name: registry.make_provider(name, self.settings, local_base_url=local_url)
+        )
+
+        def make() -> Provider:
+            provider = factory(name)
+            registry.preload_first_request_modules()
+            return provider
+
+        return make
+
+    def use_local_server(self, base_url: str) -> None:
+        """Send local/… models to this server from the next request on (one chosen in the model picker)."""
+        if base_url != self.local_base_url:
+            self.local_base_url = base_url
+            self._providers.pop("local", None)
 
     def share_providers(self, parent: Agent) -> None:
         """A subagent uses its parent's SDK clients: one per provider for the whole session."""
         self._providers = parent._providers
+        self._building = parent._building
         self._provider_factory = parent._provider_factory
+        self.local_base_url = parent.local_base_url
 
     async def prepare(self) -> None:
         """Get the current model's provider ready before the first prompt (a front end calls this
@@ -338,7 +380,7 @@ class Agent:
             self.store.append_event(self.session_id, event)
 
     def load_session(self, session_id: str) -> None:
-        """Continue a stored session: the model sees it from its last compaction summary on."""
+        """Continue a stored session with its last model: the model sees it from its last compaction summary on."""
         messages = self.store.messages(session_id)
         info = self.store.get(session_id)
         self.session_id = session_id
@@ -353,6 +395,12 @@ class Agent:
                     tail[i] = msg.model_copy(update={"content": [TextBlock(text=event.get("text", ""))]})
         self.transcript[:] = repair(tail)
         self.total_cost_usd = info.cost_usd if info is not None else 0.0
+        from claw_tui.engine.read_state import read_state, session_model
+
+        # The session goes on as it was: with its model, and knowing the files its model had read.
+        self.model = session_model(messages) or self.model
+        self.ctx.read_files.clear()
+        self.ctx.read_files.update(read_state(self.transcript, self.ctx))
         from claw_tui.core.tasks import TaskGraph
 
         # The session's own tasks, or none: never those of whatever this agent ran before.
@@ -379,6 +427,13 @@ class Agent:
             self.checkpoints.record_written(self.session_id, self._turn_id, path, path.read_bytes())
         except (StoreError, OSError):  # no snapshot (a write outside the file tools): nothing to undo
             pass
+
+    async def attach_files(self, prompt: str) -> Attached:
+        """The prompt with the content of each `@file` it mentions, read as the Read tool reads it."""
+        from claw_tui.engine.file_mentions import attach_files
+        from claw_tui.tools.files import Read
+
+        return await attach_files(prompt, self.tools.get("Read") or Read(), self.ctx, self.permissions)
 
     def tell_model(self, text: str) -> None:
         """Something the user did outside a turn that the model must know (an /undo): it goes with the next prompt."""
@@ -523,6 +578,7 @@ class Agent:
         attempts = settings.max_retries + 1
         for attempt in range(1, attempts + 1):
             self._partial = Message(role="assistant", model=self.model)
+            self._streamed_chars = 0  # of this attempt, for the usage of a call a cancel cuts short
             try:
                 provider, native = await self.provider_for(self.model)
                 async for item in provider.stream(self._request(native)):
@@ -568,6 +624,10 @@ class Agent:
 
     def _track_partial(self, item: Any) -> None:
         """Mirror streamed text into a partial message kept if the turn is cancelled."""
+        if isinstance(item, ev.TextDelta | ev.ThinkingDelta):
+            self._streamed_chars += len(item.text)
+        elif isinstance(item, ev.ToolCallInputDelta):
+            self._streamed_chars += len(item.partial_json)
         partial = self._partial
         if partial is None:
             return
@@ -588,6 +648,10 @@ class Agent:
             usage = provider.cut_short_usage
             if usage is not None:
                 provider.cut_short_usage = None
+                # The stream's start reports a placeholder output count (1); what streamed is what was made.
+                streamed = -(-self._streamed_chars // 4)
+                reported = usage.output_tokens if usage.output_tokens > 1 else 0
+                usage = usage.model_copy(update={"output_tokens": max(streamed, reported)})
                 if usage != TokenUsage():
                     self._cut_short_usage = self.usage_event(usage)
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.core.transcript import Message
     from claw_tui.engine.checkpoints import CheckpointStore
+    from claw_tui.engine.file_mentions import Attached
     from claw_tui.engine.permissions import PermissionEngine
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
@@ -55,8 +56,14 @@ class FrontendAgent(Protocol):
 
     def tell_model(self, text: str) -> None: ...
 
+    async def attach_files(self, prompt: str) -> Attached: ...
+
     # --- the session ----------------------------------------------------------------------
     def set_model(self, model: str) -> None: ...
+
+    def use_local_server(self, base_url: str) -> None: ...
+
+    def apply_config(self, config: LoadedConfig) -> None: ...
 
     def load_session(self, session_id: str) -> None: ...
 

@@ -166,6 +166,14 @@ class PermissionEngine:
     def add_rule(self, behavior: Behavior, rule: str, source: str) -> None:
         self._add(RuleSource(behavior, rule, source))
 
+    def replace_rules(self, rules: list[RuleSource], roots: list[Path]) -> None:
+        """Rules and roots from settings read again; the rules of this run (flags, the session's) stay."""
+        kept = [r.source for r in self._rules if r.source.source in ("flags", "session")]
+        self.roots = [Path(r).resolve() for r in roots]
+        self._rules, self.problems = [], []
+        for rule in [*rules, *kept]:
+            self._add(rule)
+
     def rules_for_display(self) -> list[RuleSource]:
         return [r.source for r in self._rules]
 

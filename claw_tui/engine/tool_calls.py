@@ -108,6 +108,7 @@ class _Permission:
     decided_by: str
     note: str  # the user's words for the model, with a denial or a partial approval
     changes: list[FileChange]
+    narrowed: bool = False  # the user accepted only some of the hunks
 
 
 class ToolCall:
@@ -252,7 +253,7 @@ class ToolCall:
         behavior, decided_by = decision.behavior, decision.reason
         if hook_decision in ("allow", "deny", "ask") and decision.behavior != "deny":
             behavior, decided_by = hook_decision, f"PreToolUse hook ({hook_decision})"
-        note = ""
+        note, narrowed = "", False
         if behavior == "ask":
             await self.emit(ev.PermissionRequested, call_id=call.id, name=call.name, reason=decided_by)
             request = ApprovalRequest(
@@ -275,14 +276,14 @@ class ToolCall:
                 host.permissions.add_rule("allow", request.suggested_rule, "session")
                 decided_by = f"user, now allowed for the session by {request.suggested_rule}"
             if answer.changes is not None:
-                changes = answer.changes
+                changes, narrowed = answer.changes, True
         await self.emit(ev.PermissionDecided, call_id=call.id, behavior=behavior, decided_by=decided_by)
         if behavior == "deny":
             text = f"Permission to use {call.name} was denied ({decided_by})."
             if note:
                 text += f" The user says: {note}"
             raise _Ended.error(text, "denied")
-        return _Permission(behavior, decided_by, note, changes)
+        return _Permission(behavior, decided_by, note, changes, narrowed)
 
     async def run(self, tool: Tool[Any], parsed: BaseModel, ctx: ToolContext, permission: _Permission) -> ToolResult:
         try:
@@ -309,6 +310,8 @@ class ToolCall:
             await self._queue.put(changed)
         if permission.note and not result.is_error:
             result.content.append(TextBlock(text=permission.note))
+        if permission.narrowed and not result.is_error:
+            result.metadata["partly_applied"] = True  # front ends say so: not every hunk was written
         await self.diagnostics(result, permission.changes)
         return result
 

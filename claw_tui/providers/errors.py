@@ -57,11 +57,12 @@ def _sdk(name: str) -> tuple[type[BaseException], ...]:
     Each SDK takes a second or more to import, so a provider imports only its own; an
     exception from an SDK means that SDK is loaded.
     """
-    return tuple(
-        getattr(module, base if name == "base" else name)
+    found = (
+        getattr(module, base if name == "base" else name, None)  # None while another thread still imports it
         for module_name, base in _SDK_BASES.items()
         if (module := sys.modules.get(module_name)) is not None
     )
+    return tuple(cls for cls in found if cls is not None)
 
 
 def kind_for_status(status: int) -> ErrorKind:

@@ -56,8 +56,11 @@ def preload_first_request_modules() -> None:
             importlib.import_module(name)
 
 
-def make_provider(provider_name: str, settings: Settings, env: Mapping[str, str] = os.environ) -> Provider:
-    """A provider with its key and base URL from the environment, else from settings."""
+def make_provider(
+    provider_name: str, settings: Settings, env: Mapping[str, str] = os.environ, *, local_base_url: str | None = None
+) -> Provider:
+    """A provider with its key and base URL from the environment, else from settings; `local_base_url`
+    (a server the user picked, or one found) comes before both."""
     configured = settings.providers
     idle = settings.stream_idle_timeout
     if provider_name == "anthropic":
@@ -81,12 +84,23 @@ def make_provider(provider_name: str, settings: Settings, env: Mapping[str, str]
 
         # Local servers rarely check keys, but the SDK wants one.
         key = _first(env.get("CLAW_LOCAL_API_KEY"), configured.local.api_key) or "local"
-        base_url = _first(env.get("CLAW_LOCAL_BASE_URL"), configured.local.base_url) or DEFAULT_LOCAL_BASE_URL
+        base_url = local_base_url or configured_local_url(settings, env) or DEFAULT_LOCAL_BASE_URL
         return OpenAIProvider(key, base_url=base_url, name="local", idle_timeout=idle)
     raise ProviderError(
         f"Unknown provider '{provider_name}': write the model as anthropic/<model>, openai/<model> or local/<model>.",
         kind="bad_request",
     )
+
+
+def configured_local_url(settings: Settings, env: Mapping[str, str] = os.environ) -> str | None:
+    """The local server's address the user set (environment, then config), if any."""
+    return _first(env.get("CLAW_LOCAL_BASE_URL"), settings.providers.local.base_url)
+
+
+async def find_local_server(model: str, env: Mapping[str, str] = os.environ) -> str | None:
+    """The base URL of a server on the usual ports that serves `model`, else of the first that serves any."""
+    servers = [(url, models) for url, models in await discover_local_servers(LOCAL_PORTS, env=env) if models]
+    return next((url for url, models in servers if model in models), servers[0][0] if servers else None)
 
 
 def _no_key(provider: str, variable: str) -> ProviderError:

@@ -36,10 +36,11 @@ AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
 LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
 
 
-def default_discovery() -> Awaitable[list[tuple[str, list[str]]]]:
-    from claw_tui.providers.registry import discover_local_servers
+async def default_discovery() -> list[tuple[str, list[str]]]:
+    from claw_tui.engine import background_imports
 
-    return discover_local_servers()
+    registry = await background_imports.imported("claw_tui.providers.registry")  # it brings the HTTP stack
+    return await registry.discover_local_servers()
 
 
 class ClawThemeProvider(Provider):
@@ -120,10 +121,6 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         self.config = config
         # --mcp-config files and --strict-mcp-config, for when the main screen starts the servers
         self.mcp_config, self.strict_mcp_config = tuple(mcp_config), strict_mcp_config
-        if config.withheld:
-            self.startup_problems.append(
-                f"This folder is not trusted yet, so claw ignored {', '.join(config.withheld)}. /trust allows them."
-            )
         self.discover_local = discover_local or default_discovery
         loaded = register_themes(self)
         self._theme_failures = [f.message for f in loaded.failures]
@@ -147,6 +144,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         except Exception as exc:  # noqa: BLE001 - shown on the main screen; the app still opens
             self.agent_error = f"{type(exc).__name__}: {exc}"
         self.open_browser = open_browser
+        self.model_flag = model  # named on the command line: it wins over a resumed session's own
         self.resumed: str | None = None  # the stored session loaded at start, drawn once the screen is up
         self.resume_problem: tuple[str, str] | None = None  # (note, level) when --resume/--continue could not
         if self.agent is not None and (resume or continue_):
@@ -209,6 +207,8 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         except StoreError as exc:
             self.resume_problem = (f"Cannot resume: {exc} This is a new session; /sessions lists the others.", "error")
             return
+        if self.model_flag:
+            self.agent.set_model(self.model_flag)
         self.resumed = session_id
 
     async def _show_requested_session(self) -> None:
@@ -244,7 +244,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         serving = [(url, models) for url, models in servers if models]
         if serving and self.agent is not None:
             base_url, models = serving[0]
-            self.agent.settings.providers.local.base_url = base_url
+            self.agent.use_local_server(base_url)
             if not self.agent.model.startswith("local/"):  # a local model the user named is kept
                 await self.main_screen.switch_model(f"local/{models[0]}")
             await self.main_screen.conversation.add_note(f"No API key set; using the local server at {base_url}.")
@@ -303,10 +303,12 @@ def _default_agent_factory(model: str | None, permission_mode: str | None) -> Ag
     def create(app: ClawApp) -> FrontendAgent:
         from claw_tui.engine.agent import Agent
         from claw_tui.ui.approver import TuiApprover
+        from claw_tui.ui.asker import TuiAsker
 
         return Agent.create(
             app.cwd,
             approver=TuiApprover(app, diff_pane=lambda: app.main_screen.diff_view),
+            asker=TuiAsker(app),
             model=model,
             permission_mode=permission_mode,
             config=app.config,

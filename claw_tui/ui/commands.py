@@ -211,16 +211,9 @@ async def _memory(screen: MainScreen, args: str) -> None:
 
 
 async def _trust(screen: MainScreen, args: str) -> None:
-    from claw_tui.config import trust_folder
+    from claw_tui.ui.trust import trust_now
 
-    cwd = screen.cwd
-    waiting = trust_folder(cwd)
-    if not waiting:
-        await screen.conversation.add_note(f"Trusted {cwd}; its settings ask for nothing that waited.")
-        return
-    await screen.conversation.add_note(
-        f"Trusted {cwd}: {', '.join(waiting)} take effect when claw next starts (claw -c continues this session)."
-    )
+    await trust_now(screen)
 
 
 async def _config(screen: MainScreen, args: str) -> None:

@@ -61,6 +61,7 @@ async def run_prompt(manager: McpManager, entry: PromptEntry, screen: MainScreen
 async def start_servers(screen: MainScreen) -> None:
     """Start the MCP servers without waiting for them, then say which ones did not come up."""
     if screen.agent is None:
+        screen.mcp_started.set()
         return
     try:
         manager = await screen.agent.start_mcp(screen.app.mcp_config, strict=screen.app.strict_mcp_config, wait=False)
@@ -68,6 +69,8 @@ async def start_servers(screen: MainScreen) -> None:
         screen.mcp_error = f"MCP servers not started: {exc}"
         await screen.conversation.add_note(screen.mcp_error, "warning")
         return
+    finally:
+        screen.mcp_started.set()  # the trust question names the servers that wait for it
     screen.registry.sources.append(lambda: prompt_commands(manager))
     screen.prompt.resource_source = lambda: [(r.mention[1:], r.name) for r in manager.resources()]
     await manager.wait_settled()

@@ -29,6 +29,7 @@ async def open_session(screen: MainScreen, session_id: str) -> bool:
         agent.load_session(session_id)
         if agent.task_graph is not graph and agent.task_graph is not None:
             agent.task_graph.subscribe(lambda _task: screen.post_message(TasksChanged()))
+        screen.status.model = agent.model  # the session's own model
         await screen.fresh_panes()
         await screen.show_session(session_id)
     except StoreError as exc:  # a busy or damaged database: say so, the app goes on

@@ -146,11 +146,23 @@ class RecordedAgent:
     def set_model(self, model: str) -> None:
         self.model = model
 
+    def use_local_server(self, base_url: str) -> None:
+        self.local_base_url = base_url
+
+    def apply_config(self, config: LoadedConfig) -> None:
+        self.config, self.settings = config, config.settings
+
     def take_cut_short_usage(self) -> ev.Usage | None:
         return None  # recorded turns are not billed
 
     def tell_model(self, text: str) -> None:
         self.notes_for_model.append(text)
+
+    async def attach_files(self, prompt: str):
+        from claw_tui.core.transcript import user_text
+        from claw_tui.engine.file_mentions import Attached
+
+        return Attached(user_text(prompt))  # recorded turns read no files
 
     def load_session(self, session_id: str) -> None:
         raise AssertionError("a recorded agent has no stored sessions")

@@ -100,7 +100,7 @@ async def test_a_prompt_sent_during_a_turn_is_queued_then_sent(project):
         assert [b.source for b in main.query(AssistantText)] == ["first answer", "second answer"]
 
 
-async def test_bang_runs_a_shell_command_without_the_model(project):
+async def test_bang_runs_a_shell_command_and_keeps_it_for_the_next_prompt(project):
     (project / "hello.txt").write_text("hi from the file\n")
     app, agent = make_app(project)
     async with app.run_test() as pilot:
@@ -108,9 +108,12 @@ async def test_bang_runs_a_shell_command_without_the_model(project):
         await settle(pilot)
         block = screen(app).query_one(ShellBlock)
         assert "hi from the file" in str(block.output.render())
-        assert str(block.status.render()) == "exit 3"
+        assert str(block.status.render()) == "exit 3 · the model sees this with your next prompt"
         assert block.has_class("-failed")
-        assert agent.prompts == []
+        assert agent.prompts == [], "no turn: the command waits for the next prompt"
+        assert len(agent.notes_for_model) == 1
+        assert "<bash-input>cat hello.txt; exit 3</bash-input>" in agent.notes_for_model[0]
+        assert "<bash-stdout>hi from the file</bash-stdout>" in agent.notes_for_model[0]
 
 
 async def test_a_failing_turn_is_reported_in_the_conversation_and_the_app_lives_on(project):
@@ -311,14 +314,27 @@ async def test_clear_starts_a_new_conversation(project):
         assert notes(app) == ["New conversation."]
 
 
-async def test_shift_tab_cycles_the_permission_mode(project):
+async def test_shift_tab_cycles_the_permission_mode_and_asks_before_bypass(project):
+    from claw_tui.ui.screens.bypass import BypassScreen
+
     app, agent = make_app(project)
     async with app.run_test() as pilot:
         seen = []
-        for _ in range(4):
+        for _ in range(3):
             await pilot.press("shift+tab")
+            await pilot.pause()
             seen.append((agent.permissions.mode, screen(app).status.mode))
-        assert seen == [(m, m) for m in ("acceptEdits", "plan", "bypassPermissions", "default")]
+        assert seen == [("acceptEdits", "acceptEdits"), ("plan", "plan"), ("plan", "plan")]
+        assert isinstance(app.screen, BypassScreen), "bypassPermissions is asked for, not cycled into"
+        await pilot.press("shift+tab")  # cycling on declines it
+        await pilot.pause()
+        assert agent.permissions.mode == "default" and not isinstance(app.screen, BypassScreen)
+        for key in ("shift+tab", "shift+tab", "shift+tab", "y"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert agent.permissions.mode == "bypassPermissions" == screen(app).status.mode
+        await pilot.press("shift+tab")
+        assert agent.permissions.mode == "default"
 
 
 async def test_wide_layout_shows_the_panes_beside_the_conversation(project):
@@ -495,7 +511,7 @@ async def test_first_run_with_a_local_server_switches_to_its_model(project, monk
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert agent.model == "local/llama3"
-        assert agent.settings.providers.local.base_url == fake_model.base_url + "/v1"
+        assert agent.local_base_url == fake_model.base_url + "/v1"
         assert any("using the local server" in n for n in notes(app))
 
 

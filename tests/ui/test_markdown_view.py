@@ -227,6 +227,14 @@ async def test_bare_urls_show_once_and_inline_html_shows_as_written():
         assert shown(app.view) == ["See https://auto.link, https://x.y, docs (https://d.e) and <kbd>q</kbd> or <b>bold</b>."]
 
 
+async def test_a_file_name_is_not_made_into_a_link():
+    """Only an address written out is a link: "hello.py" is not "hello.py (http://hello.py)"."""
+    app = ViewApp("I wrote hello.py and README.md; see www.example.com or https://docs.python.org.")
+    async with app.run_test(size=(100, 10)) as pilot:
+        await pilot.pause()
+        assert shown(app.view) == ["I wrote hello.py and README.md; see www.example.com or https://docs.python.org."]
+
+
 async def test_a_table_is_spaced_like_any_other_block():
     app = ViewApp("Before.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nAfter.")
     async with app.run_test(size=(40, 14)) as pilot:

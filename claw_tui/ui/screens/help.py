@@ -19,9 +19,11 @@ PROMPT_KEYS = (
     ("Shift+Enter, Ctrl+J", "new line"),
     ("Up / Down", "previous / next prompt (at the first / last line)"),
     ("/", "commands, completed as you type"),
-    ("@", "mention a file (fuzzy, honours .gitignore) or an MCP resource (@server:uri)"),
-    ("!cmd", "run a shell command yourself; the model does not see it"),
-    ("Esc", "cancel the running turn"),
+    ("@", "attach a file's content (fuzzy, honours .gitignore; a large file is cut, saying so) or an MCP resource (@server:uri)"),
+    ("!cmd", "run a shell command yourself; it and its output go to the model with your next prompt"),
+    ("Esc, Ctrl+C", "cancel the running turn and its tools; Ctrl+C clears the prompt, twice quits"),
+    ("Ctrl+D", "quit, on an empty prompt"),
+    ("Click, or Tab + Enter", "open a tool call to see all of it (its first lines show under it)"),
 )
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.events import Unmount
 from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 WIDE_MIN_COLUMNS = 140
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
-SHELL_OUTPUT_LIMIT = 200_000  # bytes of `!cmd` output kept for display
+QUIT_WINDOW_S = 2.0  # a second Ctrl+C within this quits
 
 
 # (key in focus_pane, frame id, tab label, focus key)
@@ -67,7 +68,11 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     mcp_error = ""  # why the MCP servers did not start (a configuration file that cannot be read)
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "escape", "cancel", tooltip="Cancel the running turn, or go back to the prompt"),
+        Binding(
+            "ctrl+c", "interrupt", "cancel/quit", key_display="^c",
+            tooltip="Copy the selection; else cancel the running turn or command; else clear the prompt; twice on an empty prompt quits (so does Ctrl+D)",
+        ),
+        Binding("escape", "escape", "cancel", show=False, tooltip="Cancel the running turn, or go back to the prompt"),
         Binding("f1", "slash('help')", "help", tooltip="Commands and keys"),
         # The footer shows F2 as "f2-f7 focus"; the help screen lists each key on its own.
         Binding("f2", "focus_pane('conversation')", "focus", key_display="f2-f7", tooltip="Focus the conversation"),
@@ -79,7 +84,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         Binding("ctrl+b", "toggle_side", "panes", tooltip="Show or hide the side panes"),
         Binding("f8", "hide_pane", "hide", tooltip="Hide the focused side pane (its focus key shows it again)"),
         Binding("f11", "zoom", "zoom", tooltip="Zoom the focused pane (again or Esc to restore)"),
-        Binding("shift+tab", "cycle_mode", "mode", show=False, tooltip="Cycle permission mode: default, acceptEdits, plan, bypassPermissions"),
+        Binding("shift+tab", "cycle_mode", "mode", show=False, tooltip="Cycle permission mode: default, acceptEdits, plan (bypassPermissions asks first)"),
     ]
 
     def __init__(self, *, agent: FrontendAgent | None, cwd: Path, registry: CommandRegistry, agent_error: str = "") -> None:
@@ -109,6 +114,8 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._side_shown = {"wide": True, "narrow": False}
         self._hidden_panes: set[str] = set()  # side panes hidden with F8 (wide layout)
         self._broken_panes: set[str] = set()
+        self._last_interrupt = 0.0  # when Ctrl+C last found nothing to cancel (a second press quits)
+        self.mcp_started = asyncio.Event()  # set once the MCP servers were started (or could not be)
 
     @property
     def panes(self) -> tuple[Any, ...]:
@@ -143,6 +150,12 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         if (tasks := self.agent.task_graph) is not None:
             tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
         self._watch_subagents()
+        await self.conversation.add_greeting(
+            Content.assemble(
+                ("claw", "bold $text-primary"), f" · {self.agent.model} · {short_path(self.cwd)}\n",
+                "Enter sends · / commands · @ attaches a file · ! runs a command · Shift+Tab mode · F1 help · Ctrl+C twice quits",
+            )
+        )
         # The rest imports and starts things (the SDK, MCP servers, git, bwrap): after the first frame,
         # so they neither delay it nor compete with it for the interpreter.
         self.call_after_refresh(self._start_background_work)
@@ -157,18 +170,16 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._prepare_agent()
         self._sweep_worktrees()
         self._preload_markdown()
+        self._ask_trust()
 
-    @work(thread=True, group="preload", name="preload the Markdown renderer", exit_on_error=False)
     def _preload_markdown(self) -> None:
         """The Markdown renderer's imports, and what a first parse and highlight load, before the first
-        answer needs them. A parser of its own: the shared one is used on the event loop only."""
-        from markdown_it import MarkdownIt
-        from textual.highlight import highlight
+        answer needs them (on the import thread: the answer's own import waits for it to finish)."""
+        from claw_tui.engine import background_imports
+        from claw_tui.ui.widgets import markdown_view
 
-        import claw_tui.ui.widgets.markdown_blocks  # noqa: F401 - imported for its imports
-
-        MarkdownIt("gfm-like").parse("*warm* https://example.com\n\n| a |\n|---|\n| 1 |\n")
-        highlight("x = 1", language="python")
+        background_imports.start(markdown_view.RENDERER)
+        background_imports.run(markdown_view.warm_up)
 
     @work(thread=True, group="sandbox", name="read the sandbox status", exit_on_error=False)
     def _read_sandbox(self) -> None:
@@ -293,10 +304,20 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
             self.maximize(focused)
 
     def action_cycle_mode(self) -> None:
+        """default → acceptEdits → plan → back to default; bypassPermissions only after a yes on its own screen."""
         if self.agent is None:
             return
         current = self.agent.permissions.mode
         mode = PERMISSION_MODES[(PERMISSION_MODES.index(current) + 1) % len(PERMISSION_MODES)] if current in PERMISSION_MODES else "default"
+        if mode != "bypassPermissions":
+            self.set_mode(mode)
+            return
+        from claw_tui.ui.screens.bypass import BypassScreen
+
+        self.app.push_screen(BypassScreen(), callback=lambda yes: self.set_mode("bypassPermissions" if yes else "default"))
+
+    def set_mode(self, mode: str) -> None:
+        assert self.agent is not None
         self.agent.permissions.mode = mode
         self.status.mode = mode
 
@@ -309,6 +330,24 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
                 worker.cancel()
         elif self.focused is not self.prompt:
             self.prompt.focus()
+
+    async def action_interrupt(self) -> None:
+        """Ctrl+C as in Claude Code and a shell: copy, else cancel, else clear, else quit when pressed twice."""
+        if (selection := self.get_selected_text()) is not None:
+            self.app.copy_to_clipboard(selection)
+            return
+        now = time.monotonic()
+        if self.turn_running or [w for w in self.workers if w.group == "shell" and w.is_running]:
+            await self.action_escape()
+        elif self.prompt.text:
+            self.prompt.clear()
+        elif now - self._last_interrupt < QUIT_WINDOW_S:
+            self.app.exit()
+        else:
+            self._last_interrupt = now
+            self.notify("Press Ctrl+C again to quit (or Ctrl+D).", timeout=QUIT_WINDOW_S)
+            return
+        self._last_interrupt = 0.0
 
     async def action_slash(self, name: str) -> None:
         if (command := self.registry.get(name)) is not None:
@@ -474,6 +513,13 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
         worktrees.cleanup_stale(self.cwd)
 
+    @work(group="trust", name="ask whether to trust this folder", exit_on_error=False)
+    async def _ask_trust(self) -> None:
+        from claw_tui.ui import trust
+
+        await self.mcp_started.wait()
+        await trust.ask_at_start(self)
+
     @work(group="mcp", name="start the MCP servers", exit_on_error=False)
     async def _start_mcp(self) -> None:
         from claw_tui.ui.mcp_commands import start_servers
@@ -481,7 +527,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         await start_servers(self)
 
     async def _turn_events(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
-        """A turn, after attaching the MCP resources a typed prompt mentions (`@server:uri`)."""
+        """A turn, after attaching the MCP resources (`@server:uri`) and files (`@path`) a typed prompt mentions."""
         assert self.agent is not None
         manager = self.mcp_manager
         if isinstance(prompt, str) and manager is not None:
@@ -492,6 +538,16 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
                 if attached:
                     yield ev.Notice(text=f"Attached {', '.join(attached)} to the prompt.")
                 for problem in problems:
+                    yield ev.Notice(text=problem, level="warning")
+        if isinstance(prompt, str):
+            from claw_tui.engine.file_mentions import file_mentions
+
+            if file_mentions(prompt):  # `@file`: its content goes with the prompt
+                attached = await self.agent.attach_files(prompt)
+                if attached.attached:
+                    prompt = attached.message
+                    yield ev.Notice(text=f"Attached {', '.join(attached.attached)}.")
+                for problem in attached.problems:
                     yield ev.Notice(text=problem, level="warning")
         async for event in self.agent.run_turn(prompt):
             yield event
@@ -506,28 +562,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(group="shell", name="run the shell command", exit_on_error=False)
     async def run_shell(self, command: str) -> None:
-        block = await self.conversation.add_shell(command)
-        try:
-            proc = await asyncio.create_subprocess_shell(
-                command,
-                cwd=self.cwd,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        except OSError as exc:
-            block.finish(str(exc), 127)
-            return
-        assert proc.stdout is not None
-        try:
-            output = await proc.stdout.read(SHELL_OUTPUT_LIMIT)
-            await proc.wait()
-        except asyncio.CancelledError:
-            proc.kill()
-            await proc.wait()
-            block.finish("cancelled", proc.returncode or -1)
-            raise
-        block.finish(output.decode("utf-8", "replace"), proc.returncode or 0)
+        from claw_tui.ui import shell_command
+
+        await shell_command.run(self, command)
 
     # --- commands' helpers ---------------------------------------------------------------------
 
@@ -546,13 +583,15 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         await self.conversation.add_note("New conversation.")
 
     def open_model_picker(self) -> None:
-        from claw_tui.ui.screens.model_picker import ModelPickerScreen
+        from claw_tui.ui.screens.model_picker import ModelChoice, ModelPickerScreen
 
         assert self.agent is not None
 
-        async def chosen(model: str | None) -> None:
-            if model:
-                await self.switch_model(model)
+        async def chosen(model: ModelChoice | None) -> None:
+            if model is not None:
+                if model.base_url:  # a discovered local server: its models are reached at its own address
+                    self.agent.use_local_server(model.base_url)
+                await self.switch_model(model.id)
 
         self.app.push_screen(ModelPickerScreen(current=self.agent.model), callback=chosen)
 

@@ -284,6 +284,8 @@ class PromptInput(ReportsWorkerFailures, TextArea):
         # TextArea binds F6 / F7 to line / all selection; the screen uses them to move between panes.
         if action in ("select_line", "select_all"):
             return False
+        if action == "copy" and self.selection.is_empty:
+            return False  # Ctrl+C with nothing selected cancels or quits (the screen's binding)
         return super().check_action(action, parameters)
 
     # --- keys ---------------------------------------------------------------------------
@@ -324,6 +326,8 @@ class PromptInput(ReportsWorkerFailures, TextArea):
             self.submit()
         elif key in ("shift+enter", "ctrl+j"):
             self.insert("\n")
+        elif key == "ctrl+d" and not self.text:  # as in a shell: Ctrl+D on an empty prompt quits
+            self.app.exit()
         elif key == "up" and self.cursor_location[0] == 0 and self.prompt_history.entries:
             self._walk_history(-1)
         elif key == "down" and self.cursor_location[0] == self.document.line_count - 1 and self._history_index is not None:
@@ -371,15 +375,20 @@ class PromptInput(ReportsWorkerFailures, TextArea):
     # --- pastes ---------------------------------------------------------------------------
 
     async def _on_paste(self, event: events.Paste) -> None:
-        text = event.text
+        # Terminals paste with CR line ends (what Enter sends); the prompt and the model get LF.
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        event.stop()
+        event.prevent_default()
+        if self.read_only:
+            return
         lines = text.count("\n") + 1
         if len(text) > PASTE_COLLAPSE_CHARS or lines > PASTE_COLLAPSE_LINES:
-            event.stop()
-            event.prevent_default()
             placeholder = f"[Pasted text #{len(self._pastes) + 1} +{lines} lines]"
             self._pastes[placeholder] = text
-            self.replace(placeholder, *self.selection)
-            self.focus()
+            text = placeholder
+        if result := self._replace_via_keyboard(text, *self.selection):
+            self.move_cursor(result.end_location)
+        self.focus()
 
     def expand_pastes(self, text: str) -> str:
         for placeholder, pasted in self._pastes.items():

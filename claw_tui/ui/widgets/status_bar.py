@@ -87,8 +87,8 @@ class StatusBar(Widget):
         left = Content(self.cwd)
         if self.branch:
             left += Content.assemble(("  ⎇ ", "$text-muted"), (self.branch + ("*" if self.dirty else ""), "$accent"))
-        if self.working:
-            left += Content.assemble("  ", (f"{SPINNER[self.frame]} {self.working}", "$primary"))
+        if self.working:  # first, so the narrowest terminal still shows that a turn runs
+            left = Content.assemble((f"{SPINNER[self.frame]} {self.working}", "$primary"), "  ", left)
         if self.queued:
             left += Content.assemble((f"  {self.queued} queued", "$secondary"))
         width = self.content_region.width or self.size.width

@@ -153,6 +153,21 @@ class PreviewList(OptionList):
     """The highlighted session's messages; Enter forks from the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", "fork from here")]
+    _scroll_top: bool | None = None  # a scroll to the highlight that waits for the list to have a height
+
+    def scroll_to_highlight_once_shown(self, top: bool) -> None:
+        """Scroll to the highlighted message now, or when the list first gets a height (a new pane's
+        layout can come after the options do; OptionList gives up on a list of height 0)."""
+        self._scroll_top = top
+        self._scroll_if_shown()
+
+    def on_resize(self) -> None:
+        self._scroll_if_shown()
+
+    def _scroll_if_shown(self) -> None:
+        if self._scroll_top is not None and self.scrollable_content_region:
+            self.scroll_to_highlight(top=self._scroll_top)
+            self._scroll_top = None
 
 
 class ConfirmDelete(ModalScreen[bool]):
@@ -511,7 +526,7 @@ class SessionBrowser(ReportsWorkerFailures, Screen[BrowserResult | None]):
         index_in_shown = ids.index(target) if target in ids else len(ids) - 1
         preview.highlighted = index_in_shown + (1 if start else 0)
         # After the next refresh, when the new options have their heights.
-        self.call_after_refresh(preview.scroll_to_highlight, top=focus_message is not None)
+        self.call_after_refresh(preview.scroll_to_highlight_once_shown, top=focus_message is not None)
 
     # --- actions --------------------------------------------------------------------------
 

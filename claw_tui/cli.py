@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="resume a session by id (or id prefix); without an id the app opens the session browser",
     )
+    p.add_argument(
+        "--fork-session",
+        action="store_true",
+        help="with --resume or --continue: go on in a new copy of the session (its id is new), leaving the original as it is",
+    )
     p.add_argument("--cwd", type=Path, default=None, help=argparse.SUPPRESS)
     from claw_tui.mcp.config import add_mcp_config_flag
 
@@ -99,6 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     if argv == ["--version"]:  # answered before anything else loads
         print(f"claw {__version__}")
         return
+    from claw_tui.config import secure_claw_dirs
+
+    secure_claw_dirs()
     if argv[:1] == ["sessions"]:
         from claw_tui.sessions_cli import OPEN_BROWSER, sessions_main
 
@@ -124,7 +133,8 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except Exception as exc:  # noqa: BLE001 - never a traceback for the user; the details go to a log file
         log = _log_crash()
-        print(f"claw: internal error: {type(exc).__name__}: {exc} (details in {log})", file=sys.stderr)
+        where = f" (details in {log})" if log else " (no crash log: it could not be written)"
+        print(f"claw: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
         code = 1
     sys.exit(code)
 
@@ -145,19 +155,23 @@ def trust_main(argv: list[str]) -> int:
     return 0
 
 
-def _log_crash() -> Path:
+def _log_crash() -> Path | None:
+    """Append the traceback to crash.log in the data folder, else in the temporary folder; the
+    path written, or None when neither could be (a full disk)."""
+    import tempfile
     import traceback
 
     from claw_tui.config import user_data_dir
+    from claw_tui.core.private_files import open_private
 
-    path = user_data_dir() / "crash.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            traceback.print_exc(file=f)
-    except OSError:
-        pass
-    return path
+    for path in (user_data_dir() / "crash.log", Path(tempfile.gettempdir()) / f"claw-crash-{os.getuid()}.log"):
+        try:
+            with open_private(path, "a") as f:
+                traceback.print_exc(file=f)
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def _load(args: argparse.Namespace) -> tuple[Path, Any]:
@@ -214,6 +228,8 @@ async def run_headless(args: argparse.Namespace) -> int:
     session_id = _session_to_resume(args, store, cwd)
     if args.resume == "":
         raise CliError("--resume needs a session id in headless mode (see `claw sessions list`)")
+    if args.fork_session and not session_id:
+        raise CliError("--fork-session goes with --resume ID or --continue")
     agent = Agent.create(
         cwd,
         asker=AnswersFromFlags(_answers(args)),
@@ -223,14 +239,42 @@ async def run_headless(args: argparse.Namespace) -> int:
         extra_rules=_rules(args),
         store=store,
     )
-    if session_id:
-        agent.load_session(session_id)
+    try:
+        if session_id:
+            _load_session(args, agent, store, session_id)
+    except BaseException:
+        await agent.aclose()
+        store.close()
+        raise
     try:
         await _start_mcp(agent, args)
         return await _headless_turn(args, agent, prompt)
     finally:
         await agent.aclose()
         store.close()
+
+
+def _load_session(args: argparse.Namespace, agent: Any, store: Any, session_id: str) -> None:
+    """--resume/--continue: the session itself, or with --fork-session a new copy of it."""
+    from claw_tui.engine.session_lock import SessionBusy
+    from claw_tui.engine.sessions import StoreError
+
+    try:
+        if args.fork_session:
+            info = store.get(session_id)
+            if info is not None and info.message_count:
+                session_id = store.fork(session_id, info.message_count - 1)
+        agent.load_session(session_id)
+    except SessionBusy as exc:
+        raise CliError(
+            f"{exc} Read it with `claw sessions show {session_id}`, or go on in a copy of it with "
+            f"`claw -p --resume {session_id} --fork-session`."
+        ) from None
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        for notice in store.take_notices():
+            print(f"claw: {notice}", file=sys.stderr)
 
 
 async def _start_mcp(agent: Any, args: argparse.Namespace) -> None:

@@ -37,6 +37,7 @@ from claw_tui.core.transcript import (
 )
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
 from claw_tui.core.diffs import FileChange
+from claw_tui.engine.sessions import StoreError
 from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolError, ToolResult
 
 REGISTRY = "claw_tui.providers.registry"  # imported in a thread: it brings the HTTP stack
@@ -101,6 +102,9 @@ class Agent:
             self.ctx.services["shell"] = ShellManager(cwd, self.ctx.env, self._secrets)
         # Messages of this session in the store (more than the transcript after a compaction).
         self._stored_count = 0
+        # Finished messages a failed write (a full disk) kept from the store; the next commit retries them.
+        self._unsaved: list[Message] = []
+        self._session_lock: Any = None  # SessionLock: this process is the session's one writer
         self._turn_id = ""
         # SessionStart hooks run before the first turn with this source; None once they ran.
         self._session_start: str | None = "startup" if agent_id is None else None
@@ -228,6 +232,7 @@ class Agent:
                     await (service.stop() if name == "mcp" else service.close())
                 except Exception:  # noqa: BLE001, S110 - closing is best effort; one failure must not keep the others alive
                     pass
+        self.release_session()
 
     @property
     def tasks(self) -> Any:
@@ -277,11 +282,18 @@ class Agent:
         return cls(agent_id=self.agent_id, **fields)
 
     def _commit(self, message: Message) -> ev.MessageCompleted:
-        """Append a finished message to the transcript and the store, before anything else."""
+        """Append a finished message to the transcript and the store, before anything else.
+
+        A write the disk refuses raises StoreError (the turn stops); the message stays in the
+        transcript and is stored, in order, by the next commit once the disk takes it.
+        """
         self.transcript.append(message)
         if self._ensure_session():
-            self.store.append_message(self.session_id, message)
-            self._stored_count += 1
+            self._unsaved.append(message)
+            while self._unsaved:
+                self.store.append_message(self.session_id, self._unsaved[0])
+                self._unsaved.pop(0)
+                self._stored_count += 1
         return self._event(ev.MessageCompleted, message=message)
 
     # --- the session on disk ------------------------------------------------------------
@@ -291,9 +303,27 @@ class Agent:
         if self.store is None:
             return False
         if not self.session_id:
-            self.session_id = self.store.create_session(self.cwd, self.model)
+            session_id = self.store.create_session(self.cwd, self.model)
+            self._lock_session(session_id)
+            self.session_id = session_id
             self._stored_count = 0
         return True
+
+    def _lock_session(self, session_id: str) -> None:
+        """Be the session's one writer (SessionBusy if another claw is); the main agent only."""
+        if self.agent_id is not None or (self._session_lock and self._session_lock.session_id == session_id):
+            return
+        from claw_tui.engine.session_lock import SessionLock
+
+        lock = SessionLock.acquire(self.store.path.parent, session_id)
+        self.release_session()
+        self._session_lock = lock
+
+    def release_session(self) -> None:
+        """Let another claw write this session (on exit, or before opening another one)."""
+        if self._session_lock is not None:
+            self._session_lock.release()
+            self._session_lock = None
 
     def record_event(self, event: BaseModel | dict[str, Any]) -> None:
         """Keep what a resumed session needs to look as it did (compactions, file changes, tasks)."""
@@ -301,7 +331,13 @@ class Agent:
             self.store.append_event(self.session_id, event)
 
     def load_session(self, session_id: str) -> None:
-        """Continue a stored session: the model sees it from its last compaction summary on."""
+        """Continue a stored session: the model sees it from its last compaction summary on.
+
+        Raises SessionBusy when another claw has it open. Calls a crash left unanswered get
+        their stored result first.
+        """
+        self._lock_session(session_id)
+        self.store.settle_interrupted_calls(session_id)
         messages = self.store.messages(session_id)
         info = self.store.get(session_id)
         self.session_id = session_id
@@ -374,11 +410,11 @@ class Agent:
             self._notes_for_model.clear()
         # A previous turn may have been cut off; make the history acceptable first.
         self.transcript[:] = repair(self.transcript)
-        yield self._commit(message)
 
         rounds = 0
         stop_reason = "end_turn"
         try:
+            yield self._commit(message)
             while True:
                 if rounds >= self.settings.max_turns:
                     stop_reason = "max_turns"
@@ -436,6 +472,9 @@ class Agent:
             self._settle_after_cancel()
             self._count_cut_short_call()
             raise
+        except StoreError as exc:  # a full or read-only disk: the turn stops here, nothing half-written
+            yield self._event(ev.Error, message=str(exc), kind="store")
+            stop_reason = "error"
         yield self._event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
 
     async def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]:

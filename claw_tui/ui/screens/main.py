@@ -617,8 +617,10 @@ class MainScreen(Screen[None]):
                 agent.tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
             await self._fresh_panes()
             await self.show_session(session_id)
-        except StoreError as exc:  # a busy or damaged database: say so, the app goes on
-            await self.conversation.add_note(f"Cannot open the session: {exc}", "error")
+        except StoreError as exc:  # a busy or damaged database, a session open elsewhere: say so, the app goes on
+            from claw_tui.ui.screens.sessions import busy_hint
+
+            await self.conversation.add_note(f"Cannot open the session: {exc} {busy_hint(exc)}".rstrip(), "error")
             return False
         return True
 

@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 _SERVER = r"""
 import json, os, signal, subprocess, sys, threading
@@ -155,7 +155,7 @@ class ClawForks:
             self._proc.kill()
             self._proc.wait()
 
-    def __enter__(self) -> ClawForks:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

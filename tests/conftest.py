@@ -36,3 +36,14 @@ def fake_model():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def claw_forks(tmp_path_factory):
+    """Real `claw` processes forked from one that has imported claw (tests/forked_claw.py)."""
+    import os
+
+    from forked_claw import ClawForks
+
+    with ClawForks(tmp_path_factory.mktemp("forks"), dict(os.environ)) as server:
+        yield server

@@ -52,6 +52,8 @@ for line in sys.stdin:
             sys.stdout = open(1, "w", buffering=1, closefd=False)
             sys.stderr = open(2, "w", buffering=1, closefd=False)
             os.chdir(job["cwd"])
+            if job.get("umask") is not None:
+                os.umask(job["umask"])
             os.environ.clear()
             os.environ.update(job["env"])
             signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -122,22 +124,25 @@ class ClawForks:
             raise RuntimeError(f"the claw fork server died (exit {self._proc.wait()})")
         return json.loads(line)
 
-    def start(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> ClawRun:
+    def start(
+        self, args: list[str], cwd: Path, env: dict[str, str] | None = None, umask: int | None = None
+    ) -> ClawRun:
         self._count += 1
         out, err = self.workdir / f"run{self._count}.out", self.workdir / f"run{self._count}.err"
         out.touch()
         err.touch()
-        pid = self._ask({"args": args, "cwd": str(cwd), "env": env or self.env, "out": str(out), "err": str(err)})[
-            "pid"
-        ]
+        job = {"args": args, "cwd": str(cwd), "env": env or self.env, "out": str(out), "err": str(err), "umask": umask}
+        pid = self._ask(job)["pid"]
         return ClawRun(pid, out, err)
 
     def wait(self, run: ClawRun) -> int:
         """The run's exit code; minus the signal number when a signal ended it."""
         return self._ask({"wait": run.pid})["code"]
 
-    def run(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Finished:
-        started = self.start(args, cwd, env)
+    def run(
+        self, args: list[str], cwd: Path, env: dict[str, str] | None = None, umask: int | None = None
+    ) -> Finished:
+        started = self.start(args, cwd, env, umask)
         code = self.wait(started)
         return Finished(code, started.stdout, started.stderr)
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from claw_tui.core.private_files import private_dir
-from claw_tui.engine.sessions import StoreError
+from claw_tui.engine.sessions import StoreDiskError, StoreError, disk_problem
 
 try:
     import fcntl
@@ -51,7 +51,7 @@ class SessionLock:
             private_dir(path.parent)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise StoreError(f"Cannot lock session {session_id} ({path}: {exc.strerror}).") from None
+            raise StoreDiskError(f"Cannot lock session {session_id}: {disk_problem(path.parent, exc)}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

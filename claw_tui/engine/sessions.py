@@ -307,14 +307,22 @@ class SessionStore:
         try:
             private_dir(path.parent)
             # SQLite gives its -wal and -shm files the mode of the database file: 0600 for all three.
-            create_private_file(path)
-            narrow_files(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+            if not path.exists() or not _read_only(path.parent):
+                create_private_file(path)
+            narrow_files(path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm"))
         except OSError as exc:
-            raise StoreDiskError(f"Cannot create the session database {path}: {_disk_problem(path.parent, exc)}") from None
+            raise StoreDiskError(f"Cannot create the session database {path}: {disk_problem(path.parent, exc)}") from None
         conn: sqlite3.Connection | None = None
         try:
+            # On a read-only disk the sessions can still be read; every write then says why it cannot be.
+            read_only = _read_only(path.parent)
             conn = sqlite3.connect(
-                path, timeout=_BUSY_MS / 1000, isolation_level=None, check_same_thread=False
+                # immutable: a WAL database opens without its -shm file, which cannot be made here.
+                f"file:{path}?mode=ro&immutable=1" if read_only else path,
+                timeout=_BUSY_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=read_only,
             )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
@@ -324,9 +332,10 @@ class SessionStore:
                     f"The session database {path} was written by a newer claw (schema v{version}; "
                     f"this claw knows up to v{SCHEMA_VERSION}). Upgrade claw to open it."
                 )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            _migrate(conn)
+            if not read_only or version < SCHEMA_VERSION:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                _migrate(conn)
         except StoreError:
             if conn is not None:
                 conn.close()
@@ -338,7 +347,7 @@ class SessionStore:
                 raise _damaged(path, exc) from None
             if _code(exc) in (_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN):
                 raise StoreDiskError(
-                    f"Cannot open the session database {path}: {_disk_problem(path.parent, exc)}"
+                    f"Cannot open the session database {path}: {disk_problem(path.parent, exc)}"
                 ) from None
             raise StoreError(f"Cannot open the session database {path}: {exc}.") from None
         return cls(conn, path)
@@ -779,7 +788,7 @@ def _errors(path: Path) -> Iterator[None]:
         if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
             raise _damaged(path, exc) from None
         if code in (_SQLITE_FULL, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN):
-            raise StoreDiskError(f"Cannot save to the session database: {_disk_problem(path.parent, exc)}") from None
+            raise StoreDiskError(f"Cannot save to the session database: {disk_problem(path.parent, exc)}") from None
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(
                 f"The session database {path} is busy (another claw is writing); try again."
@@ -802,7 +811,14 @@ def _damaged(path: Path, exc: sqlite3.Error) -> StoreDamaged:
     )
 
 
-def _disk_problem(folder: Path, exc: BaseException) -> str:
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def disk_problem(folder: Path, exc: BaseException) -> str:
     """What keeps claw from writing in `folder`, in words: full (and how much is free), read-only, not allowed."""
     try:
         stats = os.statvfs(folder)

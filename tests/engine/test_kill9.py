@@ -27,12 +27,9 @@ from claw_tui.core.transcript import Message, user_text
 from claw_tui.engine.sessions import INTERRUPTED_RESULT, SessionStore
 
 
-@pytest.fixture(scope="module")
-def forks(tmp_path_factory):
-    import os
-
-    with ClawForks(tmp_path_factory.mktemp("forks"), dict(os.environ)) as server:
-        yield server
+@pytest.fixture
+def forks(claw_forks):
+    return claw_forks
 
 
 def _stream_json(*args: str) -> list[str]:

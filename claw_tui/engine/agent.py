@@ -33,6 +33,7 @@ from claw_tui.core.transcript import (
     ToolUseBlock,
     new_id,
     repair,
+    tool_result,
     user_text,
 )
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
@@ -473,6 +474,8 @@ class Agent:
             self._count_cut_short_call()
             raise
         except StoreError as exc:  # a full or read-only disk: the turn stops here, nothing half-written
+            self._answer_unrun_calls("Not run: claw could not save the session (the disk refused a write), "
+                                     "so the turn stopped before this call.")
             yield self._event(ev.Error, message=str(exc), kind="store")
             stop_reason = "error"
         yield self._event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
@@ -491,6 +494,15 @@ class Agent:
     def reset_context_measure(self) -> None:
         self._measured_tokens = 0
         self._measured_len = 0
+
+    def _answer_unrun_calls(self, text: str) -> None:
+        """Results for the calls of a last message whose tools will not run; stored with the next commit."""
+        last = self.transcript[-1] if self.transcript else None
+        if last is not None and last.role == "assistant" and last.tool_uses:
+            answers = Message(role="user", content=[tool_result(u.id, text, is_error=True) for u in last.tool_uses])
+            self.transcript.append(answers)
+            if self.store is not None and self.session_id:
+                self._unsaved.append(answers)
 
     def _settle_after_cancel(self) -> None:
         """Keep what streamed and answer unanswered tool calls, so the history stays valid."""

@@ -415,3 +415,27 @@ def test_a_version_1_database_is_migrated(tmp_path, project):
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_calls_a_crash_left_unanswered_get_a_stored_result_once(store, project):
+    from claw_tui.engine.sessions import INTERRUPTED_RESULT
+
+    call = Message(role="assistant", content=[ToolUseBlock(id="toolu_a", name="Bash", input={"command": "make"})])
+    sid = store.import_session(project, [user_text("build"), call])
+    assert store.settle_interrupted_calls(sid) == 1
+    assert store.settle_interrupted_calls(sid) == 0  # written once, not again at every load
+    last = store.messages(sid)[-1]
+    assert last.role == "user" and last.tool_results[0].tool_use_id == "toolu_a"
+    assert last.tool_results[0].text == INTERRUPTED_RESULT and "cancelled by the user" not in INTERRUPTED_RESULT.lower()
+
+
+def test_an_older_claws_prompt_after_a_crash_gets_the_result_put_in_front_of_it(store, project):
+    from claw_tui.engine.sessions import INTERRUPTED_RESULT
+
+    call = Message(role="assistant", content=[ToolUseBlock(id="toolu_b", name="Read", input={})])
+    sid = store.import_session(project, [user_text("read"), call, user_text("go on"), Message(role="assistant")])
+    assert store.settle_interrupted_calls(sid) == 1
+    third = store.messages(sid)[2]
+    assert [type(b).__name__ for b in third.content] == ["ToolResultBlock", "TextBlock"]
+    assert third.tool_results[0].text == INTERRUPTED_RESULT and third.text == "go on"
+    assert len(store.messages(sid)) == 4

@@ -307,3 +307,36 @@ def test_an_older_install_is_tightened_on_the_next_start(claw_forks, tmp_path):
     for file in files:
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
     assert stat.S_IMODE(hook.stat().st_mode) == 0o700  # the owner's script stays runnable
+
+
+async def test_a_write_refused_mid_turn_stops_the_turn_and_the_next_one_stores_what_waited(fake_model, tmp_path):
+    """SQLite's own SQLITE_FULL (the database may not grow past max_page_count) in the middle of a turn."""
+    from agent_harness import make_agent
+    from fake_model import ToolCall as Call
+
+    from claw_tui.core import events as ev
+
+    store = SessionStore.open(tmp_path / "sessions.db")
+    agent = make_agent(tmp_path, fake_model.base_url, store=store)
+    fake_model.script(Reply(parts=[Text("hello")]))
+    [e async for e in agent.run_turn("first")]
+    pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {pages}")  # full from here on
+    fake_model.script(Reply(parts=[Text("big " * 3000), Call("Read", {"file_path": "x"})]))
+    events = [e async for e in agent.run_turn("second")]
+    errors = [e for e in events if isinstance(e, ev.Error)]
+    assert len(errors) == 1 and errors[0].kind == "store" and "full" in errors[0].message
+    assert events[-1].stop_reason == "error"
+    # The prompt fitted; the reply did not, and nothing of it was half-written.
+    assert [m.text for m in store.messages(agent.session_id)] == ["first", "hello", "second"]
+
+    store._conn.execute("PRAGMA max_page_count = 1073741823")  # space freed
+    fake_model.script(Reply(parts=[Text("third answer")]))
+    events = [e async for e in agent.run_turn("third")]
+    assert events[-1].stop_reason == "end_turn"
+    stored = store.messages(agent.session_id)
+    assert [m.role for m in stored] == ["user", "assistant", "user", "assistant", "user", "user", "assistant"]
+    assert stored[4].tool_results[0].text.startswith("Not run: claw could not save the session")
+    assert _valid(fake_model.requests[-1].json["messages"])
+    await agent.aclose()
+    store.close()

@@ -570,6 +570,7 @@ class MainScreen(Screen[None]):
             self.agent.transcript.clear()
             self.agent.reset_context_measure()
             self.agent.session_id = None  # the next message starts a new stored session; this one is kept
+            self.agent.release_session()  # and another claw may go on with it
             self.agent.total_cost_usd = 0.0
         # Every pane starts over, as for a loaded session: the old one's calls, diff and cost belong to it.
         await self._fresh_panes()

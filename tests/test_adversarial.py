@@ -82,7 +82,8 @@ from claw_tui.core.transcript import ToolResultBlock
 from claw_tui.tools.base import ToolContext
 from claw_tui.tools.files import Edit, Read
 from claw_tui.tools.search import Grep
-from claw_tui.tools.shell import REDACTED, Bash, TaskOutput, redact, secret_values
+from claw_tui.core.redaction import REDACTED, redact, secret_values
+from claw_tui.tools.shell import Bash, TaskOutput
 
 MB = 1 << 20
 SECRET = "sk-ant-api03-Adversarial0123456789abcdefSECRET"

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from claw_tui.core.redaction import KEY_VARIABLES, REDACTED, redact, secret_values
+from claw_tui.core.redaction import KEY_VARIABLES, redact, secret_values
 from claw_tui.tools import sandbox
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
 

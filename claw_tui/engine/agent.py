@@ -90,13 +90,16 @@ class Agent:
         self._provider_factory = provider_factory
         self.ctx.services.setdefault("permissions", permissions)
         self.ctx.services.setdefault("approver", approver)
-        from claw_tui.tools.shell import ShellManager, secret_values
+        from claw_tui.core.redaction import Redactor, secret_values
+        from claw_tui.tools.shell import ShellManager
 
         # Key values no tool result may carry to the model, the transcript or the front end.
         keys = self.settings.providers
         configured = {"ANTHROPIC_API_KEY": keys.anthropic.api_key or "", "OPENAI_API_KEY": keys.openai.api_key or "",
                       "CLAW_LOCAL_API_KEY": keys.local.api_key or ""}
         self._secrets = secret_values(os.environ, self.ctx.env, configured)
+        # …nor any other secret a tool comes across (other keys and tokens, .env values, private keys).
+        self._redact = Redactor(self._secrets)
         if "shell" not in self.ctx.services:
             # Made here rather than on the first Bash call: each call runs with a copy of the
             # services, and a shell made inside one would not outlive it (cwd, exports, jobs).
@@ -272,6 +275,7 @@ class Agent:
     async def prepare(self) -> None:
         """Get the current model's provider ready before the first prompt (a front end calls this
         once it is on screen); a problem such as a missing key is reported by the first turn."""
+        await asyncio.to_thread(self._redact.load)
         try:
             await self.provider_for(self.model)
         except Exception:  # noqa: BLE001, S110 - the turn that needs the provider says what is wrong
@@ -673,15 +677,8 @@ class Agent:
                 await asyncio.gather(*tasks, return_exceptions=True)
 
     def _redacted(self, result: ToolResult) -> ToolResult:
-        """`result` with claw's key values replaced, whichever tool found them (a `.env` read, a diff…)."""
-        from claw_tui.tools.shell import redact
-
-        if not self._secrets or not any(s in result.output for s in self._secrets):
-            return result
-        content = [
-            TextBlock(text=redact(b.text, self._secrets)) if isinstance(b, TextBlock) else b for b in result.content
-        ]
-        return dataclasses.replace(result, content=content)
+        """`result` with secrets replaced, whichever tool found them (a `.env` read, a diff…): core/redaction.py."""
+        return result.redacted(self._redact)
 
     def _is_parallel(self, call: ToolUseBlock, incomplete: set[str]) -> bool:
         tool = self.tools.get(call.name)
@@ -821,8 +818,11 @@ class Agent:
 
         await emit(ev.ToolCallRunning, call_id=call.id)
 
+        scrub = self._redact.stream()
+
         async def output(text: str) -> None:
-            await emit(ev.ToolCallOutput, call_id=call.id, text=text)
+            if text := scrub(text):  # redacted as it streams (a private key is held back until it ends)
+                await emit(ev.ToolCallOutput, call_id=call.id, text=text)
 
         ctx.emit_output = output
         try:
@@ -834,8 +834,8 @@ class Agent:
                         ev.FileChanged,
                         call_id=call.id,
                         path=_display_path(change.path, self.cwd),
-                        before=change.before,
-                        after=change.after,
+                        before=None if change.before is None else self._redact(change.before),
+                        after=self._redact(change.after),
                     )
                     self.record_event(changed)
                     await forward(changed)

@@ -566,3 +566,22 @@ async def test_a_session_open_in_another_claw_is_not_resumed_and_the_choices_are
             assert "open in another claw" in note and "read-only" in note and "fork" in note
     finally:
         other.release()
+
+
+async def test_bang_shows_a_secret_raw_on_screen_only(project, fake_model, app_for):
+    """The documented way to see what redaction hides: `!cmd` output is the user's, on screen, never stored or sent."""
+    from claw_tui.ui.widgets.conversation import ShellBlock
+
+    secret = "Zq8" + "w-4Lr9" + "Tk2p"
+    (project / ".env").write_text(f"DB_PASSWORD={secret}\n")
+    fake_model.script(Reply(parts=[Text("noted")]))
+    app = app_for()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"!cat .env", "enter")
+        await settle(pilot)
+        assert secret in str(app.main_screen.query_one(ShellBlock).output.render())
+        await prompt(pilot, "hello")
+        assert texts(app.main_screen, AssistantText) == ["noted"]
+    assert secret not in "".join(r.body.decode() for r in fake_model.requests)
+    assert secret.encode() not in b"".join(p.read_bytes() for p in user_data_dir().glob("sessions.db*"))

@@ -383,10 +383,30 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
     return 0
 
 
+def _fork_to_resume(args: argparse.Namespace, cwd: Path) -> str:
+    """--fork-session in the app: the id of a new copy of the session --resume or --continue names."""
+    from claw_tui.engine.sessions import StoreError
+
+    store = _open_store()
+    try:
+        session_id = _session_to_resume(args, store, cwd)
+        if not session_id:
+            raise CliError("--fork-session goes with --resume ID or --continue")
+        info = store.get(session_id)
+        return store.fork(session_id, info.message_count - 1) if info and info.message_count else session_id
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+
+
 def run_tui(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise CliError('the full-screen app needs a terminal; for scripts use claw -p "prompt"')
     cwd, config = _load(args)
+    resume, continue_ = args.resume or None, args.continue_
+    if args.fork_session:  # the app resumes a fresh copy, made here
+        resume, continue_ = _fork_to_resume(args, cwd), False
     from claw_tui.ui.app import ClawApp
 
     app = ClawApp(
@@ -394,8 +414,8 @@ def run_tui(args: argparse.Namespace) -> int:
         config=config,
         model=args.model,
         permission_mode=args.permission_mode,
-        resume=args.resume or None,
-        continue_=args.continue_,
+        resume=resume,
+        continue_=continue_,
         open_browser=args.resume == "",  # bare --resume, and `claw sessions` with no subcommand
         mcp_config=args.mcp_config or (),
         strict_mcp_config=args.strict_mcp_config,

@@ -312,6 +312,7 @@ class Agent:
             self._lock_session(session_id)
             self.session_id = session_id
             self._stored_count = 0
+            self._unsaved = [m for m in self._unsaved if m in self.transcript]  # not a cleared session's
         return True
 
     def _lock_session(self, session_id: str) -> None:
@@ -342,6 +343,7 @@ class Agent:
         their stored result first.
         """
         self._lock_session(session_id)
+        self._unsaved.clear()  # the previous session's: they could not be stored, and do not belong here
         self.store.settle_interrupted_calls(session_id)
         messages = self.store.messages(session_id)
         info = self.store.get(session_id)

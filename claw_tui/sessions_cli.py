@@ -233,8 +233,15 @@ def _delete(store: SessionStore, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return 1
+    from claw_tui.engine.session_lock import SessionLock, lock_path
+
     for session_id in ids:
-        store.delete(session_id)
+        lock = SessionLock.acquire(store.path.parent, session_id)  # not one another claw is writing
+        try:
+            store.delete(session_id)
+            lock_path(store.path.parent, session_id).unlink(missing_ok=True)  # no session left to lock
+        finally:
+            lock.release()
         print(f"Deleted session {session_id}.")
     return 0
 

@@ -169,6 +169,8 @@ def test_a_second_process_cannot_write_a_session_that_is_open(claw_forks, fake_m
 
     shown = claw_forks.run(["sessions", "show", sid], tmp_path, env)
     assert shown.code == 0 and "hold it" in shown.stdout  # reading is fine meanwhile
+    deleted = claw_forks.run(["sessions", "delete", "--yes", sid], tmp_path, env)
+    assert deleted.code == 1 and "open in another claw" in _one_line(deleted.stderr)
 
     fake_model.script(Reply(parts=[Text("in the fork")]))
     forked = claw_forks.run(["-p", "--resume", sid, "--fork-session", "fork it"], tmp_path, env)

@@ -109,6 +109,9 @@ class RecordedAgent:
         self.cancelled = 0
         self.compactions: list[str] = []
 
+    def release_session(self) -> None:
+        """Nothing stored, nothing locked."""
+
     async def run_turn(self, prompt: str):
         self.prompts.append(prompt)
         self.models_used.append(self.model)

@@ -67,7 +67,7 @@ def _probe(path: str | None, wanted: str) -> SandboxStatus:
 
 def sandbox_settings(ctx: ToolContext) -> SandboxSettings:
     """The agent's sandbox settings; the defaults (enabled, no network) when it set none."""
-    return ctx.services.get("sandbox_settings") or SandboxSettings()
+    return ctx.services.sandbox or SandboxSettings()
 
 
 def sandbox_active(ctx: ToolContext) -> bool:

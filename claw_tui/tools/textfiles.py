@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claw_tui.core.diffs import FileChange
-
 from claw_tui.tools.base import ToolContext, ToolError
 
 _BOMS: tuple[tuple[bytes, str], ...] = (

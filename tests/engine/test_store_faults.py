@@ -203,6 +203,7 @@ def _namespace_forks(tmp_path: Path):
     return ClawForks(tmp_path / "forks", dict(os.environ), wrapper=["unshare", "-m"])
 
 
+@pytest.mark.needs("unshare")
 def test_a_full_then_read_only_disk_is_one_line_and_the_session_goes_on(fake_model, tmp_path):
     (tmp_path / "forks").mkdir()
     project = tmp_path / "project"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="resume a session by id (or id prefix); without an id the app opens the session browser",
     )
+    p.add_argument(
+        "--fork-session",
+        action="store_true",
+        help="with --resume or --continue: go on in a new copy of the session (its id is new), leaving the original as it is",
+    )
     p.add_argument("--cwd", type=Path, default=None, help=argparse.SUPPRESS)
     from claw_tui.mcp.config import add_mcp_config_flag
 
@@ -102,6 +108,9 @@ def main(argv: list[str] | None = None) -> None:
     if argv == ["--version"]:  # answered before anything else loads
         print(f"claw {__version__}")
         return
+    from claw_tui.config import secure_claw_dirs
+
+    secure_claw_dirs()
     if argv[:1] == ["sessions"]:
         from claw_tui.sessions_cli import OPEN_BROWSER, sessions_main
 
@@ -127,7 +136,8 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except Exception as exc:  # noqa: BLE001 - never a traceback for the user; the details go to a log file
         log = _log_crash()
-        print(f"claw: internal error: {type(exc).__name__}: {exc} (details in {log})", file=sys.stderr)
+        where = f" (details in {log})" if log else " (no crash log: it could not be written)"
+        print(f"claw: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
         code = 1
     sys.exit(code)
 
@@ -148,19 +158,23 @@ def trust_main(argv: list[str]) -> int:
     return 0
 
 
-def _log_crash() -> Path:
+def _log_crash() -> Path | None:
+    """Append the traceback to crash.log in the data folder, else in the temporary folder; the
+    path written, or None when neither could be (a full disk)."""
+    import tempfile
     import traceback
 
     from claw_tui.config import user_data_dir
+    from claw_tui.core.private_files import open_private
 
-    path = user_data_dir() / "crash.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            traceback.print_exc(file=f)
-    except OSError:
-        pass
-    return path
+    for path in (user_data_dir() / "crash.log", Path(tempfile.gettempdir()) / f"claw-crash-{os.getuid()}.log"):
+        try:
+            with open_private(path, "a") as f:
+                traceback.print_exc(file=f)
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def _load(args: argparse.Namespace) -> tuple[Path, Any]:
@@ -217,6 +231,8 @@ async def run_headless(args: argparse.Namespace) -> int:
     session_id = _session_to_resume(args, store, cwd)
     if args.resume == "":
         raise CliError("--resume needs a session id in headless mode (see `claw sessions list`)")
+    if args.fork_session and not session_id:
+        raise CliError("--fork-session goes with --resume ID or --continue")
     agent = Agent.create(
         cwd,
         asker=AnswersFromFlags(_answers(args)),
@@ -226,16 +242,44 @@ async def run_headless(args: argparse.Namespace) -> int:
         extra_rules=_rules(args),
         store=store,
     )
-    if session_id:
-        agent.load_session(session_id)
-        if args.model:  # a model named on the command line wins over the session's own
-            agent.set_model(args.model)
+    try:
+        if session_id:
+            _load_session(args, agent, store, session_id)
+            if args.model:  # a model named on the command line wins over the session's own
+                agent.set_model(args.model)
+    except BaseException:
+        await agent.aclose()
+        store.close()
+        raise
     try:
         await _start_mcp(agent, args)
         return await _headless_turn(args, agent, prompt)
     finally:
         await agent.aclose()
         store.close()
+
+
+def _load_session(args: argparse.Namespace, agent: Any, store: Any, session_id: str) -> None:
+    """--resume/--continue: the session itself, or with --fork-session a new copy of it."""
+    from claw_tui.engine.session_lock import SessionBusy
+    from claw_tui.engine.sessions import StoreError
+
+    try:
+        if args.fork_session:
+            info = store.get(session_id)
+            if info is not None and info.message_count:
+                session_id = store.fork(session_id, info.message_count - 1)
+        agent.load_session(session_id)
+    except SessionBusy as exc:
+        raise CliError(
+            f"{exc} Read it with `claw sessions show {session_id}`, or go on in a copy of it with "
+            f"`claw -p --resume {session_id} --fork-session`."
+        ) from None
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        for notice in store.take_notices():
+            print(f"claw: {notice}", file=sys.stderr)
 
 
 async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
@@ -344,10 +388,30 @@ async def _headless_turn(args: argparse.Namespace, agent: FrontendAgent, prompt:
     return 0
 
 
+def _fork_to_resume(args: argparse.Namespace, cwd: Path) -> str:
+    """--fork-session in the app: the id of a new copy of the session --resume or --continue names."""
+    from claw_tui.engine.sessions import StoreError
+
+    store = _open_store()
+    try:
+        session_id = _session_to_resume(args, store, cwd)
+        if not session_id:
+            raise CliError("--fork-session goes with --resume ID or --continue")
+        info = store.get(session_id)
+        return store.fork(session_id, info.message_count - 1) if info and info.message_count else session_id
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+
+
 def run_tui(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise CliError('the full-screen app needs a terminal; for scripts use claw -p "prompt"')
     cwd, config = _load(args)
+    resume, continue_ = args.resume or None, args.continue_
+    if args.fork_session:  # the app resumes a fresh copy, made here
+        resume, continue_ = _fork_to_resume(args, cwd), False
     from claw_tui.ui.app import ClawApp
 
     app = ClawApp(
@@ -355,8 +419,8 @@ def run_tui(args: argparse.Namespace) -> int:
         config=config,
         model=args.model,
         permission_mode=args.permission_mode,
-        resume=args.resume or None,
-        continue_=args.continue_,
+        resume=resume,
+        continue_=continue_,
         open_browser=args.resume == "",  # bare --resume, and `claw sessions` with no subcommand
         mcp_config=args.mcp_config or (),
         strict_mcp_config=args.strict_mcp_config,

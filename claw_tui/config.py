@@ -149,11 +149,10 @@ class FolderTrust:
         return any(folder == Path(p) or folder.is_relative_to(p) for p in self._load())
 
     def trust(self, folder: Path) -> None:
+        from claw_tui.core.private_files import write_private
+
         folders = sorted({*self._load(), str(folder.resolve())})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(folders, indent=2), encoding="utf-8")
-        tmp.replace(self.path)
+        write_private(self.path, json.dumps(folders, indent=2))
 
 
 def trust_folder(folder: Path) -> list[str]:
@@ -177,6 +176,33 @@ def user_data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("claw"))
+
+
+def secure_claw_dirs() -> None:
+    """claw's data and config folders 0700 and what claw keeps in them 0600 (on every start,
+    so an install made before claw cared is narrowed too)."""
+    from claw_tui.core.private_files import private_dir, tighten
+
+    data, config = user_data_dir(), user_config_dir()
+    for folder in (data, config):
+        try:
+            private_dir(folder)
+        except OSError:
+            pass  # said where it matters: by whatever then fails to write there
+    tighten((data, config))
+
+
+def save_user_file(path: Path, text: str) -> None:
+    """Write a file the user asked for; inside claw's own folders it is private (0600)."""
+    from claw_tui.core.private_files import write_private
+
+    if path.resolve().is_relative_to(user_config_dir().resolve()) or path.resolve().is_relative_to(
+        user_data_dir().resolve()
+    ):
+        write_private(path, text)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 def layer_files(project: Path) -> list[tuple[str, Path]]:

@@ -9,7 +9,9 @@ import pytest
 
 # What `@pytest.mark.needs(program)` can name, and the Debian package that brings it. .ci/run installs
 # them all and fails on any skip, so a skip here only ever means "this machine lacks the program".
-SYSTEM_PROGRAMS = {"bwrap": "bubblewrap", "tmux": "tmux", "node": "nodejs", "npm": "npm", "git": "git"}
+SYSTEM_PROGRAMS = {
+    "bwrap": "bubblewrap", "tmux": "tmux", "node": "nodejs", "npm": "npm", "git": "git", "unshare": "util-linux"
+}
 
 
 def pytest_configure(config):
@@ -59,3 +61,14 @@ def fake_model():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def claw_forks(tmp_path_factory):
+    """Real `claw` processes forked from one that has imported claw (tests/forked_claw.py)."""
+    import os
+
+    from forked_claw import ClawForks
+
+    with ClawForks(tmp_path_factory.mktemp("forks"), dict(os.environ)) as server:
+        yield server

@@ -73,6 +73,7 @@ from fake_model import Reply, Text, ToolCall
 from claw_tui.config import RuleSource
 from claw_tui.core import events as ev
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
+from claw_tui.core.redaction import REDACTED, redact, secret_values
 from claw_tui.core.transcript import ToolResultBlock
 from claw_tui.engine.permissions import (
     OUTSIDE_READ_REASON,
@@ -82,7 +83,7 @@ from claw_tui.engine.permissions import (
 from claw_tui.tools.base import ToolContext
 from claw_tui.tools.files import Edit, Read
 from claw_tui.tools.search import Grep
-from claw_tui.tools.shell import REDACTED, Bash, TaskOutput, redact, secret_values
+from claw_tui.tools.shell import Bash, TaskOutput
 
 MB = 1 << 20
 SECRET = "sk-ant-api03-Adversarial0123456789abcdefSECRET"

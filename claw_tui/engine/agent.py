@@ -10,7 +10,6 @@ turn-level retry never re-runs a tool.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,14 +22,16 @@ from pydantic import BaseModel
 from claw_tui.config import LoadedConfig, Settings, load_config
 from claw_tui.core import events as ev
 from claw_tui.core.approval import Approver, DenyingApprover
-from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, user_text
+from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, tool_result, user_text
 from claw_tui.engine import background_imports, compaction, system_prompt
 from claw_tui.engine.services import SessionServices
+from claw_tui.engine.sessions import StoreError
 from claw_tui.engine.tool_calls import run_tool_calls
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
 from claw_tui.tools.base import Tool, ToolContext, ToolResult
 
 if TYPE_CHECKING:
+    from claw_tui.core.redaction import Redactor
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.engine.checkpoints import CheckpointStore
     from claw_tui.engine.file_mentions import Attached
@@ -93,18 +94,24 @@ class Agent:
         services = self.ctx.services
         services.permissions = services.permissions or permissions
         services.approver = services.approver or approver
-        from claw_tui.tools.shell import ShellManager, secret_values
+        from claw_tui.core.redaction import Redactor, secret_values
+        from claw_tui.tools.shell import ShellManager
 
         # Key values no tool result may carry to the model, the transcript or the front end.
         keys = self.settings.providers
         configured = {"ANTHROPIC_API_KEY": keys.anthropic.api_key or "", "OPENAI_API_KEY": keys.openai.api_key or "",
                       "CLAW_LOCAL_API_KEY": keys.local.api_key or ""}
         self._secrets = secret_values(os.environ, self.ctx.env, configured)
+        # …nor any other secret a tool comes across (other keys and tokens, .env values, private keys).
+        self._redact = Redactor(self._secrets)
         if services.shell is None:
             # Made here rather than on the first Bash call, so it carries the agent's key set to scrub.
             services.shell = ShellManager(cwd, self.ctx.env, self._secrets)
         # Messages of this session in the store (more than the transcript after a compaction).
         self._stored_count = 0
+        # Finished messages a failed write (a full disk) kept from the store; the next commit retries them.
+        self._unsaved: list[Message] = []
+        self._session_lock: Any = None  # SessionLock: this process is the session's one writer
         self._turn_id = ""
         # SessionStart hooks run before the first turn with this source; None once they ran.
         self._session_start: str | None = "startup" if agent_id is None else None
@@ -232,6 +239,7 @@ class Agent:
                     await close()
                 except Exception:  # noqa: BLE001, S110 - closing is best effort; one failure must not keep the others alive
                     pass
+        self.release_session()
 
     @property
     def task_graph(self) -> TaskGraph | None:
@@ -266,6 +274,7 @@ class Agent:
         self.transcript.clear()
         self.reset_context_measure()
         self.session_id = None
+        self.release_session()  # another claw may go on with the old one
         self.total_cost_usd = 0.0
 
     @property
@@ -345,6 +354,7 @@ class Agent:
     async def prepare(self) -> None:
         """Get the current model's provider ready before the first prompt (a front end calls this
         once it is on screen); a problem such as a missing key is reported by the first turn."""
+        await asyncio.to_thread(self._redact.load)
         try:
             await self.provider_for(self.model)
         except Exception:  # noqa: BLE001, S110 - the turn that needs the provider says what is wrong
@@ -356,11 +366,18 @@ class Agent:
         return cls(agent_id=self.agent_id, **fields)
 
     def commit(self, message: Message) -> ev.MessageCompleted:
-        """Append a finished message to the transcript and the store, before anything else."""
+        """Append a finished message to the transcript and the store, before anything else.
+
+        A write the disk refuses raises StoreError (the turn stops); the message stays in the
+        transcript and is stored, in order, by the next commit once the disk takes it.
+        """
         self.transcript.append(message)
         if self._ensure_session():
-            self.store.append_message(self.session_id, message)
-            self._stored_count += 1
+            self._unsaved.append(message)
+            while self._unsaved:
+                self.store.append_message(self.session_id, self._unsaved[0])
+                self._unsaved.pop(0)
+                self._stored_count += 1
         return self.event(ev.MessageCompleted, message=message)
 
     # --- the session on disk ------------------------------------------------------------
@@ -370,9 +387,28 @@ class Agent:
         if self.store is None:
             return False
         if not self.session_id:
-            self.session_id = self.store.create_session(self.cwd, self.model)
+            session_id = self.store.create_session(self.cwd, self.model)
+            self._lock_session(session_id)
+            self.session_id = session_id
             self._stored_count = 0
+            self._unsaved = [m for m in self._unsaved if m in self.transcript]  # not a cleared session's
         return True
+
+    def _lock_session(self, session_id: str) -> None:
+        """Be the session's one writer (SessionBusy if another claw is); the main agent only."""
+        if self.agent_id is not None or (self._session_lock and self._session_lock.session_id == session_id):
+            return
+        from claw_tui.engine.session_lock import SessionLock
+
+        lock = SessionLock.acquire(self.store.path.parent, session_id)
+        self.release_session()
+        self._session_lock = lock
+
+    def release_session(self) -> None:
+        """Let another claw write this session (on exit, or before opening another one)."""
+        if self._session_lock is not None:
+            self._session_lock.release()
+            self._session_lock = None
 
     def record_event(self, event: BaseModel | dict[str, Any]) -> None:
         """Keep what a resumed session needs to look as it did (compactions, file changes, tasks)."""
@@ -380,7 +416,14 @@ class Agent:
             self.store.append_event(self.session_id, event)
 
     def load_session(self, session_id: str) -> None:
-        """Continue a stored session with its last model: the model sees it from its last compaction summary on."""
+        """Continue a stored session with its last model: the model sees it from its last compaction summary on.
+
+        Raises SessionBusy when another claw has it open. Calls a crash left unanswered get
+        their stored result first.
+        """
+        self._lock_session(session_id)
+        self._unsaved.clear()  # the previous session's: they could not be stored, and do not belong here
+        self.store.settle_interrupted_calls(session_id)
         messages = self.store.messages(session_id)
         info = self.store.get(session_id)
         self.session_id = session_id
@@ -466,11 +509,11 @@ class Agent:
             self._notes_for_model.clear()
         # A previous turn may have been cut off; make the history acceptable first.
         self.transcript[:] = repair(self.transcript)
-        yield self.commit(message)
 
         rounds = 0
         stop_reason = "end_turn"
         try:
+            yield self.commit(message)
             while True:
                 if rounds >= self.settings.max_turns:
                     stop_reason = "max_turns"
@@ -528,6 +571,11 @@ class Agent:
             self._settle_after_cancel()
             self._count_cut_short_call()
             raise
+        except StoreError as exc:  # a full or read-only disk: the turn stops here, nothing half-written
+            self._answer_unrun_calls("Not run: claw could not save the session (the disk refused a write), "
+                                     "so the turn stopped before this call.")
+            yield self.event(ev.Error, message=str(exc), kind="store")
+            stop_reason = "error"
         yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
 
     async def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]:
@@ -544,6 +592,15 @@ class Agent:
     def reset_context_measure(self) -> None:
         self._measured_tokens = 0
         self._measured_len = 0
+
+    def _answer_unrun_calls(self, text: str) -> None:
+        """Results for the calls of a last message whose tools will not run; stored with the next commit."""
+        last = self.transcript[-1] if self.transcript else None
+        if last is not None and last.role == "assistant" and last.tool_uses:
+            answers = Message(role="user", content=[tool_result(u.id, text, is_error=True) for u in last.tool_uses])
+            self.transcript.append(answers)
+            if self.store is not None and self.session_id:
+                self._unsaved.append(answers)
 
     def _settle_after_cancel(self) -> None:
         """Keep what streamed and answer unanswered tool calls, so the history stays valid."""
@@ -694,15 +751,13 @@ class Agent:
     # --- tools --------------------------------------------------------------------------
 
     def redact(self, result: ToolResult) -> ToolResult:
-        """`result` with claw's key values replaced, whichever tool found them (a `.env` read, a diff…)."""
-        from claw_tui.tools.shell import redact
+        """`result` with secrets replaced, whichever tool found them (a `.env` read, a diff…): core/redaction.py."""
+        return result.redacted(self._redact)
 
-        if not self._secrets or not any(s in result.output for s in self._secrets):
-            return result
-        content = [
-            TextBlock(text=redact(b.text, self._secrets)) if isinstance(b, TextBlock) else b for b in result.content
-        ]
-        return dataclasses.replace(result, content=content)
+    @property
+    def redactor(self) -> Redactor:
+        """What replaces secrets in tool output as it streams, and in the files a tool wrote."""
+        return self._redact
 
     def in_background(self, work: Awaitable[Any]) -> None:
         """Run a Notification hook without waiting for it; `aclose` lets it finish."""

@@ -246,9 +246,10 @@ def render_agent_file(agent: AgentDef) -> str:
 
 def save_agent(agent: AgentDef, directory: Path) -> Path:
     """Write `agent` as `<directory>/<name>.md` (replacing an older version) and return the path."""
-    directory.mkdir(parents=True, exist_ok=True)
+    from claw_tui.config import save_user_file
+
     path = agent.path if agent.path is not None and agent.path.parent == directory else directory / f"{agent.name}.md"
-    path.write_text(render_agent_file(agent), encoding="utf-8")
+    save_user_file(path, render_agent_file(agent))
     return path
 
 

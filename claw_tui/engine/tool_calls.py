@@ -24,6 +24,7 @@ from claw_tui.core.transcript import TextBlock, ToolResultBlock, ToolUseBlock
 from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolError, ToolResult
 
 if TYPE_CHECKING:
+    from claw_tui.core.redaction import Redactor
     from claw_tui.engine.hooks import HookRunner
     from claw_tui.engine.permissions import PermissionEngine
 
@@ -50,6 +51,9 @@ class CallHost(Protocol):
     def after_write(self, path: Path) -> None: ...
 
     def redact(self, result: ToolResult) -> ToolResult: ...
+
+    @property
+    def redactor(self) -> Redactor: ...
 
     def in_background(self, work: Awaitable[Any]) -> None: ...
 
@@ -230,8 +234,11 @@ class ToolCall:
     def call_context(self) -> ToolContext:
         """The agent's context with this call's own fields: its id, its output and event streams."""
 
+        scrub = self.host.redactor.stream()
+
         async def output(text: str) -> None:
-            await self.emit(ev.ToolCallOutput, call_id=self.call.id, text=text)
+            if text := scrub(text):  # redacted as it streams (a private key is held back until it ends)
+                await self.emit(ev.ToolCallOutput, call_id=self.call.id, text=text)
 
         return dataclasses.replace(
             self.host.ctx, call_id=self.call.id, emit_output=output, emit_event=self._queue.put
@@ -303,8 +310,8 @@ class ToolCall:
                 ev.FileChanged,
                 call_id=self.call.id,
                 path=display_path(change.path, host.cwd),
-                before=change.before,
-                after=change.after,
+                before=None if change.before is None else host.redactor(change.before),
+                after=host.redactor(change.after),
             )
             host.record_event(changed)
             await self._queue.put(changed)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from claw_tui.config import user_config_dir, user_data_dir
+from claw_tui.core.private_files import write_private
 
 TransportName = Literal["stdio", "sse", "http", "ws"]
 Scope = Literal["user", "project", "local", "flag"]
@@ -283,10 +284,7 @@ class TrustStore:
             entry[server.name] = server.fingerprint
         else:
             entry.pop(server.name, None)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-        tmp.replace(self.path)
+        write_private(self.path, json.dumps(data, indent=2, sort_keys=True))
 
 
 def add_mcp_config_flag(parser: argparse.ArgumentParser) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from claw_tui.config import user_data_dir
+from claw_tui.core.private_files import open_private
 from claw_tui.mcp.config import ServerConfig, TrustStore, file_stem, load_servers
 from claw_tui.mcp.oauth import LOGIN_TIMEOUT, AuthRequired, CallbackHandler, RedirectHandler
 from claw_tui.mcp.tools import McpTool, content_blocks, cut_text, tool_name
@@ -301,8 +302,7 @@ class _Server:
                 env=c.env or None,
                 cwd=c.cwd or str(self.manager.project),
             )
-            self._log_path().parent.mkdir(parents=True, exist_ok=True)
-            errlog = stack.enter_context(self._log_path().open("w", encoding="utf-8"))
+            errlog = stack.enter_context(open_private(self._log_path(), "w"))
             return stdio_client(params, errlog=errlog)
         assert c.url is not None
         if c.transport == "ws":

@@ -55,6 +55,12 @@ class ToolResult:
     def output(self) -> str:
         return "\n".join(b.text for b in self.content if isinstance(b, TextBlock))
 
+    def redacted(self, redact: Callable[[str], str]) -> ToolResult:
+        """This result with `redact` applied to all the text it carries, metadata included."""
+        content = [TextBlock(text=redact(b.text)) if isinstance(b, TextBlock) else b for b in self.content]
+        metadata = {k: redact(v) if isinstance(v, str) else v for k, v in self.metadata.items()}
+        return ToolResult(content=content, is_error=self.is_error, metadata=metadata)
+
 
 @dataclass
 class FileState:

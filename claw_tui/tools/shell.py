@@ -18,13 +18,14 @@ import shutil
 import signal
 import tempfile
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from claw_tui.core.redaction import KEY_VARIABLES, redact, secret_values
 from claw_tui.tools import sandbox
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
 
@@ -38,10 +39,6 @@ LIVE_OUTPUT_CHARS = 1_000_000  # streamed to the front end per command; the resu
 _LONG_LINE_CHARS = 4096  # a line this long is streamed before its newline arrives
 _STATE_FILE = ".claw-shell-state"
 _NOT_CARRIED = {"_", "SHLVL"}  # bash sets these itself; carrying SHLVL would count up forever
-# claw's own provider credentials: for claw, never for the model's commands (`env` would show them).
-KEY_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY", "CLAW_LOCAL_API_KEY")
-_MIN_SECRET_CHARS = 8  # shorter values ("local", "x") are placeholders, and redacting them would garble output
-REDACTED = "[REDACTED]"
 
 # The model's command is $2, run by eval so that its syntax errors are reported as its own.
 # The EXIT trap also runs on `exit N` and `set -e`; it keeps the command's exit code.
@@ -58,20 +55,6 @@ Emit = Callable[[str], Awaitable[None]]
 def command_env(env: Mapping[str, str]) -> dict[str, str]:
     """The environment for the model's commands: `env` without claw's credentials."""
     return {name: value for name, value in env.items() if name not in KEY_VARIABLES}
-
-
-def secret_values(*envs: Mapping[str, str]) -> frozenset[str]:
-    """The values of claw's credentials in these environments, to scrub from command output."""
-    return frozenset(
-        value for env in envs for name in KEY_VARIABLES if len(value := env.get(name, "")) >= _MIN_SECRET_CHARS
-    )
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret value replaced, longest first (one key may contain another)."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
 
 
 class OutputBuffer:

@@ -20,6 +20,7 @@ from claw_tui.ui import session_actions
 from claw_tui.ui.commands import CommandRegistry, SlashCommand
 from claw_tui.ui.gc_policy import IdleCollector
 from claw_tui.ui.screens.main import MainScreen
+from claw_tui.ui.screens.sessions import busy_hint
 from claw_tui.ui.theming import (
     CLAW_VARIABLES,
     DEFAULT_THEME,
@@ -205,7 +206,8 @@ class ClawApp(ReportsWorkerFailures, App[int]):
                 return
             self.agent.load_session(session_id)
         except StoreError as exc:
-            self.resume_problem = (f"Cannot resume: {exc} This is a new session; /sessions lists the others.", "error")
+            hint = busy_hint(exc) or "/sessions lists the others."
+            self.resume_problem = (f"Cannot resume: {exc} This is a new session; {hint}", "error")
             return
         if self.model_flag:
             self.agent.set_model(self.model_flag)

@@ -32,8 +32,10 @@ async def open_session(screen: MainScreen, session_id: str) -> bool:
         screen.status.model = agent.model  # the session's own model
         await screen.fresh_panes()
         await screen.show_session(session_id)
-    except StoreError as exc:  # a busy or damaged database: say so, the app goes on
-        await screen.conversation.add_note(f"Cannot open the session: {exc}", "error")
+    except StoreError as exc:  # a busy or damaged database, a session open elsewhere: say so, the app goes on
+        from claw_tui.ui.screens.sessions import busy_hint
+
+        await screen.conversation.add_note(f"Cannot open the session: {exc} {busy_hint(exc)}".rstrip(), "error")
         return False
     return True
 

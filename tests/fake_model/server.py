@@ -100,6 +100,11 @@ class FakeModelServer:
         with self._lock:
             self._replies.extend(replies)
 
+    def clear_script(self) -> None:
+        """Drop the replies not asked for yet (a killed client will not ask for them)."""
+        with self._lock:
+            self._replies.clear()
+
     @property
     def pending(self) -> int:
         with self._lock:

@@ -644,6 +644,8 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         whole = bool(transcript) and not transcript[0].is_compaction_summary
         messages = list(transcript) if whole else store.messages(session_id)
         await self.show_history(messages, store.usage(session_id), store.events(session_id))
+        for notice in store.take_notices():  # a damaged message was skipped
+            await self.conversation.add_note(notice, "warning")
 
     async def show_history(
         self, messages: list[Message], usage: Sequence[UsageRecord] = (), events: Sequence[dict[str, Any]] = ()

@@ -31,6 +31,15 @@ from claw_tui.engine.sessions import SearchHit, SessionInfo, SessionStore, Store
 from claw_tui.ui.workers import ReportsWorkerFailures
 
 LIST_LIMIT = 500
+
+
+def busy_hint(exc: StoreError) -> str:
+    """What the user can do about a session another claw has open: view it read-only, or fork it."""
+    from claw_tui.engine.session_lock import SessionBusy
+
+    if isinstance(exc, SessionBusy):
+        return "/sessions shows it read-only (the preview); press f there to fork it and go on in a copy."
+    return ""
 SEARCH_LIMIT = 50
 SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before the full-text search runs
 PREVIEW_MESSAGES = 200  # the preview renders at most this many messages

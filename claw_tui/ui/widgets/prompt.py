@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from claw_tui.core.private_files import open_private, write_private
 from claw_tui.ui.workers import ReportsWorkerFailures
 
 PASTE_COLLAPSE_CHARS = 800
@@ -60,15 +61,14 @@ class PromptHistory:
         if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             # Rewrite only when the file has grown to twice the bound; append otherwise.
             if len(self.entries) == self.limit:
                 existing = self.path.read_text(encoding="utf-8").count("\n") if self.path.is_file() else 0
                 if existing >= 2 * self.limit:
                     body = "".join(json.dumps({"text": e}) + "\n" for e in self.entries)
-                    self.path.write_text(body, encoding="utf-8")
+                    write_private(self.path, body)
                     return
-            with self.path.open("a", encoding="utf-8") as f:
+            with open_private(self.path, "a") as f:
                 f.write(json.dumps({"text": text}) + "\n")
         except OSError:
             pass  # history is a convenience; a read-only disk must not break sending

@@ -45,6 +45,7 @@ async def test_a_resumed_session_keeps_its_model_and_what_its_model_had_read(tmp
     store = SessionStore.open()
     first = make_agent(tmp_path, fake_model.base_url, model="openai/gpt-5", store=store)
     await run(first, "read them")
+    await first.aclose()  # the first claw is gone: the session is free to resume
     later = time.time() + 5
     (tmp_path / "other.py").write_text("x = 10\n")  # someone changed it after the model read it
     os.utime(tmp_path / "other.py", (later, later))

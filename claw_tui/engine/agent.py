@@ -135,7 +135,7 @@ class Agent:
         from claw_tui.engine.agent_defs import list_agents
         from claw_tui.engine.hooks import HookRunner
         from claw_tui.engine.memory import load_memory, memory_prompt
-        from claw_tui.engine.permissions import PermissionEngine
+        from claw_tui.engine.permissions import Guard, PermissionEngine
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
         from claw_tui.core.tasks import TaskGraph
@@ -150,10 +150,16 @@ class Agent:
         ]
         rules = list(config.rules) + [RuleSource(b, r, "flags") for b, r in (extra_rules or [])]  # type: ignore[arg-type]
         mode = permission_mode or settings.permissions.mode
-        permissions = PermissionEngine(mode, rules, roots)  # type: ignore[arg-type]
+        # The guard (issue 11): protected paths, and commands that ask when the sandbox is missing unasked-for.
+        guard = Guard(protect_paths=settings.sandbox.protected_paths,
+                      unsandboxed_commands_ask=not config.sandbox_off_by_user)
+        permissions = PermissionEngine(mode, rules, roots, guard=guard)  # type: ignore[arg-type]
         approver = approver or DenyingApprover()
         ctx = ToolContext(cwd=cwd, roots=roots)
         ctx.services["sandbox_settings"] = settings.sandbox
+        from claw_tui.tools.sandbox import SandboxGuard
+
+        ctx.services["sandbox_guard"] = SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths)
         ctx.services["tasks"] = TaskGraph()
         ctx.services["lsp"] = LspManager(cwd, settings.lsp)
         if asker is not None:
@@ -235,12 +241,20 @@ class Agent:
 
     @property
     def sandbox_status(self) -> str:
+        """"on", "disabled" (by the user), "off: <why>" (unavailable, or a repository turned it off)."""
         from claw_tui.tools.sandbox import detect
 
         if not self.settings.sandbox.enabled:
-            return "disabled"
+            return "disabled" if self.config.sandbox_off_by_user else "off: turned off by the repository's settings"
         status = detect()
         return "on" if status.available else f"off: {status.reason}"
+
+    @property
+    def sandbox_warning(self) -> str | None:
+        """Said once at start when commands will run unsandboxed although the user did not ask for it."""
+        from claw_tui.tools.sandbox import startup_warning
+
+        return startup_warning(self.settings.sandbox, self.config.sandbox_off_by_user)
 
     def set_model(self, model: str) -> None:
         """Switch models from the next request on; the history is kept as it is."""

@@ -216,7 +216,7 @@ class SubagentManager:
         if child.worktree is not None:
             cwd, roots, permissions = isolated_workspace(child.worktree, parent)
         ctx = ToolContext(cwd=cwd, roots=roots, env=dict(parent.ctx.env))
-        for key in ("sandbox_settings", "tasks") + (("lsp",) if child.worktree is None else ()):
+        for key in ("sandbox_settings", "sandbox_guard", "tasks") + (("lsp",) if child.worktree is None else ()):
             if key in parent.ctx.services:
                 ctx.services[key] = parent.ctx.services[key]
         if child.worktree is None:
@@ -674,7 +674,7 @@ class IsolatedPermissions:
 
         self._parent = parent
         self._worktree = worktree
-        self._engine = PermissionEngine(parent.mode, parent.rules_for_display(), roots)
+        self._engine = PermissionEngine(parent.mode, parent.rules_for_display(), roots, guard=parent.guard)
 
     @property
     def mode(self) -> str:
@@ -697,6 +697,10 @@ class IsolatedPermissions:
                     "allow", f"isolated worktree: edits stay on {self._worktree.branch} until they are merged"
                 )
         return decision
+
+    @property
+    def guard(self) -> Any:
+        return self._engine.guard
 
     def add_rule(self, behavior: str, rule: str, source: str) -> None:
         self._engine.add_rule(behavior, rule, source)  # type: ignore[arg-type]

@@ -206,6 +206,8 @@ async def run_headless(args: argparse.Namespace) -> int:
             f"claw: this folder is not trusted yet; ignored {', '.join(config.withheld)} (`claw trust` allows them)",
             file=sys.stderr,
         )
+    if config.refused:
+        print(f"claw: ignored {', '.join(config.refused)}: only your own config may set it", file=sys.stderr)
 
     from claw_tui.engine.agent import Agent
     from claw_tui.tools.ask import AnswersFromFlags
@@ -225,6 +227,8 @@ async def run_headless(args: argparse.Namespace) -> int:
     )
     if session_id:
         agent.load_session(session_id)
+    if warning := agent.sandbox_warning:
+        print(f"claw: {warning} (-p cannot ask, so such commands are denied)", file=sys.stderr)
     try:
         await _start_mcp(agent, args)
         return await _headless_turn(args, agent, prompt)

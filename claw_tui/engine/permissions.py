@@ -25,6 +25,7 @@ from claw_tui.engine import bash_effects, bash_parse, command_rules
 from claw_tui.engine.bash_effects import BashEffects
 from claw_tui.tools import protected
 from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolKind
+from claw_tui.tools.git import Git, repository_root
 
 Behavior = Literal["allow", "ask", "deny"]
 
@@ -92,6 +93,8 @@ class _Call:
     kind: ToolKind
     target: str | None
     paths: list[Path]
+    git_words: list[str] | None = None  # Git: the `git …` command line it amounts to, for Bash rules
+    git_repo: Path | None = None  # Git commit or branch: the work tree it writes
     command: list[bash_parse.SimpleCommand] | None = None  # Bash, when it parsed
     parse_error: str | None = None  # Bash, when it did not
     effects: BashEffects = field(default_factory=BashEffects)  # Bash: what the command line does
@@ -204,6 +207,8 @@ class PermissionEngine:
         config = [p for p in call.write_paths if self._is_configuration(p)]
         if config:
             return Decision("ask", f"writes to configuration always ask ({config[0]})")
+        if call.git_repo is not None and not self._inside(call.git_repo):
+            return Decision("ask", f"{OUTSIDE_WRITE_REASON} (the repository at {call.git_repo})")
         allowed_by = self._allowed_by(call)
         if allowed_by is not None:
             return Decision("allow", allowed_by)
@@ -261,6 +266,10 @@ class PermissionEngine:
         except (OSError, ValueError, RuntimeError):
             paths = []
         call = _Call(tool=tool, kind=kind, target=target, paths=paths)
+        if isinstance(tool, Git):
+            call.git_words = tool.shell_words(input)
+            if kind == ToolKind.WRITE:
+                call.git_repo = repository_root(ctx.cwd)
         if call.is_bash:
             command = target if target is not None else str(getattr(input, "command", ""))
             call.target = command
@@ -294,6 +303,8 @@ class PermissionEngine:
             return any(self._path_matches(rule.specifier, p) for p in call.write_paths)
         if call.is_bash and rule.tool == "Read" and rule.specifier is not None:
             return any(self._path_matches(rule.specifier, p) for p in call.effects.reads)
+        if call.git_words is not None and rule.tool == "Bash" and rule.specifier is not None:
+            return _bash_matches(rule.specifier, call.git_words)  # `Bash(git commit:*)` decides the Git tool too
         if not self._names_match(rule, call):
             return False
         if rule.specifier is None:
@@ -344,6 +355,11 @@ class PermissionEngine:
         else:
             outside = outside_writes + outside_reads
             for rule in rules:
+                if call.git_words is not None and rule.tool == "Bash" and rule.specifier and not outside:
+                    command = bash_parse.SimpleCommand(words=call.git_words)
+                    if _allow_matches(rule.specifier, command, None):
+                        used.append(rule)
+                        break
                 if not self._names_match(rule, call):
                     continue
                 if rule.specifier is None:

@@ -97,6 +97,8 @@ class ClawApp(App[int]):
             self.startup_problems.append(
                 f"This folder is not trusted yet, so claw ignored {', '.join(config.withheld)}. /trust allows them."
             )
+        if config.refused:
+            self.startup_problems.append(f"claw ignored {', '.join(config.refused)}: only your own config may set it.")
         self.discover_local = discover_local or default_discovery
         loaded = register_themes(self)
         self._theme_failures = [f.message for f in loaded.failures]

@@ -99,6 +99,7 @@ class RecordedAgent:
         self.config = LoadedConfig(settings=Settings(), rules=[], files=[])
         self.settings = self.config.settings
         self.sandbox_status = "disabled"
+        self.sandbox_warning: str | None = None
         self.turns: deque[list[ev.EngineEvent]] = deque(turns)
         self.prompts: list[str] = []
         self.models_used: list[str] = []

@@ -160,6 +160,7 @@ class Agent:
         from claw_tui.tools.sandbox import SandboxGuard
 
         ctx.services["sandbox_guard"] = SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths)
+        ctx.services["local_network_ok"] = permissions.allows_local_network  # WebFetch's opt-in (tools/web.py)
         ctx.services["tasks"] = TaskGraph()
         ctx.services["lsp"] = LspManager(cwd, settings.lsp)
         if asker is not None:
@@ -732,7 +733,8 @@ class Agent:
 
         # `emit_event` lets a tool put whole events into this turn's stream (a subagent's own events).
         ctx = dataclasses.replace(
-            self.ctx, services={**self.ctx.services, "call_id": call.id, "emit_event": forward}
+            self.ctx, services={**self.ctx.services, "call_id": call.id, "emit_event": forward},
+            resolved={},  # issue 11: each path resolved once per call, so what is decided is what is opened
         )
         await emit(ev.ToolCallQueued, call_id=call.id, name=call.name, input=raw_input, summary=tool.summary(parsed))
 

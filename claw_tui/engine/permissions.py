@@ -166,6 +166,19 @@ class PermissionEngine:
     def rules_for_display(self) -> list[RuleSource]:
         return [r.source for r in self._rules]
 
+    def allows_local_network(self, host: str) -> bool:
+        """Whether the user's own allow rules name `host` for WebFetch (`WebFetch(domain:localhost)`),
+        opting it in to addresses on this machine's own network; a repository's rules never do."""
+        from claw_tui.config import USER_LAYERS
+
+        for rule in self._rules_for("allow"):
+            spec = rule.specifier or ""
+            if rule.tool != "WebFetch" or not spec.startswith("domain:") or spec[7:].strip() in ("", "*"):
+                continue
+            if rule.source.source in (*USER_LAYERS, "session") and fnmatchcase(host.lower(), spec[7:].strip().lower()):
+                return True
+        return False
+
     def read_denied_paths(self) -> list[Path]:
         """The existing paths the `Read(…)` deny rules name: the sandbox covers them, so commands
         cannot read what the Read tool may not."""

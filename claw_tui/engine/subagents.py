@@ -216,7 +216,7 @@ class SubagentManager:
         if child.worktree is not None:
             cwd, roots, permissions = isolated_workspace(child.worktree, parent)
         ctx = ToolContext(cwd=cwd, roots=roots, env=dict(parent.ctx.env))
-        for key in ("sandbox_settings", "sandbox_guard", "tasks") + (("lsp",) if child.worktree is None else ()):
+        for key in ("sandbox_settings", "sandbox_guard", "local_network_ok", "tasks") + (("lsp",) if child.worktree is None else ()):
             if key in parent.ctx.services:
                 ctx.services[key] = parent.ctx.services[key]
         if child.worktree is None:

@@ -69,19 +69,28 @@ class ToolContext:
     before_write: Callable[[Path, bytes | None], None] | None = None
     # Shared services, set by whoever builds the context (shell sessions, task graph, LSP…).
     services: dict[str, Any] = field(default_factory=dict)
+    # Paths as this tool call first resolved them: the agent loop gives each call an empty dict, so
+    # the file the permission engine judged is the one the tool opens (see tools/nofollow).
+    resolved: dict[str, Path] | None = None
 
     def resolve(self, path: str | os.PathLike[str]) -> Path:
-        """Resolve a model-given path: `~`, relative to cwd, `..` and symlinks."""
-        p = Path(os.path.expanduser(str(path)))
+        """Resolve a model-given path: `~`, relative to cwd, `..` and symlinks (once per call)."""
+        key = str(path)
+        if self.resolved is not None and key in self.resolved:
+            return self.resolved[key]
+        p = Path(os.path.expanduser(key))
         if not p.is_absolute():
             p = self.cwd / p
-        return p.resolve()
+        p = p.resolve()
+        if self.resolved is not None:
+            self.resolved[key] = p
+        return p
 
     def in_workspace(self, path: Path) -> bool:
         return any(path == r or path.is_relative_to(r) for r in (r.resolve() for r in self.roots))
 
-    def remember_read(self, path: Path) -> None:
-        st = path.stat()
+    def remember_read(self, path: Path, st: os.stat_result | None = None) -> None:
+        st = st or path.stat()
         self.read_files[path] = FileState(st.st_mtime_ns, st.st_size)
 
 

@@ -82,7 +82,7 @@ class SandboxGuard:
     """What the agent tells Bash besides the settings: who turned the sandbox off, what to hide."""
 
     off_by_user: bool = False  # the user's own config turned the sandbox off (not a repository's)
-    read_denied: Callable[[], list[Path]] = lambda: []  # existing paths `Read(…)` deny rules name
+    read_denied: Callable[[], list[Path]] = list  # existing paths `Read(…)` deny rules name
 
 
 def sandbox_guard(ctx: ToolContext) -> SandboxGuard:
@@ -95,6 +95,9 @@ class Policy:
 
     protect: bool = True  # protected paths read-only (sandbox.protected_paths)
     hide: tuple[Path, ...] = ()  # paths covered by an unreadable stand-in
+
+
+UNRESTRICTED = Policy()  # protected paths kept, nothing hidden: what a command gets without an agent's rules
 
 
 def policy(ctx: ToolContext) -> Policy:

@@ -344,7 +344,7 @@ class ShellManager:
         network: bool,
         roots: Sequence[Path],
         emit: Emit | None = None,
-        policy: sandbox.Policy = sandbox.Policy(),
+        policy: sandbox.Policy = sandbox.UNRESTRICTED,
     ) -> CommandResult:
         """Run a command to its end (or its timeout), carrying its directory and exports forward."""
         async with self._lock:
@@ -393,7 +393,7 @@ class ShellManager:
 
     async def start_background(
         self, command: str, *, sandboxed: bool, network: bool, roots: Sequence[Path],
-        policy: sandbox.Policy = sandbox.Policy(),
+        policy: sandbox.Policy = sandbox.UNRESTRICTED,
     ) -> BackgroundShell:
         note = self._check_cwd()
         run = await self._start(
@@ -514,7 +514,7 @@ class Bash(Tool):
         shell = ShellManager.for_context(ctx)
         sandboxed = sandbox.sandbox_active(ctx)
         network = sandbox.sandbox_settings(ctx).network
-        policy = sandbox.policy(ctx) if sandboxed else sandbox.Policy()
+        policy = sandbox.policy(ctx) if sandboxed else sandbox.UNRESTRICTED
         notice = _first_notice(shell, ctx)
         if input.run_in_background:
             task = await shell.start_background(

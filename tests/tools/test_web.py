@@ -75,7 +75,10 @@ def server():
 
 @pytest.fixture
 def ctx(tmp_path):
-    return ToolContext(cwd=tmp_path, roots=[tmp_path])
+    """The test server is on loopback: these tests are the user who opted 127.0.0.1 and localhost in."""
+    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
+    ctx.services[web.LOCAL_NETWORK_OK] = lambda host: host in ("127.0.0.1", "localhost")
+    return ctx
 
 
 async def fetch(ctx, url, prompt="What does it say?", tool=None):

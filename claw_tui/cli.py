@@ -248,6 +248,8 @@ async def _start_mcp(agent: Any, args: argparse.Namespace) -> None:
         if status.status not in ("connected", "disabled"):
             detail = f": {status.last_error}" if status.last_error else ""
             print(f"claw: MCP server {status.name} is {status.status}{detail}", file=sys.stderr)
+    for warning in manager.warnings():
+        print(f"claw: {warning}", file=sys.stderr)
 
 
 def _open_store() -> Any:

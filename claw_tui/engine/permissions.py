@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from claw_tui.config import RuleSource
 from claw_tui.engine import bash_effects, bash_parse, command_rules
 from claw_tui.engine.bash_effects import BashEffects
+from claw_tui.mcp.tools import McpTool
 from claw_tui.tools import protected
 from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolKind
 from claw_tui.tools.git import Git, repository_root
@@ -202,6 +203,8 @@ class PermissionEngine:
         for rule in self._rules_for("deny"):
             if self._matches_any_part(rule, call):
                 return Decision("deny", rule.describe())
+        if isinstance(tool, McpTool) and (changed := tool.changed_since_approval()) is not None:
+            return Decision("ask", changed)  # a new tool under an old name: no rule or mode approved it
         if call.is_bash and (hidden := self._unjudgeable(call)) is not None:
             return Decision("ask", hidden)
         safe_in_sandbox = sandboxed and call.is_bash and self._read_only_command(call, ctx)

@@ -516,6 +516,8 @@ class MainScreen(Screen[None]):
         down = [f"{s.name} {why[s.status]}" for s in manager.statuses() if s.status in why]
         if down:
             await self.conversation.add_note(f"MCP: {'; '.join(down)}. /mcp shows the details.", "warning")
+        for warning in manager.warnings():  # changed definitions, hidden characters, instruction-like text
+            await self.conversation.add_note(warning, "warning")
 
     async def _turn_events(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
         """A turn, after attaching the MCP resources a typed prompt mentions (`@server:uri`)."""

@@ -218,10 +218,10 @@ class WebFetch(Tool):
 
     async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(input, WebFetchInput)
-        url = _upgraded(input.url)
+        opted_in = ctx.services.get(LOCAL_NETWORK_OK) or (lambda _host: False)
+        url = _upgraded(input.url, opted_in)
         page = self._cached(url)
         if page is None:
-            opted_in = ctx.services.get(LOCAL_NETWORK_OK) or (lambda _host: False)
             try:
                 async with asyncio.timeout(TOTAL_SECONDS):
                     page = await _fetch(url, guarded_transport(opted_in, self.resolver))
@@ -258,11 +258,12 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _upgraded(url: str) -> str:
+def _upgraded(url: str, opted_in: Callable[[str], bool]) -> str:
+    """http:// as https://, except for loopback and the hosts the user opted in (an intranet server)."""
     import httpx2
 
     parsed = httpx2.URL(url)
-    if parsed.scheme == "http" and not _is_loopback(parsed.host):
+    if parsed.scheme == "http" and not _is_loopback(parsed.host) and not opted_in(parsed.host):
         return str(parsed.copy_with(scheme="https"))
     return url
 

@@ -155,21 +155,28 @@ def unwrap(cmd: SimpleCommand) -> Unwrapped | None:
         code, code_at = (" ".join(_quote(w) for w in words[i:]) if i < len(words) else ""), i
         i = len(words)
     if code is not None:
-        if any(j in cmd.dynamic_words for j in range(code_at, len(words))):
-            return Unwrapped([], code_at, wrapper.privileged, unreadable=True, chdir=chdir)
-        try:
-            inner = bash_parse.parse(code).commands
-        except bash_parse.BashParseError:
-            return Unwrapped([], code_at, wrapper.privileged, unreadable=True, chdir=chdir)
-        return Unwrapped([c for c in inner if c.words or c.assignments], code_at, wrapper.privileged, chdir=chdir)
+        return _code(cmd, wrapper, code, code_at, chdir)
     if name in SHELLS:  # `bash script.sh`: runs a script, not a command line; it is its own program
         return None
     i += min(wrapper.positional, max(len(words) - i - 1, 0))
+    if i + 1 < len(words) and words[i] in wrapper.string_options:  # `flock FILE -c 'cmd'`, `su USER -c 'cmd'`
+        return _code(cmd, wrapper, words[i + 1], i + 1, chdir)
     if i >= len(words):
         return None
     inner_cmd = cmd.shifted(i)
     inner_cmd.assignments = assignments
     return Unwrapped([inner_cmd], i, wrapper.privileged, chdir=chdir)
+
+
+def _code(cmd: SimpleCommand, wrapper: Wrapper, code: str, at: int, chdir: str | None) -> Unwrapped:
+    """What a wrapper running shell code (`bash -c CODE`, `eval …`) runs."""
+    if any(j in cmd.dynamic_words for j in range(at, len(cmd.words))):
+        return Unwrapped([], at, wrapper.privileged, unreadable=True, chdir=chdir)
+    try:
+        inner = bash_parse.parse(code).commands
+    except bash_parse.BashParseError:
+        return Unwrapped([], at, wrapper.privileged, unreadable=True, chdir=chdir)
+    return Unwrapped([c for c in inner if c.words or c.assignments], at, wrapper.privileged, chdir=chdir)
 
 
 def _quote(word: str) -> str:
@@ -494,8 +501,13 @@ def sed_script_escapes(script: str) -> tuple[str, str] | None:
         if cmd in "wW":
             arg, i = rest_of_line(i)
             return ("write", arg)
-        if cmd in "rRbtT:aic":
-            _, i = rest_of_line(i) if cmd in "rR:aic" else _label(s, i)
+        if cmd in "aic":  # text to the end of the line, continued while a line ends with a backslash
+            text, i = rest_of_line(i)
+            while text.endswith("\\") and i < n:
+                text, i = rest_of_line(i + 1)
+            continue
+        if cmd in "rRbtT:":
+            _, i = rest_of_line(i) if cmd in "rR:" else _label(s, i)
             continue
         if cmd in "=dDgGhHlnNpPqQxzF" or cmd == "v":
             while i < n and s[i] in " \t0123456789":

@@ -555,7 +555,7 @@ def _allow_matches(spec: str | None, cmd: bash_parse.SimpleCommand, unwrapped: c
     if not _bash_matches(spec, words):
         return False
     named = _split(spec.removesuffix(":*"))
-    if unwrapped is not None and unwrapped.commands and not _exact(spec):
+    if unwrapped is not None and not _exact(spec):
         literal = _literal_prefix(spec)
         if len(literal) <= len(cmd.assignments) + unwrapped.at:
             return False

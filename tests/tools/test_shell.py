@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from claw_tui.config import SandboxSettings
 from claw_tui.tools.base import ToolContext, ToolError, ToolKind
-from claw_tui.tools.sandbox import BWRAP_ENV
+from claw_tui.tools.sandbox import BWRAP_ENV, SandboxGuard
 from claw_tui.tools.shell import (
     MAX_OUTPUT_CHARS,
     Bash,
@@ -26,7 +26,6 @@ from claw_tui.tools.shell import (
     TaskOutput,
     TaskStop,
 )
-from claw_tui.tools.sandbox import SandboxGuard
 
 
 async def _context(tmp_path: Path, *, sandbox: bool):

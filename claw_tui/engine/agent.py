@@ -140,6 +140,7 @@ class Agent:
         from claw_tui.engine.subagents import SubagentManager
         from claw_tui.core.tasks import TaskGraph
         from claw_tui.tools.lsp import LspManager
+        from claw_tui.tools.sandbox import SandboxGuard
         from claw_tui.engine.toolset import builtin_tools
 
         cwd = cwd.resolve()
@@ -157,8 +158,6 @@ class Agent:
         approver = approver or DenyingApprover()
         ctx = ToolContext(cwd=cwd, roots=roots)
         ctx.services["sandbox_settings"] = settings.sandbox
-        from claw_tui.tools.sandbox import SandboxGuard
-
         ctx.services["sandbox_guard"] = SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths)
         ctx.services["local_network_ok"] = permissions.allows_local_network  # WebFetch's opt-in (tools/web.py)
         ctx.services["tasks"] = TaskGraph()
@@ -242,7 +241,8 @@ class Agent:
 
     @property
     def sandbox_status(self) -> str:
-        """"on", "disabled" (by the user), "off: <why>" (unavailable, or a repository turned it off)."""
+        """The sandbox as the status bar shows it: on, disabled (by the user), or off: why (unavailable,
+        or turned off by a repository)."""
         from claw_tui.tools.sandbox import detect
 
         if not self.settings.sandbox.enabled:

@@ -215,7 +215,7 @@ def mounts(roots: Sequence[Path], *, protect: bool, hide: Sequence[Path], standi
     placeholders: list[Path] = []
     if protect:
         for target in protected.sandbox_targets(roots):
-            if target.exists:
+            if target.exists and target.path not in PLACEHOLDERS:
                 args += ["--ro-bind", str(target.path), str(target.path)]
                 continue
             missing = _first_missing(target.path)
@@ -240,10 +240,14 @@ def _first_missing(path: Path) -> Path:
 
 class Placeholders:
     """The mount points bwrap made on the host for missing protected paths, removed once no running
-    command needs them (a second sandbox may hold the same ones)."""
+    command needs them. One record per process: another sandbox (a background command, a subagent's)
+    may hold the same ones, and removing a mount point on the host would undo its mount there."""
 
     def __init__(self) -> None:
         self._held: dict[Path, int] = {}
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._held
 
     def hold(self, paths: Sequence[Path]) -> None:
         for path in paths:
@@ -258,6 +262,9 @@ class Placeholders:
             self._held.pop(path, None)
             with contextlib.suppress(OSError):  # not empty (the user made it meanwhile), or gone
                 path.rmdir()
+
+
+PLACEHOLDERS = Placeholders()
 
 
 # --- seccomp: no new AF_UNIX sockets ---------------------------------------------------------

@@ -253,7 +253,6 @@ class ShellManager:
         self._lock = asyncio.Lock()
         self._current: _Run | None = None
         self._standins: sandbox.Standins | None = None  # made on the first sandboxed command
-        self._placeholders = sandbox.Placeholders()
 
     @classmethod
     def for_context(cls, ctx: ToolContext) -> ShellManager:
@@ -295,10 +294,10 @@ class ShellManager:
                     placeholders = mounts.placeholders
                     argv = sandbox.wrap(argv, roots=roots, tmpdir=self.tmpdir, network=network, seccomp_fd=pass_fds[0],
                                         mounts=mounts.args)
-                self._placeholders.hold(placeholders)
+                sandbox.PLACEHOLDERS.hold(placeholders)
                 try:
                     transport, protocol = await loop.subprocess_exec(
-                        lambda: _ExitProtocol(exited, loop, lambda: self._placeholders.release(placeholders)),
+                        lambda: _ExitProtocol(exited, loop, lambda: sandbox.PLACEHOLDERS.release(placeholders)),
                         *argv,
                         cwd=self.cwd,
                         env=self.env,
@@ -309,7 +308,7 @@ class ShellManager:
                         pass_fds=pass_fds,
                     )
                 except BaseException:
-                    self._placeholders.release(placeholders)
+                    sandbox.PLACEHOLDERS.release(placeholders)
                     raise
         except OSError as exc:
             raise ToolError(f"Could not start the shell: {exc}") from None

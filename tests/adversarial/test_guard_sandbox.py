@@ -17,7 +17,7 @@ import sys
 import pytest
 from adversarial.guard_harness import SANDBOXED, bash, decisions, results, sent_to_model, turn
 from engine.agent_harness import ScriptedApprover
-from fake_model import Reply, Text
+from fake_model import Reply, Text, ToolCall
 
 from claw_tui.core.approval import ApprovalResponse
 from claw_tui.tools.sandbox import BWRAP_ENV
@@ -238,3 +238,17 @@ async def test_read_deny_rules_bind_sandboxed_commands(fake_model, var_tmp_proje
         assert any("Permission denied" in text for text in ran), ran  # the sandbox stopped what the rule could not see
     assert results(agent)[-1].text == "fine", "the control: other files read as usual"
     assert (project / "secrets" / "key.txt").read_text() == SECRET + "\n"
+
+
+async def test_a_placeholder_holds_while_any_sandbox_needs_it(fake_model, var_tmp_project):
+    """A background command keeps `.claude` (missing, so held by an empty read-only directory) blocked;
+    commands started meanwhile are blocked too, and the host is left as it was once all have ended."""
+    project = var_tmp_project
+    calls = [ToolCall("Bash", {"command": "sleep 30", "run_in_background": True}),
+             bash(f"{sys.executable} -c \"import os; os.makedirs('.claude/x')\" 2>/dev/null; ls -A .claude | wc -l"),
+             bash(f"{sys.executable} -c \"open('.claude/settings.json', 'w')\" 2>/dev/null || echo blocked")]
+    agent, _, _ = await turn(fake_model, project, *calls, mode="bypassPermissions", settings=SANDBOXED)
+    _, first, second = results(agent)
+    assert first.text.endswith("0"), first.text
+    assert second.text.endswith("blocked"), second.text
+    assert not os.path.lexists(project / ".claude"), "the placeholder is gone once every sandbox has ended"

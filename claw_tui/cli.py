@@ -9,9 +9,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claw_tui import __version__
+
+if TYPE_CHECKING:
+    from claw_tui.engine.frontend import FrontendAgent
 
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 
@@ -237,7 +240,7 @@ async def run_headless(args: argparse.Namespace) -> int:
         store.close()
 
 
-async def _start_mcp(agent: Any, args: argparse.Namespace) -> None:
+async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
     from claw_tui.mcp.config import McpConfigError
 
     try:
@@ -277,7 +280,7 @@ def _session_to_resume(args: argparse.Namespace, store: Any, cwd: Path) -> str |
     return None
 
 
-async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> int:
+async def _headless_turn(args: argparse.Namespace, agent: FrontendAgent, prompt: str) -> int:
     from claw_tui.core import events as ev
 
     out = sys.stdout
@@ -363,7 +366,7 @@ def run_tui(args: argparse.Namespace) -> int:
         strict_mcp_config=args.strict_mcp_config,
     )
     app.run()
-    if session_id := getattr(app.agent, "session_id", None):
+    if app.agent is not None and (session_id := app.agent.session_id):
         print(f"Session saved: `claw -c` continues it, as does `claw --resume {session_id}`.")
     return int(app.return_code or 0)
 

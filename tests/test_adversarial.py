@@ -115,12 +115,12 @@ from fake_model import Reply, Text, ToolCall
 from claw_tui.config import RuleSource
 from claw_tui.core import events as ev
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
+from claw_tui.core.transcript import ToolResultBlock
 from claw_tui.engine.permissions import (
     OUTSIDE_READ_REASON,
     OUTSIDE_WRITE_REASON,
     PermissionEngine,
 )
-from claw_tui.core.transcript import ToolResultBlock
 from claw_tui.tools.base import ToolContext
 from claw_tui.tools.files import Edit, Read
 from claw_tui.tools.search import Grep
@@ -713,7 +713,7 @@ async def test_key_in_background_output_is_redacted(project, monkeypatch):
         started = await Bash().run(Bash.Input(command="cat .env", run_in_background=True), ctx)
         read = await TaskOutput().run(TaskOutput.Input(task_id=started.metadata["task_id"]), ctx)
     finally:
-        await ctx.services["shell"].close()
+        await ctx.services.shell.close()
     assert f"New output:\nANTHROPIC_API_KEY={REDACTED}" in read.output
     assert SECRET not in read.output
 

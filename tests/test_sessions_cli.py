@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from claw_tui.engine.sessions import SessionStore
 from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, user_text
+from claw_tui.engine.sessions import SessionStore
 from claw_tui.sessions_cli import OPEN_BROWSER, sessions_main
 
 

@@ -15,33 +15,33 @@ import importlib
 import os
 import random
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from claw_tui.config import LoadedConfig, Settings, load_config
-from claw_tui.engine import compaction, system_prompt
 from claw_tui.core import events as ev
-from claw_tui.core.approval import ApprovalRequest, Approver, DenyingApprover
-from claw_tui.core.transcript import (
-    Message,
-    TextBlock,
-    ToolResultBlock,
-    ToolUseBlock,
-    new_id,
-    repair,
-    user_text,
-)
+from claw_tui.core.approval import Approver, DenyingApprover
+from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, user_text
+from claw_tui.engine import compaction, system_prompt
+from claw_tui.engine.services import SessionServices
+from claw_tui.engine.tool_calls import run_tool_calls
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
-from claw_tui.core.diffs import FileChange
-from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolError, ToolResult
+from claw_tui.tools.base import Tool, ToolContext, ToolResult
+
+if TYPE_CHECKING:
+    from claw_tui.core.tasks import TaskGraph
+    from claw_tui.engine.checkpoints import CheckpointStore
+    from claw_tui.engine.hooks import HookRunner
+    from claw_tui.engine.permissions import PermissionEngine
+    from claw_tui.engine.sessions import SessionStore
+    from claw_tui.engine.subagents import SubagentManager
+    from claw_tui.mcp import McpManager
+    from claw_tui.tools.ask import Asker
 
 REGISTRY = "claw_tui.providers.registry"  # imported in a thread: it brings the HTTP stack
-# Sent back to the model instead of a result that would not fit a context window.
-MAX_RESULT_CHARS = 100_000
 
 
 class Agent:
@@ -50,13 +50,13 @@ class Agent:
         *,
         cwd: Path,
         config: LoadedConfig,
-        tools: list[Tool],
-        permissions: Any,  # PermissionEngine
+        tools: list[Tool[Any]],
+        permissions: PermissionEngine,
         approver: Approver,
-        hooks: Any = None,  # HookRunner | None
+        hooks: HookRunner | None = None,
         memory_prompt: str = "",
         model: str | None = None,
-        store: Any = None,  # SessionStore | None
+        store: SessionStore | None = None,
         session_id: str | None = None,
         provider_factory: Callable[[str], Provider] | None = None,
         ctx: ToolContext | None = None,
@@ -76,7 +76,8 @@ class Agent:
         self.agent_id = agent_id
         self.transcript: list[Message] = []
         self.total_cost_usd = 0.0
-        self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd])
+        self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd], services=SessionServices())
+        self.mcp: McpManager | None = None  # set by start_mcp
         self._providers: dict[str, Provider] = {}
         self._cut_short_usage: ev.Usage | None = None
         # What a cancel must keep: the reply streamed so far, and results of calls that ran.
@@ -86,8 +87,9 @@ class Agent:
         self._measured_tokens = 0
         self._measured_len = 0
         self._provider_factory = provider_factory
-        self.ctx.services.setdefault("permissions", permissions)
-        self.ctx.services.setdefault("approver", approver)
+        services = self.ctx.services
+        services.permissions = services.permissions or permissions
+        services.approver = services.approver or approver
         from claw_tui.tools.shell import ShellManager, secret_values
 
         # Key values no tool result may carry to the model, the transcript or the front end.
@@ -95,10 +97,9 @@ class Agent:
         configured = {"ANTHROPIC_API_KEY": keys.anthropic.api_key or "", "OPENAI_API_KEY": keys.openai.api_key or "",
                       "CLAW_LOCAL_API_KEY": keys.local.api_key or ""}
         self._secrets = secret_values(os.environ, self.ctx.env, configured)
-        if "shell" not in self.ctx.services:
-            # Made here rather than on the first Bash call: each call runs with a copy of the
-            # services, and a shell made inside one would not outlive it (cwd, exports, jobs).
-            self.ctx.services["shell"] = ShellManager(cwd, self.ctx.env, self._secrets)
+        if services.shell is None:
+            # Made here rather than on the first Bash call, so it carries the agent's key set to scrub.
+            services.shell = ShellManager(cwd, self.ctx.env, self._secrets)
         # Messages of this session in the store (more than the transcript after a compaction).
         self._stored_count = 0
         self._turn_id = ""
@@ -106,7 +107,7 @@ class Agent:
         self._session_start: str | None = "startup" if agent_id is None else None
         self._background: set[asyncio.Task[Any]] = set()  # Notification hooks, not awaited
         self._notes_for_model: list[str] = []  # what the user did between turns, told with the next prompt
-        self.checkpoints: Any = None
+        self.checkpoints: CheckpointStore | None = None
         if store is not None:
             from claw_tui.engine.checkpoints import CheckpointStore
 
@@ -122,26 +123,25 @@ class Agent:
         cwd: Path,
         *,
         approver: Approver | None = None,
-        asker: Any = None,
+        asker: Asker | None = None,
         model: str | None = None,
         permission_mode: str | None = None,
         config: LoadedConfig | None = None,
         extra_rules: list[tuple[str, str]] | None = None,
-        store: Any = None,
+        store: SessionStore | None = None,
         session_id: str | None = None,
     ) -> Agent:
         """Build an agent with the built-in tools, the user's rules, hooks and memory files."""
         from claw_tui.config import RuleSource, user_config_dir
-        from claw_tui.engine.agent_defs import list_agents
+        from claw_tui.core.tasks import TaskGraph
         from claw_tui.engine.hooks import HookRunner
         from claw_tui.engine.memory import load_memory, memory_prompt
         from claw_tui.engine.permissions import Guard, PermissionEngine
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
-        from claw_tui.core.tasks import TaskGraph
+        from claw_tui.engine.toolset import builtin_tools
         from claw_tui.tools.lsp import LspManager
         from claw_tui.tools.sandbox import SandboxGuard
-        from claw_tui.engine.toolset import builtin_tools
 
         cwd = cwd.resolve()
         config = config or load_config(cwd)
@@ -156,23 +156,18 @@ class Agent:
                       unsandboxed_commands_ask=not config.sandbox_off_by_user)
         permissions = PermissionEngine(mode, rules, roots, guard=guard)  # type: ignore[arg-type]
         approver = approver or DenyingApprover()
-        ctx = ToolContext(cwd=cwd, roots=roots)
-        ctx.services["sandbox_settings"] = settings.sandbox
-        ctx.services["sandbox_guard"] = SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths)
-        ctx.services["local_network_ok"] = permissions.allows_local_network  # WebFetch's opt-in (tools/web.py)
-        ctx.services["tasks"] = TaskGraph()
-        ctx.services["lsp"] = LspManager(cwd, settings.lsp)
-        if asker is not None:
-            ctx.services["asker"] = asker
+        services = SessionServices(
+            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=LspManager(cwd, settings.lsp), asker=asker,
+            sandbox_guard=SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths),
+            local_network_ok=permissions.allows_local_network,
+        )
+        ctx = ToolContext(cwd=cwd, roots=roots, services=services)
         hooks = HookRunner(settings.hooks, cwd, session_id or "") if settings.hooks else None
         memory = memory_prompt(load_memory(cwd, user_config_dir=user_config_dir()))
         # Skills: only names and descriptions up front; the Skill tool loads a body on demand.
         memory = "\n\n".join(p for p in (memory, skills_prompt(list_skills(cwd))) if p)
         denied_tools = {r.rule for r in rules if r.behavior == "deny" and "(" not in r.rule}
         tools = [t for t in builtin_tools() if t.name not in denied_tools]
-        for tool in tools:
-            if tool.name == "Agent":
-                tool.describe_types(list_agents(cwd))  # type: ignore[attr-defined]
         agent = cls(
             cwd=cwd,
             config=config,
@@ -186,12 +181,13 @@ class Agent:
             session_id=session_id,
             ctx=ctx,
         )
-        ctx.services["subagents"] = SubagentManager(agent, max_concurrent=settings.agents.max_concurrent)
+        services.subagents = SubagentManager(agent, max_concurrent=settings.agents.max_concurrent)
+        agent.refresh_agent_types()
         return agent
 
     async def start_mcp(
         self, mcp_config: list[str] | tuple[str, ...] = (), *, strict: bool = False, wait: bool = True, **kwargs: Any
-    ) -> Any:
+    ) -> McpManager:
         """Start the configured MCP servers; their tools join the model's as they connect.
 
         Raises McpConfigError (naming the file) on a configuration that cannot be read.
@@ -199,7 +195,7 @@ class Agent:
         from claw_tui.mcp import McpManager
 
         manager = McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
-        self.ctx.services["mcp"] = manager
+        self.mcp = manager
         manager.on_tools_changed(self._refresh_mcp_tools)
         await manager.start()
         if wait:
@@ -208,7 +204,7 @@ class Agent:
         return manager
 
     def _refresh_mcp_tools(self) -> None:
-        manager = self.ctx.services.get("mcp")
+        manager = self.mcp
         if manager is None:
             return
         denied = {r.rule for r in self.permissions.rules_for_display() if r.behavior == "deny" and "(" not in r.rule}
@@ -227,17 +223,53 @@ class Agent:
                 await self.hooks.session_end("exit")
             except Exception:  # noqa: BLE001, S110 - a failing hook must not keep the session's processes alive
                 pass
-        for name in ("subagents", "mcp", "shell", "lsp"):
-            service = self.ctx.services.get(name)
-            if service is not None:
+        services, subagents = self.ctx.services, self.subagents
+        for close in (
+            subagents.close if subagents else None,
+            self.mcp.stop if self.mcp else None,
+            services.shell.close if services.shell else None,
+            services.lsp.close if services.lsp else None,
+        ):
+            if close is not None:
                 try:
-                    await (service.stop() if name == "mcp" else service.close())
+                    await close()
                 except Exception:  # noqa: BLE001, S110 - closing is best effort; one failure must not keep the others alive
                     pass
 
     @property
-    def tasks(self) -> Any:
-        return self.ctx.services.get("tasks")
+    def task_graph(self) -> TaskGraph | None:
+        return self.ctx.services.task_graph
+
+    @property
+    def subagents(self) -> SubagentManager | None:
+        services = self.ctx.services
+        return services.subagents if isinstance(services, SessionServices) else None
+
+    def tool_summary(self, name: str, data: dict[str, Any]) -> str:
+        """A call's one line for the tool log; the bare name for a tool not (or no longer) offered."""
+        tool = self.tools.get(name)
+        if tool is None:  # an MCP server's tool that is not connected (yet)
+            return name
+        try:
+            return tool.summary(tool.Input.model_validate(data))
+        except ValueError:  # an input the tool refused: live, the call kept its bare name too
+            return name
+
+    def refresh_agent_types(self) -> None:
+        """Offer the agent types on disk now (made or edited on /agents) from the next request on."""
+        from claw_tui.engine.agent_defs import list_agents
+        from claw_tui.engine.agent_tools import Agent as AgentTool
+
+        tool = self.tools.get("Agent")
+        if isinstance(tool, AgentTool):
+            tool.describe_types(list_agents(self.cwd))
+
+    def new_conversation(self) -> None:
+        """Start over: the next message begins a new stored session; the current one stays stored."""
+        self.transcript.clear()
+        self.reset_context_measure()
+        self.session_id = None
+        self.total_cost_usd = 0.0
 
     @property
     def sandbox_status(self) -> str:
@@ -278,6 +310,11 @@ class Agent:
             self._providers.setdefault(name, provider)
         return self._providers[name], native
 
+    def share_providers(self, parent: Agent) -> None:
+        """A subagent uses its parent's SDK clients: one per provider for the whole session."""
+        self._providers = parent._providers
+        self._provider_factory = parent._provider_factory
+
     async def prepare(self) -> None:
         """Get the current model's provider ready before the first prompt (a front end calls this
         once it is on screen); a problem such as a missing key is reported by the first turn."""
@@ -288,16 +325,16 @@ class Agent:
 
     # --- the turn -----------------------------------------------------------------------
 
-    def _event(self, cls: type[ev._Event], **fields: Any) -> Any:
+    def event(self, cls: type[ev.Event], **fields: Any) -> Any:
         return cls(agent_id=self.agent_id, **fields)
 
-    def _commit(self, message: Message) -> ev.MessageCompleted:
+    def commit(self, message: Message) -> ev.MessageCompleted:
         """Append a finished message to the transcript and the store, before anything else."""
         self.transcript.append(message)
         if self._ensure_session():
             self.store.append_message(self.session_id, message)
             self._stored_count += 1
-        return self._event(ev.MessageCompleted, message=message)
+        return self.event(ev.MessageCompleted, message=message)
 
     # --- the session on disk ------------------------------------------------------------
 
@@ -335,12 +372,12 @@ class Agent:
 
         # The session's own tasks, or none: never those of whatever this agent ran before.
         snapshots = self.store.events(session_id, {"tasks"})
-        self.ctx.services["tasks"] = TaskGraph.from_json(snapshots[-1]["graph"]) if snapshots else TaskGraph()
+        self.ctx.services.task_graph = TaskGraph.from_json(snapshots[-1]["graph"]) if snapshots else TaskGraph()
         self._watch_tasks()
         self.reset_context_measure()
 
     def _watch_tasks(self) -> None:
-        graph = self.ctx.services.get("tasks")
+        graph = self.ctx.services.task_graph
         if graph is not None and self.store is not None:
             graph.subscribe(lambda _task: self.record_event({"type": "tasks", "graph": graph.to_json()}))
 
@@ -348,7 +385,7 @@ class Agent:
         if self.checkpoints is not None and self._ensure_session():
             self.checkpoints.snapshot(self.session_id, self._turn_id, self._stored_count, path, prior)
 
-    def _after_write(self, path: Path) -> None:
+    def after_write(self, path: Path) -> None:
         if self.checkpoints is None or not self.session_id or not path.is_file():
             return
         from claw_tui.engine.sessions import StoreError
@@ -364,22 +401,22 @@ class Agent:
 
     async def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
         turn_id = self._turn_id = new_id("turn")
-        yield self._event(ev.TurnStarted, turn_id=turn_id, model=self.model)
+        yield self.event(ev.TurnStarted, turn_id=turn_id, model=self.model)
         message = user_text(prompt) if isinstance(prompt, str) else prompt
         if self.hooks is not None and self._session_start is not None:
             outcome = await self.hooks.session_start(self._session_start)
             self._session_start = None
             for note in outcome.messages:
-                yield self._event(ev.Notice, text=note, level="warning")
+                yield self.event(ev.Notice, text=note, level="warning")
             if outcome.additional_context:
                 message.content.append(TextBlock(text=outcome.additional_context))
         if self.hooks is not None:
             outcome = await self.hooks.user_prompt_submit(message.text)
             for note in outcome.messages:
-                yield self._event(ev.Notice, text=note, level="warning")
+                yield self.event(ev.Notice, text=note, level="warning")
             if outcome.block:
-                yield self._event(ev.Error, message=f"Prompt blocked by a hook: {outcome.reason}", kind="hook")
-                yield self._event(ev.TurnFinished, turn_id=turn_id, stop_reason="error")
+                yield self.event(ev.Error, message=f"Prompt blocked by a hook: {outcome.reason}", kind="hook")
+                yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason="error")
                 return
             if outcome.additional_context:
                 message.content.append(TextBlock(text=outcome.additional_context))
@@ -389,7 +426,7 @@ class Agent:
             self._notes_for_model.clear()
         # A previous turn may have been cut off; make the history acceptable first.
         self.transcript[:] = repair(self.transcript)
-        yield self._commit(message)
+        yield self.commit(message)
 
         rounds = 0
         stop_reason = "end_turn"
@@ -397,14 +434,14 @@ class Agent:
             while True:
                 if rounds >= self.settings.max_turns:
                     stop_reason = "max_turns"
-                    yield self._event(
+                    yield self.event(
                         ev.Notice, text=f"Stopped after {rounds} model calls (max turns).", level="warning"
                     )
                     break
                 budget = self.settings.budget.session_usd
                 if budget is not None and self.total_cost_usd >= budget:
                     stop_reason = "budget"
-                    yield self._event(
+                    yield self.event(
                         ev.Notice,
                         text=f"Stopped: this session has spent ${self.total_cost_usd:.2f} of its ${budget:.2f} budget.",
                         level="warning",
@@ -423,35 +460,35 @@ class Agent:
                 if response is None:  # the model call failed for good; an Error was yielded
                     stop_reason = "error"
                     break
-                yield self._usage_event(response.usage)
-                yield self._commit(response.message)
+                yield self.usage_event(response.usage)
+                yield self.commit(response.message)
                 self._measured_len = len(self.transcript)
                 calls = response.message.tool_uses
                 if response.stop_reason == "refusal":
                     stop_reason = "refusal"
                 if not calls:
                     if response.stop_reason == "max_tokens":
-                        yield self._event(
+                        yield self.event(
                             ev.Notice, text="The reply hit the output limit and was cut short.", level="warning"
                         )
                     if self.hooks is not None:
                         outcome = await self.hooks.stop(stop_hook_active=rounds > 1)
                         if outcome.block and outcome.reason:
-                            yield self._commit(user_text(f"Stop hook feedback: {outcome.reason}"))
+                            yield self.commit(user_text(f"Stop hook feedback: {outcome.reason}"))
                             continue
                     break
                 self._done_results = []
-                async for item in self._run_tools(calls, set(response.incomplete_tool_calls)):
+                async for item in run_tool_calls(self, calls, set(response.incomplete_tool_calls), self._done_results):
                     yield item
                 order = {c.id: i for i, c in enumerate(calls)}
                 results = sorted(self._done_results, key=lambda r: order.get(r.tool_use_id, 0))
                 self._done_results = []
-                yield self._commit(Message(role="user", content=list(results)))
+                yield self.commit(Message(role="user", content=list(results)))
         except asyncio.CancelledError:
             self._settle_after_cancel()
             self._count_cut_short_call()
             raise
-        yield self._event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
+        yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
 
     async def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]:
         """`/compact [instructions]`: summarise the older part of the conversation now."""
@@ -471,14 +508,14 @@ class Agent:
     def _settle_after_cancel(self) -> None:
         """Keep what streamed and answer unanswered tool calls, so the history stays valid."""
         if self._partial is not None and self._partial.content:
-            self._commit(self._partial)
+            self.commit(self._partial)
         self._partial = None
         if self._done_results:
-            self._commit(Message(role="user", content=list(self._done_results)))
+            self.commit(Message(role="user", content=list(self._done_results)))
             self._done_results = []
         fixed = repair(self.transcript)
         for msg in fixed[len(self.transcript) :]:
-            self._commit(msg)
+            self.commit(msg)
         self.transcript[:] = repair(self.transcript)
 
     # --- model calls with retries -------------------------------------------------------
@@ -517,17 +554,17 @@ class Agent:
                 self._partial = None
                 if not err.retryable or attempt == attempts:
                     msg = err.message if attempt == 1 else f"{err.message} (gave up after {attempt} attempts)"
-                    yield self._event(ev.Error, message=msg, kind=err.kind)
+                    yield self.event(ev.Error, message=msg, kind=err.kind)
                     return
                 delay = self._retry_delay(err, attempt)
                 if delay is None:
-                    yield self._event(
+                    yield self.event(
                         ev.Error,
                         message=f"{err.message} The provider asks to wait {err.retry_after:.0f} s; try again later.",
                         kind=err.kind,
                     )
                     return
-                yield self._event(
+                yield self.event(
                     ev.Retrying,
                     attempt=attempt,
                     max_attempts=attempts - 1,
@@ -563,18 +600,18 @@ class Agent:
         """A model call cancelled mid-stream is billed for what the server counted before: add it to
         the session's cost and store it, and keep its Usage event for the front end (`take_cut_short_usage`)."""
         for provider in self._providers.values():
-            usage = getattr(provider, "cut_short_usage", None)
+            usage = provider.cut_short_usage
             if usage is not None:
-                provider.cut_short_usage = None  # type: ignore[attr-defined]
+                provider.cut_short_usage = None
                 if usage != TokenUsage():
-                    self._cut_short_usage = self._usage_event(usage)
+                    self._cut_short_usage = self.usage_event(usage)
 
     def take_cut_short_usage(self) -> ev.Usage | None:
         """The usage of the model call the last cancel cut short, once."""
         usage, self._cut_short_usage = self._cut_short_usage, None
         return usage
 
-    def _usage_event(self, u: TokenUsage) -> ev.Usage:
+    def usage_event(self, u: TokenUsage) -> ev.Usage:
         from claw_tui.providers import catalog
 
         cost = catalog.cost_usd(self.model, u)
@@ -582,7 +619,7 @@ class Agent:
             self.total_cost_usd += cost
         self._measured_tokens = u.input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.output_tokens
         info = catalog.lookup(self.model)
-        event = self._event(
+        event = self.event(
             ev.Usage,
             model=self.model,
             input_tokens=u.input_tokens,
@@ -607,36 +644,7 @@ class Agent:
 
     # --- tools --------------------------------------------------------------------------
 
-    async def _run_tools(self, calls: list[ToolUseBlock], incomplete: set[str]) -> AsyncIterator[Any]:
-        """Run a response's calls: consecutive read-only calls together, the rest in order.
-
-        Yields engine events; each call's result lands in `_done_results` as it finishes.
-        """
-        batches: list[list[ToolUseBlock]] = []
-        for call in calls:
-            tool = self.tools.get(call.name)
-            parallel = tool is not None and tool.concurrent_safe and call.id not in incomplete
-            if parallel and batches and batches[-1] and self._is_parallel(batches[-1][0], incomplete):
-                batches[-1].append(call)
-            else:
-                batches.append([call])
-        for batch in batches:
-            queue: asyncio.Queue[Any] = asyncio.Queue()
-            tasks = [asyncio.create_task(self._execute(call, incomplete, queue)) for call in batch]
-            pending = len(tasks)
-            try:
-                while pending:
-                    item = await queue.get()
-                    if item is None:
-                        pending -= 1
-                    else:
-                        yield item
-            finally:
-                for t in tasks:
-                    t.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-
-    def _redacted(self, result: ToolResult) -> ToolResult:
+    def redact(self, result: ToolResult) -> ToolResult:
         """`result` with claw's key values replaced, whichever tool found them (a `.env` read, a diff…)."""
         from claw_tui.tools.shell import redact
 
@@ -647,215 +655,8 @@ class Agent:
         ]
         return dataclasses.replace(result, content=content)
 
-    def _is_parallel(self, call: ToolUseBlock, incomplete: set[str]) -> bool:
-        tool = self.tools.get(call.name)
-        return tool is not None and tool.concurrent_safe and call.id not in incomplete
-
-    async def _execute(self, call: ToolUseBlock, incomplete: set[str], queue: asyncio.Queue[Any]) -> None:
-        started = time.monotonic()
-
-        async def emit(cls: type[ev._Event], **fields: Any) -> None:
-            await queue.put(self._event(cls, **fields))
-
-        async def finish(result: ToolResult, status: ev.ToolStatus) -> None:
-            result = self._redacted(result)
-            text = result.output
-            if len(text) > MAX_RESULT_CHARS:
-                text = text[:MAX_RESULT_CHARS] + f"\n… [{len(text) - MAX_RESULT_CHARS} characters cut]"
-                result = ToolResult.text(text, is_error=result.is_error, **result.metadata)
-            await emit(
-                ev.ToolCallFinished,
-                call_id=call.id,
-                name=call.name,
-                status=status,
-                output=text,
-                is_error=result.is_error,
-                duration_ms=(time.monotonic() - started) * 1000,
-                metadata=result.metadata,
-            )
-            self._done_results.append(
-                ToolResultBlock(tool_use_id=call.id, content=list(result.content), is_error=result.is_error)
-            )
-            await queue.put(None)
-
-        try:
-            result, status = await self._execute_inner(call, incomplete, emit, queue.put)
-        except asyncio.CancelledError:
-            await emit(ev.ToolCallFinished, call_id=call.id, name=call.name, status="cancelled",
-                       output="Cancelled by the user.", is_error=True,
-                       duration_ms=(time.monotonic() - started) * 1000)
-            raise
-        except Exception as exc:  # noqa: BLE001 - a tool bug must not end the session
-            result, status = ToolResult.text(f"{call.name} failed: {type(exc).__name__}: {exc}", is_error=True), "failed"
-        await finish(result, status)
-
-    async def _execute_inner(
-        self,
-        call: ToolUseBlock,
-        incomplete: set[str],
-        emit: Callable[..., Any],
-        forward: Callable[[Any], Any],
-    ) -> tuple[ToolResult, ev.ToolStatus]:
-        if call.id in incomplete:
-            return (
-                ToolResult.text(
-                    "This call was not run: its input did not arrive complete (the reply hit the output "
-                    "limit). Send it again, smaller if needed.",
-                    is_error=True,
-                ),
-                "failed",
-            )
-        tool = self.tools.get(call.name)
-        if tool is None:
-            known = ", ".join(sorted(self.tools))
-            return ToolResult.text(f"Unknown tool {call.name!r}. Available tools: {known}", is_error=True), "failed"
-        raw_input = dict(call.input)
-        try:
-            parsed = tool.Input.model_validate(raw_input)
-        except ValidationError as exc:
-            return ToolResult.text(_validation_message(call.name, exc), is_error=True), "failed"
-
-        hook_decision = None
-        if self.hooks is not None:
-            outcome = await self.hooks.pre_tool_use(call.name, raw_input, call.id)
-            for note in outcome.messages:
-                await emit(ev.Notice, text=note, level="warning")
-            if outcome.block:
-                await emit(ev.PermissionDecided, call_id=call.id, behavior="deny", decided_by="PreToolUse hook")
-                return ToolResult.text(f"Blocked by a PreToolUse hook: {outcome.reason}", is_error=True), "denied"
-            if outcome.updated_input is not None:
-                try:
-                    parsed = tool.Input.model_validate(outcome.updated_input)
-                    raw_input = dict(outcome.updated_input)
-                except ValidationError as exc:
-                    return ToolResult.text(_validation_message(call.name, exc), is_error=True), "failed"
-            hook_decision = outcome.permission_decision
-
-        # `emit_event` lets a tool put whole events into this turn's stream (a subagent's own events).
-        ctx = dataclasses.replace(
-            self.ctx, services={**self.ctx.services, "call_id": call.id, "emit_event": forward},
-            resolved={},  # issue 11: each path resolved once per call, so what is decided is what is opened
-        )
-        await emit(ev.ToolCallQueued, call_id=call.id, name=call.name, input=raw_input, summary=tool.summary(parsed))
-
-        changes: list[FileChange] = []
-        if isinstance(tool, FileEditTool):
-            try:
-                changes = await tool.propose(parsed, ctx)
-            except ToolError as exc:
-                return ToolResult.text(str(exc), is_error=True), "failed"
-
-        decision = self._decide(tool, parsed, ctx)
-        behavior, decided_by = decision.behavior, decision.reason
-        if hook_decision in ("allow", "deny", "ask") and decision.behavior != "deny":
-            behavior, decided_by = hook_decision, f"PreToolUse hook ({hook_decision})"
-        note = ""
-        if behavior == "ask":
-            await emit(ev.PermissionRequested, call_id=call.id, name=call.name, reason=decided_by)
-            request = ApprovalRequest(
-                call_id=call.id,
-                tool_name=call.name,
-                input=raw_input,
-                summary=tool.summary(parsed),
-                reason=decided_by,
-                changes=changes,
-                command=raw_input.get("command") if call.name == "Bash" else None,
-                cwd=str(ctx.cwd),
-                sandboxed=self._sandboxed(tool, ctx) if call.name == "Bash" else None,
-                suggested_rule=self.permissions.suggest_rule(tool, parsed, ctx),
-            )
-            if self.hooks is not None:  # e.g. a desktop notification; the prompt does not wait for it
-                task = asyncio.create_task(self.hooks.notification(f"claw needs your permission to use {call.name}"))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
-            answer = await self.approver.decide(request)
-            behavior = answer.behavior
-            decided_by = f"user ({decided_by})"
-            note = answer.note
-            if answer.behavior == "allow" and answer.remember and request.suggested_rule:
-                self.permissions.add_rule("allow", request.suggested_rule, "session")
-                decided_by = f"user, now allowed for the session by {request.suggested_rule}"
-            if answer.changes is not None:
-                changes = answer.changes
-        await emit(ev.PermissionDecided, call_id=call.id, behavior=behavior, decided_by=decided_by)
-        if behavior == "deny":
-            text = f"Permission to use {call.name} was denied ({decided_by})."
-            if note:
-                text += f" The user says: {note}"
-            return ToolResult.text(text, is_error=True), "denied"
-
-        await emit(ev.ToolCallRunning, call_id=call.id)
-
-        async def output(text: str) -> None:
-            await emit(ev.ToolCallOutput, call_id=call.id, text=text)
-
-        ctx.emit_output = output
-        try:
-            if isinstance(tool, FileEditTool):
-                result = await tool.apply(changes, ctx)
-                for change in changes:
-                    self._after_write(change.path)
-                    changed = self._event(
-                        ev.FileChanged,
-                        call_id=call.id,
-                        path=_display_path(change.path, self.cwd),
-                        before=change.before,
-                        after=change.after,
-                    )
-                    self.record_event(changed)
-                    await forward(changed)
-                if note and not result.is_error:
-                    result.content.append(TextBlock(text=note))
-                await self._append_diagnostics(result, changes)
-            else:
-                result = await tool.run(parsed, ctx)
-        except ToolError as exc:
-            result = ToolResult.text(str(exc), is_error=True)
-
-        if self.hooks is not None:
-            outcome = await self.hooks.post_tool_use(call.name, raw_input, result.output, call.id)
-            for msg in outcome.messages:
-                await emit(ev.Notice, text=msg, level="warning")
-            if outcome.block and outcome.reason:
-                result.content.append(TextBlock(text=f"PostToolUse hook: {outcome.reason}"))
-            elif outcome.additional_context:
-                result.content.append(TextBlock(text=outcome.additional_context))
-        return result, ("failed" if result.is_error else "done")
-
-    def _sandboxed(self, tool: Tool, ctx: ToolContext) -> bool:
-        if tool.name != "Bash":
-            return False
-        from claw_tui.tools.sandbox import sandbox_active
-
-        return sandbox_active(ctx)
-
-    def _decide(self, tool: Tool, parsed: BaseModel, ctx: ToolContext) -> Any:
-        return self.permissions.decide(tool, parsed, ctx, sandboxed=self._sandboxed(tool, ctx))
-
-    async def _append_diagnostics(self, result: ToolResult, changes: list[FileChange]) -> None:
-        lsp = self.ctx.services.get("lsp")
-        if lsp is None or result.is_error:
-            return
-        for change in changes:
-            try:
-                text = await lsp.diagnostics_after_edit(change.path)
-            except Exception:  # noqa: BLE001, S112 - diagnostics are a bonus; a language server problem never fails the edit
-                continue
-            if text:
-                result.content.append(TextBlock(text=text))
-
-
-def _validation_message(tool: str, exc: ValidationError) -> str:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()[:5]
-    )
-    return f"Invalid input for {tool}: {problems}. Fix the input and call the tool again."
-
-
-def _display_path(path: Path, cwd: Path) -> str:
-    try:
-        return str(path.relative_to(cwd))
-    except ValueError:
-        return str(path)
-
-
+    def in_background(self, work: Awaitable[Any]) -> None:
+        """Run a Notification hook without waiting for it; `aclose` lets it finish."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

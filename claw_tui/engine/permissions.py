@@ -271,8 +271,7 @@ class PermissionEngine:
         return [r for r in self._rules if r.source.behavior == behavior]
 
     def _call(self, tool: Tool, input: BaseModel, ctx: ToolContext) -> _Call:
-        kind_for = getattr(tool, "kind_for", None)
-        kind = kind_for(input) if callable(kind_for) else tool.kind
+        kind = tool.kind_for(input)
         try:
             target = tool.rule_target(input, ctx)
         except (ValueError, TypeError):  # a malformed target matches no specifier; the call is still decided

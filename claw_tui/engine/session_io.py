@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from claw_tui.engine.sessions import SessionInfo, SessionStore, StoreError, UsageRecord
 from claw_tui.core.transcript import (
     ImageBlock,
     Message,
@@ -25,6 +24,7 @@ from claw_tui.core.transcript import (
     ToolResultBlock,
     ToolUseBlock,
 )
+from claw_tui.engine.sessions import SessionInfo, SessionStore, StoreError, UsageRecord
 
 FORMAT_VERSION = 1
 _HEADER_TYPE = "claw_session"

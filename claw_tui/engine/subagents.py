@@ -1,6 +1,6 @@
 """Subagents: child agents the Agent tool spawns, run and reports on.
 
-One `SubagentManager` per session lives in `ctx.services["subagents"]`. Each child is an
+One `SubagentManager` per session lives in the main agent's `ctx.services.subagents`. Each child is an
 `Agent` with its own transcript and context, the tool subset of its agent type, and the
 parent's permission engine, approver, hooks and memory, so every call a child makes is gated
 as if the parent made it. The child's id is the id of the Agent call that spawned it; its
@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from claw_tui.core import events as ev
-from claw_tui.engine.agent_defs import AgentDef
 from claw_tui.core.approval import ApprovalRequest
-from claw_tui.core.transcript import new_id
 from claw_tui.core.diffs import FileChange
-from claw_tui.tools.base import FileEditTool, ToolContext, ToolError, ToolResult
+from claw_tui.core.transcript import new_id
+from claw_tui.engine.agent_defs import AgentDef
+from claw_tui.tools.base import FileEditTool, Services, ToolContext, ToolError, ToolResult
 
 if TYPE_CHECKING:
     from claw_tui.engine.agent import Agent
@@ -208,21 +208,25 @@ class SubagentManager:
             raise SubagentError(str(exc)) from None
 
     def _build(self, child: Child, agent_def: AgentDef) -> Agent:
-        from claw_tui.engine.agent import Agent
-
         parent = self.parent
         tools = [tool for name, tool in parent.tools.items() if agent_def.allows(name)]
         cwd, roots, permissions = parent.cwd, list(parent.ctx.roots), parent.permissions
         if child.worktree is not None:
             cwd, roots, permissions = isolated_workspace(child.worktree, parent)
-        ctx = ToolContext(cwd=cwd, roots=roots, env=dict(parent.ctx.env))
-        for key in ("sandbox_settings", "sandbox_guard", "local_network_ok", "tasks") + (("lsp",) if child.worktree is None else ()):
-            if key in parent.ctx.services:
-                ctx.services[key] = parent.ctx.services[key]
+        shared = parent.ctx.services
+        services = Services(
+            sandbox=shared.sandbox,
+            sandbox_guard=shared.sandbox_guard,
+            local_network_ok=shared.local_network_ok,
+            task_graph=shared.task_graph,
+            lsp=shared.lsp if child.worktree is None else None,  # a worktree's files are not the server's
+        )
+        ctx = ToolContext(cwd=cwd, roots=roots, env=dict(parent.ctx.env), services=services)
         if child.worktree is None:
             ctx.before_write = parent.ctx.before_write  # the parent's checkpoints: /undo covers a child's edits
         memory = "\n\n".join(p for p in (agent_def.system_prompt, parent.memory_prompt) if p)
-        agent = Agent(
+        # A child is an agent of its parent's class: named through the parent, since agent.py imports this module.
+        agent = type(parent)(
             cwd=cwd,
             config=parent.config,
             tools=tools,
@@ -234,8 +238,7 @@ class SubagentManager:
             ctx=ctx,
             agent_id=child.id,
         )
-        agent._providers = parent._providers  # one SDK client per provider for the whole session
-        agent._provider_factory = parent._provider_factory
+        agent.share_providers(parent)
         return agent
 
     async def run(self, child: Child, emit: Emit | None = None) -> Child:
@@ -333,7 +336,7 @@ class SubagentManager:
                 listener(event)
 
     def _graph(self) -> Any:
-        return self.parent.ctx.services.get("tasks")
+        return self.parent.ctx.services.task_graph
 
     def _set_status(self, child: Child, status: ChildStatus) -> None:
         from claw_tui.core.tasks import TaskError
@@ -351,7 +354,7 @@ class SubagentManager:
             pass  # the model deleted the task; the child still runs
 
     async def _close_shell(self, child: Child) -> None:
-        shell = child.agent.ctx.services.pop("shell", None)
+        shell, child.agent.ctx.services.shell = child.agent.ctx.services.shell, None
         if shell is not None:
             with contextlib.suppress(Exception):
                 await shell.close()
@@ -653,8 +656,8 @@ class SubagentManager:
         parent.ctx.cwd = cwd
         parent.ctx.roots = roots
         parent.permissions = permissions
-        parent.ctx.services["permissions"] = permissions
-        shell = parent.ctx.services.get("shell")
+        parent.ctx.services.permissions = permissions
+        shell = parent.ctx.services.shell
         if shell is not None and hasattr(shell, "home"):
             shell.home = shell.cwd = cwd
 

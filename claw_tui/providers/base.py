@@ -93,6 +93,8 @@ class ProviderError(Exception):
 
 class Provider(Protocol):
     name: str  # "anthropic", "openai", "local"
+    # What the last call used before it was cancelled, where the API reports it mid-stream (Anthropic).
+    cut_short_usage: TokenUsage | None
 
     def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]: ...
 

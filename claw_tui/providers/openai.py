@@ -71,6 +71,7 @@ class OpenAIProvider:
         self.api = api
         self.name = name
         self.idle_timeout = idle_timeout
+        self.cut_short_usage: TokenUsage | None = None  # OpenAI's APIs report usage only at a stream's end
         self.base_url = str(self._client.base_url)
 
     def _where(self, model: str = "") -> Where:

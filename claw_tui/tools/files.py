@@ -94,7 +94,7 @@ class ReadInput(BaseModel):
     )
 
 
-class Read(Tool):
+class Read(Tool[ReadInput]):
     name: ClassVar[str] = "Read"
     description: ClassVar[str] = (
         "Reads a file from the local filesystem. You can access any file directly by using this tool. "
@@ -118,24 +118,20 @@ class Read(Tool):
         "potentially useful files as a batch.\n"
         "- You must Read a file before you Edit or overwrite it with Write."
     )
-    Input: ClassVar[type[BaseModel]] = ReadInput
+    Input = ReadInput
     kind: ClassVar[ToolKind] = ToolKind.READ
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, ReadInput)
+    def summary(self, input: ReadInput) -> str:
         return f"Read {input.file_path}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, ReadInput)
+    def rule_target(self, input: ReadInput, ctx: ToolContext) -> str | None:
         return str(ctx.resolve(input.file_path))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, ReadInput)
+    def touched_paths(self, input: ReadInput, ctx: ToolContext) -> list[Path]:
         return [ctx.resolve(input.file_path)]
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, ReadInput)
+    async def run(self, input: ReadInput, ctx: ToolContext) -> ToolResult:
         # A paged read of a huge file takes a while; keep the event loop (and the UI) free.
         return await asyncio.to_thread(self._read, ctx.resolve(input.file_path), input, ctx)
 
@@ -281,7 +277,7 @@ class WriteInput(BaseModel):
     content: str = Field(description="The content to write to the file")
 
 
-class Write(FileEditTool):
+class Write(FileEditTool[WriteInput]):
     name: ClassVar[str] = "Write"
     description: ClassVar[str] = (
         "Writes a file to the local filesystem.\n\n"
@@ -296,22 +292,18 @@ class Write(FileEditTool):
         "if explicitly requested by the user.\n"
         "- Only use emojis if the user explicitly requests it. Avoid writing emojis to files unless asked."
     )
-    Input: ClassVar[type[BaseModel]] = WriteInput
+    Input = WriteInput
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, WriteInput)
+    def summary(self, input: WriteInput) -> str:
         return f"Write {input.file_path}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, WriteInput)
+    def rule_target(self, input: WriteInput, ctx: ToolContext) -> str | None:
         return str(ctx.resolve(input.file_path))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, WriteInput)
+    def touched_paths(self, input: WriteInput, ctx: ToolContext) -> list[Path]:
         return [ctx.resolve(input.file_path)]
 
-    async def propose(self, input: BaseModel, ctx: ToolContext) -> list[FileChange]:
-        assert isinstance(input, WriteInput)
+    async def propose(self, input: WriteInput, ctx: ToolContext) -> list[FileChange]:
         path = ctx.resolve(input.file_path)
         before, fmt = _existing_text(path, ctx)
         encode(path, input.content, fmt, ctx)
@@ -350,7 +342,7 @@ class EditInput(BaseModel):
     replace_all: bool = Field(default=False, description="Replace all occurrences of old_string (default false)")
 
 
-class Edit(FileEditTool):
+class Edit(FileEditTool[EditInput]):
     name: ClassVar[str] = "Edit"
     description: ClassVar[str] = (
         "Performs exact string replacements in files.\n\n"
@@ -370,22 +362,18 @@ class Edit(FileEditTool):
         "- Line endings and encoding are kept: write old_string and new_string with plain \\n newlines.\n"
         "- With an empty old_string on a path that does not exist, the file is created with new_string."
     )
-    Input: ClassVar[type[BaseModel]] = EditInput
+    Input = EditInput
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, EditInput)
+    def summary(self, input: EditInput) -> str:
         return f"Edit {input.file_path}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, EditInput)
+    def rule_target(self, input: EditInput, ctx: ToolContext) -> str | None:
         return str(ctx.resolve(input.file_path))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, EditInput)
+    def touched_paths(self, input: EditInput, ctx: ToolContext) -> list[Path]:
         return [ctx.resolve(input.file_path)]
 
-    async def propose(self, input: BaseModel, ctx: ToolContext) -> list[FileChange]:
-        assert isinstance(input, EditInput)
+    async def propose(self, input: EditInput, ctx: ToolContext) -> list[FileChange]:
         path = ctx.resolve(input.file_path)
         label = shown(path, ctx)
         old = input.old_string.replace("\r\n", "\n")

@@ -76,7 +76,7 @@ class GitInput(BaseModel):
         return self.action == "commit" or (self.action == "branch" and self.create)
 
 
-class Git(Tool):
+class Git(Tool[GitInput]):
     name: ClassVar[str] = "Git"
     description: ClassVar[str] = (
         "Run common git operations on the repository containing the working directory.\n\n"
@@ -93,15 +93,13 @@ class Git(Tool):
         "Commit only when the user asked you to. Write a concise message that says why, not just what. "
         "For anything else (switching branches, rebasing, pushing) use Bash."
     )
-    Input: ClassVar[type[BaseModel]] = GitInput
+    Input = GitInput
     kind: ClassVar[ToolKind] = ToolKind.WRITE  # conservative; kind_for says READ for looking
 
-    def kind_for(self, input: BaseModel) -> ToolKind:
-        assert isinstance(input, GitInput)
+    def kind_for(self, input: GitInput) -> ToolKind:
         return ToolKind.WRITE if input.changes_repo else ToolKind.READ
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, GitInput)
+    def summary(self, input: GitInput) -> str:
         if input.action == "commit":
             return f"Git commit: {(input.message or '').strip().splitlines()[0]}"
         if input.action == "branch" and input.create:
@@ -109,18 +107,15 @@ class Git(Tool):
         detail = input.ref or input.path
         return f"Git {input.action}" + (f": {detail}" if detail else "")
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, GitInput)
+    def rule_target(self, input: GitInput, ctx: ToolContext) -> str | None:
         return input.action
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, GitInput)
+    def touched_paths(self, input: GitInput, ctx: ToolContext) -> list[Path]:
         paths = [input.path] if input.path else []
         return [ctx.resolve(p) for p in [*paths, *(input.files or [])]]
 
-    def shell_words(self, input: BaseModel) -> list[str]:
+    def shell_words(self, input: GitInput) -> list[str]:
         """The `git …` command line this call amounts to, for Bash rules."""
-        assert isinstance(input, GitInput)
         words = ["git", input.action]
         if input.action == "commit":
             words += [*(["-a"] if input.all else []), "-m", (input.message or "").strip()]
@@ -132,8 +127,7 @@ class Git(Tool):
             words.append(input.ref)
         return words
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, GitInput)
+    async def run(self, input: GitInput, ctx: ToolContext) -> ToolResult:
         text = await asyncio.to_thread(_run, input, ctx)
         if len(text) > MAX_OUTPUT_CHARS:
             hidden = len(text) - MAX_OUTPUT_CHARS

@@ -74,7 +74,7 @@ def _probe(path: str | None, wanted: str) -> SandboxStatus:
 
 def sandbox_settings(ctx: ToolContext) -> SandboxSettings:
     """The agent's sandbox settings; the defaults (enabled, no network) when it set none."""
-    return ctx.services.get("sandbox_settings") or SandboxSettings()
+    return ctx.services.sandbox or SandboxSettings()
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class SandboxGuard:
 
 
 def sandbox_guard(ctx: ToolContext) -> SandboxGuard:
-    return ctx.services.get("sandbox_guard") or SandboxGuard()
+    return ctx.services.sandbox_guard or SandboxGuard()
 
 
 @dataclass(frozen=True)

@@ -256,11 +256,11 @@ class ShellManager:
 
     @classmethod
     def for_context(cls, ctx: ToolContext) -> ShellManager:
-        shell = ctx.services.get("shell")
+        shell = ctx.services.shell
         if not isinstance(shell, ShellManager) or shell.closed:
             # A replacement keeps the agent's set of keys to scrub (it holds keys from the config too).
             secrets = shell.secrets if isinstance(shell, ShellManager) else None
-            shell = ctx.services["shell"] = cls(ctx.cwd, ctx.env, secrets)
+            shell = ctx.services.shell = cls(ctx.cwd, ctx.env, secrets)
         return shell
 
     async def _start(
@@ -476,7 +476,7 @@ class BashInput(BaseModel):
         return None if value is None else min(value, MAX_TIMEOUT_MS)
 
 
-class Bash(Tool):
+class Bash(Tool[BashInput]):
     name: ClassVar[str] = "Bash"
     description: ClassVar[str] = (
         "Executes a bash command and returns its output (stdout and stderr together).\n\n"
@@ -497,19 +497,16 @@ class Bash(Tool):
         "- Use the Glob, Grep and Read tools rather than `find`, `grep`, `cat`, `head` or `tail`.\n"
         "- Chain dependent commands with `&&`; independent commands can go in separate parallel calls."
     )
-    Input: ClassVar[type[BaseModel]] = BashInput
+    Input = BashInput
     kind: ClassVar[ToolKind] = ToolKind.EXECUTE
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, BashInput)
+    def summary(self, input: BashInput) -> str:
         return f"Bash: {_short(input.command)}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, BashInput)
+    def rule_target(self, input: BashInput, ctx: ToolContext) -> str | None:
         return input.command
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, BashInput)
+    async def run(self, input: BashInput, ctx: ToolContext) -> ToolResult:
         shell = ShellManager.for_context(ctx)
         sandboxed = sandbox.sandbox_active(ctx)
         network = sandbox.sandbox_settings(ctx).network
@@ -571,7 +568,7 @@ class TaskOutputInput(BaseModel):
         return min(value, MAX_TIMEOUT_MS)
 
 
-class TaskOutput(Tool):
+class TaskOutput(Tool[TaskOutputInput]):
     name: ClassVar[str] = "TaskOutput"
     description: ClassVar[str] = (
         "Reads the output of a background task started with Bash `run_in_background`.\n\n"
@@ -580,16 +577,14 @@ class TaskOutput(Tool):
         "- With `block` (the default) it waits until the task ends or `timeout` milliseconds pass; "
         "use block=false to look without waiting."
     )
-    Input: ClassVar[type[BaseModel]] = TaskOutputInput
+    Input = TaskOutputInput
     kind: ClassVar[ToolKind] = ToolKind.READ
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, TaskOutputInput)
+    def summary(self, input: TaskOutputInput) -> str:
         return f"TaskOutput {input.task_id}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, TaskOutputInput)
+    async def run(self, input: TaskOutputInput, ctx: ToolContext) -> ToolResult:
         shell = ShellManager.for_context(ctx)
         task = shell.get(input.task_id)
         if input.block:
@@ -615,20 +610,19 @@ class TaskStopInput(BaseModel):
         return self
 
 
-class TaskStop(Tool):
+class TaskStop(Tool[TaskStopInput]):
     name: ClassVar[str] = "TaskStop"
     description: ClassVar[str] = (
         "Stops a running background task by its ID (from Bash `run_in_background`), with everything it started."
     )
-    Input: ClassVar[type[BaseModel]] = TaskStopInput
+    Input = TaskStopInput
     kind: ClassVar[ToolKind] = ToolKind.EXECUTE
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, TaskStopInput)
+    def summary(self, input: TaskStopInput) -> str:
         return f"TaskStop {input.task_id}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, TaskStopInput) and input.task_id
+    async def run(self, input: TaskStopInput, ctx: ToolContext) -> ToolResult:
+        assert input.task_id  # TaskStopInput refuses an input without one
         task = ShellManager.for_context(ctx).get(input.task_id)
         if task.run.exited.is_set():
             raise ToolError(f"Task {task.id} is not running ({task.status}).")

@@ -58,7 +58,6 @@ _TEXT_TYPES = (
 
 # --- the machine's own network -------------------------------------------------------------
 
-LOCAL_NETWORK_OK = "local_network_ok"  # service: (host) -> bool, whether the user opted the host in
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -185,7 +184,7 @@ class _Page:
     redirect: str | None = None  # a redirect to another host, not followed
 
 
-class WebFetch(Tool):
+class WebFetch(Tool[WebFetchInput]):
     name: ClassVar[str] = "WebFetch"
     description: ClassVar[str] = (
         "Fetch a web page and read its content as Markdown.\n\n"
@@ -198,7 +197,7 @@ class WebFetch(Tool):
         "WebFetch again with it.\n"
         "- It cannot read pages behind a login. Prefer an MCP tool for a service when one is available."
     )
-    Input: ClassVar[type[BaseModel]] = WebFetchInput
+    Input = WebFetchInput
     kind: ClassVar[ToolKind] = ToolKind.EXECUTE
     concurrent_safe: ClassVar[bool] = True
 
@@ -206,19 +205,16 @@ class WebFetch(Tool):
         self._cache: dict[str, tuple[float, _Page]] = {}
         self.resolver = resolver  # how names become addresses (a test stands in a DNS server here)
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, WebFetchInput)
+    def summary(self, input: WebFetchInput) -> str:
         return f"WebFetch: {input.url}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, WebFetchInput)
+    def rule_target(self, input: WebFetchInput, ctx: ToolContext) -> str | None:
         import httpx2
 
         return httpx2.URL(input.url).host.lower()
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, WebFetchInput)
-        opted_in = ctx.services.get(LOCAL_NETWORK_OK) or (lambda _host: False)
+    async def run(self, input: WebFetchInput, ctx: ToolContext) -> ToolResult:
+        opted_in = ctx.services.local_network_ok or (lambda _host: False)
         url = _upgraded(input.url, opted_in)
         page = self._cached(url)
         if page is None:
@@ -385,7 +381,7 @@ class WebSearchInput(BaseModel):
         return self
 
 
-class WebSearch(Tool):
+class WebSearch(Tool[WebSearchInput]):
     name: ClassVar[str] = "WebSearch"
     description: ClassVar[str] = (
         "Search the web and get result titles, URLs and snippets, for information beyond your training "
@@ -394,21 +390,18 @@ class WebSearch(Tool):
         "- Then read the most promising pages with WebFetch.\n"
         "- After answering from search results, list the sources you used as Markdown links."
     )
-    Input: ClassVar[type[BaseModel]] = WebSearchInput
+    Input = WebSearchInput
     kind: ClassVar[ToolKind] = ToolKind.EXECUTE
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, WebSearchInput)
+    def summary(self, input: WebSearchInput) -> str:
         return f"WebSearch: {input.query}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, WebSearchInput)
-        backend: SearchBackend | None = ctx.services.get("web_search")
+    async def run(self, input: WebSearchInput, ctx: ToolContext) -> ToolResult:
+        backend = ctx.services.web_search
         if backend is None:
-            model = ctx.services.get("model") or "this model"
             raise ToolError(
-                f"WebSearch is not available with {model}: claw has no search engine of its own and this "
+                "WebSearch is not available here: claw has no search engine of its own and this "
                 "provider offers no server-side web search. Use WebFetch on a URL you know (for example the "
                 "project's documentation) instead."
             )

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from typing import TYPE_CHECKING
 
 from claw_tui.config import user_config_dir
+from claw_tui.ui import reports, session_actions
 
 if TYPE_CHECKING:
     from claw_tui.ui.screens.main import MainScreen
@@ -163,7 +161,7 @@ def _has_agent(screen: MainScreen) -> bool:
 async def _help(screen: MainScreen, args: str) -> None:
     from claw_tui.ui.screens.help import HelpScreen
 
-    await screen.app.push_screen(HelpScreen(screen.registry))
+    await screen.app.push_screen(HelpScreen(screen.registry, screen.BINDINGS))
 
 
 async def _clear(screen: MainScreen, args: str) -> None:
@@ -175,7 +173,7 @@ async def _compact(screen: MainScreen, args: str) -> None:
 
 
 async def _cost(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.cost_summary())
+    await screen.conversation.add_markdown(reports.cost_report(screen.usage))
 
 
 async def _model(screen: MainScreen, args: str) -> None:
@@ -193,11 +191,11 @@ async def _theme(screen: MainScreen, args: str) -> None:
 
 
 async def _status(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.status_report())
+    await screen.conversation.add_markdown(reports.status_report(screen.workspace(), screen.agent))
 
 
 async def _permissions(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.permissions_report())
+    await screen.conversation.add_markdown(reports.permissions_report(screen.agent))
 
 
 async def _tasks(screen: MainScreen, args: str) -> None:
@@ -209,7 +207,7 @@ async def _diff(screen: MainScreen, args: str) -> None:
 
 
 async def _memory(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.memory_report())
+    await screen.conversation.add_markdown(reports.memory_report(screen.cwd))
 
 
 async def _trust(screen: MainScreen, args: str) -> None:
@@ -226,7 +224,7 @@ async def _trust(screen: MainScreen, args: str) -> None:
 
 
 async def _config(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.config_report())
+    await screen.conversation.add_markdown(reports.config_report(screen.cwd))
 
 
 INIT_PROMPT = """\
@@ -246,13 +244,13 @@ async def _exit(screen: MainScreen, args: str) -> None:
 
 async def _resume(screen: MainScreen, args: str) -> None:
     if args:
-        await screen.resume_session(args)
+        await session_actions.resume(screen, args)
     else:
-        await screen.open_session_browser("/resume")
+        await session_actions.open_browser(screen, "/resume")
 
 
 async def _sessions(screen: MainScreen, args: str) -> None:
-    await screen.open_session_browser()
+    await session_actions.open_browser(screen)
 
 
 async def _mcp(screen: MainScreen, args: str) -> None:
@@ -265,24 +263,22 @@ async def _mcp(screen: MainScreen, args: str) -> None:
 
 
 async def _agents(screen: MainScreen, args: str) -> None:
-    from claw_tui.engine.agent_defs import list_agents
     from claw_tui.ui.screens.agents import AgentsScreen
 
     def closed(_: None) -> None:
         # Agent types made or edited on the screen are offered to the model from its next request.
-        tool = getattr(screen.agent, "tools", {}).get("Agent")
-        if tool is not None:
-            tool.describe_types(list_agents(screen.cwd))
+        if screen.agent is not None:
+            screen.agent.refresh_agent_types()
 
     await screen.app.push_screen(AgentsScreen(screen.cwd), callback=closed)
 
 
 async def _undo(screen: MainScreen, args: str) -> None:
-    await screen.undo_last_turn()
+    await session_actions.undo_last_turn(screen)
 
 
 async def _rewind(screen: MainScreen, args: str) -> None:
-    await screen.open_rewind_picker()
+    await session_actions.open_rewind_picker(screen)
 
 
 async def _export(screen: MainScreen, args: str) -> None:
@@ -290,8 +286,8 @@ async def _export(screen: MainScreen, args: str) -> None:
     from claw_tui.engine.session_io import export_jsonl, export_markdown
     from claw_tui.engine.sessions import StoreError
 
-    store = getattr(screen.agent, "store", None)
-    session_id = getattr(screen.agent, "session_id", None)
+    store = screen.agent.store if screen.agent is not None else None
+    session_id = screen.agent.session_id if screen.agent is not None else None
     if store is None or not session_id:
         await screen.conversation.add_note("/export: nothing to export yet; the session has no messages.", "warning")
         return
@@ -333,33 +329,3 @@ BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("trust", "Trust this folder", "Let this folder's own hooks, servers and settings take effect", _trust),
     SlashCommand("exit", "Quit", "Quit claw", _exit, over_modals=True, key="ctrl+q"),
 )
-
-
-# --- the command palette ---------------------------------------------------------------------
-
-
-class SlashCommandProvider(Provider):
-    """The palette's view of the registry: the commands available on the calling screen."""
-
-    def _commands(self) -> Iterable[tuple[SlashCommand, Callable[[], Any]]]:
-        from claw_tui.ui.screens.main import MainScreen
-
-        main: MainScreen | None = getattr(self.app, "main_screen", None)
-        if main is None:
-            return
-        on_modal = not isinstance(self.screen, MainScreen)
-        for command in main.registry.available(main):
-            if on_modal and not command.over_modals:
-                continue
-            yield command, partial(main.run_command, command, "")
-
-    async def discover(self) -> Hits:
-        for command, run in self._commands():
-            yield DiscoveryHit(f"{command.slash}  {command.title}", run, text=command.slash, help=command.help_with_key)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for command, run in self._commands():
-            label = f"{command.slash}  {command.title}"
-            if (score := matcher.match(label)) > 0:
-                yield Hit(score, matcher.highlight(label), run, text=command.slash, help=command.help_with_key)

@@ -15,7 +15,7 @@ from adversarial.guard_harness import results, sent_to_model, turn
 from fake_model import ToolCall
 
 from claw_tui.tools.base import ToolContext, ToolError
-from claw_tui.tools.web import LOCAL_NETWORK_OK, WebFetch
+from claw_tui.tools.web import WebFetch
 
 PAGE = "the intranet page 5512"
 
@@ -139,7 +139,7 @@ async def test_every_redirect_is_judged_on_its_own_connection(tmp_path, server):
     not opted in) is refused when that connection is made."""
     tool = WebFetch(resolver=_dns({"a.test": "127.0.0.1", "www.a.test": "127.0.0.1"}))
     ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
-    ctx.services[LOCAL_NETWORK_OK] = lambda host: host == "a.test"
+    ctx.services.local_network_ok = lambda host: host == "a.test"
     page = await tool.run(tool.Input(url=f"http://a.test:{server}/page", prompt="p"), ctx)
     assert PAGE in page.output, "the control: the opted-in host answers"
     with pytest.raises(ToolError, match=r"WebFetch refused www\.a\.test, which resolves to 127\.0\.0\.1"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from agent_harness import make_agent, of_type, run
 from fake_model import Reply, Text, ToolCall
 
-from claw_tui.engine import compaction
 from claw_tui.core import events as ev
+from claw_tui.engine import compaction
 from claw_tui.engine.sessions import SessionStore
 
 

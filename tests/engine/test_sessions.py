@@ -11,6 +11,7 @@ import time
 import pytest
 
 from claw_tui.core import events as ev
+from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
 from claw_tui.engine.sessions import (
     SCHEMA_VERSION,
     SessionStore,
@@ -20,7 +21,6 @@ from claw_tui.engine.sessions import (
     new_session_id,
     title_from_prompt,
 )
-from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
 
 
 @pytest.fixture

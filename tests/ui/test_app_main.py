@@ -128,6 +128,27 @@ async def test_a_failing_turn_is_reported_in_the_conversation_and_the_app_lives_
         assert app.is_running and not screen(app).turn_running
 
 
+async def test_a_failed_background_worker_says_what_it_could_not_do(project):
+    """Any named worker that fails is reported once, in words; a failed turn only in the conversation."""
+
+    class BrokenAgent(RecordedAgent):
+        async def prepare(self):
+            raise OSError("the SDK would not load")
+
+        async def run_turn(self, prompt):
+            yield ev.TurnStarted(turn_id="t1", model=self.model)
+            raise RuntimeError("the engine broke")
+
+    app = ClawApp(project, agent_factory=lambda app: BrokenAgent(project))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press(*"hi", "enter")
+        await settle(pilot)
+        shown = [n.message for n in app._notifications]
+        assert shown == ["Could not prepare the model's client: OSError: the SDK would not load"]
+        assert any("RuntimeError: the engine broke" in n for n in notes(app))
+
+
 async def test_an_agent_that_cannot_be_created_is_explained(project):
     def fail(app):
         raise ValueError("no such model")
@@ -593,8 +614,8 @@ async def test_cancelling_puts_queued_prompts_back_into_the_prompt(project):
 async def test_the_task_pane_follows_the_agents_task_graph(project):
     app, agent = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
-        agent.tasks.create("Write the parser")
-        agent.tasks.create("Test the parser")
+        agent.task_graph.create("Write the parser")
+        agent.task_graph.create("Test the parser")
         await pilot.pause()
         assert [t.subject for t in screen(app).task_pane.tasks.values()] == ["Write the parser", "Test the parser"]
         await pilot.press(*"/tasks", "enter")
@@ -619,7 +640,7 @@ async def test_init_and_user_commands_send_their_prompt_to_the_model(project):
 async def test_a_code_line_wider_than_the_pane_folds_and_copies_whole(project):
     from textual.selection import Selection
 
-    from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH
+    from claw_tui.ui.widgets.markdown_marks import FOLD_GLYPH
 
     long_line = "print('" + "a very long line of code " * 8 + "')"
     app, _ = make_app(project, text_turn("Here:\n\n```python\n", long_line + "\n", "```\n\nand short:\n\n```\nx = 1\n```\n"))

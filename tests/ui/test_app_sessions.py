@@ -22,9 +22,9 @@ from fake_model import Reply, Text, Thinking, ToolCall
 from recorded_turns import settle
 
 from claw_tui.config import user_data_dir
-from claw_tui.engine.sessions import SessionStore
 from claw_tui.core.transcript import Message, TextBlock, user_text
-from claw_tui.ui.history import SummaryBlock
+from claw_tui.engine.sessions import SessionStore
+from claw_tui.ui.replay import SummaryBlock
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.screens.rewind import RewindPicker
 from claw_tui.ui.screens.sessions import PreviewList, SessionBrowser

@@ -18,8 +18,7 @@ from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
-from claw_tui.core.diffs import apply_hunks
-from claw_tui.core.diffs import FileChange
+from claw_tui.core.diffs import FileChange, apply_hunks
 from claw_tui.ui.approver import SHUTDOWN_NOTE, TuiApprover
 from claw_tui.ui.screens.approval import ApprovalScreen
 from claw_tui.ui.theming import CLAW_VARIABLES

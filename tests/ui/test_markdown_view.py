@@ -7,7 +7,8 @@ from textual.geometry import Offset
 from textual.selection import Selection
 
 from claw_tui.ui.theming import CLAW_VARIABLES, register_themes
-from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH, MarkdownView
+from claw_tui.ui.widgets.markdown_marks import FOLD_GLYPH
+from claw_tui.ui.widgets.markdown_view import MarkdownView
 
 ANSWER = """# Plan
 

@@ -24,8 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
-from claw_tui.core.diffs import Hunk, apply_hunks
-from claw_tui.core.diffs import FileChange
+from claw_tui.core.diffs import FileChange, Hunk, apply_hunks
 from claw_tui.ui.widgets.diff_view import FileDiff, HunkView, file_diff, file_header
 
 INPUT_PREVIEW_CHARS = 4_000

@@ -24,6 +24,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static
 
 from claw_tui.ui.screens.sessions import short_path
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from claw_tui.mcp import McpManager, ServerConfig, ServerStatus
@@ -138,7 +139,7 @@ class ConfirmTrust(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class McpScreen(Screen[None]):
+class McpScreen(ReportsWorkerFailures, Screen[None]):
     """The MCP servers: status at a glance, details, reconnect / enable / disable / trust / sign in."""
 
     CSS_PATH = "mcp.tcss"
@@ -391,7 +392,7 @@ class McpScreen(Screen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
-    @work(group="mcp-actions", exit_on_error=False)
+    @work(group="mcp-actions", name="change the MCP server", exit_on_error=False)
     async def _act(self, name: str, doing: str, action: Callable[[], Awaitable[object]]) -> None:
         """Run one manager call, then wait for where the server settles and say so on the status line."""
         manager = self.manager

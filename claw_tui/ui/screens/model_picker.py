@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from claw_tui.providers import catalog
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def catalog_choices() -> list[ModelChoice]:
     ]
 
 
-class ModelPickerScreen(ModalScreen[str | None]):
+class ModelPickerScreen(ReportsWorkerFailures, ModalScreen[str | None]):
     """Dismisses with the chosen model id, or None."""
 
     DEFAULT_CSS = """
@@ -78,7 +79,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self._fill("")
         self._discover()
 
-    @work(exclusive=True, group="model-discovery", exit_on_error=False)
+    @work(exclusive=True, group="model-discovery", name="look for local model servers", exit_on_error=False)
     async def _discover(self) -> None:
         servers = await self.app.discover_local()  # type: ignore[attr-defined]
         self.local = [ModelChoice(f"local/{model}", f"local server {url}") for url, models in servers for model in models]

@@ -25,9 +25,10 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from claw_tui.core.transcript import ImageBlock, Message
 from claw_tui.engine.session_io import export_markdown
 from claw_tui.engine.sessions import SearchHit, SessionInfo, SessionStore, StoreError
-from claw_tui.core.transcript import ImageBlock, Message
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 LIST_LIMIT = 500
 SEARCH_LIMIT = 50
@@ -187,7 +188,7 @@ class ConfirmDelete(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class SessionBrowser(Screen[BrowserResult | None]):
+class SessionBrowser(ReportsWorkerFailures, Screen[BrowserResult | None]):
     """Browse, search, resume, fork, rename, export and delete sessions."""
 
     CSS_PATH = "sessions.tcss"
@@ -372,7 +373,7 @@ class SessionBrowser(Screen[BrowserResult | None]):
         if query:
             self._search(query, None if self.all_projects else self.project)
 
-    @work(thread=True, exclusive=True, group="session-search", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="session-search", name="search the sessions", exit_on_error=False)
     def _search(self, query: str, project: Path | None) -> None:
         try:
             hits = self.store.search(query, project, limit=SEARCH_LIMIT)
@@ -468,7 +469,7 @@ class SessionBrowser(Screen[BrowserResult | None]):
         except StoreError:
             return None
 
-    @work(thread=True, exclusive=True, group="session-preview", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="session-preview", name="show the session's preview", exit_on_error=False)
     def _load_preview(self, session_id: str, focus_message: int | None) -> None:
         try:
             messages = self.store.messages(session_id)

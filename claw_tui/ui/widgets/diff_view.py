@@ -24,8 +24,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from claw_tui.core import events as ev
-from claw_tui.core.diffs import Hunk, hunks, split_lines
-from claw_tui.core.diffs import FileChange
+from claw_tui.core.diffs import FileChange, Hunk, hunks, split_lines
 
 CONTEXT_LINES = 3
 MAX_CHANGED_LINES = 120  # removed + added lines drawn per hunk; the rest is counted in a note

@@ -22,7 +22,7 @@ from rich.style import Style as RichStyle
 from textual.content import Content
 from textual.style import Style
 
-from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH, FOLDED, NO_COPY, PADDING_ROW, WRAPPED
+from claw_tui.ui.widgets.markdown_marks import FOLD_GLYPH, FOLDED, NO_COPY, PADDING_ROW, WRAPPED
 
 if TYPE_CHECKING:
     from claw_tui.ui.widgets.markdown_view import MarkdownView

@@ -26,16 +26,11 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from claw_tui.ui.widgets.markdown_marks import FOLDED, NO_COPY, PADDING_ROW, WRAPPED
+
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-# Segment meta: cells a copy leaves out (code padding, the fold glyph), the mark of a folded line,
-# and of a row a copy leaves out (a code block's top and bottom padding).
-NO_COPY = "claw.no_copy"
-FOLDED = "claw.folded"
-PADDING_ROW = "claw.padding_row"
-WRAPPED = "claw.wrapped"  # a paragraph's row that continues the row above: a copy joins them with a space
-FOLD_GLYPH = "↪"
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and line feed
 
 # Component class → the Rich theme style Rich's Markdown renderer looks up.

@@ -24,6 +24,8 @@ from textual.message import Message
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from claw_tui.ui.workers import ReportsWorkerFailures
+
 PASTE_COLLAPSE_CHARS = 800
 PASTE_COLLAPSE_LINES = 15
 MENU_SIZE = 8
@@ -227,7 +229,7 @@ class CompletionMenu(OptionList, can_focus=False):
 _MENTION = re.compile(r"(?:^|\s)@(\S*)$")
 
 
-class PromptInput(TextArea):
+class PromptInput(ReportsWorkerFailures, TextArea):
     """Enter sends; Shift+Enter or Ctrl+J adds a line; Up/Down at the edges walk history."""
 
     DEFAULT_CSS = """
@@ -422,7 +424,7 @@ class PromptInput(TextArea):
             for mention, label in search_resources(known, match.group(1))
         ]
         if self.file_index.files is None:
-            self.run_worker(self._index_files(), group="file-index", exclusive=True, exit_on_error=False)
+            self.run_worker(self._index_files(), group="file-index", name="index the project's files", exclusive=True, exit_on_error=False)
             menu.show(resources)
             return
         files = [Completion(Content(f"@{path}"), start, f"@{path} ") for path in self.file_index.search(match.group(1))]

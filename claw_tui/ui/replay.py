@@ -17,8 +17,8 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from claw_tui.core import events as ev
-from claw_tui.engine.sessions import UsageRecord
 from claw_tui.core.transcript import Message, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
+from claw_tui.engine.sessions import UsageRecord
 from claw_tui.ui.widgets.conversation import (
     AssistantText,
     NoteBlock,

@@ -223,6 +223,8 @@ async def run_headless(args: argparse.Namespace) -> int:
             f"claw: this folder is not trusted yet; ignored {', '.join(config.withheld)} (`claw trust` allows them)",
             file=sys.stderr,
         )
+    if config.refused:
+        print(f"claw: ignored {', '.join(config.refused)}: only your own config may set it", file=sys.stderr)
 
     from claw_tui.engine.agent import Agent
     from claw_tui.tools.ask import AnswersFromFlags
@@ -251,6 +253,8 @@ async def run_headless(args: argparse.Namespace) -> int:
         await agent.aclose()
         store.close()
         raise
+    if warning := agent.sandbox_warning:
+        print(f"claw: {warning} (-p cannot ask, so such commands are denied)", file=sys.stderr)
     try:
         await _start_mcp(agent, args)
         return await _headless_turn(args, agent, prompt)
@@ -293,6 +297,8 @@ async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
         if status.status not in ("connected", "disabled"):
             detail = f": {status.last_error}" if status.last_error else ""
             print(f"claw: MCP server {status.name} is {status.status}{detail}", file=sys.stderr)
+    for warning in manager.warnings():
+        print(f"claw: {warning}", file=sys.stderr)
 
 
 def _open_store() -> Any:

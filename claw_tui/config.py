@@ -49,6 +49,10 @@ class SandboxSettings(BaseModel):
     """Run Bash under bubblewrap where the machine allows it."""
     network: bool = False
     """Let sandboxed commands reach the network."""
+    protected_paths: bool = True
+    """Keep `.git` internals, agent configuration and shell start-up files read-only to commands and
+    ask before every write to them, in every mode. Only your own config (user file, environment,
+    flags) can turn this off; a repository's setting is ignored."""
 
 
 class HookCommand(BaseModel):
@@ -125,10 +129,25 @@ class LoadedConfig:
     # What a project's own files asked for that runs code or redirects traffic, withheld until
     # the user trusts the folder: e.g. ["hooks from .claude/settings.json"].
     withheld: list[str] = field(default_factory=list)
+    # Settings only the user's own config may set, found in a project's files and ignored.
+    refused: list[str] = field(default_factory=list)
+    # The layer ("user settings", "environment", "flags", "project settings"…) whose value won, for
+    # the settings whose effect depends on who set them (see USER_ONLY and sandbox_off_by_user).
+    set_by: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sandbox_off_by_user(self) -> bool:
+        """The sandbox is off because the user's own config says so (not a repository's)."""
+        return not self.settings.sandbox.enabled and self.set_by.get("sandbox.enabled") in USER_LAYERS
 
 
 # Settings a repository can carry that run code or send the user's keys elsewhere.
 _NEEDS_TRUST = ("hooks", "providers", "lsp")
+# Layers that are the user's own, whatever folder claw runs in.
+USER_LAYERS = ("Claude Code user settings", "user settings", "environment", "flags")
+# Settings only those layers may set: a repository never loosens them, trusted or not.
+USER_ONLY = ("sandbox.protected_paths",)
+_SET_BY = ("sandbox.enabled", *USER_ONLY)
 
 
 class FolderTrust:
@@ -342,6 +361,7 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
     files: list[Path] = []
     layers: list[tuple[str, dict[str, Any]]] = []
     withheld: list[str] = []
+    refused: list[str] = []
     project = project.resolve()
     for source, path in layer_files(project):
         if not path.is_file():
@@ -354,6 +374,9 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
             if not trusted:
                 data, waiting = _untrusted_part(data)
                 withheld.extend(f"{key} from {path.relative_to(project)}" for key in waiting)
+        if path.is_relative_to(project):
+            data, refused_here = _without_user_only(data)
+            refused.extend(f"{key} from {path.relative_to(project)}" for key in refused_here)
         layers.append((source, data))
     if environment := env_layer(os.environ):
         layers.append(("environment", environment))
@@ -379,4 +402,27 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{where}: {loc}: {first['msg']}") from None
-    return LoadedConfig(settings=settings, rules=rules, files=files, withheld=withheld)
+    set_by = {key: source for source, data in layers for key in _SET_BY if _has(data, key)}
+    return LoadedConfig(settings=settings, rules=rules, files=files, withheld=withheld, refused=refused,
+                        set_by=set_by)
+
+
+def _has(data: dict[str, Any], dotted: str) -> bool:
+    node: Any = data
+    for key in dotted.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
+
+
+def _without_user_only(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A project layer without the settings only the user's own config may set, and their names."""
+    found = [key for key in USER_ONLY if _has(data, key)]
+    if not found:
+        return data, []
+    data = dict(data)
+    for key in found:
+        section, name = key.split(".")
+        data[section] = {k: v for k, v in data[section].items() if k != name}
+    return data, found

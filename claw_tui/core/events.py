@@ -146,7 +146,7 @@ class Notice(Event):
 class Error(Event):
     type: Literal["error"] = "error"
     message: str
-    kind: str = "error"  # auth, bad_request, rate_limit, overloaded, network, tool, internal
+    kind: str = "error"  # auth, bad_request, rate_limit, quota, overloaded, network, tool, internal
     fatal: bool = True
 
 

@@ -146,11 +146,12 @@ class Agent:
         from claw_tui.core.tasks import TaskGraph
         from claw_tui.engine.hooks import HookRunner
         from claw_tui.engine.memory import load_memory, memory_prompt
-        from claw_tui.engine.permissions import PermissionEngine
+        from claw_tui.engine.permissions import Guard, PermissionEngine
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
         from claw_tui.engine.toolset import builtin_tools
         from claw_tui.tools.lsp import LspManager
+        from claw_tui.tools.sandbox import SandboxGuard
 
         cwd = cwd.resolve()
         config = config or load_config(cwd)
@@ -160,10 +161,15 @@ class Agent:
         ]
         rules = list(config.rules) + [RuleSource(b, r, "flags") for b, r in (extra_rules or [])]  # type: ignore[arg-type]
         mode = permission_mode or settings.permissions.mode
-        permissions = PermissionEngine(mode, rules, roots)  # type: ignore[arg-type]
+        # The guard (issue 11): protected paths, and commands that ask when the sandbox is missing unasked-for.
+        guard = Guard(protect_paths=settings.sandbox.protected_paths,
+                      unsandboxed_commands_ask=not config.sandbox_off_by_user)
+        permissions = PermissionEngine(mode, rules, roots, guard=guard)  # type: ignore[arg-type]
         approver = approver or DenyingApprover()
         services = SessionServices(
-            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=LspManager(cwd, settings.lsp), asker=asker
+            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=LspManager(cwd, settings.lsp), asker=asker,
+            sandbox_guard=SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths),
+            local_network_ok=permissions.allows_local_network,
         )
         ctx = ToolContext(cwd=cwd, roots=roots, services=services)
         hooks = HookRunner(settings.hooks, cwd, session_id or "") if settings.hooks else None
@@ -279,10 +285,12 @@ class Agent:
 
     @property
     def sandbox_status(self) -> str:
+        """The sandbox as the status bar shows it: on, disabled (by the user), or off: why (unavailable,
+        or turned off by a repository)."""
         from claw_tui.tools.sandbox import detect
 
         if not self.settings.sandbox.enabled:
-            return "disabled"
+            return "disabled" if self.config.sandbox_off_by_user else "off: turned off by the repository's settings"
         status = detect()
         return "on" if status.available else f"off: {status.reason}"
 
@@ -299,6 +307,13 @@ class Agent:
         self.ctx.services.sandbox = self.settings.sandbox
         self.hooks = HookRunner(self.settings.hooks, cwd, self.session_id or "") if self.settings.hooks else None
         self._providers.clear()  # a base URL may have changed
+
+    @property
+    def sandbox_warning(self) -> str | None:
+        """Said once at start when commands will run unsandboxed although the user did not ask for it."""
+        from claw_tui.tools.sandbox import startup_warning
+
+        return startup_warning(self.settings.sandbox, self.config.sandbox_off_by_user)
 
     def set_model(self, model: str) -> None:
         """Switch models from the next request on; the history is kept as it is."""

@@ -47,6 +47,9 @@ class FrontendAgent(Protocol):
     @property
     def sandbox_status(self) -> str: ...
 
+    @property
+    def sandbox_warning(self) -> str | None: ...  # commands run unsandboxed unasked-for: said once at start
+
     # --- turns ----------------------------------------------------------------------------
     def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]: ...
 

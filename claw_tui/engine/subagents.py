@@ -216,6 +216,8 @@ class SubagentManager:
         shared = parent.ctx.services
         services = Services(
             sandbox=shared.sandbox,
+            sandbox_guard=shared.sandbox_guard,
+            local_network_ok=shared.local_network_ok,
             task_graph=shared.task_graph,
             lsp=shared.lsp if child.worktree is None else None,  # a worktree's files are not the server's
         )
@@ -675,7 +677,7 @@ class IsolatedPermissions:
 
         self._parent = parent
         self._worktree = worktree
-        self._engine = PermissionEngine(parent.mode, parent.rules_for_display(), roots)
+        self._engine = PermissionEngine(parent.mode, parent.rules_for_display(), roots, guard=parent.guard)
 
     @property
     def mode(self) -> str:
@@ -698,6 +700,10 @@ class IsolatedPermissions:
                     "allow", f"isolated worktree: edits stay on {self._worktree.branch} until they are merged"
                 )
         return decision
+
+    @property
+    def guard(self) -> Any:
+        return self._engine.guard
 
     def add_rule(self, behavior: str, rule: str, source: str) -> None:
         self._engine.add_rule(behavior, rule, source)  # type: ignore[arg-type]

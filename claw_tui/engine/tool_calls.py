@@ -241,7 +241,8 @@ class ToolCall:
                 await self.emit(ev.ToolCallOutput, call_id=self.call.id, text=text)
 
         return dataclasses.replace(
-            self.host.ctx, call_id=self.call.id, emit_output=output, emit_event=self._queue.put
+            self.host.ctx, call_id=self.call.id, emit_output=output, emit_event=self._queue.put,
+            resolved={},  # issue 11: each path resolved once per call, so what is decided is what is opened
         )
 
     async def permission(

@@ -62,6 +62,7 @@ ErrorKind = Literal[
     "server",  # 500 / 502
     "network",  # connection refused / reset, DNS
     "stream",  # the stream broke after HTTP 200: error event, cut, no stop event, stall
+    "quota",  # a spending limit or exhausted credit: final, never retried
 ]
 
 RETRYABLE_KINDS: frozenset[str] = frozenset({"rate_limit", "overloaded", "server", "network", "stream"})

@@ -122,6 +122,8 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         self.config = config
         # --mcp-config files and --strict-mcp-config, for when the main screen starts the servers
         self.mcp_config, self.strict_mcp_config = tuple(mcp_config), strict_mcp_config
+        if config.refused:
+            self.startup_problems.append(f"claw ignored {', '.join(config.refused)}: only your own config may set it.")
         self.discover_local = discover_local or default_discovery
         loaded = register_themes(self)
         self._theme_failures = [f.message for f in loaded.failures]

@@ -78,3 +78,5 @@ async def start_servers(screen: MainScreen) -> None:
     down = [f"{s.name} {why[s.status]}" for s in manager.statuses() if s.status in why]
     if down:
         await screen.conversation.add_note(f"MCP: {'; '.join(down)}. /mcp shows the details.", "warning")
+    for warning in manager.warnings():  # changed definitions, hidden characters, instruction-like text
+        await screen.conversation.add_note(warning, "warning")

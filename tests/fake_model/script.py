@@ -54,13 +54,21 @@ class Fault:
     after_events: int | None = None
     seconds: float = 0.0
     error_type: str = "overloaded_error"
+    body: dict[str, Any] | None = None  # an error body sent as it is, instead of the wire's own
 
     @classmethod
     def http(
-        cls, status: int, retry_after: float | None = None, message: str = "", headers: dict[str, str] | None = None
+        cls,
+        status: int,
+        retry_after: float | None = None,
+        message: str = "",
+        headers: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
     ) -> Fault:
-        """Answer with this HTTP status and the wire's error body (and a retry-after header)."""
-        return cls("http", status=status, retry_after=retry_after, message=message, headers=dict(headers or {}))
+        """Answer with this HTTP status and the wire's error body, or `body` as given (a provider's
+        real quota or spend-limit answer), and a retry-after header."""
+        return cls("http", status=status, retry_after=retry_after, message=message, headers=dict(headers or {}),
+                   body=body)
 
     @classmethod
     def error_event(cls, after_events: int = 3, error_type: str = "overloaded_error", message: str = "") -> Fault:

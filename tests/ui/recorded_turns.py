@@ -107,6 +107,7 @@ class RecordedAgent:
         self.config = LoadedConfig(settings=Settings(), rules=[], files=[])
         self.settings = self.config.settings
         self.sandbox_status = "disabled"
+        self.sandbox_warning: str | None = None
         self.store: SessionStore | None = None  # sessions are not saved
         self.checkpoints: CheckpointStore | None = None
         self.mcp: McpManager | None = None

@@ -185,11 +185,19 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     def _read_sandbox(self) -> None:
         """Detecting bubblewrap runs a program; keep it off the event loop."""
         assert self.agent is not None
+        warning = None
         try:
             status = self.agent.sandbox_status.split(":")[0]
+            warning = self.agent.sandbox_warning
         except Exception:  # noqa: BLE001 - a detection failure must not hide the rest of the status bar
             status = "unknown"
-        self.app.call_from_thread(setattr, self.status, "sandbox", status)
+        self.app.call_from_thread(self._show_sandbox, status, warning)
+
+    async def _show_sandbox(self, status: str, warning: str | None) -> None:
+        """The status bar's sandbox field; once, the warning that commands run unsandboxed and ask."""
+        self.status.sandbox = status
+        if warning:
+            await self.conversation.add_note(f"Sandbox: {warning}", "warning")
 
     @work(thread=True, group="cost-today", name="read today's cost", exit_on_error=False)
     def _read_cost_today(self) -> None:

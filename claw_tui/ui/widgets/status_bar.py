@@ -103,11 +103,13 @@ class StatusBar(Widget):
         prefix goes first, then the sandbox (the mode always stays: it says how claw may act)."""
         label, style = MODE_LABELS.get(self.mode, (self.mode, "$text"))
         sandbox = Content.styled("  sandbox " + self.sandbox, "$text-muted") if self.sandbox else Content("")
+        # Commands running unsandboxed without the user's say-so: a marker that never folds away.
+        off = Content.styled("  sandbox OFF", "bold $warning") if self.sandbox == "off" else None
         short_model = self.model.split("/", 1)[-1]
         variants = [
-            Content.assemble((self.model, "bold"), "  ", (label, style), sandbox),
-            Content.assemble((short_model, "bold"), "  ", (label, style), sandbox),
-            Content.assemble((short_model, "bold"), "  ", (label, style)),
+            Content.assemble((self.model, "bold"), "  ", (label, style), off or sandbox),
+            Content.assemble((short_model, "bold"), "  ", (label, style), off or sandbox),
+            Content.assemble((short_model, "bold"), "  ", (label, style), off or ""),
         ]
         return next((v for v in variants if v.cell_length <= room_for), variants[-1])
 

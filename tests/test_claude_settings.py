@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from claw_tui.config import ConfigError, FolderTrust, load_config
+from claw_tui.engine.compat import hook_notes
 
 
 def write_json(path: Path, data: object) -> None:
@@ -48,8 +49,11 @@ def test_claude_settings_layers_rules_mode_dirs_and_hooks(tmp_path, isolated_hom
     assert settings.permissions.additional_directories == ["../shared"]
     assert settings.model != "claude-opus-4-1"
     pre = settings.hooks["PreToolUse"]  # hooks add up across layers
-    assert [(m.matcher, [h.command for h in m.hooks]) for m in pre] == [("Bash", ["echo project"]), ("Edit", ["echo claw"])]
+    assert [(m.matcher, [(h.type, h.command) for h in m.hooks]) for m in pre] == [
+        ("Bash", [("command", "echo project"), ("http", None)]), ("Edit", [("command", "echo claw")])]
     assert pre[0].hooks[0].timeout == 5
+    assert hook_notes(settings) == ["Hooks of type `http` are not run by claw (PreToolUse)."]
+    assert config.ignored == ["model (.claude/settings.json)"]
     assert [h.command for m in settings.hooks["Stop"] for h in m.hooks] == ["echo user"]
 
 

@@ -28,16 +28,19 @@ from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id
 from claw_tui.engine import compaction, system_prompt
 from claw_tui.engine.services import SessionServices
 from claw_tui.engine.tool_calls import run_tool_calls
+from claw_tui.engine.user_commands import CommandPrompt
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
 from claw_tui.tools.base import Tool, ToolContext, ToolResult
 
 if TYPE_CHECKING:
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.engine.checkpoints import CheckpointStore
-    from claw_tui.engine.hooks import HookRunner
+    from claw_tui.engine.hooks import HookOutcome, HookRunner
+    from claw_tui.engine.memory import NestedMemory
     from claw_tui.engine.permissions import PermissionEngine
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
+    from claw_tui.engine.transcript_file import TranscriptFile
     from claw_tui.mcp import McpManager
     from claw_tui.tools.ask import Asker
 
@@ -107,6 +110,13 @@ class Agent:
         self._session_start: str | None = "startup" if agent_id is None else None
         self._background: set[asyncio.Task[Any]] = set()  # Notification hooks, not awaited
         self._notes_for_model: list[str] = []  # what the user did between turns, told with the next prompt
+        # What of the user's setup (Claude Code's included) claw does not honour: front ends name it once at start.
+        self.startup_notes: list[str] = []
+        self.nested_memory: NestedMemory | None = None  # CLAUDE.md of subdirectories, path-scoped rules
+        # For hooks: the session as a Claude Code transcript, and an id when sessions are not stored.
+        self.transcript_file: TranscriptFile | None = None
+        self._unstored_session_id = ""
+        self._stop_requested: str | None = None  # a hook's "continue": false, for the running turn
         self.checkpoints: CheckpointStore | None = None
         if store is not None:
             from claw_tui.engine.checkpoints import CheckpointStore
@@ -134,8 +144,9 @@ class Agent:
         """Build an agent with the built-in tools, the user's rules, hooks and memory files."""
         from claw_tui.config import RuleSource, user_config_dir
         from claw_tui.core.tasks import TaskGraph
+        from claw_tui.engine.compat import startup_notes
         from claw_tui.engine.hooks import HookRunner
-        from claw_tui.engine.memory import load_memory, memory_prompt
+        from claw_tui.engine.memory import NestedMemory, memory_prompt, scan_memory
         from claw_tui.engine.permissions import PermissionEngine
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
@@ -155,9 +166,11 @@ class Agent:
         services = SessionServices(
             sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=LspManager(cwd, settings.lsp), asker=asker
         )
-        ctx = ToolContext(cwd=cwd, roots=roots, services=services)
-        hooks = HookRunner(settings.hooks, cwd, session_id or "") if settings.hooks else None
-        memory = memory_prompt(load_memory(cwd, user_config_dir=user_config_dir()))
+        ctx = ToolContext(cwd=cwd, roots=roots, services=services, env={**os.environ, **settings.env})
+        with_hooks = settings.hooks and not settings.disable_all_hooks
+        hooks = HookRunner(settings.hooks, cwd, env=settings.env) if with_hooks else None
+        memory_files, path_rules, memory_problems = scan_memory(cwd, user_config_dir=user_config_dir())
+        memory = memory_prompt(memory_files)
         # Skills: only names and descriptions up front; the Skill tool loads a body on demand.
         memory = "\n\n".join(p for p in (memory, skills_prompt(list_skills(cwd))) if p)
         denied_tools = {r.rule for r in rules if r.behavior == "deny" and "(" not in r.rule}
@@ -177,6 +190,10 @@ class Agent:
         )
         services.subagents = SubagentManager(agent, max_concurrent=settings.agents.max_concurrent)
         agent.refresh_agent_types()
+        if hooks is not None:
+            hooks.base = agent.hook_fields
+        agent.nested_memory = NestedMemory.from_files(cwd, memory_files, path_rules)
+        agent.startup_notes = startup_notes(cwd, config, memory_problems)
         return agent
 
     async def start_mcp(
@@ -186,8 +203,12 @@ class Agent:
 
         Raises McpConfigError (naming the file) on a configuration that cannot be read.
         """
+        from claw_tui.config import FolderTrust, project_server_allowed
         from claw_tui.mcp import McpManager
 
+        if "project_policy" not in kwargs:  # `claw trust`, enableAllProjectMcpServers & co
+            trusted = self.config.trusted if self.config.trusted is not None else FolderTrust().is_trusted(self.cwd)
+            kwargs["project_policy"] = lambda name: project_server_allowed(name, self.settings, trusted)
         manager = McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
         self.mcp = manager
         manager.on_tools_changed(self._refresh_mcp_tools)
@@ -215,6 +236,7 @@ class Agent:
         if self.hooks is not None and self.agent_id is None and self._session_start is None:
             try:
                 await self.hooks.session_end("exit")
+                await self.hooks.drain()
             except Exception:  # noqa: BLE001, S110 - a failing hook must not keep the session's processes alive
                 pass
         services, subagents = self.ctx.services, self.subagents
@@ -260,6 +282,10 @@ class Agent:
 
     def new_conversation(self) -> None:
         """Start over: the next message begins a new stored session; the current one stays stored."""
+        if self.hooks is not None and self._session_start is None:  # /clear ends one session and starts another
+            self.in_background(self.hooks.session_end("clear", base=self.hook_fields()))
+            self._session_start = "clear"
+        self._unstored_session_id = ""
         self.transcript.clear()
         self.reset_context_measure()
         self.session_id = None
@@ -282,7 +308,7 @@ class Agent:
         registry = sys.modules.get(REGISTRY) or await asyncio.to_thread(importlib.import_module, REGISTRY)
         name, native = registry.parse_model_id(model)
         if name not in self._providers:
-            factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))
+            factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings, self.ctx.env))
 
             def build() -> Provider:
                 provider = factory(name)
@@ -315,11 +341,61 @@ class Agent:
 
     def commit(self, message: Message) -> ev.MessageCompleted:
         """Append a finished message to the transcript and the store, before anything else."""
+        mirror = self._transcript_mirror()  # before the append: a new file starts with the history so far
         self.transcript.append(message)
         if self._ensure_session():
             self.store.append_message(self.session_id, message)
             self._stored_count += 1
+        if mirror is not None:
+            mirror.append(message)
         return self.event(ev.MessageCompleted, message=message)
+
+    # --- what hooks see of the session ----------------------------------------------------
+
+    def hook_fields(self) -> dict[str, Any]:
+        """The fields every hook event carries (hooks.py); a subagent's hooks carry its parent's."""
+        mirror = self._transcript_mirror()
+        return {
+            "session_id": self._hook_session_id(),
+            "transcript_path": mirror.touch() if mirror is not None else "",
+            "cwd": str(self.cwd),
+            "permission_mode": self.permissions.mode,
+        }
+
+    def _hook_session_id(self) -> str:
+        if self._ensure_session():
+            return self.session_id or ""
+        if not self._unstored_session_id:
+            import uuid
+
+            self._unstored_session_id = self.session_id or str(uuid.uuid4())
+        return self._unstored_session_id
+
+    def _transcript_mirror(self) -> TranscriptFile | None:
+        """The Claude Code-shaped transcript hook scripts read; None without hooks (a subagent's is set
+        by the subagent manager)."""
+        if self.hooks is None or self.agent_id is not None:
+            return self.transcript_file
+        from claw_tui.engine.transcript_file import TranscriptFile
+
+        session_id = self._hook_session_id()
+        if self.transcript_file is None or self.transcript_file.session_id != session_id:
+            self.transcript_file = TranscriptFile.for_session(session_id, self.cwd)
+            stored = self.store.messages(session_id) if self.store is not None else list(self.transcript)
+            self.transcript_file.rewrite(stored)
+        return self.transcript_file
+
+    def stop_turn(self, reason: str) -> None:
+        """A hook's `"continue": false`: the turn ends once the running tool calls are done."""
+        self._stop_requested = self._stop_requested or reason
+
+    def memory_for(self, paths: list[Path]) -> str:
+        """Memory files of subdirectories and path-scoped rules that apply to `paths`, once each."""
+        if self.nested_memory is None:
+            return ""
+        from claw_tui.engine.memory import nested_memory_text
+
+        return nested_memory_text(self.nested_memory.for_paths(paths))
 
     # --- the session on disk ------------------------------------------------------------
 
@@ -384,27 +460,23 @@ class Agent:
         """Something the user did outside a turn that the model must know (an /undo): it goes with the next prompt."""
         self._notes_for_model.append(text)
 
-    async def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
+    async def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]:
+        """One turn. A `CommandPrompt` is a slash command the front end expanded (user_commands.py)."""
         turn_id = self._turn_id = new_id("turn")
         yield self.event(ev.TurnStarted, turn_id=turn_id, model=self.model)
+        expansion = prompt if isinstance(prompt, CommandPrompt) else None
+        if expansion is not None:
+            prompt = expansion.prompt
         message = user_text(prompt) if isinstance(prompt, str) else prompt
-        if self.hooks is not None and self._session_start is not None:
-            outcome = await self.hooks.session_start(self._session_start)
-            self._session_start = None
-            for note in outcome.messages:
-                yield self.event(ev.Notice, text=note, level="warning")
-            if outcome.additional_context:
-                message.content.append(TextBlock(text=outcome.additional_context))
+        self._stop_requested = None
         if self.hooks is not None:
-            outcome = await self.hooks.user_prompt_submit(message.text)
-            for note in outcome.messages:
-                yield self.event(ev.Notice, text=note, level="warning")
-            if outcome.block:
-                yield self.event(ev.Error, message=f"Prompt blocked by a hook: {outcome.reason}", kind="hook")
+            events, blocked = await self._prompt_hooks(message, expansion)
+            for event in events:
+                yield event
+            if blocked is not None:
+                yield self.event(ev.Error, message=blocked, kind="hook")
                 yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason="error")
                 return
-            if outcome.additional_context:
-                message.content.append(TextBlock(text=outcome.additional_context))
         if self._notes_for_model:
             notes = "\n".join(self._notes_for_model)
             message.content.insert(0, TextBlock(text=f"<system-reminder>\n{notes}\n</system-reminder>"))
@@ -415,6 +487,8 @@ class Agent:
 
         rounds = 0
         stop_reason = "end_turn"
+        stop_hook_active = False  # true only while the turn goes on because a Stop hook blocked
+        failure: ev.Error | None = None
         try:
             while True:
                 if rounds >= self.settings.max_turns:
@@ -441,9 +515,12 @@ class Agent:
                     if isinstance(item, ModelResponse):
                         response = item
                     else:
+                        failure = item if isinstance(item, ev.Error) else failure
                         yield item
                 if response is None:  # the model call failed for good; an Error was yielded
                     stop_reason = "error"
+                    if self.hooks is not None and failure is not None:
+                        await self.hooks.stop_failure(*_failure_kind(failure))
                     break
                 yield self.usage_event(response.usage)
                 yield self.commit(response.message)
@@ -457,8 +534,11 @@ class Agent:
                             ev.Notice, text="The reply hit the output limit and was cut short.", level="warning"
                         )
                     if self.hooks is not None:
-                        outcome = await self.hooks.stop(stop_hook_active=rounds > 1)
-                        if outcome.block and outcome.reason:
+                        outcome = await self.hooks.stop(stop_hook_active, response.message.text)
+                        for item in self._hook_notices(outcome):
+                            yield item
+                        if outcome.block and not outcome.stop:
+                            stop_hook_active = True
                             yield self.commit(user_text(f"Stop hook feedback: {outcome.reason}"))
                             continue
                     break
@@ -469,11 +549,52 @@ class Agent:
                 results = sorted(self._done_results, key=lambda r: order.get(r.tool_use_id, 0))
                 self._done_results = []
                 yield self.commit(Message(role="user", content=list(results)))
+                if self._stop_requested is not None:
+                    stop_reason = "stopped_by_hook"
+                    yield self.event(ev.Notice, text=f"Stopped by a hook: {self._stop_requested}", level="warning")
+                    break
         except asyncio.CancelledError:
             self._settle_after_cancel()
             self._count_cut_short_call()
             raise
         yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
+
+    async def _prompt_hooks(self, message: Message, expansion: CommandPrompt | None) -> tuple[list[Any], str | None]:
+        """SessionStart (before the first prompt), UserPromptExpansion (a slash command) and
+        UserPromptSubmit: their notices, and why the prompt is blocked (None when it goes). Context
+        the hooks add joins the prompt."""
+        hooks = self.hooks
+        assert hooks is not None
+        events: list[Any] = []
+        if self._session_start is not None:
+            outcome = await hooks.session_start(self._session_start, self.model)
+            self._session_start = None
+            events += self._hook_notices(outcome)
+            if outcome.additional_context:
+                message.content.append(TextBlock(text=outcome.additional_context))
+        if expansion is not None:
+            outcome = await hooks.user_prompt_expansion(
+                expansion_type="mcp_prompt" if expansion.source == "mcp" else "slash_command",
+                command_name=expansion.command,
+                command_args=expansion.args,
+                command_source="mcp" if expansion.source == "mcp" else "skill",
+                prompt=expansion.typed,
+            )
+            events += self._hook_notices(outcome)
+            if outcome.block:
+                return events, f"/{expansion.command} blocked by a hook: {outcome.reason}"
+            if outcome.additional_context:
+                message.content.append(TextBlock(text=outcome.additional_context))
+        outcome = await hooks.user_prompt_submit(expansion.typed if expansion is not None else message.text)
+        events += self._hook_notices(outcome)
+        if outcome.block:
+            return events, f"Prompt blocked by a hook: {outcome.reason}"
+        if outcome.additional_context:
+            message.content.append(TextBlock(text=outcome.additional_context))
+        return events, None
+
+    def _hook_notices(self, outcome: HookOutcome) -> list[Any]:
+        return [self.event(ev.Notice, text=note, level="warning") for note in outcome.messages]
 
     async def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]:
         """`/compact [instructions]`: summarise the older part of the conversation now."""
@@ -645,3 +766,17 @@ class Agent:
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+# ProviderError kinds as Claude Code's StopFailure error types.
+_FAILURE_KINDS = {
+    "auth": "authentication_failed",
+    "rate_limit": "rate_limit",
+    "bad_request": "invalid_request",
+    "server": "server_error",
+    "overloaded": "server_error",
+}
+
+
+def _failure_kind(error: ev.Error) -> tuple[str, str]:
+    return _FAILURE_KINDS.get(error.kind or "", "unknown"), error.message

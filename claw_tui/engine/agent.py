@@ -93,6 +93,7 @@ class Agent:
         services = self.ctx.services
         services.permissions = services.permissions or permissions
         services.approver = services.approver or approver
+        services.web_search = services.web_search or self._web_search
         from claw_tui.tools.shell import ShellManager, secret_values
 
         # Key values no tool result may carry to the model, the transcript or the front end.
@@ -626,14 +627,16 @@ class Agent:
 
     # --- model calls with retries -------------------------------------------------------
 
-    def _request(self, native_model: str) -> ModelRequest:
+    def _request(self, native_model: str, provider: Provider) -> ModelRequest:
+        # WebSearch runs on the provider's server-side search: not offered where the API has none.
+        offered = [t for t in self.tools.values() if t.name != "WebSearch" or provider.web_searcher is not None]
         return ModelRequest(
             model=native_model,
             system=system_prompt.build(
                 self.cwd, self.ctx.roots, self.model, memory=self.memory_prompt
             ),
             messages=repair(self.transcript),
-            tools=[ToolSpec(name=t.name, description=t.description, input_schema=t.schema()) for t in self.tools.values()],
+            tools=[ToolSpec(name=t.name, description=t.description, input_schema=t.schema()) for t in offered],
             max_tokens=self.settings.max_tokens,
             thinking_budget=self.settings.thinking_budget,
         )
@@ -646,7 +649,7 @@ class Agent:
             self._partial = Message(role="assistant", model=self.model)
             try:
                 provider, native = await self.provider_for(self.model)
-                async for item in provider.stream(self._request(native)):
+                async for item in provider.stream(self._request(native, provider)):
                     if isinstance(item, ModelResponse):
                         item.message.model = self.model
                         self._partial = None
@@ -749,6 +752,49 @@ class Agent:
         return event
 
     # --- tools --------------------------------------------------------------------------
+
+    async def _web_search(self, query: str, allowed: list[str] | None, blocked: list[str] | None) -> Any:
+        """WebSearch's backend: the current model's provider searches server-side, in a call of its own."""
+        from claw_tui.tools.base import ToolError
+        from claw_tui.tools.web import SearchResults
+
+        provider, native = await self.provider_for(self.model)
+        searcher = provider.web_searcher
+        if searcher is None:
+            raise ToolError(f"WebSearch is not available with {self.model}: its API has no web search.")
+        try:
+            found = await searcher.web_search(native, query, allowed, blocked)
+        except ProviderError as err:
+            raise ToolError(f"The web search failed: {err.message}") from None
+        return SearchResults(found.text, [(hit.title, hit.url) for hit in found.hits], self._side_usage(found))
+
+    def _side_usage(self, found: Any) -> ev.Usage:
+        """A web search's own model call: added to the session's cost, leaving its context gauge as it is."""
+        from claw_tui.providers import catalog
+        from claw_tui.providers.base import PRICE_PER_SEARCH_USD
+
+        u = found.usage
+        cost = catalog.cost_usd(self.model, u)
+        if cost is not None:
+            cost += found.searches * PRICE_PER_SEARCH_USD
+            self.total_cost_usd += cost
+        if self.store is not None and self.session_id:
+            self.store.record_usage(
+                self.session_id, self.model, u.input_tokens, u.output_tokens, u.cache_read_tokens,
+                u.cache_write_tokens, cost,
+            )
+        info = catalog.lookup(self.model)
+        return self.event(
+            ev.Usage,
+            model=self.model,
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_read_tokens=u.cache_read_tokens,
+            cache_write_tokens=u.cache_write_tokens,
+            cost_usd=cost,
+            context_tokens=self._measured_tokens,
+            context_window=info.context_window if info else None,
+        )
 
     def redact(self, result: ToolResult) -> ToolResult:
         """`result` with claw's key values replaced, whichever tool found them (a `.env` read, a diff…)."""

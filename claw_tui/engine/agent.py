@@ -224,9 +224,11 @@ class Agent:
         if manager is None:
             return
         denied = {r.rule for r in self.permissions.rules_for_display() if r.behavior == "deny" and "(" not in r.rule}
-        for name in [n for n in self.tools if n.startswith("mcp__")]:
+        from claw_tui.mcp.resource_tools import RESOURCE_TOOLS, resource_tools
+
+        for name in [n for n in self.tools if n.startswith("mcp__") or n in RESOURCE_TOOLS]:
             del self.tools[name]
-        for tool in manager.tools():
+        for tool in [*manager.tools(), *resource_tools(manager)]:
             if tool.name not in denied:
                 self.tools[tool.name] = tool
 

@@ -154,7 +154,7 @@ class MainScreen(Screen[None]):
         # The rest imports and starts things (the SDK, MCP servers, git, bwrap): after the first frame,
         # so they neither delay it nor compete with it for the interpreter.
         self.call_after_refresh(self._start_background_work)
-        for problem in self.registry.problems:
+        for problem in [*self.registry.problems, *self.agent.startup_notes]:
             await self.conversation.add_note(problem, "warning")
 
     def _start_background_work(self) -> None:

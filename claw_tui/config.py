@@ -283,8 +283,9 @@ def _from_claude_settings(data: Any) -> tuple[dict[str, Any], list[str]]:
             event: [m for m in matchers if isinstance(m, dict)] for event, matchers in hooks.items()
             if isinstance(matchers, list)
         }
-        ignored += [f"hooks.{event} (not Claude Code's hook format)" for event, m in hooks.items()
-                    if not isinstance(m, list)]
+        foreign = [event for event, m in hooks.items() if not isinstance(m, list)]
+        if foreign:
+            ignored.append(f"hooks {', '.join(foreign)} (not in Claude Code's hook format)")
     if data.get("disableAllHooks") is True:
         out["disable_all_hooks"] = True
     if isinstance(data.get("env"), dict):

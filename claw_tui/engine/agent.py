@@ -236,10 +236,11 @@ class Agent:
         """Stop what the session started: subagents, worktrees, shells, background commands, language servers."""
         if self._background:  # notification hooks still running finish first (they have their own timeouts)
             await asyncio.wait(self._background, timeout=10)
-        if self.hooks is not None and self.agent_id is None and self._session_start is None:
+        if self.hooks is not None and self.agent_id is None:
             try:
-                await self.hooks.session_end("exit")
-                await self.hooks.drain()
+                if self._session_start is None:
+                    await self.hooks.session_end("exit")
+                await self.hooks.drain()  # "async" hooks still running finish (they have their own timeouts)
             except Exception:  # noqa: BLE001, S110 - a failing hook must not keep the session's processes alive
                 pass
         services, subagents = self.ctx.services, self.subagents
@@ -570,6 +571,8 @@ class Agent:
         assert hooks is not None
         events: list[Any] = []
         if self._session_start is not None:
+            if self._background:  # the previous session's SessionEnd (a /clear) ends before this one starts
+                await asyncio.wait(self._background, timeout=10)
             outcome = await hooks.session_start(self._session_start, self.model)
             self._session_start = None
             events += self._hook_notices(outcome)

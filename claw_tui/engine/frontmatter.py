@@ -67,18 +67,24 @@ def repair(header: str) -> str:
     """The header with the slips named in the module's docstring fixed."""
     lines: list[str] = []
     for line in header.splitlines():
-        continuation = (
-            line.strip()
-            and line[:1] not in (" ", "\t", "#", "-")
-            and not _KEY_LINE.match(line)
-            and lines
-            and _KEY_LINE.match(lines[-1])
-        )
-        if continuation:
-            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        if line.strip() and lines and _plain_value(lines[-1]) and not _KEY_LINE.match(line) and not _is_item(line):
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"  # a wrapped value: back onto its key's line
         else:
             lines.append(line)
     return "\n".join(_quoted(line) for line in lines)
+
+
+def _plain_value(line: str) -> bool:
+    """A top-level `key: value` line whose value is a plain scalar (so what follows can only continue it)."""
+    match = _KEY_LINE.match(line)
+    if match is None or not match.group(2):
+        return False
+    value = match.group(2).strip()
+    return bool(value) and value[:1] not in ("'", '"', "[", "{", "#") and not _BLOCK_INDICATOR.match(value)
+
+
+def _is_item(line: str) -> bool:
+    return line.lstrip().startswith(("- ", "#")) or line.strip() == "-"
 
 
 def _quoted(line: str) -> str:
@@ -86,11 +92,23 @@ def _quoted(line: str) -> str:
     if match is None or not match.group(2):
         return line
     value = match.group(2).strip()
+    if value[:1] in ("[", "{") and not _parses(value):  # `argument-hint: [pr] [priority]`
+        return f"{match.group(1)}: {json.dumps(value, ensure_ascii=False)}"
     if value[:1] in ("'", '"', "[", "{") or _BLOCK_INDICATOR.match(value):
         return line
     if ": " in value or " #" in value or value.endswith(":") or value.startswith(_RESERVED_START):
         return f"{match.group(1)}: {json.dumps(value, ensure_ascii=False)}"
     return line
+
+
+def _parses(value: str) -> bool:
+    import yaml
+
+    try:
+        yaml.safe_load(value)
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 def _reason(exc: Exception) -> str:
@@ -113,6 +131,13 @@ def as_text(value: Any) -> str:
     if value is None or isinstance(value, list | dict):
         return ""
     return " ".join(str(value).split())
+
+
+def as_hint(value: Any) -> str:
+    """An argument hint: `[issue description]` reads as a YAML list, but is meant as written."""
+    if isinstance(value, list):
+        return " ".join(f"[{as_text(item)}]" for item in value)
+    return as_text(value)
 
 
 def as_bool(value: Any, default: bool) -> bool:

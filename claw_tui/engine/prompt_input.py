@@ -44,6 +44,9 @@ async def prepare_prompt(agent: FrontendAgent, text: str) -> PreparedPrompt:
         mcp_prompt = await _mcp_prompt(agent, name, args)
         if mcp_prompt is not None:
             return PreparedPrompt(mcp_prompt)
+        prepared = await _with_resources(agent, text)
+        prepared.notices.insert(0, f"No command /{name} here; the prompt went to the model as typed.")
+        return prepared
     return await _with_resources(agent, text)
 
 

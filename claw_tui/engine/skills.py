@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from claw_tui.engine.frontmatter import FrontmatterError, as_bool, as_text, parse_frontmatter
+from claw_tui.engine.frontmatter import FrontmatterError, as_bool, as_hint, as_text, parse_frontmatter
 
 SKILL_FILE = "SKILL.md"
 MAX_LISTED_FILES = 200
@@ -107,7 +107,7 @@ def load_skill(directory: Path, source: str = "project (.claw/skills)") -> Skill
         description=" ".join(description.split()),
         directory=directory,
         source=source,
-        argument_hint=as_text(meta.get("argument-hint")),
+        argument_hint=as_hint(meta.get("argument-hint")),
         model_invocable=not as_bool(meta.get("disable-model-invocation"), False),
         user_invocable=as_bool(meta.get("user-invocable"), True),
         ignored=tuple(ignored),

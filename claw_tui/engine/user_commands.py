@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from claw_tui.engine.frontmatter import FrontmatterError, as_list, as_text, parse_frontmatter
+from claw_tui.engine.frontmatter import FrontmatterError, as_hint, as_list, as_text, parse_frontmatter
 
 if TYPE_CHECKING:
     from claw_tui.core.transcript import Message
@@ -182,7 +182,7 @@ def load_command_file(path: Path, root: Path, scope: Literal["user", "project"])
         description=as_text(meta.get("description")) or first_line[:100] or "user command",
         path=path,
         scope=scope,
-        argument_hint=as_text(meta.get("argument-hint")),
+        argument_hint=as_hint(meta.get("argument-hint")),
         argument_names=tuple(as_list(meta.get("arguments"))),
         ignored=tuple(ignored),
     )

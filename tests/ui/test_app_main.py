@@ -664,3 +664,11 @@ async def test_text_dragged_over_in_an_answer_is_copied_by_ctrl_c(project):
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.clipboard == "answer"
+
+
+async def test_what_claw_does_not_honour_is_a_note_at_start(project):
+    app, agent = make_app(project)
+    agent.startup_notes = ["Hooks of type `http` are not run by claw (PreToolUse)."]
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert any("Hooks of type `http` are not run by claw (PreToolUse)." in n for n in notes(app))

@@ -16,6 +16,7 @@ import os
 import random
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from claw_tui.config import LoadedConfig, Settings, load_config
 from claw_tui.core import events as ev
 from claw_tui.core.approval import Approver, DenyingApprover
 from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, user_text
-from claw_tui.engine import compaction, system_prompt
+from claw_tui.engine import compaction, session_hooks, system_prompt, web_search
 from claw_tui.engine.services import SessionServices
 from claw_tui.engine.tool_calls import run_tool_calls
 from claw_tui.engine.user_commands import CommandPrompt
@@ -35,7 +36,7 @@ from claw_tui.tools.base import Tool, ToolContext, ToolResult
 if TYPE_CHECKING:
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.engine.checkpoints import CheckpointStore
-    from claw_tui.engine.hooks import HookOutcome, HookRunner
+    from claw_tui.engine.hooks import HookRunner
     from claw_tui.engine.memory import NestedMemory
     from claw_tui.engine.permissions import PermissionEngine
     from claw_tui.engine.sessions import SessionStore
@@ -93,7 +94,7 @@ class Agent:
         services = self.ctx.services
         services.permissions = services.permissions or permissions
         services.approver = services.approver or approver
-        services.web_search = services.web_search or self._web_search
+        services.web_search = services.web_search or partial(web_search.search, self)
         from claw_tui.tools.shell import ShellManager, secret_values
 
         # Key values no tool result may carry to the model, the transcript or the front end.
@@ -107,8 +108,8 @@ class Agent:
         # Messages of this session in the store (more than the transcript after a compaction).
         self._stored_count = 0
         self._turn_id = ""
-        # SessionStart hooks run before the first turn with this source; None once they ran.
-        self._session_start: str | None = "startup" if agent_id is None else None
+        # SessionStart hooks run before the next turn with this source; None once they ran.
+        self.session_start: str | None = "startup" if agent_id is None else None
         self._background: set[asyncio.Task[Any]] = set()  # Notification hooks, not awaited
         self._notes_for_model: list[str] = []  # what the user did between turns, told with the next prompt
         # What of the user's setup (Claude Code's included) claw does not honour: front ends name it once at start.
@@ -238,7 +239,7 @@ class Agent:
             await asyncio.wait(self._background, timeout=10)
         if self.hooks is not None and self.agent_id is None:
             try:
-                if self._session_start is None:
+                if self.session_start is None:
                     await self.hooks.session_end("exit")
                 await self.hooks.drain()  # "async" hooks still running finish (they have their own timeouts)
             except Exception:  # noqa: BLE001, S110 - a failing hook must not keep the session's processes alive
@@ -286,9 +287,9 @@ class Agent:
 
     def new_conversation(self) -> None:
         """Start over: the next message begins a new stored session; the current one stays stored."""
-        if self.hooks is not None and self._session_start is None:  # /clear ends one session and starts another
+        if self.hooks is not None and self.session_start is None:  # /clear ends one session and starts another
             self.in_background(self.hooks.session_end("clear", base=self.hook_fields()))
-            self._session_start = "clear"
+            self.session_start = "clear"
         self._unstored_session_id = ""
         self.transcript.clear()
         self.reset_context_measure()
@@ -423,7 +424,7 @@ class Agent:
         info = self.store.get(session_id)
         self.session_id = session_id
         if self.agent_id is None:
-            self._session_start = "resume"
+            self.session_start = "resume"
         self._stored_count = len(messages)
         start = max((i for i, m in enumerate(messages) if m.is_compaction_summary), default=0)
         tail = messages[start:]
@@ -474,7 +475,7 @@ class Agent:
         message = user_text(prompt) if isinstance(prompt, str) else prompt
         self._stop_requested = None
         if self.hooks is not None:
-            events, blocked = await self._prompt_hooks(message, expansion)
+            events, blocked = await session_hooks.before_prompt(self, message, expansion)
             for event in events:
                 yield event
             if blocked is not None:
@@ -524,7 +525,7 @@ class Agent:
                 if response is None:  # the model call failed for good; an Error was yielded
                     stop_reason = "error"
                     if self.hooks is not None and failure is not None:
-                        await self.hooks.stop_failure(*_failure_kind(failure))
+                        await self.hooks.stop_failure(*session_hooks.failure_kind(failure))
                     break
                 yield self.usage_event(response.usage)
                 yield self.commit(response.message)
@@ -539,7 +540,7 @@ class Agent:
                         )
                     if self.hooks is not None:
                         outcome = await self.hooks.stop(stop_hook_active, response.message.text)
-                        for item in self._hook_notices(outcome):
+                        for item in session_hooks.notices(self, outcome):
                             yield item
                         if outcome.block and not outcome.stop:
                             stop_hook_active = True
@@ -562,45 +563,6 @@ class Agent:
             self._count_cut_short_call()
             raise
         yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
-
-    async def _prompt_hooks(self, message: Message, expansion: CommandPrompt | None) -> tuple[list[Any], str | None]:
-        """SessionStart (before the first prompt), UserPromptExpansion (a slash command) and
-        UserPromptSubmit: their notices, and why the prompt is blocked (None when it goes). Context
-        the hooks add joins the prompt."""
-        hooks = self.hooks
-        assert hooks is not None
-        events: list[Any] = []
-        if self._session_start is not None:
-            if self._background:  # the previous session's SessionEnd (a /clear) ends before this one starts
-                await asyncio.wait(self._background, timeout=10)
-            outcome = await hooks.session_start(self._session_start, self.model)
-            self._session_start = None
-            events += self._hook_notices(outcome)
-            if outcome.additional_context:
-                message.content.append(TextBlock(text=outcome.additional_context))
-        if expansion is not None:
-            outcome = await hooks.user_prompt_expansion(
-                expansion_type="mcp_prompt" if expansion.source == "mcp" else "slash_command",
-                command_name=expansion.command,
-                command_args=expansion.args,
-                command_source="mcp" if expansion.source == "mcp" else "skill",
-                prompt=expansion.typed,
-            )
-            events += self._hook_notices(outcome)
-            if outcome.block:
-                return events, f"/{expansion.command} blocked by a hook: {outcome.reason}"
-            if outcome.additional_context:
-                message.content.append(TextBlock(text=outcome.additional_context))
-        outcome = await hooks.user_prompt_submit(expansion.typed if expansion is not None else message.text)
-        events += self._hook_notices(outcome)
-        if outcome.block:
-            return events, f"Prompt blocked by a hook: {outcome.reason}"
-        if outcome.additional_context:
-            message.content.append(TextBlock(text=outcome.additional_context))
-        return events, None
-
-    def _hook_notices(self, outcome: HookOutcome) -> list[Any]:
-        return [self.event(ev.Notice, text=note, level="warning") for note in outcome.messages]
 
     async def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]:
         """`/compact [instructions]`: summarise the older part of the conversation now."""
@@ -758,49 +720,6 @@ class Agent:
 
     # --- tools --------------------------------------------------------------------------
 
-    async def _web_search(self, query: str, allowed: list[str] | None, blocked: list[str] | None) -> Any:
-        """WebSearch's backend: the current model's provider searches server-side, in a call of its own."""
-        from claw_tui.tools.base import ToolError
-        from claw_tui.tools.web import SearchResults
-
-        provider, native = await self.provider_for(self.model)
-        searcher = provider.web_searcher
-        if searcher is None:
-            raise ToolError(f"WebSearch is not available with {self.model}: its API has no web search.")
-        try:
-            found = await searcher.web_search(native, query, allowed, blocked)
-        except ProviderError as err:
-            raise ToolError(f"The web search failed: {err.message}") from None
-        return SearchResults(found.text, [(hit.title, hit.url) for hit in found.hits], self._side_usage(found))
-
-    def _side_usage(self, found: Any) -> ev.Usage:
-        """A web search's own model call: added to the session's cost, leaving its context gauge as it is."""
-        from claw_tui.providers import catalog
-        from claw_tui.providers.base import PRICE_PER_SEARCH_USD
-
-        u = found.usage
-        cost = catalog.cost_usd(self.model, u)
-        if cost is not None:
-            cost += found.searches * PRICE_PER_SEARCH_USD
-            self.total_cost_usd += cost
-        if self.store is not None and self.session_id:
-            self.store.record_usage(
-                self.session_id, self.model, u.input_tokens, u.output_tokens, u.cache_read_tokens,
-                u.cache_write_tokens, cost,
-            )
-        info = catalog.lookup(self.model)
-        return self.event(
-            ev.Usage,
-            model=self.model,
-            input_tokens=u.input_tokens,
-            output_tokens=u.output_tokens,
-            cache_read_tokens=u.cache_read_tokens,
-            cache_write_tokens=u.cache_write_tokens,
-            cost_usd=cost,
-            context_tokens=self._measured_tokens,
-            context_window=info.context_window if info else None,
-        )
-
     def redact(self, result: ToolResult) -> ToolResult:
         """`result` with claw's key values replaced, whichever tool found them (a `.env` read, a diff…)."""
         from claw_tui.tools.shell import redact
@@ -812,22 +731,14 @@ class Agent:
         ]
         return dataclasses.replace(result, content=content)
 
+    async def settle_background(self) -> None:
+        """Wait (at most 10 s) for the hooks running in the background, e.g. a /clear's SessionEnd."""
+        if self._background:
+            await asyncio.wait(self._background, timeout=10)
+
     def in_background(self, work: Awaitable[Any]) -> None:
         """Run a Notification hook without waiting for it; `aclose` lets it finish."""
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-
-# ProviderError kinds as Claude Code's StopFailure error types.
-_FAILURE_KINDS = {
-    "auth": "authentication_failed",
-    "rate_limit": "rate_limit",
-    "bad_request": "invalid_request",
-    "server": "server_error",
-    "overloaded": "server_error",
-}
-
-
-def _failure_kind(error: ev.Error) -> tuple[str, str]:
-    return _FAILURE_KINDS.get(error.kind or "", "unknown"), error.message

@@ -124,8 +124,8 @@ def load_agent_file(path: Path, source: str = "project (.claw/agents)") -> Agent
     description = str(meta.get("description") or "").strip()
     if not name or not description:
         raise AgentDefError(f"{path}: the frontmatter needs both 'name' and 'description'")
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", name):
-        raise AgentDefError(f"{path}: name {name!r} may hold only letters, digits, '-', '_', ':' and '.'")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise AgentDefError(f"{path}: name {name!r} may hold only letters, digits, '-', '_' and '.'")
     tools = None if "tools" not in meta else tuple(as_list(meta["tools"]))
     model = as_text(meta.get("model")) or None
     if not body.strip():

@@ -255,9 +255,11 @@ async def run_headless(args: argparse.Namespace) -> int:
         raise
     if warning := agent.sandbox_warning:
         print(f"claw: {warning} (-p cannot ask, so such commands are denied)", file=sys.stderr)
+    for note in agent.startup_notes:  # what of the user's setup claw does not honour, named once
+        print(f"claw: {note}", file=sys.stderr)
     try:
         await _start_mcp(agent, args)
-        return await _headless_turn(args, agent, prompt)
+        return await _headless_turn(args, agent, await _prepared(agent, prompt))
     finally:
         await agent.aclose()
         store.close()
@@ -284,6 +286,19 @@ def _load_session(args: argparse.Namespace, agent: Any, store: Any, session_id: 
     finally:
         for notice in store.take_notices():
             print(f"claw: {notice}", file=sys.stderr)
+
+
+async def _prepared(agent: FrontendAgent, prompt: str) -> Any:
+    """The prompt with `/command` expanded (user commands, skills, MCP prompts) and `@server:uri` attached."""
+    from claw_tui.engine.prompt_input import PromptError, prepare_prompt
+
+    try:
+        prepared = await prepare_prompt(agent, prompt)
+    except PromptError as exc:
+        raise CliError(str(exc)) from None
+    for notice in prepared.notices:
+        print(f"claw: {notice}", file=sys.stderr)
+    return prepared.prompt
 
 
 async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
@@ -326,7 +341,7 @@ def _session_to_resume(args: argparse.Namespace, store: Any, cwd: Path) -> str |
     return None
 
 
-async def _headless_turn(args: argparse.Namespace, agent: FrontendAgent, prompt: str) -> int:
+async def _headless_turn(args: argparse.Namespace, agent: FrontendAgent, prompt: Any) -> int:
     from claw_tui.core import events as ev
 
     out = sys.stdout

@@ -3,7 +3,8 @@
 User config lives in the user config directory (`CLAW_CONFIG_DIR` overrides it), project
 config in `.claw/config.toml`, personal overrides in `.claw/config.local.toml`. Claude Code's
 `~/.claude/settings.json`, `.claude/settings.json` and `.claude/settings.local.json` are read
-too (permission rules, extra directories, default mode, command hooks). Lists of
+too (permission rules, extra directories, default mode, hooks, `env`, which project MCP servers
+run); what else they hold is named in `LoadedConfig.ignored`, never dropped silently. Lists of
 permission rules are gathered from every layer with their source, so a decision can say
 which file its rule came from.
 """
@@ -56,15 +57,33 @@ class SandboxSettings(BaseModel):
 
 
 class HookCommand(BaseModel):
-    type: Literal["command"] = "command"
-    command: str
-    timeout: float = 60.0
+    model_config = ConfigDict(extra="allow", populate_by_name=True)  # Claude Code's other fields are named at start
+
+    type: str = "command"
+    """claw runs "command" hooks; Claude Code's "http", "prompt", "agent" and "mcp_tool" are named at start."""
+    command: str | None = None
+    timeout: float = 600.0
+    run_async: bool = Field(default=False, alias="async")
+    """Run in the background; the hook then decides nothing."""
 
 
 class HookMatcher(BaseModel):
-    matcher: str = ""
-    """Tool name pattern (regex; empty or "*" matches every tool)."""
+    matcher: str | None = ""
+    """What the event is matched on (a tool's name for the tool events): empty or "*" is everything,
+    `A|B` a list of exact names, anything else a regular expression."""
     hooks: list[HookCommand] = []
+
+
+class McpSettings(BaseModel):
+    """Which of a project's own servers (`.mcp.json`) run: Claude Code's `enableAllProjectMcpServers`,
+    `enabledMcpjsonServers` and `disabledMcpjsonServers`. claw's `[mcp.servers.*]` tables are read
+    by mcp/config.py."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    enable_all_project_servers: bool | None = None
+    enabled_project_servers: list[str] | None = None
+    disabled_project_servers: list[str] = []
 
 
 class CompactionSettings(BaseModel):
@@ -96,6 +115,10 @@ class Settings(BaseModel):
     permissions: PermissionSettings = PermissionSettings()
     sandbox: SandboxSettings = SandboxSettings()
     hooks: dict[str, list[HookMatcher]] = {}
+    disable_all_hooks: bool = False
+    env: dict[str, str] = {}
+    """Environment variables for the session: its commands, hooks, MCP servers and providers."""
+    mcp: McpSettings = McpSettings()
     compaction: CompactionSettings = CompactionSettings()
     budget: BudgetSettings = BudgetSettings()
     agents: AgentsSettings = AgentsSettings()
@@ -134,6 +157,9 @@ class LoadedConfig:
     # The layer ("user settings", "environment", "flags", "project settings"…) whose value won, for
     # the settings whose effect depends on who set them (see USER_ONLY and sandbox_off_by_user).
     set_by: dict[str, str] = field(default_factory=dict)
+    # Claude Code settings claw does not honour, with the file: e.g. ["statusLine (~/.claude/settings.json)"].
+    ignored: list[str] = field(default_factory=list)
+    trusted: bool | None = None  # whether the project folder is trusted; None when nothing asked
 
     @property
     def sandbox_off_by_user(self) -> bool:
@@ -142,7 +168,7 @@ class LoadedConfig:
 
 
 # Settings a repository can carry that run code or send the user's keys elsewhere.
-_NEEDS_TRUST = ("hooks", "providers", "lsp")
+_NEEDS_TRUST = ("hooks", "providers", "lsp", "env")
 # Layers that are the user's own, whatever folder claw runs in.
 USER_LAYERS = ("Claude Code user settings", "user settings", "environment", "flags")
 # Settings only those layers may set: a repository never loosens them, trusted or not.
@@ -175,10 +201,41 @@ class FolderTrust:
 
 
 def trust_folder(folder: Path) -> list[str]:
-    """Trust `folder` (`claw trust`, `/trust`); what its own files asked for that waited for it."""
+    """Trust `folder` (`claw trust`, `/trust`); what its own files asked for that waited for it,
+    the project's MCP servers (`.mcp.json`) that may now start included."""
     withheld = load_config(folder, trusted=False).withheld
     FolderTrust().trust(folder)
+    settings = load_config(folder, trusted=True).settings
+    servers = [name for name in _mcp_json_servers(folder) if project_server_allowed(name, settings, True)]
+    if servers:
+        withheld.append(f"MCP servers {', '.join(servers)} from .mcp.json")
     return withheld
+
+
+def project_server_allowed(name: str, settings: Settings, folder_trusted: bool) -> bool | None:
+    """Whether a project's own MCP server may run without the user approving it by name: False when
+    the settings disable it, True when they enable it (or the folder is trusted and they say
+    nothing), None when it waits for the user (Claude Code's enableAllProjectMcpServers,
+    enabledMcpjsonServers and disabledMcpjsonServers)."""
+    mcp = settings.mcp
+    if name in mcp.disabled_project_servers:
+        return False
+    if mcp.enable_all_project_servers:
+        return True
+    if mcp.enabled_project_servers is not None:
+        return True if name in mcp.enabled_project_servers else None
+    if mcp.enable_all_project_servers is False:
+        return None
+    return True if folder_trusted else None
+
+
+def _mcp_json_servers(folder: Path) -> list[str]:
+    try:
+        data = json.loads((folder / ".mcp.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    servers = data.get("mcpServers") if isinstance(data, dict) else None
+    return [str(name) for name in servers] if isinstance(servers, dict) else []
 
 
 def user_config_dir() -> Path:
@@ -237,39 +294,65 @@ def layer_files(project: Path) -> list[tuple[str, Path]]:
     ]
 
 
-def _from_claude_settings(data: Any) -> dict[str, Any]:
-    """The parts of a Claude Code settings.json claw understands, in claw's shape: permission
-    rules, extra directories, the default mode (when claw has it) and command hooks."""
+# Claude Code settings claw reads; `$schema` is only an editor's hint.
+_CLAUDE_KEYS = {
+    "permissions", "hooks", "env", "enableAllProjectMcpServers", "enabledMcpjsonServers", "disabledMcpjsonServers",
+    "disableAllHooks", "$schema",
+}
+_CLAUDE_PERMISSION_KEYS = {"allow", "ask", "deny", "additionalDirectories", "defaultMode"}
+
+
+def _from_claude_settings(data: Any) -> tuple[dict[str, Any], list[str]]:
+    """The parts of a Claude Code settings.json claw understands, in claw's shape, and the names of
+    the rest: permission rules, extra directories, the default mode (when claw has it), hooks,
+    `env`, and which project MCP servers run."""
     if not isinstance(data, dict):
-        return {}
+        return {}, []
     out: dict[str, Any] = {}
+    ignored = [key for key in data if key not in _CLAUDE_KEYS]
     perms = data.get("permissions")
     if isinstance(perms, dict):
         mine: dict[str, Any] = {k: perms[k] for k in ("allow", "ask", "deny") if isinstance(perms.get(k), list)}
         if isinstance(perms.get("additionalDirectories"), list):
             mine["additional_directories"] = perms["additionalDirectories"]
-        if perms.get("defaultMode") in get_args(PermissionMode):  # "dontAsk", "auto"… are Claude Code's own
-            mine["mode"] = perms["defaultMode"]
+        mode = perms.get("defaultMode")
+        if mode in get_args(PermissionMode):
+            mine["mode"] = mode
+        elif mode is not None:  # "dontAsk", "auto"… are Claude Code's own
+            ignored.append(f"permissions.defaultMode {mode}")
+        ignored += [f"permissions.{key}" for key in perms if key not in _CLAUDE_PERMISSION_KEYS]
         out["permissions"] = mine
     hooks = data.get("hooks")
     if isinstance(hooks, dict):
         out["hooks"] = {
-            event: [
-                {**m, "hooks": [h for h in m.get("hooks", []) if isinstance(h, dict) and h.get("type") == "command"]}
-                for m in matchers
-                if isinstance(m, dict)
-            ]
-            for event, matchers in hooks.items()
+            event: [m for m in matchers if isinstance(m, dict)] for event, matchers in hooks.items()
             if isinstance(matchers, list)
         }
-    return out
+        foreign = [event for event, m in hooks.items() if not isinstance(m, list)]
+        if foreign:
+            ignored.append(f"hooks {', '.join(foreign)} (not in Claude Code's hook format)")
+    if data.get("disableAllHooks") is True:
+        out["disable_all_hooks"] = True
+    if isinstance(data.get("env"), dict):
+        out["env"] = {str(k): str(v) for k, v in data["env"].items()}
+    mcp: dict[str, Any] = {}
+    if isinstance(data.get("enableAllProjectMcpServers"), bool):
+        mcp["enable_all_project_servers"] = data["enableAllProjectMcpServers"]
+    for key, ours in (("enabledMcpjsonServers", "enabled_project_servers"),
+                      ("disabledMcpjsonServers", "disabled_project_servers")):
+        if isinstance(data.get(key), list):
+            mcp[ours] = [str(name) for name in data[key]]
+    if mcp:
+        out["mcp"] = mcp
+    return out, ignored
 
 
-def _read_layer(path: Path) -> dict[str, Any]:
+def _read_layer(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The layer in claw's shape, and the Claude Code settings in it that claw does not honour."""
     try:
         if path.suffix == ".json":
             return _from_claude_settings(json.loads(path.read_text(encoding="utf-8")))
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8")), []
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
@@ -337,6 +420,12 @@ def _untrusted_part(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 waiting.append(f"permissions.{key}")
         if perms.get("mode") not in (None, "default", "plan"):
             waiting.append(f"permissions.mode {perms.pop('mode')}")
+    mcp = kept.get("mcp")
+    if isinstance(mcp, dict):
+        mcp = kept["mcp"] = dict(mcp)
+        for key in ("enable_all_project_servers", "enabled_project_servers"):
+            if mcp.pop(key, None):
+                waiting.append(f"mcp.{key}")
     sandbox = kept.get("sandbox")
     if isinstance(sandbox, dict):
         sandbox = kept["sandbox"] = dict(sandbox)
@@ -362,12 +451,15 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
     layers: list[tuple[str, dict[str, Any]]] = []
     withheld: list[str] = []
     refused: list[str] = []
+    ignored: list[str] = []
     project = project.resolve()
     for source, path in layer_files(project):
         if not path.is_file():
             continue
-        data = _read_layer(path)
+        data, unused = _read_layer(path)
         files.append(path)
+        if unused:
+            ignored.append(f"{', '.join(unused)} ({_shown(path, project)})")
         if path.is_relative_to(project) and _untrusted_part(data)[1]:
             if trusted is None:
                 trusted = FolderTrust().is_trusted(project)
@@ -404,7 +496,7 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
         raise ConfigError(f"{where}: {loc}: {first['msg']}") from None
     set_by = {key: source for source, data in layers for key in _SET_BY if _has(data, key)}
     return LoadedConfig(settings=settings, rules=rules, files=files, withheld=withheld, refused=refused,
-                        set_by=set_by)
+                        set_by=set_by, ignored=ignored, trusted=trusted)
 
 
 def _has(data: dict[str, Any], dotted: str) -> bool:
@@ -426,3 +518,10 @@ def _without_user_only(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
         section, name = key.split(".")
         data[section] = {k: v for k, v in data[section].items() if k != name}
     return data, found
+
+
+def _shown(path: Path, project: Path) -> str:
+    if path.is_relative_to(project):
+        return str(path.relative_to(project))
+    home = Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)

@@ -172,7 +172,8 @@ class Compacted(Event):
 class TurnFinished(Event):
     type: Literal["turn_finished"] = "turn_finished"
     turn_id: str
-    stop_reason: Literal["end_turn", "max_turns", "cancelled", "error", "budget", "refusal"]
+    # stopped_by_hook: a hook answered `"continue": false` (its stopReason came as a Notice)
+    stop_reason: Literal["end_turn", "max_turns", "cancelled", "error", "budget", "refusal", "stopped_by_hook"]
     turns: int = 0
 
 

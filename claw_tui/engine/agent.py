@@ -14,6 +14,7 @@ import os
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +24,11 @@ from claw_tui.config import LoadedConfig, Settings, load_config
 from claw_tui.core import events as ev
 from claw_tui.core.approval import Approver, DenyingApprover
 from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, tool_result, user_text
-from claw_tui.engine import background_imports, compaction, system_prompt
+from claw_tui.engine import background_imports, compaction, session_hooks, system_prompt, web_search
 from claw_tui.engine.services import SessionServices
 from claw_tui.engine.sessions import StoreError
 from claw_tui.engine.tool_calls import run_tool_calls
+from claw_tui.engine.user_commands import CommandPrompt
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
 from claw_tui.tools.base import Tool, ToolContext, ToolResult
 
@@ -36,9 +38,11 @@ if TYPE_CHECKING:
     from claw_tui.engine.checkpoints import CheckpointStore
     from claw_tui.engine.file_mentions import Attached
     from claw_tui.engine.hooks import HookRunner
+    from claw_tui.engine.memory import NestedMemory
     from claw_tui.engine.permissions import PermissionEngine
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
+    from claw_tui.engine.transcript_file import TranscriptFile
     from claw_tui.mcp import McpManager
     from claw_tui.tools.ask import Asker
 
@@ -94,6 +98,7 @@ class Agent:
         services = self.ctx.services
         services.permissions = services.permissions or permissions
         services.approver = services.approver or approver
+        services.web_search = services.web_search or partial(web_search.search, self)
         from claw_tui.core.redaction import Redactor, secret_values
         from claw_tui.tools.shell import ShellManager
 
@@ -113,10 +118,17 @@ class Agent:
         self._unsaved: list[Message] = []
         self._session_lock: Any = None  # SessionLock: this process is the session's one writer
         self._turn_id = ""
-        # SessionStart hooks run before the first turn with this source; None once they ran.
-        self._session_start: str | None = "startup" if agent_id is None else None
+        # SessionStart hooks run before the next turn with this source; None once they ran.
+        self.session_start: str | None = "startup" if agent_id is None else None
         self._background: set[asyncio.Task[Any]] = set()  # Notification hooks, not awaited
         self._notes_for_model: list[str] = []  # what the user did between turns, told with the next prompt
+        # What of the user's setup (Claude Code's included) claw does not honour: front ends name it once at start.
+        self.startup_notes: list[str] = []
+        self.nested_memory: NestedMemory | None = None  # CLAUDE.md of subdirectories, path-scoped rules
+        # For hooks: the session as a Claude Code transcript, and an id when sessions are not stored.
+        self.transcript_file: TranscriptFile | None = None
+        self._unstored_session_id = ""
+        self._stop_requested: str | None = None  # a hook's "continue": false, for the running turn
         self.checkpoints: CheckpointStore | None = None
         if store is not None:
             from claw_tui.engine.checkpoints import CheckpointStore
@@ -144,8 +156,9 @@ class Agent:
         """Build an agent with the built-in tools, the user's rules, hooks and memory files."""
         from claw_tui.config import RuleSource, user_config_dir
         from claw_tui.core.tasks import TaskGraph
+        from claw_tui.engine.compat import startup_notes
         from claw_tui.engine.hooks import HookRunner
-        from claw_tui.engine.memory import load_memory, memory_prompt
+        from claw_tui.engine.memory import NestedMemory, memory_prompt, scan_memory
         from claw_tui.engine.permissions import Guard, PermissionEngine
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
@@ -171,9 +184,11 @@ class Agent:
             sandbox_guard=SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths),
             local_network_ok=permissions.allows_local_network,
         )
-        ctx = ToolContext(cwd=cwd, roots=roots, services=services)
-        hooks = HookRunner(settings.hooks, cwd, session_id or "") if settings.hooks else None
-        memory = memory_prompt(load_memory(cwd, user_config_dir=user_config_dir()))
+        ctx = ToolContext(cwd=cwd, roots=roots, services=services, env={**os.environ, **settings.env})
+        with_hooks = settings.hooks and not settings.disable_all_hooks
+        hooks = HookRunner(settings.hooks, cwd, env=settings.env) if with_hooks else None
+        memory_files, path_rules, memory_problems = scan_memory(cwd, user_config_dir=user_config_dir())
+        memory = memory_prompt(memory_files)
         # Skills: only names and descriptions up front; the Skill tool loads a body on demand.
         memory = "\n\n".join(p for p in (memory, skills_prompt(list_skills(cwd))) if p)
         denied_tools = {r.rule for r in rules if r.behavior == "deny" and "(" not in r.rule}
@@ -193,6 +208,10 @@ class Agent:
         )
         services.subagents = SubagentManager(agent, max_concurrent=settings.agents.max_concurrent)
         agent.refresh_agent_types()
+        if hooks is not None:
+            hooks.base = agent.hook_fields
+        agent.nested_memory = NestedMemory.from_files(cwd, memory_files, path_rules)
+        agent.startup_notes = startup_notes(cwd, config, memory_problems)
         return agent
 
     async def start_mcp(
@@ -202,6 +221,11 @@ class Agent:
 
         Raises McpConfigError (naming the file) on a configuration that cannot be read.
         """
+        from claw_tui.config import FolderTrust, project_server_allowed
+
+        if "project_policy" not in kwargs:  # `claw trust`, enableAllProjectMcpServers & co
+            trusted = self.config.trusted if self.config.trusted is not None else FolderTrust().is_trusted(self.cwd)
+            kwargs["project_policy"] = lambda name: project_server_allowed(name, self.settings, trusted)
         # The MCP SDK brings the HTTP stack an SDK import on the import thread may be loading too.
         module = await background_imports.imported("claw_tui.mcp.manager")
         manager = module.McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
@@ -218,9 +242,11 @@ class Agent:
         if manager is None:
             return
         denied = {r.rule for r in self.permissions.rules_for_display() if r.behavior == "deny" and "(" not in r.rule}
-        for name in [n for n in self.tools if n.startswith("mcp__")]:
+        from claw_tui.mcp.resource_tools import RESOURCE_TOOLS, resource_tools
+
+        for name in [n for n in self.tools if n.startswith("mcp__") or n in RESOURCE_TOOLS]:
             del self.tools[name]
-        for tool in manager.tools():
+        for tool in [*manager.tools(), *resource_tools(manager)]:
             if tool.name not in denied:
                 self.tools[tool.name] = tool
 
@@ -228,9 +254,11 @@ class Agent:
         """Stop what the session started: subagents, worktrees, shells, background commands, language servers."""
         if self._background:  # notification hooks still running finish first (they have their own timeouts)
             await asyncio.wait(self._background, timeout=10)
-        if self.hooks is not None and self.agent_id is None and self._session_start is None:
+        if self.hooks is not None and self.agent_id is None:
             try:
-                await self.hooks.session_end("exit")
+                if self.session_start is None:
+                    await self.hooks.session_end("exit")
+                await self.hooks.drain()  # "async" hooks still running finish (they have their own timeouts)
             except Exception:  # noqa: BLE001, S110 - a failing hook must not keep the session's processes alive
                 pass
         services, subagents = self.ctx.services, self.subagents
@@ -277,6 +305,10 @@ class Agent:
 
     def new_conversation(self) -> None:
         """Start over: the next message begins a new stored session; the current one stays stored."""
+        if self.hooks is not None and self.session_start is None:  # /clear ends one session and starts another
+            self.in_background(self.hooks.session_end("clear", base=self.hook_fields()))
+            self.session_start = "clear"
+        self._unstored_session_id = ""
         self.transcript.clear()
         self.reset_context_measure()
         self.session_id = None
@@ -343,7 +375,7 @@ class Agent:
     def _provider_maker(self, registry: Any, name: str) -> Callable[[], Provider]:
         local_url = self.local_base_url
         factory = self._provider_factory or (
-            lambda name: registry.make_provider(name, self.settings, local_base_url=local_url)
+            lambda name: registry.make_provider(name, self.settings, self.ctx.env, local_base_url=local_url)
         )
 
         def make() -> Provider:
@@ -386,7 +418,10 @@ class Agent:
         A write the disk refuses raises StoreError (the turn stops); the message stays in the
         transcript and is stored, in order, by the next commit once the disk takes it.
         """
+        mirror = self._transcript_mirror()  # before the append: a new file starts with the history so far
         self.transcript.append(message)
+        if mirror is not None:
+            mirror.append(message)
         if self._ensure_session():
             self._unsaved.append(message)
             while self._unsaved:
@@ -394,6 +429,53 @@ class Agent:
                 self._unsaved.pop(0)
                 self._stored_count += 1
         return self.event(ev.MessageCompleted, message=message)
+
+    # --- what hooks see of the session ----------------------------------------------------
+
+    def hook_fields(self) -> dict[str, Any]:
+        """The fields every hook event carries (hooks.py); a subagent's hooks carry its parent's."""
+        mirror = self._transcript_mirror()
+        return {
+            "session_id": self._hook_session_id(),
+            "transcript_path": mirror.touch() if mirror is not None else "",
+            "cwd": str(self.cwd),
+            "permission_mode": self.permissions.mode,
+        }
+
+    def _hook_session_id(self) -> str:
+        if self._ensure_session():
+            return self.session_id or ""
+        if not self._unstored_session_id:
+            import uuid
+
+            self._unstored_session_id = self.session_id or str(uuid.uuid4())
+        return self._unstored_session_id
+
+    def _transcript_mirror(self) -> TranscriptFile | None:
+        """The Claude Code-shaped transcript hook scripts read; None without hooks (a subagent's is set
+        by the subagent manager)."""
+        if self.hooks is None or self.agent_id is not None:
+            return self.transcript_file
+        from claw_tui.engine.transcript_file import TranscriptFile
+
+        session_id = self._hook_session_id()
+        if self.transcript_file is None or self.transcript_file.session_id != session_id:
+            self.transcript_file = TranscriptFile.for_session(session_id, self.cwd)
+            stored = self.store.messages(session_id) if self.store is not None else list(self.transcript)
+            self.transcript_file.rewrite(stored)
+        return self.transcript_file
+
+    def stop_turn(self, reason: str) -> None:
+        """A hook's `"continue": false`: the turn ends once the running tool calls are done."""
+        self._stop_requested = self._stop_requested or reason
+
+    def memory_for(self, paths: list[Path]) -> str:
+        """Memory files of subdirectories and path-scoped rules that apply to `paths`, once each."""
+        if self.nested_memory is None:
+            return ""
+        from claw_tui.engine.memory import nested_memory_text
+
+        return nested_memory_text(self.nested_memory.for_paths(paths))
 
     # --- the session on disk ------------------------------------------------------------
 
@@ -443,7 +525,7 @@ class Agent:
         info = self.store.get(session_id)
         self.session_id = session_id
         if self.agent_id is None:
-            self._session_start = "resume"
+            self.session_start = "resume"
         self._stored_count = len(messages)
         start = max((i for i, m in enumerate(messages) if m.is_compaction_summary), default=0)
         tail = messages[start:]
@@ -497,27 +579,23 @@ class Agent:
         """Something the user did outside a turn that the model must know (an /undo): it goes with the next prompt."""
         self._notes_for_model.append(text)
 
-    async def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
+    async def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]:
+        """One turn. A `CommandPrompt` is a slash command the front end expanded (user_commands.py)."""
         turn_id = self._turn_id = new_id("turn")
         yield self.event(ev.TurnStarted, turn_id=turn_id, model=self.model)
+        expansion = prompt if isinstance(prompt, CommandPrompt) else None
+        if expansion is not None:
+            prompt = expansion.prompt
         message = user_text(prompt) if isinstance(prompt, str) else prompt
-        if self.hooks is not None and self._session_start is not None:
-            outcome = await self.hooks.session_start(self._session_start)
-            self._session_start = None
-            for note in outcome.messages:
-                yield self.event(ev.Notice, text=note, level="warning")
-            if outcome.additional_context:
-                message.content.append(TextBlock(text=outcome.additional_context))
+        self._stop_requested = None
         if self.hooks is not None:
-            outcome = await self.hooks.user_prompt_submit(message.text)
-            for note in outcome.messages:
-                yield self.event(ev.Notice, text=note, level="warning")
-            if outcome.block:
-                yield self.event(ev.Error, message=f"Prompt blocked by a hook: {outcome.reason}", kind="hook")
+            events, blocked = await session_hooks.before_prompt(self, message, expansion)
+            for event in events:
+                yield event
+            if blocked is not None:
+                yield self.event(ev.Error, message=blocked, kind="hook")
                 yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason="error")
                 return
-            if outcome.additional_context:
-                message.content.append(TextBlock(text=outcome.additional_context))
         if self._notes_for_model:
             notes = "\n".join(self._notes_for_model)
             message.content.insert(0, TextBlock(text=f"<system-reminder>\n{notes}\n</system-reminder>"))
@@ -527,6 +605,8 @@ class Agent:
 
         rounds = 0
         stop_reason = "end_turn"
+        stop_hook_active = False  # true only while the turn goes on because a Stop hook blocked
+        failure: ev.Error | None = None
         try:
             yield self.commit(message)
             while True:
@@ -554,9 +634,12 @@ class Agent:
                     if isinstance(item, ModelResponse):
                         response = item
                     else:
+                        failure = item if isinstance(item, ev.Error) else failure
                         yield item
                 if response is None:  # the model call failed for good; an Error was yielded
                     stop_reason = "error"
+                    if self.hooks is not None and failure is not None:
+                        await self.hooks.stop_failure(*session_hooks.failure_kind(failure))
                     break
                 yield self.usage_event(response.usage)
                 yield self.commit(response.message)
@@ -570,8 +653,11 @@ class Agent:
                             ev.Notice, text="The reply hit the output limit and was cut short.", level="warning"
                         )
                     if self.hooks is not None:
-                        outcome = await self.hooks.stop(stop_hook_active=rounds > 1)
-                        if outcome.block and outcome.reason:
+                        outcome = await self.hooks.stop(stop_hook_active, response.message.text)
+                        for item in session_hooks.notices(self, outcome):
+                            yield item
+                        if outcome.block and not outcome.stop:
+                            stop_hook_active = True
                             yield self.commit(user_text(f"Stop hook feedback: {outcome.reason}"))
                             continue
                     break
@@ -582,6 +668,10 @@ class Agent:
                 results = sorted(self._done_results, key=lambda r: order.get(r.tool_use_id, 0))
                 self._done_results = []
                 yield self.commit(Message(role="user", content=list(results)))
+                if self._stop_requested is not None:
+                    stop_reason = "stopped_by_hook"
+                    yield self.event(ev.Notice, text=f"Stopped by a hook: {self._stop_requested}", level="warning")
+                    break
         except asyncio.CancelledError:
             self._settle_after_cancel()
             self._count_cut_short_call()
@@ -632,14 +722,16 @@ class Agent:
 
     # --- model calls with retries -------------------------------------------------------
 
-    def _request(self, native_model: str) -> ModelRequest:
+    def _request(self, native_model: str, provider: Provider) -> ModelRequest:
+        # WebSearch runs on the provider's server-side search: not offered where the API has none.
+        offered = [t for t in self.tools.values() if t.name != "WebSearch" or provider.web_searcher is not None]
         return ModelRequest(
             model=native_model,
             system=system_prompt.build(
                 self.cwd, self.ctx.roots, self.model, memory=self.memory_prompt
             ),
             messages=repair(self.transcript),
-            tools=[ToolSpec(name=t.name, description=t.description, input_schema=t.schema()) for t in self.tools.values()],
+            tools=[ToolSpec(name=t.name, description=t.description, input_schema=t.schema()) for t in offered],
             max_tokens=self.settings.max_tokens,
             thinking_budget=self.settings.thinking_budget,
         )
@@ -653,7 +745,7 @@ class Agent:
             self._streamed_chars = 0  # of this attempt, for the usage of a call a cancel cuts short
             try:
                 provider, native = await self.provider_for(self.model)
-                async for item in provider.stream(self._request(native)):
+                async for item in provider.stream(self._request(native, provider)):
                     if isinstance(item, ModelResponse):
                         item.message.model = self.model
                         self._partial = None
@@ -774,8 +866,14 @@ class Agent:
         """What replaces secrets in tool output as it streams, and in the files a tool wrote."""
         return self._redact
 
+    async def settle_background(self) -> None:
+        """Wait (at most 10 s) for the hooks running in the background, e.g. a /clear's SessionEnd."""
+        if self._background:
+            await asyncio.wait(self._background, timeout=10)
+
     def in_background(self, work: Awaitable[Any]) -> None:
         """Run a Notification hook without waiting for it; `aclose` lets it finish."""
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+

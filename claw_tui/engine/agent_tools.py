@@ -244,7 +244,7 @@ class Skill(Tool[SkillInput]):
         from claw_tui.engine.skills import SkillError, find_skill, list_skills, render_skill
 
         try:
-            skill = find_skill(list_skills(ctx.cwd), input.skill)
+            skill = find_skill(list_skills(ctx.cwd), input.skill, by_model=True)
             return ToolResult.text(render_skill(skill, input.args or ""), skill=skill.name, path=str(skill.path))
         except SkillError as exc:
             raise ToolError(str(exc)) from None

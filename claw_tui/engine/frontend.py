@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from claw_tui.engine.permissions import PermissionEngine
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
+    from claw_tui.engine.user_commands import CommandPrompt
     from claw_tui.mcp import McpManager
 
 
@@ -37,6 +38,7 @@ class FrontendAgent(Protocol):
     store: SessionStore | None  # None when sessions are not saved
     checkpoints: CheckpointStore | None  # /undo and /rewind
     mcp: McpManager | None  # set once start_mcp ran
+    startup_notes: list[str]  # what of the user's setup claw does not honour: shown once at start
 
     @property
     def task_graph(self) -> TaskGraph | None: ...
@@ -51,7 +53,7 @@ class FrontendAgent(Protocol):
     def sandbox_warning(self) -> str | None: ...  # commands run unsandboxed unasked-for: said once at start
 
     # --- turns ----------------------------------------------------------------------------
-    def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]: ...
+    def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]: ...
 
     def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]: ...
 

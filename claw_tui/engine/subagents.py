@@ -232,13 +232,21 @@ class SubagentManager:
             tools=tools,
             permissions=permissions,
             approver=parent.approver,
-            hooks=parent.hooks,
+            hooks=parent.hooks.for_subagent(child.id, agent_def.name) if parent.hooks is not None else None,
             memory_prompt=memory,
             model=child.model,
             ctx=ctx,
             agent_id=child.id,
         )
         agent.share_providers(parent)
+        if parent.nested_memory is not None:
+            agent.nested_memory = parent.nested_memory.fork()
+        if agent.hooks is not None:  # its own transcript, for its SubagentStop hooks
+            from claw_tui.engine.transcript_file import TranscriptFile
+
+            session = str(parent.hook_fields()["session_id"])
+            agent.transcript_file = TranscriptFile.for_subagent(session, child.id, cwd)
+            agent.hooks.agent_transcript = agent.transcript_file.touch()
         return agent
 
     async def run(self, child: Child, emit: Emit | None = None) -> Child:
@@ -261,6 +269,8 @@ class SubagentManager:
             async with self._slots:
                 child.started_at = child.started_at or time.time()
                 self._set_status(child, "running")
+                if child.agent.hooks is not None and not child.agent.transcript:
+                    prompt = await self._start_hooks(child, prompt, emit)
                 while True:
                     stop, error = await self._turn(child, prompt, emit)
                     if stop in ("error", "refusal"):
@@ -290,6 +300,13 @@ class SubagentManager:
             self._set_status(child, status)
             await self._close_shell(child)
             child.done.set()
+
+    async def _start_hooks(self, child: Child, prompt: str, emit: Emit | None) -> str:
+        """SubagentStart hooks: what they add joins the child's first prompt."""
+        outcome = await child.agent.hooks.subagent_start()
+        for note in outcome.messages:
+            await self._deliver(ev.Notice(text=note, level="warning", agent_id=child.id), emit)
+        return f"{prompt}\n\n{outcome.additional_context}" if outcome.additional_context else prompt
 
     @staticmethod
     def _take_inbox(child: Child) -> str:

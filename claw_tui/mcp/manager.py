@@ -471,8 +471,12 @@ class McpManager:
         oauth_callback_handler: CallbackHandler | None = None,
         on_change: Callable[[ServerStatus], None] | None = None,
         pins: PinStore | None = None,
+        project_policy: Callable[[str], bool | None] | None = None,
     ) -> None:
         self.project = project
+        # Whether a project server runs by the settings (False: disabled; True: enabled; None: the
+        # user approves it by name): Claude Code's enabledMcpjsonServers & co, and `claw trust`.
+        self.project_policy = project_policy
         self.trust_store = trust or TrustStore()
         self.pins = pins or PinStore()
         self.call_timeout = call_timeout
@@ -517,7 +521,10 @@ class McpManager:
             return "failed"
         if not c.enabled:
             return "disabled"
-        if not self.trust_store.is_trusted(self.project, c):
+        policy = self.project_policy(c.name) if c.needs_trust and self.project_policy is not None else None
+        if policy is False:
+            return "disabled"
+        if policy is None and not self.trust_store.is_trusted(self.project, c):
             return "needs-trust"
         return None
 

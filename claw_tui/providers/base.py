@@ -99,3 +99,35 @@ class Provider(Protocol):
     def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]: ...
 
     async def list_models(self) -> list[str]: ...
+
+    @property
+    def web_searcher(self) -> WebSearcher | None:
+        """The provider's server-side web search; None where its API has none."""
+
+
+class SearchHit(BaseModel):
+    title: str
+    url: str
+    page_age: str | None = None
+
+
+class WebSearchResult(BaseModel):
+    """What a provider's server-side web search found: the model's summary and the pages it cites."""
+
+    text: str
+    hits: list[SearchHit] = Field(default_factory=list)
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    searches: int = 0  # billed per search, besides the tokens
+
+
+# Both Anthropic and OpenAI list web search at $10 per 1,000 searches.
+PRICE_PER_SEARCH_USD = 0.01
+
+
+class WebSearcher(Protocol):
+    """A provider whose API runs web searches server-side (Anthropic's web search tool, OpenAI
+    Responses' web_search). Local servers have none, so claw offers WebSearch only where this is."""
+
+    async def web_search(
+        self, model: str, query: str, allowed_domains: list[str] | None, blocked_domains: list[str] | None
+    ) -> WebSearchResult: ...

@@ -3,8 +3,10 @@
 WebFetch downloads one page with httpx2 (the SDKs' HTTP stack), turns HTML into Markdown and
 hands it to the main model with the caller's question; claw runs no second model over it.
 Redirects are followed only within the same host, so a permission granted for one domain
-never silently reads another. WebSearch uses a provider's server-side search when the agent
-provides one as a service; claw has no search backend of its own.
+never silently reads another. WebSearch uses the model provider's server-side search (Anthropic's
+web search tool, OpenAI Responses' web_search) through `ctx.services.web_search`, which the agent
+sets; claw has no search engine of its own, and does not offer WebSearch with a provider that has
+none (a local server).
 
 WebFetch stays off the machine's own network: loopback, private, link-local (cloud metadata),
 shared and reserved addresses are refused, however the URL spells them (`localhost`,
@@ -28,7 +30,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -365,8 +367,16 @@ def _render(page: _Page, prompt: str) -> str:
 
 # --- WebSearch ----------------------------------------------------------------------------
 
-# (query, allowed_domains, blocked_domains) -> results as text
-SearchBackend = Callable[[str, list[str] | None, list[str] | None], Awaitable[str]]
+
+@dataclass
+class SearchResults:
+    text: str  # what the search model wrote about the results
+    hits: list[tuple[str, str]]  # (title, url) of the pages found
+    usage: Any = None  # the search's own model call, as a Usage event for the front ends
+
+
+# (query, allowed_domains, blocked_domains) -> results
+SearchBackend = Callable[[str, list[str] | None, list[str] | None], Awaitable[SearchResults]]
 
 
 class WebSearchInput(BaseModel):
@@ -405,5 +415,15 @@ class WebSearch(Tool[WebSearchInput]):
                 "provider offers no server-side web search. Use WebFetch on a URL you know (for example the "
                 "project's documentation) instead."
             )
-        text = await backend(input.query, input.allowed_domains, input.blocked_domains)
-        return ToolResult.text(f'Web search results for "{input.query}":\n\n{text.strip() or "No results."}')
+        found = await backend(input.query, input.allowed_domains, input.blocked_domains)
+        if found.usage is not None and ctx.emit_event is not None:
+            await ctx.emit_event(found.usage)
+        lines = [f'Web search results for "{input.query}":', ""]
+        if found.text:
+            lines += [found.text, ""]
+        if found.hits:
+            lines += ["Sources:", *[f"- [{title}]({url})" for title, url in found.hits]]
+        else:
+            lines.append("No results.")
+        results = [{"title": title, "url": url} for title, url in found.hits]
+        return ToolResult.text("\n".join(lines).strip(), results=results)

@@ -1,9 +1,9 @@
 """Slash commands: ONE registry feeding the prompt's `/` completion, the dispatcher and the palette.
 
 Each command is a frozen record whose action is an async function of (main screen, arguments).
-User commands come from Markdown files (`.claw/commands/*.md`, `.claude/commands/*.md`,
-and `<user config>/commands/*.md`): optional frontmatter (`description`, `argument-hint`),
-then a body sent as the prompt with `$ARGUMENTS` replaced.
+The user's own commands and skills (Markdown files under `.claude/commands/`, `.claude/skills/`,
+their user-level and `.claw` twins) are found by engine/user_commands.py; here each becomes a
+record whose action sends its expanded prompt.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claw_tui.config import user_config_dir
+from claw_tui.engine.user_commands import CommandError, UserCommand, load_user_commands
 from claw_tui.ui import reports, session_actions
 
 if TYPE_CHECKING:
@@ -56,20 +56,13 @@ class CommandRegistry:
 
     @classmethod
     def build(cls, cwd: Path) -> CommandRegistry:
+        """The built-ins and the user's commands and skills (whose own problems the agent names at start)."""
         registry = cls({c.name: c for c in BUILTIN_COMMANDS})
-        for directory in user_command_dirs(cwd):
-            for path in sorted(directory.glob("*.md")):
-                try:
-                    command = load_user_command(path)
-                except (OSError, UnicodeDecodeError) as exc:
-                    registry.problems.append(f"{path}: cannot read ({exc})")
-                    continue
-                if command.name in registry.commands:
-                    existing = registry.commands[command.name]
-                    if existing.source == "built-in":
-                        registry.problems.append(f"{path}: /{command.name} is a built-in command; the file is ignored")
-                        continue
-                registry.commands[command.name] = command  # project files override user files
+        for command in load_user_commands(cwd).commands.values():
+            if command.name in registry.commands:
+                registry.problems.append(f"{command.path}: /{command.name} is a built-in command; the file is ignored")
+                continue
+            registry.commands[command.name] = user_slash_command(command)
         return registry
 
     def all(self) -> list[SlashCommand]:
@@ -105,49 +98,31 @@ def parse_invocation(text: str) -> tuple[str, str]:
 # --- user commands ------------------------------------------------------------------------
 
 
-def user_command_dirs(cwd: Path) -> list[Path]:
-    """Lowest priority first: the user's own, then the project's (Claude Code's folder, then claw's)."""
-    dirs = [user_config_dir() / "commands", cwd / ".claude" / "commands", cwd / ".claw" / "commands"]
-    return [d for d in dirs if d.is_dir()]
-
-
-def split_frontmatter(text: str) -> tuple[dict[str, str], str]:
-    """`key: value` lines between leading `---` fences, and the body after them."""
-    if not text.startswith("---"):
-        return {}, text
-    lines = text.splitlines(keepends=True)
-    for end in range(1, len(lines)):
-        if lines[end].strip() == "---":
-            meta: dict[str, str] = {}
-            for line in lines[1:end]:
-                key, sep, value = line.partition(":")
-                if sep:
-                    meta[key.strip().lower()] = value.strip().strip("\"'")
-            return meta, "".join(lines[end + 1 :])
-    return {}, text
-
-
 def expand_template(body: str, args: str) -> str:
+    """A built-in prompt with the user's words: in place of `$ARGUMENTS`, or after it."""
     if "$ARGUMENTS" in body:
         return body.replace("$ARGUMENTS", args)
     return f"{body.rstrip()}\n\n{args}" if args else body
 
 
-def load_user_command(path: Path) -> SlashCommand:
-    meta, body = split_frontmatter(path.read_text(encoding="utf-8"))
-    first_line = next((line.strip("# ").strip() for line in body.splitlines() if line.strip()), "")
-    description = meta.get("description") or first_line[:80] or "user command"
-
+def user_slash_command(command: UserCommand) -> SlashCommand:
     async def send(screen: MainScreen, args: str) -> None:
-        await screen.send_prompt(expand_template(body.strip(), args))
+        session_id = (screen.agent.session_id if screen.agent is not None else None) or ""
+        try:
+            prompt = command.invocation(args, session_id=session_id)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            await screen.conversation.add_note(str(CommandError(f"/{command.name}: {exc}")), "error")
+            return
+        await screen.send_prompt(prompt.typed, message=prompt)
 
+    kind = "skill" if command.kind == "skill" else "command"
     return SlashCommand(
-        name=path.stem,
-        title=path.stem.replace("-", " ").capitalize(),
-        help=f"{description} (from {path.parent.parent.name}/{path.parent.name})",
+        name=command.name,
+        title=command.name.replace("-", " ").replace(":", ": ").capitalize(),
+        help=f"{command.description} ({kind}, {command.where})",
         action=send,
-        argument_hint=meta.get("argument-hint", ""),
-        source=str(path),
+        argument_hint=command.argument_hint,
+        source=str(command.path),
     )
 
 

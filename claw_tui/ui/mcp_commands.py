@@ -9,6 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from claw_tui.core.transcript import Message
+from claw_tui.engine.user_commands import CommandPrompt
 from claw_tui.mcp import McpManager, PromptEntry
 from claw_tui.mcp.prompts import PromptArgumentError, argument_hint, map_arguments
 from claw_tui.ui.commands import SlashCommand
@@ -53,7 +54,8 @@ async def run_prompt(manager: McpManager, entry: PromptEntry, screen: MainScreen
                 f"/{entry.command}: the server's prompt is empty; nothing sent.", "warning"
             )
             return
-        await screen.send_prompt(shown, message=Message(role="user", content=blocks))
+        prompt = CommandPrompt(shown, Message(role="user", content=blocks), entry.command, args, "mcp")
+        await screen.send_prompt(shown, message=prompt)
 
     screen.run_worker(fetch_and_send(), group="mcp-prompt", name="get the MCP prompt", exit_on_error=False)
 

@@ -39,7 +39,18 @@ class ToolCall:
     id: str | None = None  # default: a fresh toolu_… / call_… id on each wire
 
 
-Part = Text | Thinking | ToolCall
+@dataclass
+class WebSearchCall:
+    """The provider's own web search inside the reply: Anthropic's server_tool_use and
+    web_search_tool_result blocks, OpenAI Responses' web_search_call item (with the results as
+    url_citation annotations on the next text)."""
+
+    query: str
+    results: list[tuple[str, str]] = field(default_factory=list)  # (title, url)
+    error: str | None = None  # Anthropic's web_search_tool_result_error code instead of results
+
+
+Part = Text | Thinking | ToolCall | WebSearchCall
 
 FaultKind = Literal["http", "error_event", "cut", "no_stop", "stall"]
 
@@ -111,6 +122,10 @@ class Reply:
             return self.stop_reason
         return "tool_use" if any(isinstance(p, ToolCall) for p in self.parts) else "end_turn"
 
+    @property
+    def searches(self) -> list[WebSearchCall]:
+        return [p for p in self.parts if isinstance(p, WebSearchCall)]
+
     def token_usage(self, request_body: bytes) -> dict[str, int]:
         """The usage this reply reports: scripted, or derived from the sizes involved."""
         derived = {
@@ -124,6 +139,8 @@ class Reply:
 
 
 def _part_tokens(part: Part) -> int:
+    if isinstance(part, WebSearchCall):
+        return 1
     if isinstance(part, ToolCall):
         return max(1, len(json.dumps(part.input)) // 4)
     return len(part.text.split())

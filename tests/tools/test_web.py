@@ -190,23 +190,6 @@ async def test_web_search_without_a_backend_says_so(ctx):
         )
 
 
-async def test_web_search_uses_the_provider_backend(ctx):
-    calls = []
-
-    async def backend(query, allowed, blocked):
-        calls.append((query, allowed, blocked))
-        return "1. Textual docs — https://textual.textualize.io/"
-
-    ctx.services.web_search = backend
-    tool = WebSearch()
-    parsed = tool.Input.model_validate(
-        {"query": "textual", "allowed_domains": ["textualize.io"]}
-    )
-    result = await tool.run(parsed, ctx)
-    assert calls == [("textual", ["textualize.io"], None)]
-    assert 'Web search results for "textual"' in result.output
-    assert "https://textual.textualize.io/" in result.output
+def test_web_search_takes_one_domain_filter():
     with pytest.raises(ValidationError):
-        tool.Input.model_validate(
-            {"query": "x y", "allowed_domains": ["a"], "blocked_domains": ["b"]}
-        )
+        WebSearch.Input.model_validate({"query": "x y", "allowed_domains": ["a"], "blocked_domains": ["b"]})

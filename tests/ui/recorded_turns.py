@@ -16,6 +16,7 @@ from claw_tui.core import events as ev
 from claw_tui.core.tasks import TaskGraph
 from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock
 from claw_tui.engine.permissions import PermissionEngine
+from claw_tui.engine.user_commands import CommandPrompt
 
 if TYPE_CHECKING:
     from claw_tui.engine.checkpoints import CheckpointStore
@@ -112,6 +113,7 @@ class RecordedAgent:
         self.checkpoints: CheckpointStore | None = None
         self.mcp: McpManager | None = None
         self.subagents: SubagentManager | None = None
+        self.startup_notes: list[str] = []
         self.notes_for_model: list[str] = []
         self.turns: deque[list[ev.EngineEvent]] = deque(turns)
         self.prompts: list[str] = []
@@ -123,7 +125,9 @@ class RecordedAgent:
         self.cancelled = 0
         self.compactions: list[str] = []
 
-    async def run_turn(self, prompt: str):
+    async def run_turn(self, prompt: str | CommandPrompt):
+        if isinstance(prompt, CommandPrompt):  # a user command: the model would get its expansion
+            prompt = prompt.prompt if isinstance(prompt.prompt, str) else prompt.typed
         self.prompts.append(prompt)
         self.models_used.append(self.model)
         events = self.turns.popleft() if self.turns else text_turn(f"echo: {prompt}", turn_id=f"turn_{len(self.prompts)}")

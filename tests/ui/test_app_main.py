@@ -650,7 +650,24 @@ async def test_init_and_user_commands_send_their_prompt_to_the_model(project):
         await settle(pilot)
         assert agent.prompts[0] == "Review src/app.py for bugs."
         assert agent.prompts[1].startswith("Please analyse this repository and write an AGENTS.md")
-        assert [p.text for p in screen(app).query(UserPrompt)] == agent.prompts
+        shown = [p.text for p in screen(app).query(UserPrompt)]
+        assert shown == ["/review src/app.py", agent.prompts[1]], "a user command shows as typed, as in Claude Code"
+
+
+async def test_a_real_skill_runs_as_its_folder_name(project):
+    """pydantic-ai's pre-push-review skill has no `name`: Claude Code runs it as /pre-push-review."""
+    import shutil
+
+    source = Path(__file__).parents[1] / "data" / "claude_folders" / "pydantic-ai" / ".claude"
+    shutil.copytree(source, project / ".claude", symlinks=True)
+    app, agent = make_app(project)
+    async with app.run_test() as pilot:
+        await pilot.press(*"/pre-push-review main", "enter")
+        await settle(pilot)
+        sent = agent.prompts[0]
+        assert "Skill 'pre-push-review'" in sent and "ARGUMENTS: main" in sent
+        assert "Use the strongest locally available reviewer to catch problems" in sent
+        assert [p.text for p in screen(app).query(UserPrompt)] == ["/pre-push-review main"]
 
 
 async def test_a_code_line_wider_than_the_pane_folds_and_copies_whole(project):
@@ -684,3 +701,11 @@ async def test_text_dragged_over_in_an_answer_is_copied_by_ctrl_c(project):
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.clipboard == "answer"
+
+
+async def test_what_claw_does_not_honour_is_a_note_at_start(project):
+    app, agent = make_app(project)
+    agent.startup_notes = ["Hooks of type `http` are not run by claw (PreToolUse)."]
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert any("Hooks of type `http` are not run by claw (PreToolUse)." in n for n in notes(app))

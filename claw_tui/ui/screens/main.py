@@ -29,6 +29,7 @@ from claw_tui.core import events as ev
 from claw_tui.core.diffs import FileChange
 from claw_tui.core.transcript import Message
 from claw_tui.engine.sessions import UsageRecord
+from claw_tui.engine.user_commands import CommandPrompt
 from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
 from claw_tui.ui.messages import EngineEvent, TasksChanged
 from claw_tui.ui.replay import build_history, usage_turns
@@ -108,7 +109,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self.usage = UsageTotals()
         # Per path: the content before the session's first change and after its last one.
         self.session_changes: dict[str, tuple[str | None, str]] = {}
-        self._queue: list[tuple[str | Message, UserPrompt]] = []
+        self._queue: list[tuple[str | Message | CommandPrompt, UserPrompt]] = []
         self._turn: Worker[None] | None = None
         self._turn_id: str | None = None  # set while a turn is open (TurnStarted seen, TurnFinished not yet)
         self._side_shown = {"wide": True, "narrow": False}
@@ -159,7 +160,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         # The rest imports and starts things (the SDK, MCP servers, git, bwrap): after the first frame,
         # so they neither delay it nor compete with it for the interpreter.
         self.call_after_refresh(self._start_background_work)
-        for problem in self.registry.problems:
+        for problem in [*self.registry.problems, *self.agent.startup_notes]:
             await self.conversation.add_note(problem, "warning")
 
     def _start_background_work(self) -> None:
@@ -388,7 +389,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
             self.log.error(f"/{command.name} failed", exc)
             await self.conversation.add_note(f"/{command.name} failed: {type(exc).__name__}: {exc}", "error")
 
-    async def send_prompt(self, text: str, *, message: Message | None = None) -> None:
+    async def send_prompt(self, text: str, *, message: Message | CommandPrompt | None = None) -> None:
         """Start a turn with `text` (or with `message`, shown as `text`), or queue it when one is running."""
         if self.agent is None:
             await self.conversation.add_note(f"No agent to send to: {self.agent_error}", "error")
@@ -534,7 +535,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
         await start_servers(self)
 
-    async def _turn_events(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
+    async def _turn_events(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]:
         """A turn, after attaching the MCP resources (`@server:uri`) and files (`@path`) a typed prompt mentions."""
         assert self.agent is not None
         manager = self.mcp_manager

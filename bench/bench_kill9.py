@@ -84,7 +84,7 @@ def one_run(forks: ClawForks, server: FakeModelServer, home: Path, at: float) ->
     env = {**os.environ, **isolated_env(home, server.base_url), "CLAW_SANDBOX__ENABLED": "false"}
     server.clear_script()
     server.script(*task())
-    args = ["-p", "--output-format", "stream-json", "--allowed-tools=Bash"]
+    args = ["-p", "--output-format", "stream-json", "--permission-mode=acceptEdits", "--allowed-tools=Bash"]
     run = forks.start([*args, "do the six steps"], project, env)
     time.sleep(at)
     os.kill(run.pid, signal.SIGKILL)

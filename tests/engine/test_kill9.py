@@ -33,7 +33,8 @@ def forks(claw_forks):
 
 
 def _stream_json(*args: str) -> list[str]:
-    return ["-p", "--output-format", "stream-json", "--allowed-tools=Bash,Read,Agent", *args]
+    # acceptEdits: the tools append to a file in the project (a redirect is a write, not covered by Bash alone)
+    return ["-p", "--output-format", "stream-json", "--permission-mode=acceptEdits", "--allowed-tools=Bash,Read,Agent", *args]
 
 
 def _completed(run: ClawRun) -> list[str]:

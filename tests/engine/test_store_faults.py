@@ -156,7 +156,7 @@ def test_a_second_process_cannot_write_a_session_that_is_open(claw_forks, fake_m
         sid = store.latest(tmp_path).id
 
     fake_model.script(Reply(parts=[ToolCall("Bash", {"command": "echo holding > held.txt; sleep 30"})]))
-    holder = claw_forks.start(["-p", "--allowed-tools=Bash", "--resume", sid, "hold it"], tmp_path, env)
+    holder = claw_forks.start(["-p", "--permission-mode=acceptEdits", "--allowed-tools=Bash", "--resume", sid, "hold it"], tmp_path, env)
     wait_for(lambda: (tmp_path / "held.txt").exists(), what="the first claw inside its slow tool")
     asked = len(fake_model.requests)
 

@@ -1,0 +1,229 @@
+"""`claw -p`: one prompt (or a stream of them) run headless, its answer or events on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from claw_tui.engine.frontend import FrontendAgent
+
+
+class CliError(Exception):
+    """A one-line error for the user; exit code 1."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run print mode; a CliError is one line on stderr and exit code 1."""
+    import asyncio
+
+    try:
+        return asyncio.run(run_headless(args))
+    except CliError as exc:
+        print(f"claw: {exc}", file=sys.stderr)
+        return 1
+
+
+def split_rules(values: list[str]) -> list[str]:
+    """Accept rules space- or comma-separated, keeping commas inside parentheses."""
+    rules: list[str] = []
+    for value in values:
+        depth, current = 0, ""
+        for ch in value:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth = max(0, depth - 1)
+            if ch in ", " and depth == 0:
+                if current:
+                    rules.append(current)
+                current = ""
+            else:
+                current += ch
+        if current:
+            rules.append(current)
+    return rules
+
+
+def _load(args: argparse.Namespace) -> tuple[Path, Any]:
+    from claw_tui.config import ConfigError, load_config
+
+    cwd = (args.cwd or Path.cwd()).resolve()
+    flags: dict[str, Any] = {}
+    if args.max_turns is not None:
+        flags["max_turns"] = args.max_turns
+    if args.model:
+        flags["model"] = args.model
+    try:
+        config = load_config(cwd, flags=flags or None)
+    except ConfigError as exc:
+        raise CliError(f"bad configuration: {exc}") from None
+    return cwd, config
+
+
+def _rules(args: argparse.Namespace) -> list[tuple[str, str]]:
+    return [("allow", r) for r in split_rules(args.allowed_tools)] + [
+        ("deny", r) for r in split_rules(args.disallowed_tools)
+    ]
+
+
+def _answers(args: argparse.Namespace) -> dict[str, str]:
+    answers = {}
+    for item in args.answer:
+        question, sep, answer = item.partition("=")
+        if not sep:
+            raise CliError(f"--answer takes QUESTION=ANSWER, got {item!r}")
+        answers[question.strip()] = answer.strip()
+    return answers
+
+
+async def run_headless(args: argparse.Namespace) -> int:
+    prompt = args.prompt
+    if prompt is None:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise CliError('no prompt: pass it as an argument (claw -p "…") or on standard input')
+        prompt = sys.stdin.read()
+    if not prompt.strip():
+        raise CliError("the prompt is empty")
+    cwd, config = _load(args)
+    if config.withheld:
+        print(
+            f"claw: this folder is not trusted yet; ignored {', '.join(config.withheld)} (`claw trust` allows them)",
+            file=sys.stderr,
+        )
+
+    from claw_tui.engine.agent import Agent
+    from claw_tui.tools.ask import AnswersFromFlags
+
+    store = _open_store()
+    session_id = _session_to_resume(args, store, cwd)
+    if args.resume == "":
+        raise CliError("--resume needs a session id in headless mode (see `claw sessions list`)")
+    agent = Agent.create(
+        cwd,
+        asker=AnswersFromFlags(_answers(args)),
+        model=args.model,
+        permission_mode=args.permission_mode,
+        config=config,
+        extra_rules=_rules(args),
+        store=store,
+    )
+    if session_id:
+        agent.load_session(session_id)
+    try:
+        await _start_mcp(agent, args)
+        return await _headless_turn(args, agent, prompt)
+    finally:
+        await agent.aclose()
+        store.close()
+
+
+async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
+    from claw_tui.mcp.config import McpConfigError
+
+    try:
+        manager = await agent.start_mcp(args.mcp_config or (), strict=args.strict_mcp_config)
+    except McpConfigError as exc:
+        raise CliError(str(exc)) from None
+    for status in manager.statuses():
+        if status.status not in ("connected", "disabled"):
+            detail = f": {status.last_error}" if status.last_error else ""
+            print(f"claw: MCP server {status.name} is {status.status}{detail}", file=sys.stderr)
+
+
+def _open_store() -> Any:
+    from claw_tui.engine.sessions import SessionStore, StoreError
+
+    try:
+        return SessionStore.open()
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _session_to_resume(args: argparse.Namespace, store: Any, cwd: Path) -> str | None:
+    from claw_tui.engine.sessions import StoreError
+
+    if args.resume:
+        try:
+            return store.resolve_id(args.resume)
+        except StoreError as exc:
+            raise CliError(str(exc)) from None
+    if args.continue_:
+        latest = store.latest(cwd)
+        if latest is None:
+            raise CliError(f"no session to continue in {cwd}")
+        return latest.id
+    return None
+
+
+async def _headless_turn(args: argparse.Namespace, agent: FrontendAgent, prompt: str) -> int:
+    from claw_tui.core import events as ev
+
+    out = sys.stdout
+    errors: list[ev.Error] = []
+    finished: ev.TurnFinished | None = None
+    last_text = ""
+    names: dict[str, str] = {}  # call id → tool name, to say which call a denial stopped
+
+    def say(line: str) -> None:  # text mode keeps stdout for the answer; what happens on the way goes to stderr
+        if args.output_format == "text":
+            print(f"claw: {line}", file=sys.stderr)
+
+    async for event in agent.run_turn(prompt):
+        if args.output_format == "stream-json":
+            out.write(event.model_dump_json() + "\n")
+            out.flush()
+        if event.agent_id is not None:
+            continue  # a subagent's own events: its report reaches the main agent as a tool result
+        if isinstance(event, ev.Error) and event.fatal:
+            errors.append(event)
+        elif isinstance(event, ev.Error):
+            say(event.message)
+        elif isinstance(event, ev.Notice):
+            say(event.text)
+        elif isinstance(event, ev.Retrying):  # a long silence would look like a hang
+            say(f"{event.reason} Retrying in {event.delay_s:.1f} s (retry {event.attempt} of {event.max_attempts}).")
+        elif isinstance(event, ev.ToolCallStarted):
+            names[event.call_id] = event.name
+        elif isinstance(event, ev.PermissionDecided) and event.behavior == "deny":
+            say(f"{names.get(event.call_id, 'a tool call')} was denied ({event.decided_by}).")
+        elif isinstance(event, ev.MessageCompleted) and event.message.role == "assistant":
+            if event.message.text:
+                last_text = event.message.text
+        elif isinstance(event, ev.TurnFinished):
+            finished = event
+    ok = not errors and finished is not None and finished.stop_reason == "end_turn"
+    if args.output_format == "text":
+        if last_text:
+            out.write(last_text if last_text.endswith("\n") else last_text + "\n")
+    elif args.output_format == "json":
+        out.write(
+            json.dumps(
+                {
+                    "type": "result",
+                    "subtype": "success" if ok else f"error_{finished.stop_reason if finished else 'error'}",
+                    "is_error": not ok,
+                    "result": last_text,
+                    "session_id": agent.session_id,
+                    "model": agent.model,
+                    "num_turns": finished.turns if finished else 0,
+                    "total_cost_usd": round(agent.total_cost_usd, 6),
+                    "errors": [e.message for e in errors],
+                }
+            )
+            + "\n"
+        )
+    out.flush()
+    if errors:
+        print(f"claw: {errors[-1].message}", file=sys.stderr)
+        return 1
+    if finished is not None and finished.stop_reason != "end_turn":
+        if not (finished.stop_reason == "max_turns" and args.output_format == "text"):  # its notice said why
+            print(f"claw: the turn stopped early ({finished.stop_reason})", file=sys.stderr)
+        return 1
+    return 0
+
+

@@ -73,6 +73,8 @@ class Agent:
         self.model = model or self.settings.model
         self.store = store
         self.session_id = session_id
+        # The id the next stored session takes (print mode's --session-id); None: a new one.
+        self.new_session_id: str | None = None
         self.agent_id = agent_id
         self.transcript: list[Message] = []
         self.total_cost_usd = 0.0
@@ -328,7 +330,8 @@ class Agent:
         if self.store is None:
             return False
         if not self.session_id:
-            self.session_id = self.store.create_session(self.cwd, self.model)
+            self.session_id = self.store.create_session(self.cwd, self.model, session_id=self.new_session_id)
+            self.new_session_id = None
             self._stored_count = 0
         return True
 

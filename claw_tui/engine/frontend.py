@@ -27,6 +27,7 @@ class FrontendAgent(Protocol):
     # the history the model sees, and what it has cost so far.
     model: str
     session_id: str | None
+    new_session_id: str | None  # the id the next stored session takes, when a front end chose it
     transcript: list[Message]
     total_cost_usd: float
     cwd: Path

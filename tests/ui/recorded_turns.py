@@ -103,6 +103,7 @@ class RecordedAgent:
         self.task_graph: TaskGraph | None = TaskGraph()
         self.transcript: list[Message] = []
         self.session_id: str | None = None
+        self.new_session_id: str | None = None
         self.total_cost_usd = 0.0
         self.config = LoadedConfig(settings=Settings(), rules=[], files=[])
         self.settings = self.config.settings

@@ -108,6 +108,7 @@ class _Permission:
     decided_by: str
     note: str  # the user's words for the model, with a denial or a partial approval
     changes: list[FileChange]
+    updated_input: dict[str, Any] | None = None  # what the approver changed the input to
 
 
 class ToolCall:
@@ -181,6 +182,9 @@ class ToolCall:
             except ToolError as exc:
                 raise _Ended.error(str(exc)) from None
         permission = await self.permission(tool, parsed, raw_input, ctx, hook_decision, changes)
+        if permission.updated_input is not None and permission.updated_input != raw_input:
+            parsed = await self.take_updated_input(tool, permission, ctx)
+            raw_input = dict(permission.updated_input)
         await self.emit(ev.ToolCallRunning, call_id=self.call.id)
         result = await self.run(tool, parsed, ctx, permission)
         await self.post_hooks(raw_input, result)
@@ -253,6 +257,7 @@ class ToolCall:
         if hook_decision in ("allow", "deny", "ask") and decision.behavior != "deny":
             behavior, decided_by = hook_decision, f"PreToolUse hook ({hook_decision})"
         note = ""
+        updated_input = None
         if behavior == "ask":
             await self.emit(ev.PermissionRequested, call_id=call.id, name=call.name, reason=decided_by)
             request = ApprovalRequest(
@@ -271,6 +276,7 @@ class ToolCall:
                 host.in_background(host.hooks.notification(f"claw needs your permission to use {call.name}"))
             answer = await host.approver.decide(request)
             behavior, decided_by, note = answer.behavior, f"user ({decided_by})", answer.note
+            updated_input = answer.updated_input
             if answer.behavior == "allow" and answer.remember and request.suggested_rule:
                 host.permissions.add_rule("allow", request.suggested_rule, "session")
                 decided_by = f"user, now allowed for the session by {request.suggested_rule}"
@@ -282,7 +288,21 @@ class ToolCall:
             if note:
                 text += f" The user says: {note}"
             raise _Ended.error(text, "denied")
-        return _Permission(behavior, decided_by, note, changes)
+        return _Permission(behavior, decided_by, note, changes, updated_input)
+
+    async def take_updated_input(self, tool: Tool[Any], permission: _Permission, ctx: ToolContext) -> BaseModel:
+        """The input the approver gave instead of the model's: validated, and for a write re-proposed."""
+        assert permission.updated_input is not None
+        try:
+            parsed = tool.Input.model_validate(permission.updated_input)
+        except ValidationError as exc:
+            raise _Ended.error(validation_message(self.call.name, exc)) from None
+        if isinstance(tool, FileEditTool):
+            try:
+                permission.changes = await tool.propose(parsed, ctx)
+            except ToolError as exc:
+                raise _Ended.error(str(exc)) from None
+        return parsed
 
     async def run(self, tool: Tool[Any], parsed: BaseModel, ctx: ToolContext, permission: _Permission) -> ToolResult:
         try:

@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from claw_tui import __version__
+from claw_tui.print_mode.flags import PERMISSION_MODES as PRINT_PERMISSION_MODES
+from claw_tui.print_mode.flags import add_print_flags
 
+# The modes the app has; print mode takes Claude Code's others too (print_mode/flags.py).
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 
 
@@ -26,17 +29,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Sessions: `claw sessions --help`. Trust a folder's own hooks and servers: `claw trust [DIR]`.",
     )
     p.add_argument("prompt", nargs="?", help="the prompt (with -p); read from standard input when omitted")
-    p.add_argument("--version", action="version", version=f"claw {__version__}")
+    p.add_argument("-v", "--version", action="version", version=f"claw {__version__}")
     p.add_argument("-p", "--print", action="store_true", dest="headless", help="run one prompt headless and exit")
     p.add_argument(
-        "--output-format",
-        choices=("text", "json", "stream-json"),
-        default="text",
-        help="headless output: the answer, one JSON result, or every engine event as a JSON line",
+        "--model",
+        "-m",
+        help="provider/model (anthropic/claude-sonnet-5-5, openai/gpt-5.6-sol, local/llama3), a listed model's "
+        "bare id, or sonnet, opus, haiku, fable",
     )
-    p.add_argument("--model", "-m", help="provider/model, e.g. anthropic/claude-sonnet-4-6, openai/gpt-5, local/llama3")
     p.add_argument("--max-turns", type=int, help="stop after this many model calls in one turn")
-    p.add_argument("--permission-mode", choices=PERMISSION_MODES, help="how tool calls are approved")
+    p.add_argument("--permission-mode", choices=PRINT_PERMISSION_MODES, help="how tool calls are approved")
     p.add_argument(
         "--allowed-tools",
         "--allowedTools",
@@ -69,12 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     from claw_tui.mcp.config import add_mcp_config_flag
 
     add_mcp_config_flag(p)
+    add_print_flags(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if argv == ["--version"]:  # answered before anything else loads
+    if argv in (["--version"], ["-v"]):  # answered before anything else loads
         print(f"claw {__version__}")
         return
     if argv[:1] == ["sessions"]:
@@ -157,6 +160,15 @@ def _load(args: argparse.Namespace) -> tuple[Path, Any]:
 def run_tui(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise CliError('the full-screen app needs a terminal; for scripts use claw -p "prompt"')
+    if args.permission_mode not in (None, *PERMISSION_MODES):
+        raise CliError(f"--permission-mode {args.permission_mode} works with -p; the app has {', '.join(PERMISSION_MODES)}")
+    if args.model:
+        from claw_tui.providers.catalog import UnknownModel, resolve
+
+        try:
+            args.model = resolve(args.model)
+        except UnknownModel as exc:
+            raise CliError(str(exc)) from None
     cwd, config = _load(args)
     from claw_tui.ui.app import ClawApp
 

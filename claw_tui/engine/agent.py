@@ -262,6 +262,10 @@ class Agent:
         except ValueError:  # an input the tool refused: live, the call kept its bare name too
             return name
 
+    def tool_names(self) -> list[str]:
+        """The tools the model is offered now, MCP servers' included."""
+        return list(self.tools)
+
     def agent_types(self) -> list[AgentDef]:
         """The agent types on disk now, then this session's own (which win by name)."""
         from claw_tui.engine.agent_defs import list_agents

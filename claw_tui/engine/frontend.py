@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from claw_tui.core import events as ev
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.core.transcript import Message
+    from claw_tui.engine.agent_defs import AgentDef
     from claw_tui.engine.checkpoints import CheckpointStore
     from claw_tui.engine.permissions import PermissionEngine
     from claw_tui.engine.sessions import SessionStore
@@ -37,6 +38,9 @@ class FrontendAgent(Protocol):
     store: SessionStore | None  # None when sessions are not saved
     checkpoints: CheckpointStore | None  # /undo and /rewind
     mcp: McpManager | None  # set once start_mcp ran
+    system_prompt: str | None  # replaces claw's instructions (print mode's --system-prompt)
+    append_system_prompt: str  # print mode's --append-system-prompt
+    session_agents: list[AgentDef]  # agent types for this session only (--agents, the Agent SDK)
 
     @property
     def task_graph(self) -> TaskGraph | None: ...
@@ -64,6 +68,10 @@ class FrontendAgent(Protocol):
     def new_conversation(self) -> None: ...
 
     def tool_summary(self, name: str, data: dict[str, Any]) -> str: ...
+
+    def tool_names(self) -> list[str]: ...
+
+    def agent_types(self) -> list[AgentDef]: ...
 
     def refresh_agent_types(self) -> None: ...
 

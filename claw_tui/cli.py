@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(trust_main(argv[1:]))
     args = build_parser().parse_args(argv)
     try:
-        if args.headless:
+        # As Claude Code: print mode also when stdout is not a terminal, or for the Agent SDK's
+        # protocol, which it starts without -p.
+        if args.headless or args.input_format == "stream-json" or not sys.stdout.isatty():
             from claw_tui.print_mode.run import run
 
             code = run(args)

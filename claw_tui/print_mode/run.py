@@ -237,10 +237,14 @@ class PrintSession:
             self.output.event(event)
 
     def interrupted(self) -> None:
+        """The host interrupted the turn: count what the cut call cost, say so, and tell the model."""
+        from claw_tui.print_mode.protocol import INTERRUPTED
+
         usage = self.agent.take_cut_short_usage()
         if usage is not None:
             self.output.event(usage)
         self.output.interrupted()
+        self.agent.tell_model(INTERRUPTED)
 
     def finish_turn(self) -> int:
         """End the turn's output; the exit code it calls for (1 when the turn failed)."""

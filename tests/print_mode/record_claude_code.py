@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for fake_model
 
 from cc_scenarios import RECORDINGS, SCENARIOS, Scenario
+from cc_session import Session, response_to
 from fake_model import FakeModelServer, Reply, Text, ToolCall
 
 
@@ -118,55 +119,6 @@ def record_resume(claude: str, version: str) -> None:
         })
 
 
-class Session:
-    """Claude Code under `--input-format stream-json`, driven line by line as the Agent SDK does."""
-
-    def __init__(self, claude: str, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen([claude, *argv], cwd=cwd, env=env, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
-        self.sent: list[dict] = []
-        self.received: list[dict] = []
-
-    def send(self, message: dict) -> None:
-        self.sent.append(message)
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(message) + "\n")
-        self.process.stdin.flush()
-
-    def control(self, request_id: str, request: dict) -> None:
-        self.send({"type": "control_request", "request_id": request_id, "request": request})
-
-    def until(self, wanted) -> dict:  # type: ignore[no-untyped-def]
-        assert self.process.stdout is not None
-        while True:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("Claude Code closed its output: " + (self.process.stderr.read() if self.process.stderr else ""))
-            if not line.strip().startswith("{"):
-                continue
-            message = json.loads(line)
-            self.received.append(message)
-            if wanted(message):
-                return message
-
-    def close(self) -> str:
-        assert self.process.stdin is not None and self.process.stderr is not None
-        self.process.stdin.close()
-        self.until_exit()
-        return self.process.stderr.read()
-
-    def until_exit(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            if line.strip().startswith("{"):
-                self.received.append(json.loads(line))
-        self.process.wait(60)
-
-
-def _response_to(request_id: str):  # type: ignore[no-untyped-def]
-    return lambda m: m.get("type") == "control_response" and m["response"].get("request_id") == request_id
-
-
 def record_stream_input(claude: str, version: str) -> None:
     """The Agent SDK's conversation: initialize, a prompt, a permission callback, mode and model
     changes, MCP status, a request the CLI does not know, and an interrupt of a slow reply."""
@@ -183,7 +135,7 @@ def record_stream_input(claude: str, version: str) -> None:
                 "--permission-prompt-tool", "stdio", "--include-partial-messages"]
         s = Session(claude, argv, ws.project, environment(ws.home, server.base_url))
         s.control("req_1", {"subtype": "initialize", "hooks": None})
-        s.until(_response_to("req_1"))
+        s.until(response_to("req_1"))
         s.send({"type": "user", "session_id": "", "message": {"role": "user", "content": "Write out.txt"},
                 "parent_tool_use_id": None})
         ask = s.until(lambda m: m.get("type") == "control_request")
@@ -197,7 +149,7 @@ def record_stream_input(claude: str, version: str) -> None:
             ("req_5", {"subtype": "no_such_request"}),
         ]:
             s.control(rid, request)
-            s.until(_response_to(rid))
+            s.until(response_to(rid))
         s.send({"type": "user", "session_id": "", "message": {"role": "user", "content": "Talk for a while"},
                 "parent_tool_use_id": None})
         s.until(lambda m: m.get("type") == "stream_event" and m["event"].get("type") == "content_block_delta")

@@ -127,7 +127,7 @@ class PrintSession:
 
         cwd = (args.cwd or Path.cwd()).resolve()
         model = _model(args.model) if args.model else None
-        if args.dangerously_skip_permissions:
+        if args.dangerously_skip_permissions and args.permission_mode is None:  # an explicit mode wins
             args.permission_mode = "bypassPermissions"
         config = _config(args, cwd, model)
         if config.withheld:

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from cc_scenarios import RECORDINGS, SCENARIOS, Scenario
-from fake_model import Reply, Text
+from fake_model import Reply, Text, ToolCall
 
 # Claude Code fields claw does not write, by message kind, and why.
 NOT_WRITTEN = {
@@ -235,3 +235,21 @@ def test_piped_input_follows_the_prompt_as_claude_code_sends_it(claw_p, fake_mod
     sent = fake_model.requests[0].json["messages"][0]["content"]
     text = sent if isinstance(sent, str) else sent[-1]["text"]
     assert text == scenario.meta()["first_user_text"] == "Explain this log\nERROR disk full\nWARN retrying\n"
+
+
+def test_auto_compaction_is_claude_codes_compact_boundary(claw_p, fake_model):
+    """The shape is Claude Code's own schema for it (compact_metadata: trigger, pre_tokens, post_tokens)."""
+    fake_model.script(*[Reply(parts=[Text(f"answer {i}")]) for i in range(3)])
+    for i in range(3):
+        assert claw_p("-p", f"question {i}", "--continue" if i else "--verbose").code == 0
+    fake_model.script(
+        Reply(parts=[ToolCall("Glob", {"pattern": "*"})], usage={"input_tokens": 990_000}),
+        Reply(parts=[Text("Summary of the earlier questions.")]),
+        Reply(parts=[Text("Done.")]),
+    )
+    lines = claw_p("-p", "go on", "--continue", "--output-format", "stream-json", "--verbose").lines()
+    (boundary,) = [m for m in lines if m["type"] == "system" and m["subtype"] == "compact_boundary"]
+    meta = boundary["compact_metadata"]
+    assert meta["trigger"] == "auto" and meta["pre_tokens"] > 0 and meta["post_tokens"] > 0
+    assert set(boundary) >= {"type", "subtype", "session_id", "uuid", "compact_metadata"}
+    assert lines[-1]["subtype"] == "success" and lines[-1]["result"] == "Done."

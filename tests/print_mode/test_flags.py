@@ -238,8 +238,8 @@ def test_user_commands_and_skills_expand_as_in_claude_code(claw_p, fake_model, p
     unknown = claw_p("-p", "/nosuch thing")
     claw_p("-p", "/greet Bob", "--disable-slash-commands")
     greet, shout, nosuch, literal = ([b["text"] for b in r.json["messages"][0]["content"]] for r in fake_model.requests)
-    assert greet == ["<command-message>greet</command-message>\n<command-name>/greet</command-name>\n"
-                     "<command-args>Bob</command-args>\n", "Say hello to Bob."]
+    assert greet == [("<command-message>greet</command-message>\n<command-name>/greet</command-name>\n"
+                     "<command-args>Bob</command-args>\n"), "Say hello to Bob."]
     assert shout[0].startswith("<command-message>shout</command-message>") and "SHOUT: go team" in shout[1]
     assert nosuch[-1] == "/nosuch thing" and "/greet" in nosuch[0] and "/shout" in nosuch[0]
     assert unknown.code == 0 and "/nosuch is not a command or skill here" in unknown.stderr
@@ -258,8 +258,8 @@ def test_an_open_stdin_without_a_prompt_times_out_clearly(project, claw_env):
         proc.kill()
     assert code == 1
     assert err.splitlines() == [
-        "claw: no input on standard input in 3 s, going on without it (close it, or redirect it from "
-        "/dev/null, to skip the wait)",
+        ("claw: no input on standard input in 3 s, going on without it (close it, or redirect it from "
+        "/dev/null, to skip the wait)"),
         'claw: no prompt: pass it as an argument (claw -p "…") or on standard input',
     ]
 

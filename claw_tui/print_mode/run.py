@@ -695,11 +695,32 @@ def _attach_session(args: argparse.Namespace, agent: FrontendAgent, store: Sessi
     return session_id
 
 
+def _without_sdk_servers(values: list[str]) -> list[str]:
+    """--mcp-config JSON without the Agent SDK's in-process servers (`"type": "sdk"`), which
+    claw cannot reach yet: each one left out is named on stderr."""
+    kept = []
+    for value in values:
+        try:
+            data = json.loads(value) if value.lstrip().startswith("{") else None
+        except ValueError:
+            data = None  # the MCP configuration reader says what is wrong with it
+        servers = data.get("mcpServers") if isinstance(data, dict) else None
+        if isinstance(servers, dict):
+            sdk = [name for name, spec in servers.items() if isinstance(spec, dict) and spec.get("type") == "sdk"]
+            for name in sdk:
+                note(f"MCP server {name} runs inside the Agent SDK program (type sdk), which claw cannot "
+                     "reach yet; its tools are not offered")
+                del servers[name]
+            value = json.dumps(data) if sdk else value
+        kept.append(value)
+    return kept
+
+
 async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
     from claw_tui.mcp.config import McpConfigError
 
     try:
-        manager = await agent.start_mcp(args.mcp_config or (), strict=args.strict_mcp_config)
+        manager = await agent.start_mcp(_without_sdk_servers(args.mcp_config), strict=args.strict_mcp_config)
     except McpConfigError as exc:
         raise CliError(str(exc)) from None
     for status in manager.statuses():

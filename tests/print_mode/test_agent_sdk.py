@@ -91,3 +91,20 @@ async def test_a_client_interrupts_a_turn_and_goes_on(provider, project, fake_mo
     assert isinstance(result, ResultMessage) and result.subtype == "success" and result.result == "Yes, still here."
     assert result.session_id == interrupted.session_id
     assert len(fake_model.requests) == 2, "the interrupted reply was not asked for again"
+
+
+async def test_an_in_process_sdk_mcp_server_is_named_not_fatal(project, fake_model):
+    """claw cannot reach tools that live inside the SDK program yet: it says so and runs without them."""
+    from claude_agent_sdk import create_sdk_mcp_server, tool
+
+    @tool("shout", "Shout the text", {"text": str})
+    async def shout(args):
+        return {"content": [{"type": "text", "text": args["text"].upper()}]}
+
+    fake_model.script(Reply(parts=[Text("Fine without it.")]))
+    lines: list[str] = []
+    opts = options(project, fake_model, PROVIDERS["anthropic"], stderr=lines.append,
+                   mcp_servers={"inproc": create_sdk_mcp_server("inproc", tools=[shout])})
+    got = [m async for m in query(prompt="hi", options=opts)]
+    assert isinstance(got[-1], ResultMessage) and got[-1].result == "Fine without it."
+    assert any("MCP server inproc runs inside the Agent SDK program" in line for line in lines)

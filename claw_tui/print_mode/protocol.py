@@ -240,6 +240,7 @@ class ClaudeStream:
             turn.saw_prompt = True  # the prompt itself: echoed only when asked to
             if not self.replay_user:
                 return []
+            return [self._user([content_block(b) for b in message.content], message, isReplay=True)]
         results = message.tool_results
         if results:
             return [self._user([content_block(r)], message, tool_use_result=_tool_use_result(r)) for r in results]

@@ -459,9 +459,21 @@ class ClaudeOutput:
             self.write(self.stream.system("init", **session.init_fields()))
 
     def event(self, event: ev.EngineEvent) -> None:
+        from claw_tui.core import events as ev
+
         for message in self.stream.feed(event):
             if self.lines:
                 self.write(message)
+        if event.agent_id is not None:
+            return
+        # What the messages do not carry goes to stderr, as in text mode: notices (a hook's
+        # message, the sandbox being off), errors the turn goes on after, and, for json, retries.
+        if isinstance(event, ev.Notice):
+            note(event.text)
+        elif isinstance(event, ev.Error) and not event.fatal:
+            note(event.message)
+        elif isinstance(event, ev.Retrying) and not self.lines:
+            note(f"{event.reason} Retrying in {event.delay_s:.1f} s (retry {event.attempt} of {event.max_attempts}).")
 
     def interrupted(self) -> None:
         for message in self.stream.interrupted():

@@ -102,7 +102,8 @@ def test_max_turns_flag_exits_non_zero(tmp_path, fake_model):
     assert out.returncode == 1 and out.stderr == "claw: Stopped after 2 model calls (max turns).\n", "one line"
     as_json = claw(tmp_path, fake_model.base_url, "-p", "loop", "--max-turns", "0", "--output-format", "json")
     result = json.loads(as_json.stdout)
-    assert as_json.returncode == 1 and as_json.stderr == "" and result["subtype"] == "error_max_turns"
+    assert as_json.returncode == 1 and result["subtype"] == "error_max_turns"
+    assert as_json.stderr == "claw: Stopped after 0 model calls (max turns).\n"
 
 
 def test_retries_are_said_on_stderr_while_they_wait(tmp_path, fake_model):

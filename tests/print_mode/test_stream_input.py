@@ -92,11 +92,13 @@ def test_the_agent_sdk_conversation(project, fake_model, claw_env):
 
 def test_a_bad_line_or_prompt_is_named_and_the_session_goes_on(project, fake_model, claw_env):
     fake_model.script(Reply(parts=[Text("Still here.")]))
-    s = Session(claw_program(), ARGV, project, claw_env)
+    s = Session(claw_program(), [*ARGV, "--replay-user-messages"], project, claw_env)
     s.process.stdin.write("this is not json\n")  # type: ignore[union-attr]
     s.send({"type": "user", "message": {"role": "user", "content": []}})
     s.send(user("Hello"))
     result = s.until(lambda m: m.get("type") == "result")
     assert result["result"] == "Still here."
+    (echo,) = [m for m in s.received if m.get("type") == "user"]
+    assert echo["isReplay"] is True and echo["message"]["content"] == [{"type": "text", "text": "Hello"}]
     stderr = s.close()
     assert "not JSON" in stderr and "needs text or image content" in stderr and s.process.returncode == 0

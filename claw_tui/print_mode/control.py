@@ -81,9 +81,10 @@ class ControlError(Exception):
 class StdioApprover:
     """`--permission-prompt-tool stdio`: each permission ask goes to the host as can_use_tool."""
 
-    def __init__(self, channel: ControlChannel, on_update: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, channel: ControlChannel) -> None:
         self.channel = channel
-        self.on_update = on_update  # a permission update the host sent with its answer (rules, mode)
+        # Applies a permission update the host sends with its answer (rules, a mode); set by print mode.
+        self.on_update: Callable[[dict[str, Any]], None] | None = None
 
     async def decide(self, request: ApprovalRequest) -> ApprovalResponse:
         suggestions = []
@@ -108,7 +109,8 @@ class StdioApprover:
         if answer.get("behavior") != "allow":
             return ApprovalResponse(behavior="deny", note=str(answer.get("message") or ""))
         for update in answer.get("updatedPermissions") or []:
-            self.on_update(update)
+            if self.on_update is not None:
+                self.on_update(update)
         updated = answer.get("updatedInput")
         return ApprovalResponse(behavior="allow", updated_input=updated if isinstance(updated, dict) else None)
 

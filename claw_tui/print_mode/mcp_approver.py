@@ -8,7 +8,6 @@ with JSON text: `{"behavior": "allow", "updatedInput": {...}}` or `{"behavior": 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
@@ -18,14 +17,14 @@ if TYPE_CHECKING:
 
 
 class McpApprover:
-    def __init__(self, tool_name: str, agent: Callable[[], FrontendAgent]) -> None:
+    def __init__(self, tool_name: str) -> None:
         self.tool_name = tool_name
-        self.agent = agent  # the session's agent, known once it is built
+        self.agent: FrontendAgent | None = None  # the session's agent, set once it is built
 
     async def decide(self, request: ApprovalRequest) -> ApprovalResponse:
         from claw_tui.tools.base import ToolError
 
-        manager = self.agent().mcp
+        manager = self.agent.mcp if self.agent is not None else None
         tool = next((t for t in manager.tools() if t.name == self.tool_name), None) if manager else None
         if manager is None or tool is None:
             return self._deny(f"the permission prompt tool {self.tool_name} is not connected")

@@ -61,6 +61,8 @@ async def main(args: argparse.Namespace) -> int:
         raise CliError("--input-format stream-json needs --output-format stream-json")
     if args.permission_prompt_tool == "stdio" and not stream_input:
         raise CliError("--permission-prompt-tool stdio needs --input-format stream-json (the Agent SDK's protocol)")
+    if args.model:
+        args.model = _model(args.model)  # an unknown name is said before anything waits on stdin
     prompt = None if stream_input else read_prompt(args)
     session = await PrintSession.open(args)
     try:
@@ -108,10 +110,9 @@ class Output(Protocol):
 class PrintSession:
     """The agent, its stored session and its output for one `claw -p` run."""
 
-    def __init__(self, args: argparse.Namespace, agent: FrontendAgent, session_id: str, output: Output) -> None:
+    def __init__(self, args: argparse.Namespace, agent: FrontendAgent, output: Output) -> None:
         self.args = args
         self.agent = agent
-        self.session_id = session_id
         self.output = output
         self.mode = args.permission_mode or agent.permissions.mode
         self.schema_given = bool(args.json_schema)
@@ -122,63 +123,51 @@ class PrintSession:
     @classmethod
     async def open(cls, args: argparse.Namespace) -> PrintSession:
         from claw_tui.engine.agent import Agent
-        from claw_tui.print_mode.control import ControlChannel, StdioApprover
         from claw_tui.tools.ask import AnswersFromFlags
 
         cwd = (args.cwd or Path.cwd()).resolve()
-        model = _model(args.model) if args.model else None
         if args.dangerously_skip_permissions and args.permission_mode is None:  # an explicit mode wins
             args.permission_mode = "bypassPermissions"
-        config = _config(args, cwd, model)
+        config = _config(args, cwd, args.model)
         if config.withheld:
             note(f"this folder is not trusted yet; ignored {', '.join(config.withheld)} (`claw trust` allows them)")
-        extra_tools = []
-        if args.json_schema:
-            from claw_tui.print_mode.structured import SchemaError, StructuredOutput, load_schema
-
-            try:
-                extra_tools.append(StructuredOutput(load_schema(args.json_schema)))
-            except SchemaError as exc:
-                raise CliError(str(exc)) from None
-        store = None if args.no_session_persistence else _open_store()
-        resumed = _session_to_resume(args, store, cwd)
+        extra_tools = [_structured_output(args.json_schema)] if args.json_schema else []
         output = _output(args)
-        channel = ControlChannel(output.write) if isinstance(output, ClaudeOutput) else None
-        holder: list[PrintSession] = []
-        approver: Approver | None = None
-        if args.permission_prompt_tool == "stdio" and channel is not None and not _denies_asks(args):
-            approver = StdioApprover(channel, lambda update: holder[0].apply_permission_update(update))
-        elif args.permission_prompt_tool and not _denies_asks(args):
-            from claw_tui.print_mode.mcp_approver import McpApprover
-
-            approver = McpApprover(args.permission_prompt_tool, lambda: holder[0].agent)
-        agent = Agent.create(
-            cwd,
-            approver=approver,
-            asker=AnswersFromFlags(_answers(args)),
-            model=model,
-            permission_mode=ENGINE_MODE.get(args.permission_mode, args.permission_mode),
-            config=config,
-            extra_rules=_rules(args),
-            store=store,
-            bare=args.bare,
-            extra_tools=extra_tools,
-        )
-        session_id = _attach_session(args, agent, store, resumed)
-        agent.system_prompt = _text_or_file(args.system_prompt, args.system_prompt_file, "--system-prompt")
-        agent.append_system_prompt = _text_or_file(
-            args.append_system_prompt, args.append_system_prompt_file, "--append-system-prompt") or ""
-        if args.agents:
-            agent.session_agents = parse_agents(args.agents)
-            agent.refresh_agent_types()
-        session = cls(args, agent, session_id, output)
-        session.channel = channel
-        holder.append(session)
-        if isinstance(output, ClaudeOutput):
-            output.stream.session_id = session_id
-            if resumed is not None and store is not None:
-                output.stream.restore_usage(store.usage(resumed))
+        approver = _approver(args, output)
+        store = None if args.no_session_persistence else _open_store()
         try:
+            resumed = _session_to_resume(args, store, cwd)
+            agent = Agent.create(
+                cwd,
+                approver=approver,
+                asker=AnswersFromFlags(_answers(args)),
+                model=args.model,
+                permission_mode=ENGINE_MODE.get(args.permission_mode, args.permission_mode),
+                config=config,
+                extra_rules=_rules(args),
+                store=store,
+                bare=args.bare,
+                extra_tools=extra_tools,
+            )
+        except BaseException:
+            if store is not None:
+                store.close()
+            raise
+        session = cls(args, agent, output)
+        try:
+            session_id = _attach_session(args, agent, store, resumed)
+            agent.system_prompt = _text_or_file(args.system_prompt, args.system_prompt_file, "--system-prompt")
+            agent.append_system_prompt = _text_or_file(
+                args.append_system_prompt, args.append_system_prompt_file, "--append-system-prompt") or ""
+            if args.agents:
+                agent.session_agents = parse_agents(args.agents)
+                agent.refresh_agent_types()
+            if isinstance(output, ClaudeOutput):
+                session.channel = output.channel
+                output.stream.session_id = session_id
+                if resumed is not None and store is not None:
+                    output.stream.restore_usage(store.usage(resumed))
+            _bind(approver, session)
             await _start_mcp(agent, args)
         except BaseException:
             await session.close()
@@ -446,8 +435,11 @@ class ClaudeOutput:
     """`json` and `stream-json`: Claude Code's messages (protocol.py); json prints only the result."""
 
     def __init__(self, stream: ClaudeStream, lines: bool) -> None:
+        from claw_tui.print_mode.control import ControlChannel
+
         self.stream = stream
         self.lines = lines  # stream-json: every message; json: the result alone
+        self.channel = ControlChannel(self.write)  # control requests to the host share stdout
 
     def write(self, message: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
@@ -506,6 +498,39 @@ def _model(name: str, error: type[Exception] = CliError) -> str:
         return resolve(name)
     except UnknownModel as exc:
         raise error(str(exc)) from None
+
+
+def _structured_output(schema: str) -> Any:
+    from claw_tui.print_mode.structured import SchemaError, StructuredOutput, load_schema
+
+    try:
+        return StructuredOutput(load_schema(schema))
+    except SchemaError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _approver(args: argparse.Namespace, output: TextOutput | ClaudeOutput) -> Approver | None:
+    """Who answers permission asks: the host over stdio, an MCP tool, or (None) nobody."""
+    if not args.permission_prompt_tool or _denies_asks(args):
+        return None
+    if args.permission_prompt_tool == "stdio" and isinstance(output, ClaudeOutput):
+        from claw_tui.print_mode.control import StdioApprover
+
+        return StdioApprover(output.channel)
+    from claw_tui.print_mode.mcp_approver import McpApprover
+
+    return McpApprover(args.permission_prompt_tool)
+
+
+def _bind(approver: Approver | None, session: PrintSession) -> None:
+    """Give an approver what it needs of the session, which exists only after the agent."""
+    from claw_tui.print_mode.control import StdioApprover
+    from claw_tui.print_mode.mcp_approver import McpApprover
+
+    if isinstance(approver, StdioApprover):
+        approver.on_update = session.apply_permission_update
+    elif isinstance(approver, McpApprover):
+        approver.agent = session.agent
 
 
 def _denies_asks(args: argparse.Namespace) -> bool:

@@ -35,9 +35,12 @@ class ControlChannel:
         self.write = write
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._count = 0
+        self.closed: str | None = None  # why the host can answer no more, once it cannot
 
     async def request(self, subtype: str, **fields: Any) -> dict[str, Any]:
         """Send a request and wait for its response; an error response raises ControlError."""
+        if self.closed is not None:
+            raise ControlError(self.closed)
         self._count += 1
         request_id = f"claw_req_{self._count}_{os.urandom(4).hex()}"
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -59,8 +62,9 @@ class ControlChannel:
         else:
             future.set_result(response.get("response") or {})
 
-    def fail_pending(self, reason: str) -> None:
-        """The host went away: nothing it was asked will be answered."""
+    def close(self, reason: str) -> None:
+        """The host went away: nothing it was asked, or will be asked, is answered."""
+        self.closed = reason
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(ControlError(reason))
@@ -180,9 +184,9 @@ class StreamInput:
             if task is not None:
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
+        self.channel.close("standard input ended")  # a permission ask now waiting is denied, not a hang
         await self.prompts.put(None)
         await turns
-        self.channel.fail_pending("standard input ended")
         for task in list(tasks):
             task.cancel()
         return 1 if self.last_error else 0

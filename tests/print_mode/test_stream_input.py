@@ -102,3 +102,18 @@ def test_a_bad_line_or_prompt_is_named_and_the_session_goes_on(project, fake_mod
     assert echo["isReplay"] is True and echo["message"]["content"] == [{"type": "text", "text": "Hello"}]
     stderr = s.close()
     assert "not JSON" in stderr and "needs text or image content" in stderr and s.process.returncode == 0
+
+
+def test_stdin_closing_while_a_permission_ask_waits_denies_it(project, fake_model, claw_env):
+    """The host goes away before answering can_use_tool: the call is denied and claw finishes, no hang."""
+    fake_model.script(
+        Reply(parts=[ToolCall("Write", {"file_path": str(project / "out.txt"), "content": "x\n"})]),
+        Reply(parts=[Text("Could not write.")]),
+    )
+    s = Session(claw_program(), ARGV, project, claw_env)
+    s.send(user("Write out.txt"))
+    s.until(lambda m: m.get("type") == "control_request")
+    s.close()
+    result = next(m for m in s.received if m.get("type") == "result")
+    assert result["result"] == "Could not write." and [d["tool_name"] for d in result["permission_denials"]] == ["Write"]
+    assert not (project / "out.txt").exists() and s.process.returncode == 0

@@ -1,6 +1,6 @@
 """Engine events: the contract between the engine and every front end.
 
-The TUI wraps each in a Textual message, headless `--output-format stream-json` prints
+The TUI wraps each in a Textual message, headless `--output-format claw-events` prints
 each as one JSON line. Adding an event only needs a change in the consumer that renders it.
 """
 

@@ -509,8 +509,16 @@ class SessionBrowser(Screen[BrowserResult | None]):
         ids = [o.id for o in shown]
         index_in_shown = ids.index(target) if target in ids else len(ids) - 1
         preview.highlighted = index_in_shown + (1 if start else 0)
-        # After the next refresh, when the new options have their heights.
-        self.call_after_refresh(preview.scroll_to_highlight, top=focus_message is not None)
+        self._scroll_preview_when_laid_out(top=focus_message is not None)
+
+    def _scroll_preview_when_laid_out(self, *, top: bool, tries: int = 20) -> None:
+        """Scroll to the highlighted message once the list has its size and the options their heights
+        (a refresh can come before the layout gives the list any height)."""
+        preview = self.query_one(PreviewList)
+        if preview.size.height:
+            preview.scroll_to_highlight(top=top)
+        elif self.is_attached and tries:
+            self.call_after_refresh(self._scroll_preview_when_laid_out, top=top, tries=tries - 1)
 
     # --- actions --------------------------------------------------------------------------
 

@@ -4,40 +4,14 @@
 from __future__ import annotations
 
 import io
-import json
 import os
-import shutil
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from claw_runner import Run, claw_program, fake_env
 
 from claw_tui.cli import main
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    def lines(self) -> list[dict]:
-        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
-
-
-def fake_env(base_url: str) -> dict[str, str]:
-    """Keys and base URLs pointing every provider at the fake server; quick retries; no sandbox."""
-    return {
-        "ANTHROPIC_API_KEY": "test-key",
-        "ANTHROPIC_BASE_URL": base_url,
-        "OPENAI_API_KEY": "test-key",
-        "OPENAI_BASE_URL": base_url + "/v1",
-        "CLAW_LOCAL_BASE_URL": base_url + "/v1",
-        "CLAW_SANDBOX__ENABLED": "false",
-        "CLAW_RETRY_BASE_DELAY": "0.01",
-    }
 
 
 @pytest.fixture
@@ -67,13 +41,6 @@ def claw_p(project, fake_model, monkeypatch, capsys):
     return run
 
 
-def claw_program() -> str:
-    """The installed `claw` console script of this environment."""
-    found = shutil.which("claw", path=str(Path(sys.executable).parent)) or shutil.which("claw")
-    assert found, "the claw console script is not installed"
-    return found
-
-
 @pytest.fixture
 def claw_env(isolated_home, fake_model) -> dict[str, str]:
     """The environment for the `claw` program (or a script calling it) against the fake server."""
@@ -83,8 +50,3 @@ def claw_env(isolated_home, fake_model) -> dict[str, str]:
         "HOME": str(home), "CLAW_CONFIG_DIR": str(home / "config"), "CLAW_DATA_DIR": str(home / "data"),
         "CLAW_NO_LOCAL_DISCOVERY": "1", "PATH": f"{Path(claw_program()).parent}{os.pathsep}{os.environ['PATH']}",
     }
-
-
-def run_program(argv: list[str], cwd: Path, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(argv, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=90,
-                          check=False)

@@ -21,7 +21,7 @@ from claude_agent_sdk import (
     UserMessage,
     query,
 )
-from conftest import claw_program, fake_env
+from claw_runner import claw_program, fake_env
 from fake_model import Reply, Text, ToolCall
 
 PROVIDERS = {"anthropic": "anthropic/claude-sonnet-5-5", "openai": "openai/gpt-5.6-terra"}

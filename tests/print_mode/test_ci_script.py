@@ -65,7 +65,7 @@ EXPECTED = [
 
 
 def test_a_claude_ci_script_runs_with_claw(project, fake_model, claw_env):
-    from conftest import claw_program
+    from claw_runner import claw_program
 
     make_repo(project)
     fake_model.script(*replies(project))

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import claw_program, run_program
+from claw_runner import claw_program, run_program
 from fake_model import Reply, Text, ToolCall
 
 from claw_tui import __version__

@@ -7,7 +7,7 @@ import json
 
 from cc_scenarios import RECORDINGS
 from cc_session import Session, response_to
-from conftest import claw_program
+from claw_runner import claw_program
 from fake_model import Reply, Text, ToolCall
 
 ARGV = ["--output-format", "stream-json", "--verbose", "--input-format", "stream-json",

@@ -190,7 +190,7 @@ class PrintSession:
 
     def expand(self, prompt: str) -> str | Message:
         """`/name args` as the user command or skill it names (unless --disable-slash-commands)."""
-        if self.args.disable_slash_commands:
+        if self.args.disable_slash_commands or not prompt.lstrip().startswith("/"):
             return prompt
         from claw_tui.print_mode.prompts import expand_command
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -438,12 +439,29 @@ def _untrusted_part(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return kept, waiting
 
 
-def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: bool | None = None) -> LoadedConfig:
+# Claude Code's --setting-sources names → the layers each stands for.
+SETTING_SOURCES = {
+    "user": ("Claude Code user settings", "user settings"),
+    "project": ("Claude Code project settings", "project settings"),
+    "local": ("Claude Code local settings", "local settings"),
+}
+
+
+def load_config(
+    project: Path,
+    flags: dict[str, Any] | None = None,
+    *,
+    trusted: bool | None = None,
+    claude_settings: Any = None,
+    sources: Collection[str] | None = None,
+) -> LoadedConfig:
     """Read every layer; raise ConfigError naming the file and field on bad input.
 
     A project's own files may not run code (hooks, language servers), change where keys are sent
     (provider base URLs) or widen permissions until the folder is trusted (`_untrusted_part`);
-    `trusted=None` asks FolderTrust.
+    `trusted=None` asks FolderTrust. `claude_settings` is one more Claude Code settings object
+    (Claude Code's --settings), read above the files; `sources` limits the files read to those
+    layers of SETTING_SOURCES (Claude Code's --setting-sources).
     """
     merged: dict[str, Any] = {}
     rules: list[RuleSource] = []
@@ -453,8 +471,9 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
     refused: list[str] = []
     ignored: list[str] = []
     project = project.resolve()
+    wanted = None if sources is None else {layer for name in sources for layer in SETTING_SOURCES[name]}
     for source, path in layer_files(project):
-        if not path.is_file():
+        if not path.is_file() or (wanted is not None and source not in wanted):
             continue
         data, unused = _read_layer(path)
         files.append(path)
@@ -470,6 +489,8 @@ def load_config(project: Path, flags: dict[str, Any] | None = None, *, trusted: 
             data, refused_here = _without_user_only(data)
             refused.extend(f"{key} from {path.relative_to(project)}" for key in refused_here)
         layers.append((source, data))
+    if claude_settings is not None:
+        layers.append(("--settings", _from_claude_settings(claude_settings)))
     if environment := env_layer(os.environ):
         layers.append(("environment", environment))
     if flags:

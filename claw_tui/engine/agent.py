@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import Future
 from functools import partial
 from pathlib import Path
@@ -35,6 +35,7 @@ from claw_tui.tools.base import Tool, ToolContext, ToolResult
 if TYPE_CHECKING:
     from claw_tui.core.redaction import Redactor
     from claw_tui.core.tasks import TaskGraph
+    from claw_tui.engine.agent_defs import AgentDef
     from claw_tui.engine.checkpoints import CheckpointStore
     from claw_tui.engine.file_mentions import Attached
     from claw_tui.engine.hooks import HookRunner
@@ -75,9 +76,16 @@ class Agent:
         self.approver = approver
         self.hooks = hooks
         self.memory_prompt = memory_prompt
+        # Claude Code's --system-prompt (replaces claw's instructions) and --append-system-prompt.
+        self.system_prompt: str | None = None
+        self.append_system_prompt = ""
+        # Agent types given for this session only (--agents, the Agent SDK's initialize).
+        self.session_agents: list[AgentDef] = []
         self.model = model or self.settings.model
         self.store = store
         self.session_id = session_id
+        # The id the next stored session takes (print mode's --session-id); None: a new one.
+        self.new_session_id: str | None = None
         self.agent_id = agent_id
         self.transcript: list[Message] = []
         self.total_cost_usd = 0.0
@@ -152,8 +160,14 @@ class Agent:
         extra_rules: list[tuple[str, str]] | None = None,
         store: SessionStore | None = None,
         session_id: str | None = None,
+        bare: bool = False,
+        extra_tools: Sequence[Tool[Any]] = (),
     ) -> Agent:
-        """Build an agent with the built-in tools, the user's rules, hooks and memory files."""
+        """Build an agent with the built-in tools, the user's rules, hooks and memory files.
+
+        `bare` (Claude Code's --bare) leaves out hooks, memory files and language servers;
+        `extra_tools` are offered besides the built-ins (print mode's StructuredOutput).
+        """
         from claw_tui.config import RuleSource, user_config_dir
         from claw_tui.core.tasks import TaskGraph
         from claw_tui.engine.compat import startup_notes
@@ -180,19 +194,23 @@ class Agent:
         permissions = PermissionEngine(mode, rules, roots, guard=guard)  # type: ignore[arg-type]
         approver = approver or DenyingApprover()
         services = SessionServices(
-            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=LspManager(cwd, settings.lsp), asker=asker,
-            sandbox_guard=SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths),
+            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=None if bare else LspManager(cwd, settings.lsp),
+            asker=asker, sandbox_guard=SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths),
             local_network_ok=permissions.allows_local_network,
         )
         ctx = ToolContext(cwd=cwd, roots=roots, services=services, env={**os.environ, **settings.env})
-        with_hooks = settings.hooks and not settings.disable_all_hooks
+        # --bare: no hooks, no memory files, no language servers (print mode's minimal start).
+        with_hooks = settings.hooks and not settings.disable_all_hooks and not bare
         hooks = HookRunner(settings.hooks, cwd, env=settings.env) if with_hooks else None
-        memory_files, path_rules, memory_problems = scan_memory(cwd, user_config_dir=user_config_dir())
+        if bare:
+            memory_files, path_rules, memory_problems = [], [], []
+        else:
+            memory_files, path_rules, memory_problems = scan_memory(cwd, user_config_dir=user_config_dir())
         memory = memory_prompt(memory_files)
         # Skills: only names and descriptions up front; the Skill tool loads a body on demand.
         memory = "\n\n".join(p for p in (memory, skills_prompt(list_skills(cwd))) if p)
         denied_tools = {r.rule for r in rules if r.behavior == "deny" and "(" not in r.rule}
-        tools = [t for t in builtin_tools() if t.name not in denied_tools]
+        tools = [t for t in [*builtin_tools(), *extra_tools] if t.name not in denied_tools]
         agent = cls(
             cwd=cwd,
             config=config,
@@ -294,14 +312,24 @@ class Agent:
         except ValueError:  # an input the tool refused: live, the call kept its bare name too
             return name
 
+    def tool_names(self) -> list[str]:
+        """The tools the model is offered now, MCP servers' included."""
+        return list(self.tools)
+
+    def agent_types(self) -> list[AgentDef]:
+        """The agent types on disk now, then this session's own (which win by name)."""
+        from claw_tui.engine.agent_defs import list_agents
+
+        found = {a.name: a for a in [*list_agents(self.cwd), *self.session_agents]}
+        return list(found.values())
+
     def refresh_agent_types(self) -> None:
         """Offer the agent types on disk now (made or edited on /agents) from the next request on."""
-        from claw_tui.engine.agent_defs import list_agents
         from claw_tui.engine.agent_tools import Agent as AgentTool
 
         tool = self.tools.get("Agent")
         if isinstance(tool, AgentTool):
-            tool.describe_types(list_agents(self.cwd))
+            tool.describe_types(self.agent_types())
 
     def new_conversation(self) -> None:
         """Start over: the next message begins a new stored session; the current one stays stored."""
@@ -484,7 +512,8 @@ class Agent:
         if self.store is None:
             return False
         if not self.session_id:
-            session_id = self.store.create_session(self.cwd, self.model)
+            session_id = self.store.create_session(self.cwd, self.model, session_id=self.new_session_id)
+            self.new_session_id = None
             self._lock_session(session_id)
             self.session_id = session_id
             self._stored_count = 0
@@ -662,7 +691,10 @@ class Agent:
                             continue
                     break
                 self._done_results = []
+                ends_turn = False
                 async for item in run_tool_calls(self, calls, set(response.incomplete_tool_calls), self._done_results):
+                    if isinstance(item, ev.ToolCallFinished) and item.metadata.get("ends_turn") and not item.is_error:
+                        ends_turn = True  # the call was the turn's answer (StructuredOutput)
                     yield item
                 order = {c.id: i for i, c in enumerate(calls)}
                 results = sorted(self._done_results, key=lambda r: order.get(r.tool_use_id, 0))
@@ -671,6 +703,8 @@ class Agent:
                 if self._stop_requested is not None:
                     stop_reason = "stopped_by_hook"
                     yield self.event(ev.Notice, text=f"Stopped by a hook: {self._stop_requested}", level="warning")
+                    break
+                if ends_turn:
                     break
         except asyncio.CancelledError:
             self._settle_after_cancel()
@@ -728,7 +762,12 @@ class Agent:
         return ModelRequest(
             model=native_model,
             system=system_prompt.build(
-                self.cwd, self.ctx.roots, self.model, memory=self.memory_prompt
+                self.cwd,
+                self.ctx.roots,
+                self.model,
+                memory=self.memory_prompt,
+                extra=self.append_system_prompt,
+                base=system_prompt.BASE if self.system_prompt is None else self.system_prompt,
             ),
             messages=repair(self.transcript),
             tools=[ToolSpec(name=t.name, description=t.description, input_schema=t.schema()) for t in offered],
@@ -759,7 +798,7 @@ class Agent:
                 self._partial = None
                 if not err.retryable or attempt == attempts:
                     msg = err.message if attempt == 1 else f"{err.message} (gave up after {attempt} attempts)"
-                    yield self.event(ev.Error, message=msg, kind=err.kind)
+                    yield self.event(ev.Error, message=msg, kind=err.kind, status=err.status)
                     return
                 delay = self._retry_delay(err, attempt)
                 if delay is None:
@@ -767,6 +806,7 @@ class Agent:
                         ev.Error,
                         message=f"{err.message} The provider asks to wait {err.retry_after:.0f} s; try again later.",
                         kind=err.kind,
+                        status=err.status,
                     )
                     return
                 yield self.event(
@@ -775,6 +815,8 @@ class Agent:
                     max_attempts=attempts - 1,
                     delay_s=delay,
                     reason=err.message,
+                    kind=err.kind,
+                    status=err.status,
                     discard_partial=streamed or err.partial,
                 )
                 await asyncio.sleep(delay)

@@ -91,14 +91,14 @@ class Agent(Tool[AgentInput]):
         return f"Agent {kind}: {input.description}{extra}"
 
     async def run(self, input: AgentInput, ctx: ToolContext) -> ToolResult:
-        from claw_tui.engine.agent_defs import AgentDefError, find_agent, list_agents
+        from claw_tui.engine.agent_defs import AgentDefError, find_agent
         from claw_tui.engine.subagents import SpawnRequest, SubagentError
 
         manager = _manager(ctx)
         if not input.prompt.strip():
             raise ToolError("The prompt is empty: say what the agent should do and what to report.")
         try:
-            agent_def = find_agent(list_agents(manager.parent.cwd), input.subagent_type or "general-purpose")
+            agent_def = find_agent(manager.parent.agent_types(), input.subagent_type or "general-purpose")
             child = manager.spawn(
                 SpawnRequest(
                     description=input.description,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from claw_tui.core import events as ev
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.core.transcript import Message
+    from claw_tui.engine.agent_defs import AgentDef
     from claw_tui.engine.checkpoints import CheckpointStore
     from claw_tui.engine.file_mentions import Attached
     from claw_tui.engine.permissions import PermissionEngine
@@ -29,6 +30,7 @@ class FrontendAgent(Protocol):
     # the history the model sees, and what it has cost so far.
     model: str
     session_id: str | None
+    new_session_id: str | None  # the id the next stored session takes, when a front end chose it
     transcript: list[Message]
     total_cost_usd: float
     cwd: Path
@@ -39,6 +41,9 @@ class FrontendAgent(Protocol):
     checkpoints: CheckpointStore | None  # /undo and /rewind
     mcp: McpManager | None  # set once start_mcp ran
     startup_notes: list[str]  # what of the user's setup claw does not honour: shown once at start
+    system_prompt: str | None  # replaces claw's instructions (print mode's --system-prompt)
+    append_system_prompt: str  # print mode's --append-system-prompt
+    session_agents: list[AgentDef]  # agent types for this session only (--agents, the Agent SDK)
 
     @property
     def task_graph(self) -> TaskGraph | None: ...
@@ -75,6 +80,10 @@ class FrontendAgent(Protocol):
     def new_conversation(self) -> None: ...
 
     def tool_summary(self, name: str, data: dict[str, Any]) -> str: ...
+
+    def tool_names(self) -> list[str]: ...
+
+    def agent_types(self) -> list[AgentDef]: ...
 
     def refresh_agent_types(self) -> None: ...
 

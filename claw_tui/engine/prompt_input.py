@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from claw_tui.core.transcript import Message
+from claw_tui.core.transcript import Message, TextBlock, user_text
 from claw_tui.engine.user_commands import CommandError, CommandPrompt, load_user_commands, parse_invocation
 
 if TYPE_CHECKING:
@@ -45,9 +45,24 @@ async def prepare_prompt(agent: FrontendAgent, text: str) -> PreparedPrompt:
         if mcp_prompt is not None:
             return PreparedPrompt(mcp_prompt)
         prepared = await _with_resources(agent, text)
+        prepared.prompt = _unknown_command(agent, name, prepared.prompt)
         prepared.notices.insert(0, f"No command /{name} here; the prompt went to the model as typed.")
         return prepared
     return await _with_resources(agent, text)
+
+
+def _unknown_command(agent: FrontendAgent, name: str, prompt: str | Message | CommandPrompt) -> Message:
+    """The prompt as typed, with a reminder telling the model that /name ran nothing and what would have."""
+    names = [f"/{n}" for n in sorted(load_user_commands(agent.cwd).commands)]
+    if agent.mcp is not None:
+        names += [f"/{p.command}" for p in agent.mcp.list_prompts()]
+    reminder = (
+        f"<system-reminder>\nThe user's message starts with the slash command /{name}, but no command with "
+        f"that name is available here, so it did not run. Commands available: {', '.join(names) or 'none'}."
+        "\n</system-reminder>"
+    )
+    message = prompt if isinstance(prompt, Message) else user_text(prompt if isinstance(prompt, str) else "")
+    return message.model_copy(update={"content": [TextBlock(text=reminder), *message.content]})
 
 
 async def _mcp_prompt(agent: FrontendAgent, name: str, args: str) -> CommandPrompt | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +27,8 @@ from claw_tui.core.private_files import create_private_file, narrow_files, priva
 from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result
 
 TITLE_CHARS = 60
-_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32: sortable, no i/l/o/u
+# UUIDs (hex and dashes); sessions made before ids were UUIDs have 13 Crockford base32 characters.
+_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz-"
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
 _BUSY_MS = 10_000
@@ -205,15 +206,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # --- helpers --------------------------------------------------------------------------------
 
 
-def new_session_id(now: float | None = None) -> str:
-    """13 characters: milliseconds in base32 (so ids sort by creation), then 4 random ones."""
-    ms = int((time.time() if now is None else now) * 1000)
-    chars = []
-    for _ in range(9):
-        ms, rest = divmod(ms, 32)
-        chars.append(_ID_ALPHABET[rest])
-    rand = "".join(secrets.choice(_ID_ALPHABET) for _ in range(4))
-    return "".join(reversed(chars)) + rand
+def new_session_id() -> str:
+    """A random UUID, as Claude Code's session ids are: scripts and the Agent SDK pass them back,
+    and a few leading characters are enough to name one (`claw sessions show 3f2a`)."""
+    return str(uuid.uuid4())
 
 
 def title_from_prompt(text: str) -> str:
@@ -391,11 +387,19 @@ class SessionStore:
     # --- sessions -----------------------------------------------------------------------
 
     def create_session(
-        self, project: Path, model: str, title: str | None = None, parent_id: str | None = None
+        self,
+        project: Path,
+        model: str,
+        title: str | None = None,
+        parent_id: str | None = None,
+        session_id: str | None = None,
     ) -> str:
-        session_id = new_session_id()
+        """A new empty session; `session_id` chooses its id (`claw -p --session-id`), else a new one."""
+        session_id = session_id or new_session_id()
         now = time.time()
         with self.transaction() as c:
+            if c.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                raise StoreError(f"Session id {session_id} is already in use.")
             c.execute(
                 "INSERT INTO sessions (id, project, title, parent_id, models, created, updated) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -425,7 +429,7 @@ class SessionStore:
         """The one session whose id starts with prefix, or a StoreError saying why not."""
         prefix = prefix.strip().lower()
         if not prefix or any(ch not in _ID_ALPHABET for ch in prefix):
-            raise StoreError(f"No session matches {prefix!r} (ids use 0-9 and a-z).")
+            raise StoreError(f"No session matches {prefix!r} (ids use 0-9, a-z and -).")
         rows = self._query("SELECT id FROM sessions WHERE id GLOB ? ORDER BY id LIMIT 6", (prefix + "*",))
         if not rows:
             raise StoreError(f"No session matches {prefix!r}.")
@@ -586,12 +590,15 @@ class SessionStore:
             )
             _drop_orphan_blobs(c)
 
-    def fork(self, session_id: str, upto_message_index: int) -> str:
-        """A new session with messages 0..upto_message_index and their events; parent_id points back."""
-        new_id = new_session_id()
+    def fork(self, session_id: str, upto_message_index: int, new_id: str | None = None) -> str:
+        """A new session (with `new_id`, else a new one) holding messages 0..upto_message_index and
+        their events; parent_id points back."""
+        new_id = new_id or new_session_id()
         now = time.time()
         with self.transaction() as c:
             src = self._require(c, session_id)
+            if c.execute("SELECT 1 FROM sessions WHERE id = ?", (new_id,)).fetchone():
+                raise StoreError(f"Session id {new_id} is already in use.")
             if not 0 <= upto_message_index < src["message_count"]:
                 raise StoreError(
                     f"Cannot fork at message {upto_message_index}: "
@@ -733,7 +740,7 @@ class SessionStore:
         with self.transaction() as c:
             sid = session_id or ""
             if not sid or c.execute("SELECT 1 FROM sessions WHERE id = ?", (sid,)).fetchone():
-                sid = new_session_id(created)
+                sid = new_session_id()
             c.execute(
                 "INSERT INTO sessions (id, project, title, parent_id, models, created, updated, "
                 "message_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

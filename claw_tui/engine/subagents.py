@@ -49,9 +49,6 @@ _TASK_STATUS = {
     "failed": "pending",
     "cancelled": "pending",
 }
-_MODEL_ALIASES = ("opus", "sonnet", "haiku")
-
-
 class SubagentError(Exception):
     """A request about subagents that cannot be done; the message is meant for the model."""
 
@@ -744,18 +741,15 @@ def resolve_model(requested: str | None, parent_model: str) -> str:
     """A model for a child: an id as given, an alias on the parent's provider, or the parent's."""
     if not requested or requested == "inherit":
         return parent_model
-    alias = requested.strip().lower()
-    if alias not in _MODEL_ALIASES:
-        return requested
     from claw_tui.providers import catalog
     from claw_tui.providers.registry import parse_model_id
 
+    full = catalog.family_aliases().get(requested.strip().lower())
+    if full is None:
+        return requested
     if parse_model_id(parent_model)[0] != "anthropic":
         return parent_model  # the aliases name Claude models; another provider keeps its own
-    for info in catalog.all_models():
-        if info.provider == "anthropic" and info.id.startswith(f"claude-{alias}-"):
-            return info.full_id
-    return parent_model
+    return full
 
 
 def _last_text(agent: Any) -> str:

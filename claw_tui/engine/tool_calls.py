@@ -121,7 +121,7 @@ class _Permission:
     note: str  # the user's words for the model, with a denial or a partial approval
     changes: list[FileChange]
     narrowed: bool = False  # the user accepted only some of the hunks
-    input: tuple[BaseModel, dict[str, Any]] | None = None  # (parsed, raw) when a hook changed it
+    updated_input: dict[str, Any] | None = None  # what the approver or a PermissionRequest hook changed it to
 
 
 class ToolCall:
@@ -196,8 +196,9 @@ class ToolCall:
             except ToolError as exc:
                 raise _Ended.error(str(exc)) from None
         permission = await self.permission(tool, parsed, raw_input, ctx, hook_decision, changes)
-        if permission.input is not None:  # a PermissionRequest hook changed the input
-            parsed, raw_input = permission.input
+        if permission.updated_input is not None and permission.updated_input != raw_input:
+            parsed = await self.take_updated_input(tool, permission, ctx)
+            raw_input = dict(permission.updated_input)
         await self.emit(ev.ToolCallRunning, call_id=self.call.id)
         result = await self.run(tool, parsed, ctx, permission)
         await self.post_hooks(raw_input, result, permission.changes)
@@ -280,9 +281,9 @@ class ToolCall:
         if hook_decision in ("allow", "deny", "ask") and decision.behavior != "deny":
             behavior, decided_by = hook_decision, f"PreToolUse hook ({hook_decision})"
         note, narrowed = "", False
-        changed_input: tuple[BaseModel, dict[str, Any]] | None = None
+        updated_input: dict[str, Any] | None = None
         if behavior == "ask" and host.hooks is not None and host.hooks.configured("PermissionRequest"):
-            behavior, decided_by, note, changed_input = await self.permission_hooks(
+            behavior, decided_by, note, updated_input = await self.permission_hooks(
                 tool, parsed, raw_input, ctx, decided_by
             )
         if behavior == "ask":
@@ -305,6 +306,7 @@ class ToolCall:
                 )
             answer = await host.approver.decide(request)
             behavior, decided_by, note = answer.behavior, f"user ({decided_by})", answer.note
+            updated_input = answer.updated_input
             if answer.behavior == "allow" and answer.remember and request.suggested_rule:
                 host.permissions.add_rule("allow", request.suggested_rule, "session")
                 decided_by = f"user, now allowed for the session by {request.suggested_rule}"
@@ -316,11 +318,11 @@ class ToolCall:
             if note:
                 text += f" {'The user says' if decided_by.startswith('user') else 'Reason'}: {note}"
             raise _Ended.error(text, "denied")
-        return _Permission(behavior, decided_by, note, changes, narrowed, changed_input)
+        return _Permission(behavior, decided_by, note, changes, narrowed, updated_input)
 
     async def permission_hooks(
         self, tool: Tool[Any], parsed: BaseModel, raw_input: dict[str, Any], ctx: ToolContext, reason: str
-    ) -> tuple[str, str, str, tuple[BaseModel, dict[str, Any]] | None]:
+    ) -> tuple[str, str, str, dict[str, Any] | None]:
         """PermissionRequest hooks answer in the user's stead: (behavior, decided by, note, changed input)."""
         host = self.host
         assert host.hooks is not None
@@ -337,14 +339,23 @@ class ToolCall:
             return "ask", reason, "", None
         if answer.get("interrupt") or outcome.stop:
             host.stop_turn(outcome.stop_reason or str(answer.get("message") or "A PermissionRequest hook stopped the turn."))
-        changed = None
         updated = answer.get("updatedInput") or outcome.updated_input
-        if answer["behavior"] == "allow" and isinstance(updated, dict):
-            try:
-                changed = (tool.Input.model_validate(updated), dict(updated))
-            except ValidationError as exc:
-                raise _Ended.error(validation_message(self.call.name, exc)) from None
+        changed = dict(updated) if answer["behavior"] == "allow" and isinstance(updated, dict) else None
         return answer["behavior"], "PermissionRequest hook", str(answer.get("message") or ""), changed
+
+    async def take_updated_input(self, tool: Tool[Any], permission: _Permission, ctx: ToolContext) -> BaseModel:
+        """The input the approver gave instead of the model's: validated, and for a write re-proposed."""
+        assert permission.updated_input is not None
+        try:
+            parsed = tool.Input.model_validate(permission.updated_input)
+        except ValidationError as exc:
+            raise _Ended.error(validation_message(self.call.name, exc)) from None
+        if isinstance(tool, FileEditTool):
+            try:
+                permission.changes = await tool.propose(parsed, ctx)
+            except ToolError as exc:
+                raise _Ended.error(str(exc)) from None
+        return parsed
 
     async def run(self, tool: Tool[Any], parsed: BaseModel, ctx: ToolContext, permission: _Permission) -> ToolResult:
         try:

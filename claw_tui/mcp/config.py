@@ -294,10 +294,12 @@ def add_mcp_config_flag(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument(
         "--mcp-config",
-        action="append",
+        nargs="+",
+        action="extend",
         default=[],
         metavar="FILE",
-        help="load MCP servers from a JSON file (or JSON text) in .mcp.json format; repeatable",
+        help="load MCP servers from JSON files (or JSON text) in .mcp.json format; several may follow, "
+        "and the flag may be repeated",
     )
     parser.add_argument(
         "--strict-mcp-config",

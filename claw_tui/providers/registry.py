@@ -14,7 +14,7 @@ from claw_tui.config import Settings
 from claw_tui.providers import catalog
 from claw_tui.providers.base import Provider, ProviderError
 
-PROVIDERS = ("anthropic", "openai", "local")
+PROVIDERS = catalog.PROVIDERS
 DEFAULT_LOCAL_BASE_URL = "http://127.0.0.1:11434/v1"
 LOCAL_PORTS = (11434, 1234, 8080, 8000)  # Ollama, LM Studio, llama.cpp, vLLM
 _OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "codex-")

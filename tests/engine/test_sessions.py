@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 
 import pytest
 
@@ -112,8 +113,15 @@ def test_list_latest_and_project_filter(store, tmp_path):
     assert store.latest(tmp_path) is None
 
 
-def test_ids_sort_by_time_and_resolve_by_unique_prefix(store, project):
-    assert new_session_id(1_000.0) < new_session_id(2_000.0) < new_session_id(1e9)
+def test_ids_are_uuids_and_resolve_by_unique_prefix(store, project):
+    made = store.create_session(project, "anthropic/claude-sonnet-4-5")
+    assert str(uuid.UUID(made)) == made and new_session_id() != new_session_id()
+    assert store.resolve_id(made[:8]) == made and store.resolve_id(made.upper()) == made
+    assert store.create_session(project, "m", session_id="0f8c7a86-3d0e-4c55-9a57-3a3a0b6b1f10") == (
+        "0f8c7a86-3d0e-4c55-9a57-3a3a0b6b1f10"
+    )
+    with pytest.raises(StoreError, match="already in use"):
+        store.create_session(project, "m", session_id=made)
     first = store.import_session(project, [], session_id="abcd000000001")
     store.import_session(project, [], session_id="abcd000000002")
     assert store.resolve_id("abcd000000001") == first

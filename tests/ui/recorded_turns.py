@@ -15,6 +15,7 @@ from claw_tui.config import LoadedConfig, Settings
 from claw_tui.core import events as ev
 from claw_tui.core.tasks import TaskGraph
 from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock
+from claw_tui.engine.agent_defs import BUILTIN_AGENTS, AgentDef
 from claw_tui.engine.permissions import PermissionEngine
 from claw_tui.engine.user_commands import CommandPrompt
 
@@ -104,6 +105,7 @@ class RecordedAgent:
         self.task_graph: TaskGraph | None = TaskGraph()
         self.transcript: list[Message] = []
         self.session_id: str | None = None
+        self.new_session_id: str | None = None
         self.total_cost_usd = 0.0
         self.config = LoadedConfig(settings=Settings(), rules=[], files=[])
         self.settings = self.config.settings
@@ -112,6 +114,9 @@ class RecordedAgent:
         self.store: SessionStore | None = None  # sessions are not saved
         self.checkpoints: CheckpointStore | None = None
         self.mcp: McpManager | None = None
+        self.system_prompt: str | None = None
+        self.append_system_prompt = ""
+        self.session_agents: list[AgentDef] = []
         self.subagents: SubagentManager | None = None
         self.startup_notes: list[str] = []
         self.notes_for_model: list[str] = []
@@ -179,6 +184,12 @@ class RecordedAgent:
 
     def tool_summary(self, name: str, data: dict) -> str:
         return name
+
+    def tool_names(self) -> list[str]:
+        return ["Read", "Edit"]
+
+    def agent_types(self) -> list[AgentDef]:
+        return list(BUILTIN_AGENTS)
 
     def refresh_agent_types(self) -> None:
         pass

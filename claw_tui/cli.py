@@ -68,11 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="resume a session by id (or id prefix); without an id the app opens the session browser",
     )
-    p.add_argument(
-        "--fork-session",
-        action="store_true",
-        help="with --resume or --continue: go on in a new copy of the session (its id is new), leaving the original as it is",
-    )
     p.add_argument("--cwd", type=Path, default=None, help=argparse.SUPPRESS)
     from claw_tui.mcp.config import add_mcp_config_flag
 

@@ -490,7 +490,10 @@ def load_config(
             refused.extend(f"{key} from {path.relative_to(project)}" for key in refused_here)
         layers.append((source, data))
     if claude_settings is not None:
-        layers.append(("--settings", _from_claude_settings(claude_settings)))
+        data, unused = _from_claude_settings(claude_settings)
+        if unused:
+            ignored.append(f"{', '.join(unused)} (--settings)")
+        layers.append(("--settings", data))
     if environment := env_layer(os.environ):
         layers.append(("environment", environment))
     if flags:

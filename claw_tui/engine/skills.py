@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from claw_tui.engine.command_arguments import fill_arguments
 from claw_tui.engine.frontmatter import FrontmatterError, as_bool, as_hint, as_text, parse_frontmatter
 
 SKILL_FILE = "SKILL.md"
@@ -170,8 +171,6 @@ def skills_prompt(skills: list[Skill]) -> str:
 def render_skill(skill: Skill, args: str = "", *, session_id: str = "") -> str:
     """What the Skill tool (and `/name`) gives the model: the body with its arguments filled in, and
     the other files."""
-    from claw_tui.engine.user_commands import fill_arguments
-
     body = fill_arguments(skill.body(), args, skill_dir=skill.directory, session_id=session_id)
     parts = [f"Skill {skill.name!r} (from {skill.path}):", "", body]
     files = skill.files()

@@ -8,10 +8,7 @@ the positional arguments); its body is the prompt. Skills (skills.py) are comman
 runs one, and a skill wins over a command of the same name, as in Claude Code. Project files
 override the user's.
 
-Expanding follows Claude Code: `$ARGUMENTS` is everything after the name, `$ARGUMENTS[N]` and `$N`
-the N-th word counting from 0 (shell quoting respected), `$name` a named argument,
-`${CLAUDE_SKILL_DIR}` a skill's folder and `${CLAUDE_SESSION_ID}` the session; a body without
-`$ARGUMENTS` gets `ARGUMENTS: …` appended when there are arguments.
+Expanding follows Claude Code's substitutions (command_arguments.py).
 
 Discovery reads only front matter and never imports a front end: the app lists these next to
 its own commands, print mode expands `claw -p "/name args"`, the ACP server offers them.
@@ -20,11 +17,11 @@ its own commands, print mode expands `claw -p "/name args"`, the ACP server offe
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from claw_tui.engine.command_arguments import fill_arguments
 from claw_tui.engine.frontmatter import FrontmatterError, as_hint, as_list, as_text, parse_frontmatter
 
 if TYPE_CHECKING:
@@ -34,7 +31,6 @@ if TYPE_CHECKING:
 # Claude Code's command fields that change behaviour and that claw does not honour (yet).
 UNHONOURED_FIELDS = ("allowed-tools", "model", "context", "agent", "hooks", "effort")
 _INVOCATION = re.compile(r"^/([^\s/]+)(?:\s+(.*))?$", re.DOTALL)
-_INDEXED = re.compile(r"\$ARGUMENTS\[(\d+)\]|\$(\d+)(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -193,34 +189,3 @@ def _markdown_files(root: Path) -> list[Path]:
         p for p in root.rglob("*.md")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
-
-
-def split_arguments(args: str) -> list[str]:
-    """The words of `args`, shell quoting respected (an unclosed quote: plain words)."""
-    try:
-        return shlex.split(args)
-    except ValueError:
-        return args.split()
-
-
-def fill_arguments(
-    body: str, args: str, *, names: tuple[str, ...] = (), skill_dir: Path | None = None, session_id: str = ""
-) -> str:
-    """`body` with Claude Code's substitutions made (see the module's docstring)."""
-    words = split_arguments(args)
-    had_arguments = "$ARGUMENTS" in body
-
-    def word(index: str) -> str:
-        i = int(index)
-        return words[i] if i < len(words) else ""
-
-    text = _INDEXED.sub(lambda m: word(m.group(1) or m.group(2)), body)
-    for i, name in enumerate(names):
-        text = re.sub(rf"\${re.escape(name)}(?![\w])", lambda _m, i=i: word(str(i)), text)
-    text = text.replace("$ARGUMENTS", args)
-    if skill_dir is not None:
-        text = text.replace("${CLAUDE_SKILL_DIR}", str(skill_dir))
-    text = text.replace("${CLAUDE_SESSION_ID}", session_id)
-    if args and not had_arguments:
-        text = f"{text.rstrip()}\n\nARGUMENTS: {args}"
-    return text

@@ -8,8 +8,9 @@ import pytest
 from agent_harness import make_agent, run
 from fake_model import Reply, Text, ToolCall
 
+from claw_tui.engine.command_arguments import fill_arguments
 from claw_tui.engine.skills import list_skills, skills_prompt
-from claw_tui.engine.user_commands import fill_arguments, load_user_commands, parse_invocation
+from claw_tui.engine.user_commands import load_user_commands, parse_invocation
 
 
 def write(path: Path, text: str) -> None:

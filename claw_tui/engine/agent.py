@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from claw_tui.engine.file_mentions import Attached
     from claw_tui.engine.hooks import HookRunner
     from claw_tui.engine.permissions import PermissionEngine
+    from claw_tui.engine.scheduler import Scheduler
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
     from claw_tui.mcp import McpManager
@@ -133,8 +134,12 @@ class Agent:
         extra_rules: list[tuple[str, str]] | None = None,
         store: SessionStore | None = None,
         session_id: str | None = None,
+        scheduler: Scheduler | None = None,
     ) -> Agent:
-        """Build an agent with the built-in tools, the user's rules, hooks and memory files."""
+        """Build an agent with the built-in tools, the user's rules, hooks and memory files.
+
+        `scheduler` is for a front end that fires scheduled prompts (the app); without one the Cron tools refuse.
+        """
         from claw_tui.config import RuleSource, user_config_dir
         from claw_tui.core.tasks import TaskGraph
         from claw_tui.engine.hooks import HookRunner
@@ -156,7 +161,8 @@ class Agent:
         permissions = PermissionEngine(mode, rules, roots)  # type: ignore[arg-type]
         approver = approver or DenyingApprover()
         services = SessionServices(
-            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=LspManager(cwd, settings.lsp), asker=asker
+            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=LspManager(cwd, settings.lsp), asker=asker,
+            scheduler=scheduler,
         )
         ctx = ToolContext(cwd=cwd, roots=roots, services=services)
         hooks = HookRunner(settings.hooks, cwd, session_id or "") if settings.hooks else None
@@ -241,6 +247,11 @@ class Agent:
     def subagents(self) -> SubagentManager | None:
         services = self.ctx.services
         return services.subagents if isinstance(services, SessionServices) else None
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        services = self.ctx.services
+        return services.scheduler if isinstance(services, SessionServices) else None
 
     def tool_summary(self, name: str, data: dict[str, Any]) -> str:
         """A call's one line for the tool log; the bare name for a tool not (or no longer) offered."""

@@ -20,6 +20,7 @@ from claw_tui.engine.permissions import PermissionEngine
 if TYPE_CHECKING:
     from claw_tui.engine.checkpoints import CheckpointStore
     from claw_tui.engine.frontend import FrontendAgent
+    from claw_tui.engine.scheduler import Scheduler
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
     from claw_tui.mcp import McpManager
@@ -111,6 +112,7 @@ class RecordedAgent:
         self.checkpoints: CheckpointStore | None = None
         self.mcp: McpManager | None = None
         self.subagents: SubagentManager | None = None
+        self.scheduler: Scheduler | None = None
         self.notes_for_model: list[str] = []
         self.turns: deque[list[ev.EngineEvent]] = deque(turns)
         self.prompts: list[str] = []

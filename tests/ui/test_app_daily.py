@@ -261,3 +261,27 @@ async def test_an_at_file_sends_its_content_cut_to_claude_codes_limits_with_a_no
     assert sent.startswith("fix @hello.py using @big.log") and "print('hello, world')" in sent
     assert "00000 xxx" in sent and "02999 xxx" not in sent and "has been truncated to its first lines" in sent
     assert (project / "hello.py").read_text() == "print('hello, claw')\n", "attached counts as read: the Edit lands"
+
+
+async def test_keys_typed_while_the_app_starts_land_in_the_prompt(project, fake_model, monkeypatch):
+    """Type-ahead: keys that reach the app before its first frame (queued while it loads and mounts)
+    are typed into the prompt, not into the first focusable pane; Enter then sends them."""
+    from recorded_turns import RecordedAgent
+
+    from claw_tui.ui.app import ClawApp
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    agent = RecordedAgent(project)
+
+    class TypedEarly(ClawApp):
+        def on_load(self) -> None:  # before the driver starts: the keys wait in the app's queue
+            for key in "fix the bug":
+                self.post_message(events.Key("space" if key == " " else key, key))
+
+    app = TypedEarly(project, agent_factory=lambda app: agent)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.main_screen.prompt.text == "fix the bug"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert agent.prompts == ["fix the bug"]

@@ -66,6 +66,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "main.tcss"
     REPORTS_OWN_FAILURES = frozenset({"turn"})  # a failed turn is an error in the conversation
     mcp_error = ""  # why the MCP servers did not start (a configuration file that cannot be read)
+    # Focused as the screen is pushed, before on_mount: keys typed while the app starts go to the prompt
+    # (Textual's default would focus the conversation, the first focusable widget, until on_mount).
+    AUTO_FOCUS = "#prompt"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

@@ -285,3 +285,56 @@ async def test_keys_typed_while_the_app_starts_land_in_the_prompt(project, fake_
         await pilot.press("enter")
         await settle(pilot)
         assert agent.prompts == ["fix the bug"]
+
+
+async def test_undo_in_the_live_session_shows_the_file_going_back_and_the_session_diff_forgets_it(project, fake_model, app_for):
+    from claw_tui.ui.widgets.diff_view import HunkView
+
+    (project / "greet.py").write_text("def greet():\n    return 'hi'\n")
+    fake_model.script(
+        Reply(parts=[ToolCall("Read", {"file_path": "greet.py"})]),
+        Reply(parts=[ToolCall("Edit", {"file_path": "greet.py", "old_string": "'hi'", "new_string": "'hello'"})]),
+        Reply(parts=[Text("Done.")]),
+    )
+    app = app_for()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press(*"say hello", "enter")
+        await settle(pilot)
+        diff = app.main_screen.diff_view
+        assert diff.title == "Last change"
+        await pilot.press(*"/undo", "enter")
+        await settle(pilot)
+        assert (project / "greet.py").read_text() == "def greet():\n    return 'hi'\n"
+        assert diff.title == "Undone (1 file)"
+        [undone] = diff.changes
+        assert ("'hello'" in undone.before, "'hi'" in undone.after) == (True, True)  # claw's version → now
+        assert len(diff.query(HunkView)) == 1
+        await pilot.press(*"/diff", "enter")
+        await settle(pilot)
+        notes = [str(n.render()) for n in app.main_screen.query(NoteBlock)]
+        assert notes[-1] == "No file has changed in this session."
+
+
+async def test_at_50_columns_the_footer_ends_with_the_palette_key_and_a_turn_shows_it_runs(project, monkeypatch):
+    """At 50x15 the keys that do not fit stay under the palette key (no stray letter after "palette"),
+    and a running turn is in the status bar."""
+    from recorded_turns import RecordedAgent
+
+    from claw_tui.ui.app import ClawApp
+    from claw_tui.ui.widgets.status_bar import StatusBar
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    agent = RecordedAgent(project)
+    agent.hold_at = 1
+    app = ClawApp(project, agent_factory=lambda app: agent)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await pilot.pause()
+        last_cell, _ = app.screen.get_widget_at(49, 14)
+        assert last_cell.has_class("-command-palette")
+        await pilot.press(*"go", "enter")
+        await agent.held.wait()
+        await pilot.pause()
+        status = app.screen.query_one(StatusBar)
+        assert status.region.width == 50 and "working" in str(status.render()).split("  ")[0]
+        agent.gate.set()
+        await settle(pilot)

@@ -172,8 +172,8 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._read_sandbox()
         self._read_cost_today()
         self.refresh_git()
+        self._prepare_agent()  # first on the import thread: the first prompt waits for the model's SDK
         self._start_mcp()
-        self._prepare_agent()
         self._sweep_worktrees()
         self._preload_markdown()
         self._ask_trust()
@@ -182,10 +182,11 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         """The Markdown renderer's imports, and what a first parse and highlight load, before the first
         answer needs them (on the import thread: the answer's own import waits for it to finish)."""
         from claw_tui.engine import background_imports
-        from claw_tui.ui.widgets import markdown_view
+        from claw_tui.ui.widgets import diff_view, markdown_view
 
         background_imports.start(markdown_view.RENDERER)
         background_imports.run(markdown_view.warm_up)
+        background_imports.run(diff_view.warm_up)  # the first approval's diff
 
     @work(thread=True, group="sandbox", name="read the sandbox status", exit_on_error=False)
     def _read_sandbox(self) -> None:

@@ -338,3 +338,22 @@ async def test_at_50_columns_the_footer_ends_with_the_palette_key_and_a_turn_sho
         assert status.region.width == 50 and "working" in str(status.render()).split("  ")[0]
         agent.gate.set()
         await settle(pilot)
+
+
+async def test_quitting_while_an_approval_is_open_ends_cleanly(project, fake_model, app_for):
+    """Ctrl+Q over the approval: the call is denied and the app quits, with no traceback from the diff pane."""
+    from claw_tui.ui.screens.approval import ApprovalScreen
+
+    fake_model.script(Reply(parts=[ToolCall("Write", {"file_path": "hello.py", "content": "print('hello')\n"})]))
+    app = app_for(mode="default")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press(*"write hello.py", "enter")
+        for _ in range(500):
+            if isinstance(app.screen, ApprovalScreen):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, ApprovalScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app._exception is None
+    assert not (project / "hello.py").exists()

@@ -63,7 +63,7 @@ async def test_a_prompt_the_model_schedules_shows_in_the_task_pane_and_fires_whe
         assert "1 scheduled" in str(app.main_screen.task_pane.root.label)
         assert len(fake_model.requests) == 2
         await clock.advance(minutes=10)
-        await until(pilot, lambda: len(sent(app)) == 2 and not app.main_screen.turn_running)
+        await until(pilot, lambda: len(fake_model.requests) == 3 and not app.main_screen.turn_running)
         assert sent(app)[-1] == "run the tests"
         assert any(note.startswith("◷ Scheduled prompt") and "every 10 minutes" in note for note in notes(app))
         assert "run the tests" in str(fake_model.requests[-1].json["messages"][-1]["content"])

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from claw_tui.engine.hooks import HookRunner
     from claw_tui.engine.memory import NestedMemory
     from claw_tui.engine.permissions import PermissionEngine
+    from claw_tui.engine.scheduler import Scheduler
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
     from claw_tui.engine.transcript_file import TranscriptFile
@@ -162,11 +163,13 @@ class Agent:
         session_id: str | None = None,
         bare: bool = False,
         extra_tools: Sequence[Tool[Any]] = (),
+        scheduler: Scheduler | None = None,
     ) -> Agent:
         """Build an agent with the built-in tools, the user's rules, hooks and memory files.
 
         `bare` (Claude Code's --bare) leaves out hooks, memory files and language servers;
-        `extra_tools` are offered besides the built-ins (print mode's StructuredOutput).
+        `extra_tools` are offered besides the built-ins (print mode's StructuredOutput);
+        `scheduler` is for a front end that fires scheduled prompts (the app); without one the Cron tools refuse.
         """
         from claw_tui.config import RuleSource, user_config_dir
         from claw_tui.core.tasks import TaskGraph
@@ -196,7 +199,7 @@ class Agent:
         services = SessionServices(
             sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=None if bare else LspManager(cwd, settings.lsp),
             asker=asker, sandbox_guard=SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths),
-            local_network_ok=permissions.allows_local_network,
+            local_network_ok=permissions.allows_local_network, scheduler=scheduler,
         )
         ctx = ToolContext(cwd=cwd, roots=roots, services=services, env={**os.environ, **settings.env})
         # --bare: no hooks, no memory files, no language servers (print mode's minimal start).
@@ -301,6 +304,11 @@ class Agent:
     def subagents(self) -> SubagentManager | None:
         services = self.ctx.services
         return services.subagents if isinstance(services, SessionServices) else None
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        services = self.ctx.services
+        return services.scheduler if isinstance(services, SessionServices) else None
 
     def tool_summary(self, name: str, data: dict[str, Any]) -> str:
         """A call's one line for the tool log; the bare name for a tool not (or no longer) offered."""

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from claw_tui.engine.checkpoints import CheckpointStore
     from claw_tui.engine.file_mentions import Attached
     from claw_tui.engine.permissions import PermissionEngine
+    from claw_tui.engine.scheduler import Scheduler
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
     from claw_tui.engine.user_commands import CommandPrompt
@@ -50,6 +51,9 @@ class FrontendAgent(Protocol):
 
     @property
     def subagents(self) -> SubagentManager | None: ...
+
+    @property
+    def scheduler(self) -> Scheduler | None: ...  # scheduled prompts, when the front end fires them
 
     @property
     def sandbox_status(self) -> str: ...

@@ -306,6 +306,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
 def _default_agent_factory(model: str | None, permission_mode: str | None) -> AgentFactory:
     def create(app: ClawApp) -> FrontendAgent:
         from claw_tui.engine.agent import Agent
+        from claw_tui.engine.scheduler import Scheduler
         from claw_tui.ui.approver import TuiApprover
         from claw_tui.ui.asker import TuiAsker
 
@@ -317,6 +318,7 @@ def _default_agent_factory(model: str | None, permission_mode: str | None) -> Ag
             permission_mode=permission_mode,
             config=app.config,
             store=app.store,
+            scheduler=Scheduler(),  # the main screen fires the scheduled prompts
         )
 
     return create

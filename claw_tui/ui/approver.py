@@ -91,7 +91,7 @@ class TuiApprover:
     def _show_in_diff_pane(self, request: ApprovalRequest, state: str) -> None:
         """The proposed write in the diff pane; an allowed one is replaced by its FileChanged events."""
         pane = self.diff_pane()
-        if not request.changes or pane is None or not pane.is_mounted:
+        if not request.changes or pane is None or not pane.is_mounted or self.app._exit:  # quitting: panes go
             return
         changes = [FileChange(Path(display_path(c.path, request.cwd)), c.before, c.after) for c in request.changes]
         pane.show_changes(changes, f"{state}: {request.summary or request.tool_name}")

@@ -177,6 +177,12 @@ async def _tasks(screen: MainScreen, args: str) -> None:
     screen.focus_pane("tasks")
 
 
+async def _schedule(screen: MainScreen, args: str) -> None:
+    from claw_tui.ui import schedule
+
+    await schedule.command(screen, args)
+
+
 async def _diff(screen: MainScreen, args: str) -> None:
     await screen.show_session_diff()
 
@@ -287,6 +293,7 @@ BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("mcp", "MCP servers", "Show MCP servers and their tools", _mcp),
     SlashCommand("agents", "Subagents", "Show the configured subagents", _agents),
     SlashCommand("tasks", "Show tasks", "Focus the task graph", _tasks, key="f5"),
+    SlashCommand("schedule", "Scheduled prompts", "List, add or cancel prompts that run on a schedule while claw is idle", _schedule, argument_hint="[cancel ID | every 10m PROMPT | in 10m PROMPT]", is_available=_has_agent),
     SlashCommand("diff", "Session diff", "Show every file change of this session in the diff view", _diff),
     SlashCommand("undo", "Undo last change", "Undo the last turn's file changes", _undo),
     SlashCommand("rewind", "Rewind", "Rewind the conversation and files to an earlier point", _rewind),

@@ -22,6 +22,7 @@ from claw_tui.engine.user_commands import CommandPrompt
 if TYPE_CHECKING:
     from claw_tui.engine.checkpoints import CheckpointStore
     from claw_tui.engine.frontend import FrontendAgent
+    from claw_tui.engine.scheduler import Scheduler
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
     from claw_tui.mcp import McpManager
@@ -119,6 +120,7 @@ class RecordedAgent:
         self.session_agents: list[AgentDef] = []
         self.subagents: SubagentManager | None = None
         self.startup_notes: list[str] = []
+        self.scheduler: Scheduler | None = None
         self.notes_for_model: list[str] = []
         self.turns: deque[list[ev.EngineEvent]] = deque(turns)
         self.prompts: list[str] = []

@@ -261,3 +261,99 @@ async def test_an_at_file_sends_its_content_cut_to_claude_codes_limits_with_a_no
     assert sent.startswith("fix @hello.py using @big.log") and "print('hello, world')" in sent
     assert "00000 xxx" in sent and "02999 xxx" not in sent and "has been truncated to its first lines" in sent
     assert (project / "hello.py").read_text() == "print('hello, claw')\n", "attached counts as read: the Edit lands"
+
+
+async def test_keys_typed_while_the_app_starts_land_in_the_prompt(project, fake_model, monkeypatch):
+    """Type-ahead: keys that reach the app before its first frame (queued while it loads and mounts)
+    are typed into the prompt, not into the first focusable pane; Enter then sends them."""
+    from recorded_turns import RecordedAgent
+
+    from claw_tui.ui.app import ClawApp
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    agent = RecordedAgent(project)
+
+    class TypedEarly(ClawApp):
+        def on_load(self) -> None:  # before the driver starts: the keys wait in the app's queue
+            for key in "fix the bug":
+                self.post_message(events.Key("space" if key == " " else key, key))
+
+    app = TypedEarly(project, agent_factory=lambda app: agent)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.main_screen.prompt.text == "fix the bug"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert agent.prompts == ["fix the bug"]
+
+
+async def test_undo_in_the_live_session_shows_the_file_going_back_and_the_session_diff_forgets_it(project, fake_model, app_for):
+    from claw_tui.ui.widgets.diff_view import HunkView
+
+    (project / "greet.py").write_text("def greet():\n    return 'hi'\n")
+    fake_model.script(
+        Reply(parts=[ToolCall("Read", {"file_path": "greet.py"})]),
+        Reply(parts=[ToolCall("Edit", {"file_path": "greet.py", "old_string": "'hi'", "new_string": "'hello'"})]),
+        Reply(parts=[Text("Done.")]),
+    )
+    app = app_for()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press(*"say hello", "enter")
+        await settle(pilot)
+        diff = app.main_screen.diff_view
+        assert diff.title == "Last change"
+        await pilot.press(*"/undo", "enter")
+        await settle(pilot)
+        assert (project / "greet.py").read_text() == "def greet():\n    return 'hi'\n"
+        assert diff.title == "Undone (1 file)"
+        [undone] = diff.changes
+        assert ("'hello'" in undone.before, "'hi'" in undone.after) == (True, True)  # claw's version → now
+        assert len(diff.query(HunkView)) == 1
+        await pilot.press(*"/diff", "enter")
+        await settle(pilot)
+        notes = [str(n.render()) for n in app.main_screen.query(NoteBlock)]
+        assert notes[-1] == "No file has changed in this session."
+
+
+async def test_at_50_columns_the_footer_ends_with_the_palette_key_and_a_turn_shows_it_runs(project, monkeypatch):
+    """At 50x15 the keys that do not fit stay under the palette key (no stray letter after "palette"),
+    and a running turn is in the status bar."""
+    from recorded_turns import RecordedAgent
+
+    from claw_tui.ui.app import ClawApp
+    from claw_tui.ui.widgets.status_bar import StatusBar
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    agent = RecordedAgent(project)
+    agent.hold_at = 1
+    app = ClawApp(project, agent_factory=lambda app: agent)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await pilot.pause()
+        last_cell, _ = app.screen.get_widget_at(49, 14)
+        assert last_cell.has_class("-command-palette")
+        await pilot.press(*"go", "enter")
+        await agent.held.wait()
+        await pilot.pause()
+        status = app.screen.query_one(StatusBar)
+        assert status.region.width == 50 and "working" in str(status.render()).split("  ")[0]
+        agent.gate.set()
+        await settle(pilot)
+
+
+async def test_quitting_while_an_approval_is_open_ends_cleanly(project, fake_model, app_for):
+    """Ctrl+Q over the approval: the call is denied and the app quits, with no traceback from the diff pane."""
+    from claw_tui.ui.screens.approval import ApprovalScreen
+
+    fake_model.script(Reply(parts=[ToolCall("Write", {"file_path": "hello.py", "content": "print('hello')\n"})]))
+    app = app_for(mode="default")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press(*"write hello.py", "enter")
+        for _ in range(500):
+            if isinstance(app.screen, ApprovalScreen):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, ApprovalScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app._exception is None
+    assert not (project / "hello.py").exists()

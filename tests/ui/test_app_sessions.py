@@ -30,6 +30,7 @@ from claw_tui.ui.screens.rewind import RewindPicker
 from claw_tui.ui.screens.sessions import PreviewList, SessionBrowser
 from claw_tui.ui.widgets.conversation import (
     AssistantText,
+    Greeting,
     NoteBlock,
     ThinkingBlock,
     ToolCallBlock,
@@ -470,7 +471,9 @@ async def test_a_long_session_mounts_one_page_and_scrolling_up_brings_back_more(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         conversation = app.main_screen.conversation
-        mounted = len(conversation.blocks) - 1  # the last one is the "Resumed" line
+        greeting, *_, resumed = conversation.blocks
+        assert isinstance(greeting, Greeting) and "Resumed" in str(resumed.render())
+        mounted = len(conversation.blocks) - 2
         # About a screenful of the 600 history blocks is mounted; the rest wait as recipes.
         assert 24 <= mounted < 48 and conversation.unmounted == 600 - mounted
         assert conversation.max_scroll_y > 0, "enough to scroll up with"
@@ -480,6 +483,7 @@ async def test_a_long_session_mounts_one_page_and_scrolling_up_brings_back_more(
         page = conversation.PAGE
         assert conversation.unmounted == 600 - mounted - page
         assert texts(app.main_screen, UserPrompt)[0] == f"question {300 - (mounted + page) // 2}"
+        assert conversation.blocks[0] is greeting, "the earlier page goes under the greeting"
 
 
 def in_terminal(args: list[str], cwd: Path, until: str) -> tuple[int, str]:

@@ -67,6 +67,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "main.tcss"
     REPORTS_OWN_FAILURES = frozenset({"turn"})  # a failed turn is an error in the conversation
     mcp_error = ""  # why the MCP servers did not start (a configuration file that cannot be read)
+    # Focused as the screen is pushed, before on_mount: keys typed while the app starts go to the prompt
+    # (Textual's default would focus the conversation, the first focusable widget, until on_mount).
+    AUTO_FOCUS = "#prompt"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -116,6 +119,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._hidden_panes: set[str] = set()  # side panes hidden with F8 (wide layout)
         self._broken_panes: set[str] = set()
         self._last_interrupt = 0.0  # when Ctrl+C last found nothing to cancel (a second press quits)
+        self._firing: Worker[None] | None = None  # fires the scheduled prompts while there are any
         self.mcp_started = asyncio.Event()  # set once the MCP servers were started (or could not be)
 
     @property
@@ -150,6 +154,8 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self.cost_meter.set_budget(self.agent.settings.budget.session_usd)
         if (tasks := self.agent.task_graph) is not None:
             tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
+        if (scheduler := self.agent.scheduler) is not None:  # scheduled prompts show in the task pane
+            scheduler.subscribe(lambda: self.post_message(TasksChanged()))
         self._watch_subagents()
         await self.conversation.add_greeting(
             Content.assemble(
@@ -167,8 +173,8 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._read_sandbox()
         self._read_cost_today()
         self.refresh_git()
+        self._prepare_agent()  # first on the import thread: the first prompt waits for the model's SDK
         self._start_mcp()
-        self._prepare_agent()
         self._sweep_worktrees()
         self._preload_markdown()
         self._ask_trust()
@@ -177,10 +183,11 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         """The Markdown renderer's imports, and what a first parse and highlight load, before the first
         answer needs them (on the import thread: the answer's own import waits for it to finish)."""
         from claw_tui.engine import background_imports
-        from claw_tui.ui.widgets import markdown_view
+        from claw_tui.ui.widgets import diff_view, markdown_view
 
         background_imports.start(markdown_view.RENDERER)
         background_imports.run(markdown_view.warm_up)
+        background_imports.run(diff_view.warm_up)  # the first approval's diff
 
     @work(thread=True, group="sandbox", name="read the sandbox status", exit_on_error=False)
     def _read_sandbox(self) -> None:
@@ -408,6 +415,12 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     def turn_running(self) -> bool:
         return self._turn is not None and not self._turn.is_finished
 
+    @property
+    def prompt_idle(self) -> bool:
+        """No turn, queued prompt or `!command` running, and no screen over this one: a scheduled prompt may go."""
+        shells = [w for w in self.workers if w.group == "shell" and w.is_running]
+        return not self.turn_running and not self._queue and not shells and self.app.screen is self
+
     def run_engine(self, events: AsyncIterator[ev.EngineEvent], label: str = "working…") -> None:
         """Consume an engine event stream (a turn, a compaction) in the exclusive turn worker."""
         self.status.working = label
@@ -497,6 +510,10 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     async def on_tasks_changed(self, message: TasksChanged) -> None:
         if self.agent is not None and self.agent.task_graph is not None:
             self.task_pane.set_tasks(self.agent.task_graph.list())
+        if self.agent is not None and (scheduler := self.agent.scheduler) is not None:
+            self.task_pane.set_schedule(scheduler.jobs(), scheduler.clock.now())
+            if scheduler.jobs() and (self._firing is None or self._firing.is_finished):  # the firing loop runs while there are jobs
+                self._firing = self._fire_scheduled()
 
     # --- MCP servers and subagents ---------------------------------------------------------
 
@@ -528,6 +545,13 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
         await self.mcp_started.wait()
         await trust.ask_at_start(self)
+
+    @work(group="schedule", name="fire the scheduled prompts", exit_on_error=False)
+    async def _fire_scheduled(self) -> None:
+        if self.agent is not None and (scheduler := self.agent.scheduler) is not None:
+            from claw_tui.ui import schedule
+
+            await schedule.fire_when_idle(self, scheduler)
 
     @work(group="mcp", name="start the MCP servers", exit_on_error=False)
     async def _start_mcp(self) -> None:
@@ -642,6 +666,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self.conversation.border_title = "Conversation · F2"
         if self.focused is None:
             self.prompt.focus()
+        self.post_message(TasksChanged())  # the new task pane lists the scheduled prompts too
 
     async def show_session(self, session_id: str) -> None:
         """Draw a stored session as it looked live; the agent has just loaded it."""

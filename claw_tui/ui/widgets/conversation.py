@@ -678,7 +678,10 @@ class Conversation(VerticalScroll):
                 page = self._pruned[-count:]
                 del self._pruned[-count:]
                 height, y = self.virtual_size.height, self.scroll_y
-                await self.mount_all([restore() for restore in page], after=self._marker)
+                # Under the greeting of a session resumed at start: it stays the first line.
+                first = next(iter(self.blocks), None)
+                after = first if isinstance(first, Greeting) else self._marker
+                await self.mount_all([restore() for restore in page], after=after)
                 self._show_marker()
                 self.call_after_refresh(self._keep_view, height, y)
         finally:

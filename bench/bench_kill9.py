@@ -2,7 +2,7 @@
 
     python bench/bench_kill9.py [--runs 40] [--seed 1]
 
-Each run starts `claw -p --output-format stream-json` on a six-step task scripted on the fake
+Each run starts `claw -p --output-format claw-events` on a six-step task scripted on the fake
 model server (tests/fake_model): quick commands, slow commands, slowly streamed answers. At a
 moment drawn at random over the task's length it sends SIGKILL, then checks what
 tests/engine/test_kill9.py checks: every message whose completion was printed before the kill
@@ -84,7 +84,7 @@ def one_run(forks: ClawForks, server: FakeModelServer, home: Path, at: float) ->
     env = {**os.environ, **isolated_env(home, server.base_url), "CLAW_SANDBOX__ENABLED": "false"}
     server.clear_script()
     server.script(*task())
-    args = ["-p", "--output-format", "stream-json", "--permission-mode=acceptEdits", "--allowed-tools=Bash"]
+    args = ["-p", "--output-format", "claw-events", "--permission-mode=acceptEdits", "--allowed-tools=Bash"]
     run = forks.start([*args, "do the six steps"], project, env)
     time.sleep(at)
     os.kill(run.pid, signal.SIGKILL)

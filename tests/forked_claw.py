@@ -85,7 +85,7 @@ class ClawRun:
         return self.err.read_text(encoding="utf-8", errors="replace")
 
     def events(self) -> list[dict[str, Any]]:
-        """The stream-json events printed so far (a line cut by a kill is left out)."""
+        """The claw-events lines printed so far (a line cut by a kill is left out)."""
         events = []
         for line in self.stdout.splitlines():
             try:

@@ -147,9 +147,9 @@ def test_a_private_key_streamed_line_by_line_is_never_shown_in_part(corpus):
     assert sum(1 for s in shown if s) == 3  # the block comes out once, whole, when its end arrives
 
 
-def test_secrets_a_tool_prints_reach_no_store_no_model_and_no_stream_json(claw_forks, fake_model, tmp_path, corpus):
-    """Through a real `claw -p --output-format stream-json`: a Bash command prints every kind in the
-    corpus, streamed line by line and returned whole; then the model reads the file with Read."""
+def test_secrets_a_tool_prints_reach_no_store_no_model_and_no_event_stream(claw_forks, fake_model, tmp_path, corpus):
+    """Through a real `claw -p --output-format claw-events` (claw's own events, a command's lines as they
+    came): a Bash command prints every kind in the corpus, then the model reads the file with Read."""
     from fake_model import Reply, Text, ToolCall
     from forked_claw import claw_env
 
@@ -162,7 +162,7 @@ def test_secrets_a_tool_prints_reach_no_store_no_model_and_no_stream_json(claw_f
         Reply(parts=[Text("seen")]),
     )
     run = claw_forks.run(
-        ["-p", "--output-format", "stream-json", "--allowed-tools=Bash,Read", "show me"],
+        ["-p", "--output-format", "claw-events", "--allowed-tools=Bash,Read", "show me"],
         tmp_path,
         claw_env(fake_model.base_url),
     )
@@ -171,7 +171,7 @@ def test_secrets_a_tool_prints_reach_no_store_no_model_and_no_stream_json(claw_f
     db = b"".join(p.read_bytes() for p in user_data_dir().glob("sessions.db*"))
     for kind, (_, secret) in corpus.items():
         for part in secret.split("\n"):
-            assert part not in run.stdout, f"{kind} printed in stream-json"
+            assert part not in run.stdout, f"{kind} printed in the event stream"
             assert part not in sent, f"{kind} sent to the model"
             assert part.encode() not in db, f"{kind} stored"
     assert run.stdout.count(REDACTED) >= 2 * len(corpus)

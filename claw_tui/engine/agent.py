@@ -614,7 +614,7 @@ class Agent:
 
     def tell_model(self, text: str) -> None:
         """Something the user did outside a turn that the model must know (an /undo): it goes with the next prompt."""
-        self._notes_for_model.append(text)
+        self._notes_for_model.append(self._redact(text))  # `!cmd` output may hold secrets, shown raw on screen only
 
     async def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]:
         """One turn. A `CommandPrompt` is a slash command the front end expanded (user_commands.py)."""

@@ -792,6 +792,8 @@ async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
         if status.status not in ("connected", "disabled"):
             detail = f": {status.last_error}" if status.last_error else ""
             note(f"MCP server {status.name} is {status.status}{detail}")
+    for warning in manager.warnings():
+        note(warning)
 
 
 def _key_source(model: str) -> str:

@@ -23,7 +23,8 @@ def for_the_model(command: str, output: str, exit_code: int) -> str:
     status = "" if exit_code == 0 else f"\n<bash-exit-code>{exit_code}</bash-exit-code>"
     return (
         "The user ran a shell command in the terminal themselves (not you):\n"
-        f"<bash-input>{command}</bash-input>\n<bash-stdout>{output.rstrip()}</bash-stdout>{status}"
+        # The output on lines of its own: secret assignments in it (DB_PASSWORD=…) are redacted line by line.
+        f"<bash-input>{command}</bash-input>\n<bash-stdout>\n{output.rstrip()}\n</bash-stdout>{status}"
     )
 
 

@@ -1,6 +1,6 @@
 """kill -9 at any moment loses at most the message in flight.
 
-Each test starts a real `claw -p --output-format stream-json` (forked from a server that has
+Each test starts a real `claw -p --output-format claw-events` (forked from a server that has
 imported claw, see tests/forked_claw.py), sends it SIGKILL at one moment — mid-stream, mid-tool,
 while messages are being written, mid-compaction, while a subagent runs, in a forked session —
 then checks the store and resumes with `claw -p -c`:
@@ -34,7 +34,7 @@ def forks(claw_forks):
 
 def _stream_json(*args: str) -> list[str]:
     # acceptEdits: the tools append to a file in the project (a redirect is a write, not covered by Bash alone)
-    return ["-p", "--output-format", "stream-json", "--permission-mode=acceptEdits", "--allowed-tools=Bash,Read,Agent", *args]
+    return ["-p", "--output-format", "claw-events", "--permission-mode=acceptEdits", "--allowed-tools=Bash,Read,Agent", *args]
 
 
 def _completed(run: ClawRun) -> list[str]:

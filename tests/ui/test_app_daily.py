@@ -240,7 +240,7 @@ async def test_a_bang_command_and_its_output_reach_the_model_with_the_next_promp
         await pilot.press(*"what did it print?", "enter")
         await settle(pilot)
     text = sent_text(fake_model.requests[-1])
-    assert "<bash-input>python3 hello.py</bash-input>" in text and "<bash-stdout>hello, world</bash-stdout>" in text
+    assert "<bash-input>python3 hello.py</bash-input>" in text and "<bash-stdout>\nhello, world\n</bash-stdout>" in text
     assert text.rstrip().endswith("what did it print?")
 
 

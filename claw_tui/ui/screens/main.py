@@ -73,7 +73,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "ctrl+c", "interrupt", "cancel/quit", key_display="^c",
+            "ctrl+c", "interrupt", "stop/quit", key_display="^c",
             tooltip="Copy the selection; else cancel the running turn or command; else clear the prompt; twice on an empty prompt quits (so does Ctrl+D)",
         ),
         Binding("escape", "escape", "cancel", show=False, tooltip="Cancel the running turn, or go back to the prompt"),

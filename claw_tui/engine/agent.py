@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
 import os
 import random
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +21,7 @@ from pydantic import BaseModel
 
 from claw_tui.config import LoadedConfig, Settings, load_config
 from claw_tui.core import events as ev
+from claw_tui.core import preload
 from claw_tui.core.approval import Approver, DenyingApprover
 from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, user_text
 from claw_tui.engine import compaction, system_prompt
@@ -279,7 +278,7 @@ class Agent:
         self.model = model
 
     async def provider_for(self, model: str) -> tuple[Provider, str]:
-        registry = sys.modules.get(REGISTRY) or await asyncio.to_thread(importlib.import_module, REGISTRY)
+        registry = await preload.loaded(REGISTRY)  # never a module another thread is still importing
         name, native = registry.parse_model_id(model)
         if name not in self._providers:
             factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))

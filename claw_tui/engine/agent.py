@@ -39,8 +39,22 @@ if TYPE_CHECKING:
     from claw_tui.engine.subagents import SubagentManager
     from claw_tui.mcp import McpManager
     from claw_tui.tools.ask import Asker
+    from claw_tui.tools.lsp import LspManager
 
 REGISTRY = "claw_tui.providers.registry"  # imported in a thread: it brings the HTTP stack
+
+
+def language_servers(cwd: Path, settings: Settings) -> LspManager | None:
+    """The session's language servers: None, and nothing of claw's LSP support loaded, when no
+    configured server is installed (pylsp for Python is, with `[dev]`)."""
+    from claw_tui.tools.lsp_config import parse_config
+
+    installed = {language: c for language, c in parse_config(settings.lsp).items() if c.installed()}
+    if not installed:
+        return None
+    from claw_tui.tools.lsp import LspManager
+
+    return LspManager(cwd, installed)
 
 
 class Agent:
@@ -139,7 +153,6 @@ class Agent:
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
         from claw_tui.engine.toolset import builtin_tools
-        from claw_tui.tools.lsp import LspManager
 
         cwd = cwd.resolve()
         config = config or load_config(cwd)
@@ -152,7 +165,7 @@ class Agent:
         permissions = PermissionEngine(mode, rules, roots)  # type: ignore[arg-type]
         approver = approver or DenyingApprover()
         services = SessionServices(
-            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=LspManager(cwd, settings.lsp), asker=asker
+            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=language_servers(cwd, settings), asker=asker
         )
         ctx = ToolContext(cwd=cwd, roots=roots, services=services)
         hooks = HookRunner(settings.hooks, cwd, session_id or "") if settings.hooks else None
@@ -386,6 +399,8 @@ class Agent:
     async def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
         turn_id = self._turn_id = new_id("turn")
         yield self.event(ev.TurnStarted, turn_id=turn_id, model=self.model)
+        if (lsp := self.ctx.services.lsp) is not None:
+            lsp.start_configured()  # servers set to start with the session; the others start on a first file
         message = user_text(prompt) if isinstance(prompt, str) else prompt
         if self.hooks is not None and self._session_start is not None:
             outcome = await self.hooks.session_start(self._session_start)

@@ -243,7 +243,7 @@ async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
         manager = await agent.start_mcp(args.mcp_config or (), strict=args.strict_mcp_config)
     except McpConfigError as exc:
         raise CliError(str(exc)) from None
-    for status in manager.statuses():
+    for status in manager.statuses() if manager is not None else ():  # None: no server is declared
         if status.status not in ("connected", "disabled"):
             detail = f": {status.last_error}" if status.last_error else ""
             print(f"claw: MCP server {status.name} is {status.status}{detail}", file=sys.stderr)

@@ -193,14 +193,20 @@ class Agent:
 
     async def start_mcp(
         self, mcp_config: list[str] | tuple[str, ...] = (), *, strict: bool = False, wait: bool = True, **kwargs: Any
-    ) -> McpManager:
-        """Start the configured MCP servers; their tools join the model's as they connect.
+    ) -> McpManager | None:
+        """Start the configured MCP servers; their tools join the model's as they connect. None,
+        with none of the MCP client loaded, when no server is declared anywhere.
 
         Raises McpConfigError (naming the file) on a configuration that cannot be read.
         """
+        from claw_tui.mcp.config import load_servers
+
+        servers = load_servers(self.cwd, tuple(mcp_config), strict=strict)
+        if not servers:
+            return None
         from claw_tui.mcp import McpManager
 
-        manager = McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
+        manager = McpManager.for_servers(servers, self.cwd, **kwargs)
         self.mcp = manager
         manager.on_tools_changed(self._refresh_mcp_tools)
         await manager.start()

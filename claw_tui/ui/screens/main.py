@@ -494,6 +494,8 @@ class MainScreen(Screen[None]):
             self.mcp_error = f"MCP servers not started: {exc}"
             await self.conversation.add_note(self.mcp_error, "warning")
             return
+        if manager is None:  # no server is declared
+            return
         self.registry.sources.append(lambda: prompt_commands(manager))
         self.prompt.resource_source = lambda: [(r.mention[1:], r.name) for r in manager.resources()]
         await manager.wait_settled()

@@ -259,9 +259,10 @@ class Agent:
 
     def tool_summary(self, name: str, data: dict[str, Any]) -> str:
         """A call's one line for the tool log; the bare name for a tool not (or no longer) offered."""
-        tool = self.tools.get(name)
-        if tool is None:  # an MCP server's tool that is not connected (yet)
+        offered = self.tools.get(name)
+        if offered is None:  # an MCP server's tool that is not connected (yet)
             return name
+        tool = offered.loaded()
         try:
             return tool.summary(tool.Input.model_validate(data))
         except ValueError:  # an input the tool refused: live, the call kept its bare name too
@@ -269,12 +270,11 @@ class Agent:
 
     def refresh_agent_types(self) -> None:
         """Offer the agent types on disk now (made or edited on /agents) from the next request on."""
-        from claw_tui.engine.agent_defs import list_agents
-        from claw_tui.engine.agent_tools import Agent as AgentTool
+        from claw_tui.engine.agent_defs import describe_types, list_agents
 
         tool = self.tools.get("Agent")
-        if isinstance(tool, AgentTool):
-            tool.describe_types(list_agents(self.cwd))
+        if tool is not None:  # this instance's description: the tool's own, plus the types, as Claude Code has it
+            tool.description = describe_types(type(tool).description, list_agents(self.cwd))  # type: ignore[misc]
 
     def new_conversation(self) -> None:
         """Start over: the next message begins a new stored session; the current one stays stored."""

@@ -198,9 +198,10 @@ class ToolCall:
                 "This call was not run: its input did not arrive complete (the reply hit the output "
                 "limit). Send it again, smaller if needed."
             )
-        tool = tools.get(call.name)
-        if tool is None:
+        offered = tools.get(call.name)
+        if offered is None:
             raise _Ended.error(f"Unknown tool {call.name!r}. Available tools: {', '.join(sorted(tools))}")
+        tool = offered.loaded()  # a built-in's module loads on its first call
         raw_input = dict(call.input)
         try:
             return tool, tool.Input.model_validate(raw_input), raw_input

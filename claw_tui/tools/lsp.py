@@ -304,7 +304,10 @@ class LSP(Tool[LSPInput]):
     async def run(self, input: LSPInput, ctx: ToolContext) -> ToolResult:
         manager: LspManager | None = ctx.services.lsp
         if manager is None:
-            raise ToolError("LSP is not available in this session: no language servers are set up.")
+            raise ToolError(
+                "LSP is not available in this session: no language server is installed "
+                "(claw uses pylsp for Python when it is; others are configured under [lsp])."
+            )
         path = ctx.resolve(input.file_path)
         if not path.is_file():
             raise ToolError(f"File does not exist: {input.file_path}")

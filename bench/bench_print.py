@@ -130,6 +130,10 @@ def claw_contenders(python: str, base_url: str, scratch: Path, pythonpath: Path 
             label = f"claw, {provider}, {'with' if server_present else 'no'} language server"
             home = new_home(scratch)
             env = {**os.environ, **isolated_env(home), **keys}
+            # As installed, claw runs from bytecode; a checkout under PYTHONDONTWRITEBYTECODE would
+            # compile every module of claw on every start. A cache of the bench's own, filled by the warm-up run:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
             if not server_present:
                 config = '[lsp.python]\ncommand = ["pylsp-not-installed"]\nextensions = [".py", ".pyi"]\n'
                 (home / "config" / "config.toml").write_text(config)

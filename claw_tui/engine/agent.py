@@ -304,7 +304,7 @@ class Agent:
 
             def build() -> Provider:
                 provider = factory(name)
-                registry.preload_first_request_modules()
+                registry.preload_first_request_modules(name)
                 return provider
 
             # Importing an SDK and building its client takes up to a second or more: in a thread,

@@ -92,6 +92,7 @@ class Agent:
         self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd], services=SessionServices())
         self.mcp: McpManager | None = None  # set by start_mcp
         self._providers: dict[str, Provider] = {}
+        self._building: dict[str, asyncio.Future[Provider]] = {}  # a provider's client, while it is being built
         self._cut_short_usage: ev.Usage | None = None
         # What a cancel must keep: the reply streamed so far, and results of calls that ran.
         self._partial: Message | None = None
@@ -118,7 +119,7 @@ class Agent:
         self._turn_id = ""
         # SessionStart hooks run before the first turn with this source; None once they ran.
         self._session_start: str | None = "startup" if agent_id is None else None
-        self._background: set[asyncio.Task[Any]] = set()  # Notification hooks, not awaited
+        self._background: set[asyncio.Task[Any]] = set()  # work not waited for (in_background)
         self._notes_for_model: list[str] = []  # what the user did between turns, told with the next prompt
         self.checkpoints: CheckpointStore | None = None
         if store is not None:
@@ -211,6 +212,7 @@ class Agent:
         manager.on_tools_changed(self._refresh_mcp_tools)
         await manager.start()
         if wait:
+            self.prepare_meanwhile()
             await manager.wait_settled()
         self._refresh_mcp_tools()
         return manager
@@ -300,22 +302,27 @@ class Agent:
         registry = await preload.loaded(REGISTRY)  # never a module another thread is still importing
         name, native = registry.parse_model_id(model)
         if name not in self._providers:
-            factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))
+            building = self._building.get(name)
+            if building is None:  # one build per provider, whoever else is waiting for it
+                factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))
 
-            def build() -> Provider:
-                provider = factory(name)
-                registry.preload_first_request_modules(name)
-                return provider
+                def build() -> Provider:
+                    provider = factory(name)
+                    registry.preload_first_request_modules(name)
+                    return provider
 
-            # Importing an SDK and building its client takes up to a second or more: in a thread,
-            # so a front end sharing this event loop keeps painting meanwhile.
-            provider = await asyncio.to_thread(build)
+                # Importing an SDK and building its client takes up to a second or more: in a thread,
+                # so a front end sharing this event loop keeps painting meanwhile.
+                building = self._building[name] = asyncio.ensure_future(asyncio.to_thread(build))
+                building.add_done_callback(lambda _: self._building.pop(name, None))  # a failed one is retried
+            provider = await asyncio.shield(building)
             self._providers.setdefault(name, provider)
         return self._providers[name], native
 
     def share_providers(self, parent: Agent) -> None:
         """A subagent uses its parent's SDK clients: one per provider for the whole session."""
         self._providers = parent._providers
+        self._building = parent._building
         self._provider_factory = parent._provider_factory
 
     async def prepare(self) -> None:
@@ -325,6 +332,12 @@ class Agent:
             await self.provider_for(self.model)
         except Exception:  # noqa: BLE001, S110 - the turn that needs the provider says what is wrong
             pass
+
+    def prepare_meanwhile(self) -> None:
+        """Get the provider ready while the caller waits on something else (MCP servers connecting,
+        hooks running): importing its SDK overlaps with a wait, never with Python work, which the
+        GIL runs one thread at a time."""
+        self.in_background(self.prepare())
 
     # --- the turn -----------------------------------------------------------------------
 
@@ -407,6 +420,8 @@ class Agent:
         yield self.event(ev.TurnStarted, turn_id=turn_id, model=self.model)
         if (lsp := self.ctx.services.lsp) is not None:
             lsp.start_configured()  # servers set to start with the session; the others start on a first file
+        if self.hooks is not None:
+            self.prepare_meanwhile()  # while the SessionStart and UserPromptSubmit hooks run
         message = user_text(prompt) if isinstance(prompt, str) else prompt
         if self.hooks is not None and self._session_start is not None:
             outcome = await self.hooks.session_start(self._session_start)
@@ -661,7 +676,7 @@ class Agent:
         return dataclasses.replace(result, content=content)
 
     def in_background(self, work: Awaitable[Any]) -> None:
-        """Run a Notification hook without waiting for it; `aclose` lets it finish."""
+        """Run work without waiting for it (a Notification hook, getting the provider ready); `aclose` lets it finish."""
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)

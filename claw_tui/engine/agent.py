@@ -314,10 +314,15 @@ class Agent:
                 # Importing an SDK and building its client takes up to a second or more: in a thread,
                 # so a front end sharing this event loop keeps painting meanwhile.
                 building = self._building[name] = asyncio.ensure_future(asyncio.to_thread(build))
-                building.add_done_callback(lambda _: self._building.pop(name, None))  # a failed one is retried
-            provider = await asyncio.shield(building)
-            self._providers.setdefault(name, provider)
+                building.add_done_callback(lambda done: self._built(name, done))
+            await asyncio.shield(building)
         return self._providers[name], native
+
+    def _built(self, name: str, done: asyncio.Future[Provider]) -> None:
+        if done.cancelled() or done.exception() is not None:
+            del self._building[name]  # whoever waited gets the error; the next call tries again
+        else:
+            self._providers.setdefault(name, done.result())
 
     def share_providers(self, parent: Agent) -> None:
         """A subagent uses its parent's SDK clients: one per provider for the whole session."""

@@ -43,3 +43,14 @@ async def test_an_import_error_reaches_whoever_takes_the_module(tmp_path, monkey
         await preload.loaded("claw_broken_module_for_test")
     with pytest.raises(RuntimeError, match="no such luck"):
         await asyncio.to_thread(preload.module, "claw_broken_module_for_test")
+
+
+async def test_background_work_hands_the_gil_back_sooner_until_the_last_of_it_ends():
+    usual = sys.getswitchinterval()
+    assert usual > preload.SWITCH_INTERVAL
+    with preload.worker():
+        assert sys.getswitchinterval() == preload.SWITCH_INTERVAL
+        inner = asyncio.ensure_future(preload.in_thread(sys.getswitchinterval))
+        assert await inner == preload.SWITCH_INTERVAL
+        assert sys.getswitchinterval() == preload.SWITCH_INTERVAL  # the outer work still runs
+    assert sys.getswitchinterval() == usual

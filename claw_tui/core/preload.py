@@ -9,19 +9,31 @@ callers take the module from the future, never by probing `sys.modules`:
     module = preload.module("claw_tui.providers.anthropic")         # on a worker thread
 
 Importing holds the GIL most of the time, so a background import overlaps with waiting
-(files, subprocesses, the network), not with other Python work.
+(files, subprocesses, the network), not with other Python work. And while it runs, the GIL
+changes hands every half millisecond instead of every five (`worker`): the thread running the
+event loop gives the GIL up at each wait, and would otherwise queue for up to 5 ms behind the
+worker to get it back, at every socket read, every subprocess, every turn of the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
+import sys
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from types import ModuleType
+from typing import Any, TypeVar
+
+SWITCH_INTERVAL = 0.0005  # seconds a thread may hold the GIL while another waits, during background work
 
 _lock = threading.Lock()
 _imports: dict[str, Future[ModuleType]] = {}
+_workers = 0  # background work running now
+_interval = 0.0  # the switch interval to restore when the last of it ends
+T = TypeVar("T")
 
 
 def start(name: str) -> Future[ModuleType]:
@@ -38,7 +50,8 @@ def start(name: str) -> Future[ModuleType]:
 
 def _run(name: str, future: Future[ModuleType]) -> None:
     try:
-        module = importlib.import_module(name)
+        with worker():
+            module = importlib.import_module(name)
     except BaseException as exc:  # noqa: BLE001 - whoever takes the module gets the import's own error
         future.set_exception(exc)
     else:
@@ -53,3 +66,32 @@ def module(name: str) -> ModuleType:
 async def loaded(name: str) -> ModuleType:
     """The module once its import finished (started now if it was not); the event loop runs meanwhile."""
     return await asyncio.wrap_future(start(name))
+
+
+@contextlib.contextmanager
+def worker() -> Iterator[None]:
+    """Python work on a worker thread: until the last such work ends, the GIL switches every
+    SWITCH_INTERVAL, so the event loop's thread gets it back promptly after each wait."""
+    global _workers, _interval
+    with _lock:
+        if _workers == 0:
+            _interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(_interval, SWITCH_INTERVAL))
+        _workers += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _workers -= 1
+            if _workers == 0:
+                sys.setswitchinterval(_interval)
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` on a worker thread (as asyncio.to_thread), as `worker` background work."""
+
+    def run() -> T:
+        with worker():
+            return fn(*args)
+
+    return await asyncio.to_thread(run)

@@ -313,7 +313,7 @@ class Agent:
 
                 # Importing an SDK and building its client takes up to a second or more: in a thread,
                 # so a front end sharing this event loop keeps painting meanwhile.
-                building = self._building[name] = asyncio.ensure_future(asyncio.to_thread(build))
+                building = self._building[name] = asyncio.ensure_future(preload.in_thread(build))
                 building.add_done_callback(lambda done: self._built(name, done))
             await asyncio.shield(building)
         return self._providers[name], native

@@ -100,7 +100,7 @@ class LspManager:
         self._servers.pop(language, None)  # one that stopped: a failed restart must not look like it
         client = await preload.loaded(CLIENT)  # lsprotocol and pygls load on a thread
         # Its converter is built there too (tens of milliseconds), off the event loop.
-        server: LanguageServer = await asyncio.to_thread(client.LanguageServer, language, self.configs[language], self.root)
+        server: LanguageServer = await preload.in_thread(client.LanguageServer, language, self.configs[language], self.root)
         try:
             await server.start()
         except BaseException:

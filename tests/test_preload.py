@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import subprocess
 import sys
 
 import pytest
@@ -45,12 +47,28 @@ async def test_an_import_error_reaches_whoever_takes_the_module(tmp_path, monkey
         await asyncio.to_thread(preload.module, "claw_broken_module_for_test")
 
 
-async def test_background_work_hands_the_gil_back_sooner_until_the_last_of_it_ends():
+async def test_background_work_hands_the_gil_back_sooner_and_holds_the_collector_until_the_last_of_it_ends():
     usual = sys.getswitchinterval()
-    assert usual > preload.SWITCH_INTERVAL
+    assert usual > preload.SWITCH_INTERVAL and gc.isenabled()
     with preload.worker():
-        assert sys.getswitchinterval() == preload.SWITCH_INTERVAL
-        inner = asyncio.ensure_future(preload.in_thread(sys.getswitchinterval))
-        assert await inner == preload.SWITCH_INTERVAL
-        assert sys.getswitchinterval() == preload.SWITCH_INTERVAL  # the outer work still runs
-    assert sys.getswitchinterval() == usual
+        assert sys.getswitchinterval() == preload.SWITCH_INTERVAL and not gc.isenabled()
+        inner = asyncio.ensure_future(preload.in_thread(lambda: (sys.getswitchinterval(), gc.isenabled())))
+        assert await inner == (preload.SWITCH_INTERVAL, False)
+        assert sys.getswitchinterval() == preload.SWITCH_INTERVAL and not gc.isenabled()  # the outer work runs on
+    assert sys.getswitchinterval() == usual and gc.isenabled()
+    assert gc.get_freeze_count() > 0  # what the first background work left is never walked again
+
+
+def test_the_heap_is_frozen_once_after_the_first_background_work():
+    code = (
+        "import gc\n"
+        "from claw_tui.core import preload\n"
+        "with preload.worker():\n"
+        "    import json\n"
+        "first = gc.get_freeze_count()\n"
+        "with preload.worker():\n"
+        "    pass\n"
+        "print(first > 0, gc.get_freeze_count() == first)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

@@ -8,9 +8,11 @@ names, so the figures are the harness's own time and memory plus loopback HTTP. 
 the Anthropic and the OpenAI Chat path, each with a language server present (pylsp, as with
 `[dev]`) and without one (the Python server's command pointed at a program that does not
 exist, as after `pip install .`). Codex CLI (`--codex codex`) and Claude Code (`--claude
-claude`) run when their commands are given. Every contender runs once per round, in turn, so
-a busy moment on the machine hits them all. Prints the median wall time and peak memory of
-each and the ratios to the peers; nothing is asserted.
+claude`) run when their commands are given, and `python -c 'import anthropic'` (and openai) as
+references. Every contender runs once per round, in turn, so a busy moment on the machine hits
+them all. Prints the median wall time, CPU and peak memory of each and the ratios to the peers,
+then the issue's targets as medians of differences within a round: claw beyond its SDK's import,
+and what a language server present adds. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class Contender:
     label: str
     command: list[str]
     env: dict[str, str]
-    replies: Callable[[Path], list[Reply]]  # the task in this harness's tool names
+    replies: Callable[[Path], list[Reply]] | None  # the task in this harness's tool names; None: a reference
     home: Path
     samples: list[tuple[float, float, int]] = field(default_factory=list)  # wall s, CPU s, peak KiB
 
@@ -92,7 +94,8 @@ def run_once(contender: Contender, server: FakeModelServer) -> None:
     project = contender.home / "project"
     (project / "script.py").write_text(BEFORE)
     server.requests.clear()
-    server.script(*contender.replies(project))
+    if contender.replies is not None:
+        server.script(*contender.replies(project))
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -111,10 +114,13 @@ def run_once(contender: Contender, server: FakeModelServer) -> None:
     leftover = server.pending
     last = server.requests[-1].body.decode(errors="replace") if server.requests else ""
     done = (project / "script.py").read_text() == AFTER and RAN in last and ANSWER in out
+    if contender.replies is None:  # a reference: it only has to succeed
+        done = process.returncode == 0
     if not done:
         raise SystemExit(
-            f"{contender.label}: the task did not complete ({leftover} replies unused)\n"
-            f"stdout: {out[-2000:]}\nstderr: {err[-2000:]}"
+            f"{contender.label}: the task did not complete ({leftover} replies unused, exit code "
+            f"{process.returncode})\nscript.py: {(project / 'script.py').read_text()!r}\n"
+            f"last request: {last[-1500:]}\nstdout: {out[-2000:]}\nstderr: {err[-2000:]}"
         )
     contender.samples.append((elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss))
 
@@ -181,16 +187,29 @@ def codex_contender(command: str, base_url: str, scratch: Path) -> Contender:
     return Contender("Codex CLI", argv, env, codex_replies, home)
 
 
-def python_import(python: str, module: str, runs: int) -> float:
-    """Median seconds `python -c 'import module'` takes beyond `python -c pass`."""
+def sdk_imports(python: str, scratch: Path) -> list[Contender]:
+    """References: the interpreter importing each provider's SDK and nothing else."""
+    return [
+        Contender(f"python -c 'import {sdk}'", [python, "-c", f"import {sdk}"], dict(os.environ), None, new_home(scratch))
+        for sdk in ("anthropic", "openai")
+    ]
 
-    def timed(code: str) -> float:
-        start = time.perf_counter()
-        subprocess.run([python, "-c", code], check=True, capture_output=True)
-        return time.perf_counter() - start
 
-    pairs = [(timed(f"import {module}"), timed("pass")) for _ in range(runs)]
-    return statistics.median(a - b for a, b in pairs)
+def per_round(a: Contender, b: Contender) -> float:
+    """The median over rounds of the difference of wall times, a minus b, in the same round."""
+    return statistics.median(x[0] - y[0] for x, y in zip(a.samples, b.samples, strict=True))
+
+
+def print_targets(contenders: list[Contender], references: list[Contender]) -> None:
+    """The issue's targets, from differences within each round (a busy moment hits both sides)."""
+    claw = {c.label: c for c in contenders if not c.label.endswith(")")}
+    sdk = {r.label.split("import ")[1].rstrip("'"): r for r in references}
+    for provider, module in (("Anthropic", "anthropic"), ("OpenAI Chat", "openai")):
+        without, present = claw.get(f"claw, {provider}, no language server"), claw.get(f"claw, {provider}, with language server")
+        if without is None or present is None:
+            continue
+        print(f"{provider}: claw beyond `import {module}` {per_round(without, sdk[module]):+.2f} s; "
+              f"a language server present {per_round(present, without):+.2f} s")
 
 
 def print_table(contenders: list[Contender], peers: list[Contender], runs: int) -> None:
@@ -233,17 +252,16 @@ def main() -> None:
             peers.append(codex_contender(args.codex, server.base_url, scratch))
         if args.claude:
             peers.append(claude_contender(args.claude, server.base_url, scratch))
-        everyone = contenders + peers
+        references = sdk_imports(sys.executable, scratch)
+        everyone = contenders + peers + references
         for contender in everyone:  # a warm-up run each (page cache, bytecode), not counted
             run_once(contender, server)
             contender.samples.clear()
         for _ in range(args.runs):
             for contender in everyone:
                 run_once(contender, server)
-        sdk = {m: python_import(sys.executable, m, args.runs) for m in ("anthropic", "openai")}
     print_table(everyone, peers, args.runs)
-    print(f"for scale: `import anthropic` takes {sdk['anthropic']:.2f} s, `import openai` {sdk['openai']:.2f} s"
-          " (python -c, beyond python -c pass)")
+    print_targets(contenders, references)
 
 
 if __name__ == "__main__":

@@ -44,12 +44,13 @@ def _first(*values: str | None) -> str | None:
     return next((v for v in values if v), None)
 
 
-# Modules a provider's first request imports on first use: httpcore's anyio backend, and the trace
-# propagation the anthropic SDK loads lazily (it may fail for a bad OTEL_PROPAGATORS; the SDK copes).
+# Modules a provider's first request imports on first use: httpcore's anyio backend, the trace
+# propagation the anthropic SDK loads lazily (it may fail for a bad OTEL_PROPAGATORS; the SDK copes),
+# and the openai SDK's Chat Completions resource (its client loads each resource on first use).
 FIRST_REQUEST_MODULES = {
     "anthropic": ("anyio._backends._asyncio", "opentelemetry.propagate"),
-    "openai": ("anyio._backends._asyncio",),
-    "local": ("anyio._backends._asyncio",),
+    "openai": ("anyio._backends._asyncio", "openai.resources.chat"),
+    "local": ("anyio._backends._asyncio", "openai.resources.chat"),
 }
 
 

@@ -1,6 +1,6 @@
 """Engine events: the contract between the engine and every front end.
 
-The TUI wraps each in a Textual message, headless `--output-format stream-json` prints
+The TUI wraps each in a Textual message, headless `--output-format claw-events` prints
 each as one JSON line. Adding an event only needs a change in the consumer that renders it.
 """
 
@@ -131,6 +131,8 @@ class Retrying(Event):
     max_attempts: int
     delay_s: float
     reason: str
+    kind: str = ""  # what failed, as ProviderError.kind: rate_limit, overloaded, server, network, stream
+    status: int | None = None  # the HTTP status of the failed attempt, when it had one
     # The partial reply of the failed attempt is dropped; front ends clear what they drew of it.
     discard_partial: bool = False
 
@@ -146,8 +148,9 @@ class Notice(Event):
 class Error(Event):
     type: Literal["error"] = "error"
     message: str
-    kind: str = "error"  # auth, bad_request, rate_limit, overloaded, network, tool, internal
+    kind: str = "error"  # auth, bad_request, rate_limit, quota, overloaded, network, tool, internal
     fatal: bool = True
+    status: int | None = None  # the provider's HTTP status, for an API error that had one
 
 
 class MessageCompleted(Event):
@@ -172,7 +175,8 @@ class Compacted(Event):
 class TurnFinished(Event):
     type: Literal["turn_finished"] = "turn_finished"
     turn_id: str
-    stop_reason: Literal["end_turn", "max_turns", "cancelled", "error", "budget", "refusal"]
+    # stopped_by_hook: a hook answered `"continue": false` (its stopReason came as a Notice)
+    stop_reason: Literal["end_turn", "max_turns", "cancelled", "error", "budget", "refusal", "stopped_by_hook"]
     turns: int = 0
 
 

@@ -85,14 +85,14 @@ class Agent(Tool[AgentInput]):
         return f"Agent {kind}: {input.description}{extra}"
 
     async def run(self, input: AgentInput, ctx: ToolContext) -> ToolResult:
-        from claw_tui.engine.agent_defs import AgentDefError, find_agent, list_agents
+        from claw_tui.engine.agent_defs import AgentDefError, find_agent
         from claw_tui.engine.subagents import SpawnRequest, SubagentError
 
         manager = _manager(ctx)
         if not input.prompt.strip():
             raise ToolError("The prompt is empty: say what the agent should do and what to report.")
         try:
-            agent_def = find_agent(list_agents(manager.parent.cwd), input.subagent_type or "general-purpose")
+            agent_def = find_agent(manager.parent.agent_types(), input.subagent_type or "general-purpose")
             child = manager.spawn(
                 SpawnRequest(
                     description=input.description,
@@ -238,7 +238,7 @@ class Skill(Tool[SkillInput]):
         from claw_tui.engine.skills import SkillError, find_skill, list_skills, render_skill
 
         try:
-            skill = find_skill(list_skills(ctx.cwd), input.skill)
+            skill = find_skill(list_skills(ctx.cwd), input.skill, by_model=True)
             return ToolResult.text(render_skill(skill, input.args or ""), skill=skill.name, path=str(skill.path))
         except SkillError as exc:
             raise ToolError(str(exc)) from None

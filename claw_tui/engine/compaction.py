@@ -165,6 +165,13 @@ async def compact(
         return
     text = render_summary(summary, open_tasks(agent), touched_files(older))
     summary_msg = Message(role="user", content=[TextBlock(text=text)], is_compaction_summary=True)
+    if agent.hooks is not None:
+        # As in Claude Code: PostCompact sees the summary; SessionStart (source "compact") may add context to it.
+        for outcome in (await agent.hooks.post_compact(trigger, text), await agent.hooks.session_start("compact")):
+            for note in outcome.messages:
+                yield agent.event(ev.Notice, text=note, level="warning")
+            if outcome.additional_context:
+                summary_msg.content.append(TextBlock(text=outcome.additional_context))
     kept = [msg.model_copy(update={"id": Message(role=msg.role).id}) for msg in kept]
     done = agent.event(
         ev.Compacted,

@@ -15,10 +15,14 @@ if TYPE_CHECKING:
     from claw_tui.core import events as ev
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.core.transcript import Message
+    from claw_tui.engine.agent_defs import AgentDef
     from claw_tui.engine.checkpoints import CheckpointStore
+    from claw_tui.engine.file_mentions import Attached
     from claw_tui.engine.permissions import PermissionEngine
+    from claw_tui.engine.scheduler import Scheduler
     from claw_tui.engine.sessions import SessionStore
     from claw_tui.engine.subagents import SubagentManager
+    from claw_tui.engine.user_commands import CommandPrompt
     from claw_tui.mcp import McpManager
 
 
@@ -27,6 +31,7 @@ class FrontendAgent(Protocol):
     # the history the model sees, and what it has cost so far.
     model: str
     session_id: str | None
+    new_session_id: str | None  # the id the next stored session takes, when a front end chose it
     transcript: list[Message]
     total_cost_usd: float
     cwd: Path
@@ -36,6 +41,10 @@ class FrontendAgent(Protocol):
     store: SessionStore | None  # None when sessions are not saved
     checkpoints: CheckpointStore | None  # /undo and /rewind
     mcp: McpManager | None  # set once start_mcp ran
+    startup_notes: list[str]  # what of the user's setup claw does not honour: shown once at start
+    system_prompt: str | None  # replaces claw's instructions (print mode's --system-prompt)
+    append_system_prompt: str  # print mode's --append-system-prompt
+    session_agents: list[AgentDef]  # agent types for this session only (--agents, the Agent SDK)
 
     @property
     def task_graph(self) -> TaskGraph | None: ...
@@ -44,10 +53,16 @@ class FrontendAgent(Protocol):
     def subagents(self) -> SubagentManager | None: ...
 
     @property
+    def scheduler(self) -> Scheduler | None: ...  # scheduled prompts, when the front end fires them
+
+    @property
     def sandbox_status(self) -> str: ...
 
+    @property
+    def sandbox_warning(self) -> str | None: ...  # commands run unsandboxed unasked-for: said once at start
+
     # --- turns ----------------------------------------------------------------------------
-    def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]: ...
+    def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]: ...
 
     def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]: ...
 
@@ -55,14 +70,24 @@ class FrontendAgent(Protocol):
 
     def tell_model(self, text: str) -> None: ...
 
+    async def attach_files(self, prompt: str) -> Attached: ...
+
     # --- the session ----------------------------------------------------------------------
     def set_model(self, model: str) -> None: ...
+
+    def use_local_server(self, base_url: str) -> None: ...
+
+    def apply_config(self, config: LoadedConfig) -> None: ...
 
     def load_session(self, session_id: str) -> None: ...
 
     def new_conversation(self) -> None: ...
 
     def tool_summary(self, name: str, data: dict[str, Any]) -> str: ...
+
+    def tool_names(self) -> list[str]: ...
+
+    def agent_types(self) -> list[AgentDef]: ...
 
     def refresh_agent_types(self) -> None: ...
 

@@ -49,9 +49,6 @@ _TASK_STATUS = {
     "failed": "pending",
     "cancelled": "pending",
 }
-_MODEL_ALIASES = ("opus", "sonnet", "haiku")
-
-
 class SubagentError(Exception):
     """A request about subagents that cannot be done; the message is meant for the model."""
 
@@ -216,6 +213,8 @@ class SubagentManager:
         shared = parent.ctx.services
         services = Services(
             sandbox=shared.sandbox,
+            sandbox_guard=shared.sandbox_guard,
+            local_network_ok=shared.local_network_ok,
             task_graph=shared.task_graph,
             lsp=shared.lsp if child.worktree is None else None,  # a worktree's files are not the server's
         )
@@ -230,13 +229,21 @@ class SubagentManager:
             tools=tools,
             permissions=permissions,
             approver=parent.approver,
-            hooks=parent.hooks,
+            hooks=parent.hooks.for_subagent(child.id, agent_def.name) if parent.hooks is not None else None,
             memory_prompt=memory,
             model=child.model,
             ctx=ctx,
             agent_id=child.id,
         )
         agent.share_providers(parent)
+        if parent.nested_memory is not None:
+            agent.nested_memory = parent.nested_memory.fork()
+        if agent.hooks is not None:  # its own transcript, for its SubagentStop hooks
+            from claw_tui.engine.transcript_file import TranscriptFile
+
+            session = str(parent.hook_fields()["session_id"])
+            agent.transcript_file = TranscriptFile.for_subagent(session, child.id, cwd)
+            agent.hooks.agent_transcript = agent.transcript_file.touch()
         return agent
 
     async def run(self, child: Child, emit: Emit | None = None) -> Child:
@@ -259,6 +266,8 @@ class SubagentManager:
             async with self._slots:
                 child.started_at = child.started_at or time.time()
                 self._set_status(child, "running")
+                if child.agent.hooks is not None and not child.agent.transcript:
+                    prompt = await self._start_hooks(child, prompt, emit)
                 while True:
                     stop, error = await self._turn(child, prompt, emit)
                     if stop in ("error", "refusal"):
@@ -288,6 +297,13 @@ class SubagentManager:
             self._set_status(child, status)
             await self._close_shell(child)
             child.done.set()
+
+    async def _start_hooks(self, child: Child, prompt: str, emit: Emit | None) -> str:
+        """SubagentStart hooks: what they add joins the child's first prompt."""
+        outcome = await child.agent.hooks.subagent_start()
+        for note in outcome.messages:
+            await self._deliver(ev.Notice(text=note, level="warning", agent_id=child.id), emit)
+        return f"{prompt}\n\n{outcome.additional_context}" if outcome.additional_context else prompt
 
     @staticmethod
     def _take_inbox(child: Child) -> str:
@@ -675,7 +691,7 @@ class IsolatedPermissions:
 
         self._parent = parent
         self._worktree = worktree
-        self._engine = PermissionEngine(parent.mode, parent.rules_for_display(), roots)
+        self._engine = PermissionEngine(parent.mode, parent.rules_for_display(), roots, guard=parent.guard)
 
     @property
     def mode(self) -> str:
@@ -699,6 +715,10 @@ class IsolatedPermissions:
                 )
         return decision
 
+    @property
+    def guard(self) -> Any:
+        return self._engine.guard
+
     def add_rule(self, behavior: str, rule: str, source: str) -> None:
         self._engine.add_rule(behavior, rule, source)  # type: ignore[arg-type]
 
@@ -721,18 +741,15 @@ def resolve_model(requested: str | None, parent_model: str) -> str:
     """A model for a child: an id as given, an alias on the parent's provider, or the parent's."""
     if not requested or requested == "inherit":
         return parent_model
-    alias = requested.strip().lower()
-    if alias not in _MODEL_ALIASES:
-        return requested
     from claw_tui.providers import catalog
     from claw_tui.providers.registry import parse_model_id
 
+    full = catalog.family_aliases().get(requested.strip().lower())
+    if full is None:
+        return requested
     if parse_model_id(parent_model)[0] != "anthropic":
         return parent_model  # the aliases name Claude models; another provider keeps its own
-    for info in catalog.all_models():
-        if info.provider == "anthropic" and info.id.startswith(f"claude-{alias}-"):
-            return info.full_id
-    return parent_model
+    return full
 
 
 def _last_text(agent: Any) -> str:

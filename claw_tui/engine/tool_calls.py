@@ -1,5 +1,6 @@
-"""One tool call, step by step: validate → PreToolUse hooks → permission and approval → run or
-apply → PostToolUse hooks → diagnostics; and a response's calls, batched.
+"""One tool call, step by step: validate → PreToolUse hooks → permission (PermissionRequest hooks,
+then the user) → run or apply → PostToolUse (or PostToolUseFailure) hooks → diagnostics → memory
+files of the directories it touched; and a response's calls, batched.
 
 What a call needs of the agent that makes it is the `CallHost` protocol below, so this module
 never imports the agent. Each step either hands its result to the next or ends the call with
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
@@ -24,6 +26,7 @@ from claw_tui.core.transcript import TextBlock, ToolResultBlock, ToolUseBlock
 from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolError, ToolResult
 
 if TYPE_CHECKING:
+    from claw_tui.core.redaction import Redactor
     from claw_tui.engine.hooks import HookRunner
     from claw_tui.engine.permissions import PermissionEngine
 
@@ -51,7 +54,16 @@ class CallHost(Protocol):
 
     def redact(self, result: ToolResult) -> ToolResult: ...
 
+    @property
+    def redactor(self) -> Redactor: ...
+
     def in_background(self, work: Awaitable[Any]) -> None: ...
+
+    def stop_turn(self, reason: str) -> None:
+        """A hook said `"continue": false`: end the turn once the running calls are done."""
+
+    def memory_for(self, paths: list[Path]) -> str:
+        """Instructions from memory files and rules that apply to `paths` and were not loaded yet."""
 
 
 async def run_tool_calls(
@@ -108,6 +120,8 @@ class _Permission:
     decided_by: str
     note: str  # the user's words for the model, with a denial or a partial approval
     changes: list[FileChange]
+    narrowed: bool = False  # the user accepted only some of the hunks
+    updated_input: dict[str, Any] | None = None  # what the approver or a PermissionRequest hook changed it to
 
 
 class ToolCall:
@@ -124,6 +138,7 @@ class ToolCall:
         self.host, self.call, self.incomplete = host, call, incomplete
         self._queue, self._results = queue, results
         self._started = time.monotonic()
+        self._context = ""  # a PreToolUse hook's additionalContext, for the model with the result
 
     async def emit(self, cls: type[ev.Event], **fields: Any) -> None:
         await self._queue.put(self.host.event(cls, **fields))
@@ -182,11 +197,17 @@ class ToolCall:
             except ToolError as exc:
                 raise _Ended.error(str(exc)) from None
         permission = await self.permission(tool, parsed, raw_input, ctx, hook_decision, changes)
+        if permission.updated_input is not None and permission.updated_input != raw_input:
+            parsed = await self.take_updated_input(tool, permission, ctx)
+            raw_input = dict(permission.updated_input)
         if (lsp := ctx.services.lsp) is not None:  # the first file of a language starts its server, in the background
             lsp.touch(tool.touched_paths(parsed, ctx))
         await self.emit(ev.ToolCallRunning, call_id=self.call.id)
         result = await self.run(tool, parsed, ctx, permission)
-        await self.post_hooks(raw_input, result)
+        await self.post_hooks(raw_input, result, permission.changes)
+        if self._context:
+            result.content.append(TextBlock(text=self._context))
+        self.nested_memory(tool, parsed, ctx, result)
         return result, ("failed" if result.is_error else "done")
 
     # --- the steps ------------------------------------------------------------------------
@@ -218,6 +239,9 @@ class ToolCall:
         outcome = await hooks.pre_tool_use(self.call.name, raw_input, self.call.id)
         for note in outcome.messages:
             await self.emit(ev.Notice, text=note, level="warning")
+        if outcome.stop:
+            self.host.stop_turn(outcome.stop_reason)
+        self._context = outcome.additional_context
         if outcome.block:
             await self.emit(ev.PermissionDecided, call_id=self.call.id, behavior="deny",
                             decided_by="PreToolUse hook")
@@ -233,11 +257,15 @@ class ToolCall:
     def call_context(self) -> ToolContext:
         """The agent's context with this call's own fields: its id, its output and event streams."""
 
+        scrub = self.host.redactor.stream()
+
         async def output(text: str) -> None:
-            await self.emit(ev.ToolCallOutput, call_id=self.call.id, text=text)
+            if text := scrub(text):  # redacted as it streams (a private key is held back until it ends)
+                await self.emit(ev.ToolCallOutput, call_id=self.call.id, text=text)
 
         return dataclasses.replace(
-            self.host.ctx, call_id=self.call.id, emit_output=output, emit_event=self._queue.put
+            self.host.ctx, call_id=self.call.id, emit_output=output, emit_event=self._queue.put,
+            resolved={},  # issue 11: each path resolved once per call, so what is decided is what is opened
         )
 
     async def permission(
@@ -256,7 +284,12 @@ class ToolCall:
         behavior, decided_by = decision.behavior, decision.reason
         if hook_decision in ("allow", "deny", "ask") and decision.behavior != "deny":
             behavior, decided_by = hook_decision, f"PreToolUse hook ({hook_decision})"
-        note = ""
+        note, narrowed = "", False
+        updated_input: dict[str, Any] | None = None
+        if behavior == "ask" and host.hooks is not None and host.hooks.configured("PermissionRequest"):
+            behavior, decided_by, note, updated_input = await self.permission_hooks(
+                tool, parsed, raw_input, ctx, decided_by
+            )
         if behavior == "ask":
             await self.emit(ev.PermissionRequested, call_id=call.id, name=call.name, reason=decided_by)
             request = ApprovalRequest(
@@ -272,21 +305,61 @@ class ToolCall:
                 suggested_rule=host.permissions.suggest_rule(tool, parsed, ctx),
             )
             if host.hooks is not None:  # e.g. a desktop notification; the prompt does not wait for it
-                host.in_background(host.hooks.notification(f"claw needs your permission to use {call.name}"))
+                host.in_background(
+                    host.hooks.notification(f"claw needs your permission to use {call.name}", "permission_prompt")
+                )
             answer = await host.approver.decide(request)
             behavior, decided_by, note = answer.behavior, f"user ({decided_by})", answer.note
+            updated_input = answer.updated_input
             if answer.behavior == "allow" and answer.remember and request.suggested_rule:
                 host.permissions.add_rule("allow", request.suggested_rule, "session")
                 decided_by = f"user, now allowed for the session by {request.suggested_rule}"
             if answer.changes is not None:
-                changes = answer.changes
+                changes, narrowed = answer.changes, True
         await self.emit(ev.PermissionDecided, call_id=call.id, behavior=behavior, decided_by=decided_by)
         if behavior == "deny":
             text = f"Permission to use {call.name} was denied ({decided_by})."
             if note:
-                text += f" The user says: {note}"
+                text += f" {'The user says' if decided_by.startswith('user') else 'Reason'}: {note}"
             raise _Ended.error(text, "denied")
-        return _Permission(behavior, decided_by, note, changes)
+        return _Permission(behavior, decided_by, note, changes, narrowed, updated_input)
+
+    async def permission_hooks(
+        self, tool: Tool[Any], parsed: BaseModel, raw_input: dict[str, Any], ctx: ToolContext, reason: str
+    ) -> tuple[str, str, str, dict[str, Any] | None]:
+        """PermissionRequest hooks answer in the user's stead: (behavior, decided by, note, changed input)."""
+        host = self.host
+        assert host.hooks is not None
+        rule = host.permissions.suggest_rule(tool, parsed, ctx)
+        suggestions = [{"type": "addRules", "rules": [{"toolName": self.call.name, "ruleContent": rule}],
+                        "behavior": "allow", "destination": "session"}] if rule else []
+        outcome = await host.hooks.permission_request(self.call.name, raw_input, suggestions)
+        for message in outcome.messages:
+            await self.emit(ev.Notice, text=message, level="warning")
+        answer = outcome.permission_request
+        if outcome.block:  # exit code 2: a denial with stderr as the reason
+            answer = {"behavior": "deny", "message": outcome.reason}
+        if answer is None:
+            return "ask", reason, "", None
+        if answer.get("interrupt") or outcome.stop:
+            host.stop_turn(outcome.stop_reason or str(answer.get("message") or "A PermissionRequest hook stopped the turn."))
+        updated = answer.get("updatedInput") or outcome.updated_input
+        changed = dict(updated) if answer["behavior"] == "allow" and isinstance(updated, dict) else None
+        return answer["behavior"], "PermissionRequest hook", str(answer.get("message") or ""), changed
+
+    async def take_updated_input(self, tool: Tool[Any], permission: _Permission, ctx: ToolContext) -> BaseModel:
+        """The input the approver gave instead of the model's: validated, and for a write re-proposed."""
+        assert permission.updated_input is not None
+        try:
+            parsed = tool.Input.model_validate(permission.updated_input)
+        except ValidationError as exc:
+            raise _Ended.error(validation_message(self.call.name, exc)) from None
+        if isinstance(tool, FileEditTool):
+            try:
+                permission.changes = await tool.propose(parsed, ctx)
+            except ToolError as exc:
+                raise _Ended.error(str(exc)) from None
+        return parsed
 
     async def run(self, tool: Tool[Any], parsed: BaseModel, ctx: ToolContext, permission: _Permission) -> ToolResult:
         try:
@@ -306,13 +379,15 @@ class ToolCall:
                 ev.FileChanged,
                 call_id=self.call.id,
                 path=display_path(change.path, host.cwd),
-                before=change.before,
-                after=change.after,
+                before=None if change.before is None else host.redactor(change.before),
+                after=host.redactor(change.after),
             )
             host.record_event(changed)
             await self._queue.put(changed)
         if permission.note and not result.is_error:
             result.content.append(TextBlock(text=permission.note))
+        if permission.narrowed and not result.is_error:
+            result.metadata["partly_applied"] = True  # front ends say so: not every hunk was written
         await self.diagnostics(result, permission.changes)
         return result
 
@@ -335,17 +410,43 @@ class ToolCall:
         if lsp is not None and (text := lsp.late_diagnostics(owner=self.host)):
             result.content.append(TextBlock(text=text))
 
-    async def post_hooks(self, raw_input: dict[str, Any], result: ToolResult) -> None:
+    async def post_hooks(self, raw_input: dict[str, Any], result: ToolResult, changes: list[FileChange]) -> None:
+        """PostToolUse hooks see Claude Code's `tool_response`, PostToolUseFailure hooks the error; either
+        may give the model more to read, and PostToolUse may replace what it reads of the result."""
         hooks = self.host.hooks
         if hooks is None:
             return
-        outcome = await hooks.post_tool_use(self.call.name, raw_input, result.output, self.call.id)
+        name = self.call.name
+        if result.is_error:
+            outcome = await hooks.post_tool_use_failure(name, raw_input, result.output, self.call.id)
+        else:
+            from claw_tui.engine.tool_responses import tool_response
+
+            response = tool_response(name, raw_input, result, changes=changes, duration_ms=self._elapsed_ms())
+            outcome = await hooks.post_tool_use(name, raw_input, response, self.call.id)
         for msg in outcome.messages:
             await self.emit(ev.Notice, text=msg, level="warning")
+        if outcome.stop:
+            self.host.stop_turn(outcome.stop_reason)
+        if outcome.updated_output is not None:
+            text = outcome.updated_output
+            result.content[:] = [TextBlock(text=text if isinstance(text, str) else json.dumps(text))]
         if outcome.block and outcome.reason:
             result.content.append(TextBlock(text=f"PostToolUse hook: {outcome.reason}"))
-        elif outcome.additional_context:
+        if outcome.additional_context:
             result.content.append(TextBlock(text=outcome.additional_context))
+
+    def nested_memory(self, tool: Tool[Any], parsed: BaseModel, ctx: ToolContext, result: ToolResult) -> None:
+        """The memory files (CLAUDE.md in a subdirectory) and path-scoped rules that apply to what the
+        call touched, added to its result the first time, as Claude Code adds them."""
+        if result.is_error:
+            return
+        try:
+            paths = tool.touched_paths(parsed, ctx)
+        except (OSError, ValueError, ToolError):
+            return
+        if paths and (text := self.host.memory_for(paths)):
+            result.content.append(TextBlock(text=text))
 
 
 def is_sandboxed(tool: Tool[Any], ctx: ToolContext) -> bool:

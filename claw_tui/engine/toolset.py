@@ -44,6 +44,9 @@ BUILTIN = (
     "claw_tui.engine.agent_tools:SendMessage",
     "claw_tui.engine.agent_tools:EnterWorktree",
     "claw_tui.engine.agent_tools:ExitWorktree",
+    "claw_tui.engine.cron_tools:CronCreate",
+    "claw_tui.engine.cron_tools:CronDelete",
+    "claw_tui.engine.cron_tools:CronList",
     "claw_tui.tools.git:Git",
 )
 DECLARATIONS = "builtin_tools.json"

@@ -26,7 +26,16 @@ from claw_tui.core.transcript import (
     repair,
 )
 from claw_tui.providers import catalog
-from claw_tui.providers.base import ModelRequest, ModelResponse, ProviderEvent, StopReason, TokenUsage
+from claw_tui.providers.base import (
+    ModelRequest,
+    ModelResponse,
+    ProviderEvent,
+    SearchHit,
+    StopReason,
+    TokenUsage,
+    WebSearcher,
+    WebSearchResult,
+)
 from claw_tui.providers.errors import (
     TRANSPORT_ERRORS,
     Where,
@@ -71,6 +80,7 @@ class OpenAIProvider:
         self.api = api
         self.name = name
         self.idle_timeout = idle_timeout
+        self.cut_short_usage: TokenUsage | None = None  # OpenAI's APIs report usage only at a stream's end
         self.base_url = str(self._client.base_url)
 
     def _where(self, model: str = "") -> Where:
@@ -120,6 +130,31 @@ class OpenAIProvider:
             raise ended_early(where, partial=reader.yielded)
         yield reader.response()
 
+    @property
+    def web_searcher(self) -> WebSearcher | None:
+        """OpenAI's Responses API searches the web server-side; local servers do not."""
+        return self if self.name == "openai" else None
+
+    async def web_search(
+        self, model: str, query: str, allowed_domains: list[str] | None, blocked_domains: list[str] | None
+    ) -> WebSearchResult:
+        """One search through the Responses API's web_search tool, in a request of its own. The API
+        filters only by allowed domains; blocked ones are asked for and dropped from the results."""
+        tool: dict[str, Any] = {"type": "web_search"}
+        if allowed_domains:
+            tool["filters"] = {"allowed_domains": allowed_domains}
+        ask = f"Perform a web search for the query: {query}"
+        if blocked_domains:
+            ask += f"\nDo not use results from these domains: {', '.join(blocked_domains)}."
+        try:
+            response = await self._client.responses.create(
+                model=model, instructions=SEARCH_INSTRUCTIONS, input=ask, tools=[tool],  # type: ignore[list-item]
+                store=False,
+            )
+        except SDK_ERRORS as exc:
+            raise to_provider_error(exc, self._where(model), partial=False) from None
+        return _search_result(response, blocked_domains or [])
+
     def _chat_params(self, request: ModelRequest, reasoning: bool) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": request.model,
@@ -141,6 +176,44 @@ class OpenAIProvider:
         if request.temperature is not None and not reasoning:
             params["temperature"] = request.temperature
         return params
+
+
+SEARCH_INSTRUCTIONS = (
+    "You search the web for a coding agent. Search for the query, then answer in a few sentences with "
+    "what the results say, citing the pages you used."
+)
+
+
+def _search_result(response: Any, blocked: list[str]) -> WebSearchResult:
+    texts: list[str] = []
+    hits: dict[str, SearchHit] = {}
+    searches = 0
+    for item in response.output:
+        if item.type == "web_search_call":
+            searches += 1
+            for source in getattr(item.action, "sources", None) or []:
+                hits.setdefault(source.url, SearchHit(title=source.url, url=source.url))
+        elif item.type == "message":
+            for part in item.content:
+                if part.type != "output_text":
+                    continue
+                texts.append(part.text)
+                for note in part.annotations or []:
+                    if note.type == "url_citation":
+                        hits[note.url] = SearchHit(title=note.title or note.url, url=note.url)
+    usage = response.usage
+    details = usage.input_tokens_details if usage is not None else None
+    token_usage = TokenUsage()
+    if usage is not None:
+        token_usage = _usage(usage.input_tokens, getattr(details, "cached_tokens", 0), 0, usage.output_tokens)
+    kept = [hit for hit in hits.values() if not any(_on_domain(hit.url, d) for d in blocked)]
+    return WebSearchResult(text="".join(texts).strip(), hits=kept, usage=token_usage, searches=searches)
+
+
+def _on_domain(url: str, domain: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    domain = domain.lower().lstrip(".")
+    return host == domain or host.endswith("." + domain)
 
 
 # --- Chat Completions: request ------------------------------------------------------------

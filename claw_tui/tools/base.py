@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from claw_tui.core.tasks import TaskGraph
     from claw_tui.tools.ask import Asker
     from claw_tui.tools.lsp import LspManager
+    from claw_tui.tools.sandbox import SandboxGuard
     from claw_tui.tools.shell import ShellManager
     from claw_tui.tools.web import SearchBackend
 
@@ -55,6 +56,12 @@ class ToolResult:
     def output(self) -> str:
         return "\n".join(b.text for b in self.content if isinstance(b, TextBlock))
 
+    def redacted(self, redact: Callable[[str], str]) -> ToolResult:
+        """This result with `redact` applied to all the text it carries, metadata included."""
+        content = [TextBlock(text=redact(b.text)) if isinstance(b, TextBlock) else b for b in self.content]
+        metadata = {k: redact(v) if isinstance(v, str) else v for k, v in self.metadata.items()}
+        return ToolResult(content=content, is_error=self.is_error, metadata=metadata)
+
 
 @dataclass
 class FileState:
@@ -83,6 +90,8 @@ class Services:
     task_graph: TaskGraph | None = None  # TaskCreate / TaskUpdate, the Agent tool and the task pane
     lsp: LspManager | None = None  # language servers, for LSP and diagnostics after edits
     sandbox: SandboxSettings | None = None  # how Bash is sandboxed (defaults when None)
+    sandbox_guard: SandboxGuard | None = None  # who turned the sandbox off, what Read deny rules hide
+    local_network_ok: Callable[[str], bool] | None = None  # WebFetch: the hosts the user opted in
     web_search: SearchBackend | None = None  # the provider's server-side search, where it has one
 
 
@@ -104,19 +113,28 @@ class ToolContext:
     call_id: str = ""
     emit_output: Callable[[str], Awaitable[None]] | None = None
     emit_event: Callable[[Any], Awaitable[None]] | None = None
+    # Paths as this tool call first resolved them: the agent loop gives each call an empty dict, so
+    # the file the permission engine judged is the one the tool opens (see tools/nofollow).
+    resolved: dict[str, Path] | None = None
 
     def resolve(self, path: str | os.PathLike[str]) -> Path:
-        """Resolve a model-given path: `~`, relative to cwd, `..` and symlinks."""
-        p = Path(os.path.expanduser(str(path)))
+        """Resolve a model-given path: `~`, relative to cwd, `..` and symlinks (once per call)."""
+        key = str(path)
+        if self.resolved is not None and key in self.resolved:
+            return self.resolved[key]
+        p = Path(os.path.expanduser(key))
         if not p.is_absolute():
             p = self.cwd / p
-        return p.resolve()
+        p = p.resolve()
+        if self.resolved is not None:
+            self.resolved[key] = p
+        return p
 
     def in_workspace(self, path: Path) -> bool:
         return any(path == r or path.is_relative_to(r) for r in (r.resolve() for r in self.roots))
 
-    def remember_read(self, path: Path) -> None:
-        st = path.stat()
+    def remember_read(self, path: Path, st: os.stat_result | None = None) -> None:
+        st = st or path.stat()
         self.read_files[path] = FileState(st.st_mtime_ns, st.st_size)
 
 
@@ -148,6 +166,10 @@ class Tool(Generic[InputT]):
     def summary(self, input: InputT) -> str:
         """One line for the tool log: the tool's name and its most telling argument."""
         return self.name
+
+    def kind_for(self, input: InputT) -> ToolKind:
+        """This call's kind, for a tool whose calls differ (Git's status reads, its commit writes)."""
+        return self.kind
 
     def rule_target(self, input: InputT, ctx: ToolContext) -> str | None:
         """What permission rules match against: a resolved path, a command, a domain."""

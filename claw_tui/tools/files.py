@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from claw_tui.core.diffs import hunks
 from claw_tui.core.transcript import ImageBlock, TextBlock
+from claw_tui.tools import nofollow
 from claw_tui.tools.base import (
     FileChange,
     FileEditTool,
@@ -162,7 +163,7 @@ class Read(Tool[ReadInput]):
                 f"{label} is {size / 1e6:.1f} MB; images over {MAX_IMAGE_BYTES / 1e6:.2f} MB cannot be sent to the "
                 "model. Make a smaller copy first (e.g. with ImageMagick's `convert -resize` via Bash) and read that."
             )
-        data = path.read_bytes()
+        data = nofollow.read_bytes(path)
         media_type = _image_type(data)
         if media_type is None:
             raise ToolError(f"{label} is not a PNG, JPEG, GIF or WEBP image (its content does not match).")
@@ -174,7 +175,7 @@ class Read(Tool[ReadInput]):
         )
 
     def _notebook(self, path: Path, label: str, input: ReadInput, ctx: ToolContext) -> ToolResult:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:  # the size only: the content comes through nofollow
             raise ToolError(f"{label} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; search it with Grep instead.")
         from claw_tui.tools.notebook import parse_notebook, render_notebook  # NotebookEdit's module: for notebooks only
 
@@ -200,7 +201,7 @@ class Read(Tool[ReadInput]):
         limit = input.limit or DEFAULT_LINE_LIMIT
         try:
             if size <= MAX_WHOLE_FILE_BYTES:
-                text, _ = decode(path.read_bytes())
+                text, _ = decode(nofollow.read_bytes(path))
                 lines = text.split("\n") if text else []
                 if text.endswith("\n"):
                     lines.pop()
@@ -221,7 +222,7 @@ class Read(Tool[ReadInput]):
 def _stream_lines(path: Path, start: int, limit: int) -> tuple[list[str], int | None]:
     """Lines [start, start+limit) of a file too big to load whole, each already cut to
     MAX_LINE_CHARS; the total is unknown. Memory stays bounded even for a file of one huge line."""
-    with open(path, "rb") as f:
+    with nofollow.open_file(path) as f:
         _, fmt = decode(f.read(64 * 1024), partial=True)
         f.seek(len(fmt.bom))
         stream = io.TextIOWrapper(f, encoding=fmt.codec, errors="replace", newline="\n")

@@ -91,7 +91,7 @@ class ExitPlanMode(Tool[ExitPlanModeInput]):
                 f"feedback and present it again with ExitPlanMode. The user says: {feedback}",
                 approved=False,
             )
-        permissions.mode = getattr(permissions, "mode_before_plan", None) or "default"
+        permissions.mode = permissions.mode_before_plan or "default"
         permissions.mode_before_plan = None
         text = "The user approved the plan. You can now start coding; follow the plan and keep the task list current."
         if answer.note.strip():

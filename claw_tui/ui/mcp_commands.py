@@ -1,5 +1,6 @@
-"""MCP prompts as slash commands: a server's prompts are commands while it is connected, and
-running one sends the prompt's messages as the user's message.
+"""MCP in the app: the servers started once the screen is up, and their prompts as slash commands —
+a server's prompts are commands while it is connected, and running one sends the prompt's
+messages as the user's message.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from claw_tui.core.transcript import Message
+from claw_tui.engine.user_commands import CommandPrompt
 from claw_tui.mcp import McpManager, PromptEntry
 from claw_tui.mcp.prompts import PromptArgumentError, argument_hint, map_arguments
 from claw_tui.ui.commands import SlashCommand
@@ -52,6 +54,33 @@ async def run_prompt(manager: McpManager, entry: PromptEntry, screen: MainScreen
                 f"/{entry.command}: the server's prompt is empty; nothing sent.", "warning"
             )
             return
-        await screen.send_prompt(shown, message=Message(role="user", content=blocks))
+        prompt = CommandPrompt(shown, Message(role="user", content=blocks), entry.command, args, "mcp")
+        await screen.send_prompt(shown, message=prompt)
 
-    screen.run_worker(fetch_and_send(), group="mcp-prompt", exit_on_error=False)
+    screen.run_worker(fetch_and_send(), group="mcp-prompt", name="get the MCP prompt", exit_on_error=False)
+
+
+async def start_servers(screen: MainScreen) -> None:
+    """Start the MCP servers without waiting for them, then say which ones did not come up."""
+    if screen.agent is None:
+        screen.mcp_started.set()
+        return
+    try:
+        manager = await screen.agent.start_mcp(screen.app.mcp_config, strict=screen.app.strict_mcp_config, wait=False)
+    except Exception as exc:  # noqa: BLE001 - a bad config file is a note (naming the file), never a traceback
+        screen.mcp_error = f"MCP servers not started: {exc}"
+        await screen.conversation.add_note(screen.mcp_error, "warning")
+        return
+    finally:
+        screen.mcp_started.set()  # the trust question names the servers that wait for it
+    if manager is None:  # no server is declared
+        return
+    screen.registry.sources.append(lambda: prompt_commands(manager))
+    screen.prompt.resource_source = lambda: [(r.mention[1:], r.name) for r in manager.resources()]
+    await manager.wait_settled()
+    why = {"failed": "failed to start", "needs-auth": "needs you to sign in", "needs-trust": "needs your trust"}
+    down = [f"{s.name} {why[s.status]}" for s in manager.statuses() if s.status in why]
+    if down:
+        await screen.conversation.add_note(f"MCP: {'; '.join(down)}. /mcp shows the details.", "warning")
+    for warning in manager.warnings():  # changed definitions, hidden characters, instruction-like text
+        await screen.conversation.add_note(warning, "warning")

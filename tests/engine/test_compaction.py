@@ -72,6 +72,7 @@ async def test_an_edited_summary_is_what_the_model_sees_and_survives_a_resume(tm
     done = of_type([e async for e in agent.compact()], ev.Compacted)[0]
     assert compaction.edit_summary(agent, done.summary_message_id, "The corrected summary.")
 
+    agent.release_session()  # the first claw has gone: the session is free to resume
     resumed = make_agent(tmp_path, fake_model.base_url, store=store)
     resumed.load_session(agent.session_id)
     assert resumed.transcript[0].text == "The corrected summary."

@@ -277,7 +277,7 @@ async def test_task_stop_stops_a_background_child(tmp_path, fake_model):
 def test_model_aliases_follow_the_parent_provider():
     assert resolve_model(None, "anthropic/claude-sonnet-4-5") == "anthropic/claude-sonnet-4-5"
     assert resolve_model("inherit", "openai/gpt-5") == "openai/gpt-5"
-    assert resolve_model("haiku", "anthropic/claude-sonnet-4-5") == "anthropic/claude-haiku-4-5"
+    assert resolve_model("haiku", "anthropic/claude-sonnet-4-5") == "anthropic/claude-haiku-5-5"
     assert resolve_model("opus", "anthropic/claude-sonnet-4-5").startswith("anthropic/claude-opus-")
     assert resolve_model("haiku", "openai/gpt-5") == "openai/gpt-5"
     assert resolve_model("openai/gpt-5-mini", "anthropic/claude-sonnet-4-5") == "openai/gpt-5-mini"

@@ -227,7 +227,7 @@ FAULTS = [
 async def test_faults_map_to_provider_errors(fake_model, api, fault, kind, retryable, retry_after, partial):
     fake_model.script(Reply(parts=[Text("partial answer that will be lost")], fault=fault))
     with pytest.raises(ProviderError) as caught:
-        async for _ in make(fake_model, api, idle_timeout=0.5).stream(request()):
+        async for _ in make(fake_model, api, idle_timeout=2.0).stream(request()):
             pass
     err = caught.value
     assert (err.kind, err.retryable, err.partial, err.retry_after) == (kind, retryable, partial, retry_after)

@@ -41,7 +41,8 @@ def test_detect_reports_a_missing_binary():
     assert "bubblewrap is not installed" in status.reason
     notice = unavailable_notice(status)
     assert notice.startswith("Bubblewrap is not installed")
-    assert notice.endswith("Bash commands run unsandboxed and ask for approval.")
+    assert notice.endswith("every command needs the user's approval first (no rule or permission mode lets one "
+                           "run unasked).")
 
 
 def test_detect_reports_a_bwrap_that_cannot_make_a_sandbox():

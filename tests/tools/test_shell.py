@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from claw_tui.config import SandboxSettings
 from claw_tui.tools.base import ToolContext, ToolError, ToolKind
-from claw_tui.tools.sandbox import BWRAP_ENV
+from claw_tui.tools.sandbox import BWRAP_ENV, SandboxGuard
 from claw_tui.tools.shell import (
     MAX_OUTPUT_CHARS,
     Bash,
@@ -33,6 +33,7 @@ async def _context(tmp_path: Path, *, sandbox: bool):
     workspace.mkdir()
     ctx = ToolContext(cwd=workspace, roots=[workspace])
     ctx.services.sandbox = SandboxSettings(enabled=sandbox)
+    ctx.services.sandbox_guard = SandboxGuard(off_by_user=not sandbox)  # off: the user's own choice
     yield ctx
     if ctx.services.shell is not None:
         await ctx.services.shell.close()
@@ -377,16 +378,25 @@ async def test_missing_bwrap_is_said_once(sandboxed, monkeypatch):
     monkeypatch.setenv(BWRAP_ENV, "/nonexistent/bwrap")
     first = await bash(sandboxed, "echo hi")
     assert first.output == (
-        "Bubblewrap is not installed (no executable at /nonexistent/bwrap): "
-        "Bash commands run unsandboxed and ask for approval.\nhi"
+        "Bubblewrap is not installed (no executable at /nonexistent/bwrap): the sandbox is unavailable, so Bash "
+        "commands run unsandboxed, with the user's full permissions, and every command needs the user's approval "
+        "first (no rule or permission mode lets one run unasked).\nhi"
     )
     assert first.metadata["sandboxed"] is False
     assert (await bash(sandboxed, "echo again")).output == "again"
 
 
-async def test_no_notice_when_the_sandbox_is_turned_off(ctx, monkeypatch):
+async def test_no_notice_when_the_user_turned_the_sandbox_off(ctx, monkeypatch):
     monkeypatch.setenv(BWRAP_ENV, "/nonexistent/bwrap")
     assert (await bash(ctx, "echo hi")).output == "hi"
+
+
+async def test_a_sandbox_turned_off_by_the_repository_is_said(ctx):
+    ctx.services.sandbox_guard = SandboxGuard(off_by_user=False)
+    first = (await bash(ctx, "echo hi")).output
+    assert first.startswith("The sandbox is turned off by this repository's settings, not by the user: Bash commands")
+    assert first.endswith("every command needs the user's approval first (no rule or permission mode lets one run "
+                          "unasked).\nhi")
 
 
 async def test_environment_starts_from_the_context(tmp_path):

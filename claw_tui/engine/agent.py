@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from claw_tui.config import LoadedConfig, Settings, load_config
+from claw_tui.core import background_imports
 from claw_tui.core import events as ev
 from claw_tui.core.approval import Approver, DenyingApprover
 from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, tool_result, user_text
-from claw_tui.engine import background_imports, compaction, session_hooks, system_prompt, web_search
+from claw_tui.engine import compaction, session_hooks, system_prompt, web_search
 from claw_tui.engine.services import SessionServices
 from claw_tui.engine.sessions import StoreError
 from claw_tui.engine.tool_calls import run_tool_calls

@@ -15,6 +15,7 @@ Positions: the tool speaks 1-based lines and characters; the manager 0-based cod
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from claw_tui.core import preload
+from claw_tui.core import background_imports
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
 from claw_tui.tools.lsp_config import LanguageServerConfig, LspError, default_config, parse_config
 
@@ -98,9 +99,10 @@ class LspManager:
 
     async def _run_server(self, language: str) -> LanguageServer:
         self._servers.pop(language, None)  # one that stopped: a failed restart must not look like it
-        client = await preload.loaded(CLIENT)  # lsprotocol and pygls load on a thread
+        client = await background_imports.imported(CLIENT)  # lsprotocol and pygls load on the import thread
         # Its converter is built there too (tens of milliseconds), off the event loop.
-        server: LanguageServer = await preload.in_thread(client.LanguageServer, language, self.configs[language], self.root)
+        make = functools.partial(client.LanguageServer, language, self.configs[language], self.root)
+        server: LanguageServer = await background_imports.settled(background_imports.run(make))
         try:
             await server.start()
         except BaseException:
@@ -311,7 +313,7 @@ class LSP(Tool[LSPInput]):
         path = ctx.resolve(input.file_path)
         if not path.is_file():
             raise ToolError(f"File does not exist: {input.file_path}")
-        lsp_client = await preload.loaded(CLIENT)  # the answers' formatting needs lsprotocol: loaded on a thread
+        lsp_client = await background_imports.imported(CLIENT)  # the answers' formatting needs lsprotocol
 
         shown = lsp_client.relative(path, ctx.cwd)
         operation = _ALIASES.get(input.operation, input.operation)

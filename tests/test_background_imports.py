@@ -94,8 +94,9 @@ def test_the_heap_is_frozen_once_when_the_import_thread_first_runs_out_of_work()
         "from claw_tui.core import background_imports\n"
         "background_imports.wait('json')\n"
         "first = gc.get_freeze_count()\n"
+        "made_since = [[] for _ in range(10_000)]\n"
         "background_imports.run(lambda: None).result()\n"
-        "print(first > 0, gc.get_freeze_count() == first)\n"
+        "print(first > 0, gc.get_freeze_count() <= first)\n"  # freed objects leave the frozen count; none join
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]

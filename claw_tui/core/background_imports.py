@@ -25,12 +25,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import queue
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from types import ModuleType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -38,7 +39,8 @@ SWITCH_INTERVAL = 0.0005  # seconds a thread may hold the GIL while another wait
 
 _lock = threading.Lock()
 _imports: dict[str, Future[ModuleType]] = {}  # module name → its import, started or done
-_thread: ThreadPoolExecutor | None = None
+_queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
+_thread: threading.Thread | None = None
 _pending = 0  # work queued or running on the import thread
 _interval = 0.0  # the switch interval to restore when the last of it ends
 _collecting = True  # whether the garbage collector was on when the first of it was queued
@@ -59,24 +61,36 @@ def start(name: str) -> Future[ModuleType]:
 def run(work: Callable[[], T]) -> Future[T]:
     """Run `work`, which imports, on the import thread, after the work asked for before it."""
     global _thread
+    future: Future[T] = Future()
     with _lock:
         if _thread is None:
-            _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claw-import")
+            # A daemon: a process that is done exits at once, not after an import it no longer needs
+            # (a language server's client, still loading when a short `claw -p` ends).
+            _thread = threading.Thread(target=_serve, name="claw-import", daemon=True)
+            _thread.start()
         _begin()
-    try:
-        return _thread.submit(_counted, work)
-    except BaseException:  # the interpreter is shutting down: no work was queued
-        with _lock:
-            _end()
-        raise
+        _queue.put((future, work))
+    return future
 
 
-def _counted(work: Callable[[], T]) -> T:
-    try:
-        return work()
-    finally:
-        with _lock:
-            _end()
+def _serve() -> None:
+    while True:
+        future, work = _queue.get()
+        result: Any = None
+        error: BaseException | None = None
+        running = future.set_running_or_notify_cancel()
+        try:
+            if running:
+                result = work()
+        except BaseException as exc:  # noqa: BLE001 - whoever takes the result gets the work's own error
+            error = exc
+        finally:
+            with _lock:
+                _end()  # before the result: whoever gets it finds the switch interval and collector restored
+        if running and error is not None:
+            future.set_exception(error)
+        elif running:
+            future.set_result(result)
 
 
 def _begin() -> None:

@@ -101,12 +101,21 @@ PRINT_RUN = (
 SERVICE_MODULES = {"claw_tui.tools.shell", "claw_tui.tools.ask"}
 
 
+def answer(output_format: str, stdout: str) -> str:
+    if output_format == "text":
+        return stdout
+    last = json.loads(stdout.splitlines()[-1])  # json: the result object; stream-json: the result line
+    return last["result"] + "\n"
+
+
+# Each provider with one of the output formats: Claude Code's protocol (json, stream-json) prints
+# without the app's libraries too.
 @pytest.mark.parametrize(
-    ("model", "sdk", "other_sdk"),
-    [("anthropic/claude-sonnet-4-6", "anthropic", "openai"), ("openai/gpt-5", "openai", "anthropic"),
-     ("local/llama3", "openai", "anthropic")],
+    ("model", "sdk", "other_sdk", "output_format"),
+    [("anthropic/claude-sonnet-4-6", "anthropic", "openai", "stream-json"), ("openai/gpt-5", "openai", "anthropic", "text"),
+     ("local/llama3", "openai", "anthropic", "json")],
 )
-def test_print_mode_loads_only_what_the_run_uses(tmp_path, fake_model, model, sdk, other_sdk):
+def test_print_mode_loads_only_what_the_run_uses(tmp_path, fake_model, model, sdk, other_sdk, output_format):
     from fake_model import Reply, Text, ToolCall
 
     from claw_tui.engine.toolset import BUILTIN
@@ -123,10 +132,11 @@ def test_print_mode_loads_only_what_the_run_uses(tmp_path, fake_model, model, sd
     }
     out = tmp_path / "modules.json"
     run = subprocess.run(
-        [sys.executable, "-c", PRINT_RUN, str(out), "-p", "--model", model, "what does app.py print?"],
+        [sys.executable, "-c", PRINT_RUN, str(out), "-p", "--model", model, "--output-format", output_format,
+         "--verbose", "what does app.py print?"],
         capture_output=True, text=True, cwd=tmp_path, env=env, check=False,
     )
-    assert run.returncode == 0 and run.stdout == "It prints alpha.\n", run.stderr
+    assert run.returncode == 0 and answer(output_format, run.stdout) == "It prints alpha.\n", run.stderr
     loaded = set(json.loads(out.read_text()))
     roots = {m.split(".")[0] for m in loaded}
     assert sdk in roots and "claw_tui.tools.files" in loaded  # the run's own: its SDK, the tool it called

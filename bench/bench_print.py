@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import json
 import os
 import shlex
 import shutil
@@ -113,6 +114,10 @@ def run_once(contender: Contender, server: FakeModelServer) -> None:
         out, err = out_file.read().decode(errors="replace"), err_file.read().decode(errors="replace")
     leftover = server.pending
     last = server.requests[-1].body.decode(errors="replace") if server.requests else ""
+    try:  # what the harness sent last, without the tool definitions
+        last_sent = json.dumps(json.loads(last).get("messages", json.loads(last).get("input"))[-2:])
+    except (ValueError, AttributeError, TypeError):
+        last_sent = last
     done = (project / "script.py").read_text() == AFTER and RAN in last and ANSWER in out
     if contender.replies is None:  # a reference: it only has to succeed
         done = process.returncode == 0
@@ -120,7 +125,7 @@ def run_once(contender: Contender, server: FakeModelServer) -> None:
         raise SystemExit(
             f"{contender.label}: the task did not complete ({leftover} replies unused, exit code "
             f"{process.returncode})\nscript.py: {(project / 'script.py').read_text()!r}\n"
-            f"last request: {last[-1500:]}\nstdout: {out[-2000:]}\nstderr: {err[-2000:]}"
+            f"last messages sent: {last_sent[-3000:]}\nstdout: {out[-2000:]}\nstderr: {err[-2000:]}"
         )
     contender.samples.append((elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss))
 

@@ -89,7 +89,8 @@ def run_once(program: Program, server: FakeModelServer, index: int) -> tuple[flo
         Reply(parts=[Text("Done.")], when=prompt),
     )
     session = f"feel-{os.getpid()}-{program.name}-{index}"
-    with tempfile.TemporaryDirectory() as tmp:
+    # Claude Code may still write into its home as tmux kills it: a cleanup that meets that is not a failed run.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         home = Path(tmp)
         project = home / "project"
         project.mkdir()

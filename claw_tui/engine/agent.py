@@ -457,11 +457,12 @@ class Agent:
     async def prepare(self) -> None:
         """Get the current model's provider ready before the first prompt (a front end calls this
         once it is on screen); a problem such as a missing key is reported by the first turn."""
-        await asyncio.to_thread(self._redact.load)
+        # The SDK first: its import is the longest work on the import thread and the first prompt waits for it.
         try:
             await self.provider_for(self.model)
         except Exception:  # noqa: BLE001, S110 - the turn that needs the provider says what is wrong
             pass
+        await asyncio.to_thread(self._redact.load)
 
     def prepare_meanwhile(self) -> None:
         """Get the provider ready while the caller waits on something else (MCP servers connecting,

@@ -83,8 +83,7 @@ class TuiApprover:
                 self._show_in_diff_pane(request, "Denied, not written")
             resolve(response)
 
-        self.app.bell()
-        self.app.notify(f"{request.summary or request.tool_name}: {request.reason}", title="Approval needed", timeout=4)
+        self.app.bell()  # no toast besides: it would only repeat the dialog, over its keys at the bottom right
         self.app.push_screen(screen, callback=answered)
         return screen
 

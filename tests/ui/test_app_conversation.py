@@ -132,6 +132,23 @@ async def test_a_failed_call_shows_its_error_whole_and_an_edit_its_diff():
         assert "some hunks rejected" in str(edited.title) and edited.has_class("-partial")
 
 
+async def test_one_line_past_the_preview_is_shown_rather_than_counted():
+    """An edit whose last line is the one past the preview shows it, not "… 1 more lines" in its place."""
+    from claw_tui.ui.widgets.tool_preview import PREVIEW_LINES
+
+    app = ConversationApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        output = "\n".join(f"line {n}" for n in range(PREVIEW_LINES + 1))
+        await feed(
+            app,
+            ev.ToolCallStarted(call_id="c1", name="Bash"),
+            ev.ToolCallQueued(call_id="c1", name="Bash", input={"command": "seq"}, summary="Bash: seq"),
+            ev.ToolCallFinished(call_id="c1", name="Bash", status="done", output=output),
+        )
+        await pilot.pause()
+        assert str(app.query_one(ToolCallBlock)._body.render()) == output
+
+
 async def test_a_retry_that_discards_the_partial_reply_removes_its_block():
     app = ConversationApp()
     async with app.run_test(size=(80, 24)) as pilot:

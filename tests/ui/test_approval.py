@@ -167,12 +167,23 @@ async def test_tui_approver_resolves_the_future_from_the_screen():
         app.ask(write_request())
         screen = await wait_for_approval_screen(pilot)
         assert screen.request.summary == "Edit src/app.py"
-        assert any(n.title == "Approval needed" for n in app._notifications)
         await pilot.press("j", "space", "enter")
         await app.workers.wait_for_complete()
         assert len(app.answers) == 1
         assert app.answers[0].changes is not None
         assert app.answers[0].changes[0].after == apply_hunks(APP_PY_BEFORE, APP_PY_AFTER, {0})
+
+
+async def test_no_toast_covers_the_approval_dialog_at_50x15():
+    """The dialog is the question: a toast repeating it sat over its keys and rule line for seconds."""
+    app = ApproverApp()
+    async with app.run_test(size=(50, 15)) as pilot:
+        app.ask(write_request())
+        screen = await wait_for_approval_screen(pilot)
+        await pilot.pause()
+        assert not app._notifications, [n.message for n in app._notifications]
+        rule = screen.query_one("#approval-rule")
+        assert rule.region and screen.get_widget_at(rule.region.x, rule.region.y)[0] is rule
 
 
 async def test_tui_approver_works_from_another_thread():

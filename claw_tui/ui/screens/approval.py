@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.highlight import highlight
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
@@ -145,6 +144,8 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
         yield Static(HUNK_KEYS, id="approval-keys")
 
     def _compose_bash(self) -> ComposeResult:
+        from textual.highlight import highlight  # Pygments: on the first approval, not at start
+
         request = self.request
         with VerticalScroll(id="approval-body", can_focus=False):
             yield Static(highlight(request.command or "", language="bash"), id="approval-command")
@@ -165,6 +166,8 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
             with VerticalScroll(id="approval-body", can_focus=False):
                 yield Markdown(plan, id="approval-plan")
             return
+        from textual.highlight import highlight
+
         text = json.dumps(self.request.input, indent=2, ensure_ascii=False, default=str)
         if len(text) > INPUT_PREVIEW_CHARS:
             text = text[:INPUT_PREVIEW_CHARS] + "\n…"

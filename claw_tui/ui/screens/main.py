@@ -177,7 +177,6 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._prepare_agent()  # first on the import thread: the first prompt waits for the model's SDK
         self._start_mcp()
         self._sweep_worktrees()
-        self._preload_markdown()
         self._ask_trust()
 
     def _preload_markdown(self) -> None:
@@ -186,9 +185,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         from claw_tui.core import background_imports
         from claw_tui.ui.widgets import diff_view, markdown_view
 
+        background_imports.run(diff_view.warm_up)  # the first approval's diff (Pygments)
         background_imports.start(markdown_view.RENDERER)
         background_imports.run(markdown_view.warm_up)
-        background_imports.run(diff_view.warm_up)  # the first approval's diff
 
     @work(thread=True, group="sandbox", name="read the sandbox status", exit_on_error=False)
     def _read_sandbox(self) -> None:
@@ -534,9 +533,11 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(group="prepare", name="prepare the model's client", exit_on_error=False)
     async def _prepare_agent(self) -> None:
-        """Load the model's SDK and client now, in a thread, rather than when the first prompt is sent."""
+        """Load the model's SDK and client now, in a thread, rather than when the first prompt is sent;
+        then what the first answer and approval draw with (queued behind the SDK, not before it)."""
         if self.agent is not None:
             await self.agent.prepare()
+        self._preload_markdown()
 
     @work(thread=True, group="worktrees", name="remove stale worktrees", exit_on_error=False)
     def _sweep_worktrees(self) -> None:

@@ -18,7 +18,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
 from textual.geometry import Size
-from textual.highlight import highlight
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
@@ -70,6 +69,8 @@ def language_for(path: str) -> str:
 def warm_up() -> None:
     """What the first diff loads (Pygments' file-name patterns, compiled once, and a lexer), before an
     approval needs it: on the import thread, at start."""
+    from textual.highlight import highlight
+
     highlight("x = 1\n", language=language_for("warm_up.py"))
 
 
@@ -80,6 +81,8 @@ class HighlightedLines:
         plain = [line.rstrip("\r\n") for line in split_lines(text)]
         self.lines: list[Content] = [Content(line) for line in plain]
         if text and len(text) <= HIGHLIGHT_LIMIT:
+            from textual.highlight import highlight  # Pygments: loaded by the first diff (or warm_up), not at start
+
             coloured = highlight(text, language=language_for(path)).split("\n")
             if len(coloured) >= len(plain):  # the lexer splits as splitlines does; guard anyway
                 self.lines = coloured[: len(plain)]

@@ -315,8 +315,11 @@ def _blocks_module() -> ModuleType:
 
 def warm_up() -> None:
     """What a first parse and highlight load, before the first answer needs them (off the event loop:
-    with a parser of its own, as the shared one is used on the event loop only)."""
+    with a parser of its own, as the shared one is used on the event loop only). It runs on the import
+    thread, which imports the renderer itself: waiting there for an import queued behind it would never end."""
+    import importlib
+
     from textual.highlight import highlight
 
-    _blocks_module().new_parser().parse("*warm* https://example.com\n\n| a |\n|---|\n| 1 |\n")
+    importlib.import_module(RENDERER).new_parser().parse("*warm* https://example.com\n\n| a |\n|---|\n| 1 |\n")
     highlight("x = 1", language="python")

@@ -70,6 +70,8 @@ def _changes_from_input(call: CallView) -> list[Change]:
 
 
 def _lines(rows: list[tuple[str, str]], limit: int) -> Content:
+    if len(rows) == limit + 1:  # the line itself takes no more room than "… 1 more line" would
+        limit += 1
     shown = [Content.styled(text[:LINE_CHARS], style) for style, text in rows[:limit]]
     if len(rows) > limit:
         shown.append(Content.styled(f"… {len(rows) - limit} more lines · {MORE_HINT}", "$text-muted italic"))

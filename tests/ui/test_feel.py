@@ -1,0 +1,36 @@
+"""How fast the app feels: what the first prompt waits for at start (bench/bench_feel.py measures it)."""
+
+from __future__ import annotations
+
+from claw_tui.engine import background_imports
+from claw_tui.ui.widgets import markdown_view
+
+PROVIDER_BUILD = "Agent._provider_maker.<locals>.make"
+
+
+async def test_the_models_client_is_built_before_the_warm_ups_on_the_import_thread(project, fake_model, app_for, monkeypatch):
+    """The import thread runs its work in order and the first prompt waits for the model's client:
+    at start the client is queued first, the Markdown and diff warm-ups after it, not before."""
+    queued: list[str] = []
+    run, start = background_imports.run, background_imports.start
+
+    def recording_start(name):
+        queued.append(f"import {name}")
+        return start(name)
+
+    def recording_run(work):
+        if work.__qualname__ != "start.<locals>.<lambda>":  # start() names its own
+            queued.append(work.__qualname__ if work.__module__ != markdown_view.__name__ else "markdown warm_up")
+        return run(work)
+
+    monkeypatch.setattr(background_imports, "_imports", {})  # as in a fresh process
+    monkeypatch.setattr(background_imports, "start", recording_start)
+    monkeypatch.setattr(background_imports, "run", recording_run)
+    app = app_for()
+    async with app.run_test() as pilot:
+        while not {"markdown warm_up", PROVIDER_BUILD} <= set(queued):
+            await pilot.pause(0.01)
+    run(lambda: None).result(60)  # what this app queued has run before the next test resets the imports
+    build = queued.index(PROVIDER_BUILD)
+    assert queued.index("import claw_tui.providers.registry") < build, queued
+    assert build < queued.index("warm_up") and build < queued.index(f"import {markdown_view.RENDERER}"), queued

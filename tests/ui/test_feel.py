@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claw_tui.engine import background_imports
+from claw_tui.core import background_imports
 from claw_tui.ui.widgets import markdown_view
 
 PROVIDER_BUILD = "Agent._provider_maker.<locals>.make"

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from claw_tui.core.diffs import FileChange
 from claw_tui.core.transcript import ImageBlock, TextBlock
+from claw_tui.tools.editor_files import EditorFiles
 
 
 class ToolKind(str, Enum):
@@ -53,6 +54,8 @@ class FileState:
 
     mtime_ns: int
     size: int
+    # The text's digest when it was read through the editor (`ToolContext.editor_files`).
+    digest: str | None = None
 
 
 @dataclass
@@ -67,6 +70,8 @@ class ToolContext:
     emit_output: Callable[[str], Awaitable[None]] | None = None
     # Called with (path, prior content or None) before any file is written (checkpoints).
     before_write: Callable[[Path, bytes | None], None] | None = None
+    # The editor's buffers, when a front end offers them (ACP): see tools/editor_files.py.
+    editor_files: EditorFiles | None = None
     # Shared services, set by whoever builds the context (shell sessions, task graph, LSP…).
     services: dict[str, Any] = field(default_factory=dict)
 

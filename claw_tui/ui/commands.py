@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from claw_tui.config import user_config_dir
+from claw_tui.engine.user_commands import expand_template, split_frontmatter, user_command_dirs
 
 if TYPE_CHECKING:
     from claw_tui.ui.screens.main import MainScreen
@@ -105,34 +105,6 @@ def parse_invocation(text: str) -> tuple[str, str]:
 
 
 # --- user commands ------------------------------------------------------------------------
-
-
-def user_command_dirs(cwd: Path) -> list[Path]:
-    """Lowest priority first: the user's own, then the project's (Claude Code's folder, then claw's)."""
-    dirs = [user_config_dir() / "commands", cwd / ".claude" / "commands", cwd / ".claw" / "commands"]
-    return [d for d in dirs if d.is_dir()]
-
-
-def split_frontmatter(text: str) -> tuple[dict[str, str], str]:
-    """`key: value` lines between leading `---` fences, and the body after them."""
-    if not text.startswith("---"):
-        return {}, text
-    lines = text.splitlines(keepends=True)
-    for end in range(1, len(lines)):
-        if lines[end].strip() == "---":
-            meta: dict[str, str] = {}
-            for line in lines[1:end]:
-                key, sep, value = line.partition(":")
-                if sep:
-                    meta[key.strip().lower()] = value.strip().strip("\"'")
-            return meta, "".join(lines[end + 1 :])
-    return {}, text
-
-
-def expand_template(body: str, args: str) -> str:
-    if "$ARGUMENTS" in body:
-        return body.replace("$ARGUMENTS", args)
-    return f"{body.rstrip()}\n\n{args}" if args else body
 
 
 def load_user_command(path: Path) -> SlashCommand:

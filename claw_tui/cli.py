@@ -24,7 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="claw",
         description="A terminal coding agent. Without -p, opens the full-screen app.",
-        epilog="Sessions: `claw sessions --help`. Trust a folder's own hooks and servers: `claw trust [DIR]`.",
+        epilog=(
+            "Sessions: `claw sessions --help`. Trust a folder's own hooks and servers: `claw trust [DIR]`. "
+            "Editors (Agent Client Protocol): `claw acp`. The warm engine: `claw serve`, then `claw -p --attach`."
+        ),
     )
     p.add_argument("prompt", nargs="?", help="the prompt (with -p); read from standard input when omitted")
     p.add_argument("--version", action="version", version=f"claw {__version__}")
@@ -65,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="ID",
         help="resume a session by id (or id prefix); without an id the app opens the session browser",
+    )
+    p.add_argument(
+        "--attach",
+        action="store_true",
+        help="with -p: run through the warm engine (`claw serve`) instead of starting one",
     )
     p.add_argument("--cwd", type=Path, default=None, help=argparse.SUPPRESS)
     from claw_tui.mcp.config import add_mcp_config_flag
@@ -108,6 +116,10 @@ def main(argv: list[str] | None = None) -> None:
         argv = ["--resume"]
     if argv[:1] == ["trust"]:
         sys.exit(trust_main(argv[1:]))
+    if argv[:1] in (["acp"], ["serve"]):  # the ACP side loads only for these
+        from claw_tui.acp.commands import acp_main, serve_main
+
+        sys.exit(acp_main(argv[1:]) if argv[0] == "acp" else serve_main(argv[1:]))
     args = build_parser().parse_args(argv)
     try:
         if args.headless:
@@ -192,7 +204,23 @@ def _answers(args: argparse.Namespace) -> dict[str, str]:
     return answers
 
 
-async def run_headless(args: argparse.Namespace) -> int:
+def headless_options(args: argparse.Namespace) -> Any:
+    from claw_tui.engine.headless import HeadlessOptions
+
+    return HeadlessOptions(
+        model=args.model,
+        max_turns=args.max_turns,
+        permission_mode=args.permission_mode,
+        rules=_rules(args),
+        answers=_answers(args),
+        continue_=args.continue_,
+        resume=args.resume,
+        mcp_config=list(args.mcp_config or ()),
+        strict_mcp_config=args.strict_mcp_config,
+    )
+
+
+def read_prompt(args: argparse.Namespace) -> str:
     prompt = args.prompt
     if prompt is None:
         if sys.stdin is None or sys.stdin.isatty():
@@ -200,78 +228,41 @@ async def run_headless(args: argparse.Namespace) -> int:
         prompt = sys.stdin.read()
     if not prompt.strip():
         raise CliError("the prompt is empty")
-    cwd, config = _load(args)
-    if config.withheld:
-        print(
-            f"claw: this folder is not trusted yet; ignored {', '.join(config.withheld)} (`claw trust` allows them)",
-            file=sys.stderr,
-        )
-
-    from claw_tui.engine.agent import Agent
-    from claw_tui.tools.ask import AnswersFromFlags
-
-    store = _open_store()
-    session_id = _session_to_resume(args, store, cwd)
-    if args.resume == "":
-        raise CliError("--resume needs a session id in headless mode (see `claw sessions list`)")
-    agent = Agent.create(
-        cwd,
-        asker=AnswersFromFlags(_answers(args)),
-        model=args.model,
-        permission_mode=args.permission_mode,
-        config=config,
-        extra_rules=_rules(args),
-        store=store,
-    )
-    if session_id:
-        agent.load_session(session_id)
-    try:
-        await _start_mcp(agent, args)
-        return await _headless_turn(args, agent, prompt)
-    finally:
-        await agent.aclose()
-        store.close()
+    return prompt
 
 
-async def _start_mcp(agent: Any, args: argparse.Namespace) -> None:
-    from claw_tui.mcp.config import McpConfigError
-
-    try:
-        manager = await agent.start_mcp(args.mcp_config or (), strict=args.strict_mcp_config)
-    except McpConfigError as exc:
-        raise CliError(str(exc)) from None
-    for status in manager.statuses():
-        if status.status not in ("connected", "disabled"):
-            detail = f": {status.last_error}" if status.last_error else ""
-            print(f"claw: MCP server {status.name} is {status.status}{detail}", file=sys.stderr)
+def warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"claw: {line}", file=sys.stderr)
 
 
-def _open_store() -> Any:
-    from claw_tui.engine.sessions import SessionStore, StoreError
+async def run_headless(args: argparse.Namespace) -> int:
+    prompt = read_prompt(args)
+    options = headless_options(args)
+    if args.attach:
+        from claw_tui.acp.attach import AttachError, run_attached
 
-    try:
-        return SessionStore.open()
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
-
-
-def _session_to_resume(args: argparse.Namespace, store: Any, cwd: Path) -> str | None:
-    from claw_tui.engine.sessions import StoreError
-
-    if args.resume:
         try:
-            return store.resolve_id(args.resume)
-        except StoreError as exc:
+            return await run_attached(args, options, prompt, (args.cwd or Path.cwd()).resolve())
+        except AttachError as exc:
             raise CliError(str(exc)) from None
-    if args.continue_:
-        latest = store.latest(cwd)
-        if latest is None:
-            raise CliError(f"no session to continue in {cwd}")
-        return latest.id
-    return None
+    from claw_tui.engine.headless import SetupError, open_headless
+
+    try:
+        run = await open_headless(options, (args.cwd or Path.cwd()).resolve())
+    except SetupError as exc:
+        warn(exc.warnings)
+        raise CliError(str(exc)) from None
+    warn(run.warnings)
+    try:
+        return await print_turn(args, run.agent.run_turn(prompt), run.agent)
+    finally:
+        await run.aclose()
 
 
-async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> int:
+async def print_turn(args: argparse.Namespace, events: Any, agent: Any) -> int:
+    """Print a turn's engine events as `claw -p` does and return its exit code; `agent` (or what
+    stands for it in an attached run) gives session_id, model and total_cost_usd at the end."""
     from claw_tui.core import events as ev
 
     out = sys.stdout
@@ -284,7 +275,7 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
         if args.output_format == "text":
             print(f"claw: {line}", file=sys.stderr)
 
-    async for event in agent.run_turn(prompt):
+    async for event in events:
         if args.output_format == "stream-json":
             out.write(event.model_dump_json() + "\n")
             out.flush()
@@ -340,6 +331,8 @@ async def _headless_turn(args: argparse.Namespace, agent: Any, prompt: str) -> i
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    if args.attach:
+        raise CliError('--attach runs a headless prompt through the warm engine: claw -p --attach "prompt"')
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise CliError('the full-screen app needs a terminal; for scripts use claw -p "prompt"')
     cwd, config = _load(args)

@@ -1,0 +1,89 @@
+"""A client on the ACP Python SDK's client side, driving `claw acp` as an editor would."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import acp
+from acp import schema as s
+
+
+class RecordingClient:
+    """Keeps every update; answers permission requests with `choose`; may hold editor buffers."""
+
+    def __init__(self, choose: Callable[[list[s.PermissionOption], Any], str | None] | None = None,
+                 buffers: dict[str, str] | None = None) -> None:
+        self.updates: list[Any] = []
+        self.permission_requests: list[s.RequestPermissionRequest] = []
+        self.choose = choose or (lambda options, call: options[0].option_id)
+        self.buffers = buffers  # path → text: an editor's open buffers (None: no fs capability)
+        self.written: dict[str, str] = {}
+        self.extensions: list[tuple[str, dict[str, Any]]] = []
+        self.permission_asked = asyncio.Event()
+
+    def on_connect(self, conn: Any) -> None:
+        self.conn = conn
+
+    async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
+        self.updates.append(update)
+
+    async def request_permission(self, session_id: str, tool_call: Any, options: list[Any], **kwargs: Any) -> Any:
+        self.permission_requests.append(s.RequestPermissionRequest(session_id=session_id, tool_call=tool_call, options=options))
+        self.permission_asked.set()
+        chosen = self.choose(options, tool_call)
+        if chosen is None:
+            return s.RequestPermissionResponse(outcome=s.DeniedOutcome(outcome="cancelled"))
+        return s.RequestPermissionResponse(outcome=s.AllowedOutcome(outcome="selected", option_id=chosen))
+
+    async def read_text_file(self, session_id: str, path: str, line: int | None = None, limit: int | None = None, **kw: Any) -> Any:
+        assert self.buffers is not None
+        text = self.buffers[path] if path in self.buffers else Path(path).read_text()
+        return s.ReadTextFileResponse(content=text)
+
+    async def write_text_file(self, session_id: str, path: str, content: str, **kw: Any) -> Any:
+        assert self.buffers is not None
+        self.buffers[path] = content
+        self.written[path] = content
+        return s.WriteTextFileResponse()
+
+    async def ext_notification(self, method: str, params: dict[str, Any]) -> None:
+        self.extensions.append((method, params))
+
+    async def ext_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise acp.RequestError.method_not_found(method)
+
+    # --- what tests look at ------------------------------------------------------------
+
+    def of_kind(self, kind: str) -> list[Any]:
+        return [u for u in self.updates if u.session_update == kind]
+
+    def message_text(self) -> str:
+        return "".join(u.content.text for u in self.of_kind("agent_message_chunk") if hasattr(u.content, "text"))
+
+    def tool_updates(self, call_id: str) -> list[Any]:
+        return [u for u in self.updates if getattr(u, "tool_call_id", None) == call_id]
+
+
+def agent_env(home: Path, base_url: str | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_", "CLAW_"))}
+    env |= {"HOME": str(home), "CLAW_CONFIG_DIR": str(home / "config"), "CLAW_DATA_DIR": str(home / "data"),
+            "CLAW_NO_LOCAL_DISCOVERY": "1", "CLAW_SANDBOX__ENABLED": "false"}
+    if base_url:
+        env |= {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": base_url}
+    return env | extra
+
+
+@contextlib.asynccontextmanager
+async def claw_acp(client: RecordingClient, env: dict[str, str], cwd: Path,
+                   fs: bool = False) -> AsyncIterator[Any]:
+    """`claw acp` as a subprocess, initialised; yields the SDK's connection to it."""
+    async with acp.spawn_agent_process(client, sys.executable, "-m", "claw_tui", "acp", env=env, cwd=cwd) as (conn, _):
+        caps = s.ClientCapabilities(fs=s.FileSystemCapabilities(read_text_file=fs, write_text_file=fs))
+        conn.initialized = await conn.initialize(protocol_version=acp.PROTOCOL_VERSION, client_capabilities=caps)
+        yield conn

@@ -1,0 +1,185 @@
+"""`claw acp` driven through the official ACP Python SDK's client side, against the fake model server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import acp
+import pytest
+from acp_client import RecordingClient, agent_env, claw_acp
+from fake_model import Reply, Text, Thinking, ToolCall
+
+TWO_HUNKS_BEFORE = "alpha\nbeta\ngamma\ndelta\nepsilon\nzeta\neta\n"
+TWO_HUNKS_AFTER = "ALPHA\nbeta\ngamma\ndelta\nepsilon\nzeta\nETA\n"
+
+
+def edit_script(path: str, old: str, new: str) -> list[Reply]:
+    return [
+        Reply(parts=[Thinking("look first"), ToolCall("Read", {"file_path": path})]),
+        Reply(parts=[ToolCall("Edit", {"file_path": path, "old_string": old, "new_string": new})]),
+        Reply(parts=[Text("Done editing.")]),
+    ]
+
+
+async def test_an_approved_edit_streams_tool_calls_with_a_diff(tmp_path, isolated_home, fake_model):
+    project = tmp_path / "project"
+    project.mkdir()
+    target = project / "notes.txt"
+    target.write_text("hello\n")
+    fake_model.script(*edit_script(str(target), "hello", "hello, world"))
+    client = RecordingClient(choose=lambda options, call: "allow_once")
+    async with claw_acp(client, agent_env(isolated_home, fake_model.base_url), project) as conn:
+        caps = conn.initialized.agent_capabilities
+        assert caps.load_session and caps.prompt_capabilities.image and caps.prompt_capabilities.embedded_context
+        assert caps.mcp_capabilities.http and caps.mcp_capabilities.sse
+        session = await conn.new_session(cwd=str(project), mcp_servers=[])
+        assert session.modes.current_mode_id == "default"
+        assert {o.id for o in session.config_options} == {"mode", "model"}
+        result = await conn.prompt(session_id=session.session_id, prompt=[acp.text_block("fix the greeting")])
+    assert result.stop_reason == "end_turn"
+    assert target.read_text() == "hello, world\n"
+    assert "Done editing." in client.message_text()
+    assert "look first" in "".join(u.content.text for u in client.of_kind("agent_thought_chunk"))
+    starts = client.of_kind("tool_call")
+    assert [u.kind for u in starts] == ["read", "edit"]
+    edit_id = starts[1].tool_call_id
+    [request] = client.permission_requests
+    assert request.tool_call.tool_call_id == edit_id
+    assert {o.kind for o in request.options} == {"allow_once", "allow_always", "reject_once"}
+    diff = request.tool_call.content[0]
+    assert diff.type == "diff" and diff.path == str(target) and diff.old_text == "hello\n" and diff.new_text == "hello, world\n"
+    updates = client.tool_updates(edit_id)
+    assert updates[1].title == f"Edit {target}" and updates[1].locations[0].path == str(target)
+    assert [u.status for u in updates if u.status] == ["pending", "in_progress", "completed"]
+    assert updates[-1].content[0].type == "diff"
+    assert any(u.session_update == "available_commands_update" and any(c.name == "compact" for c in u.available_commands)
+               for u in client.updates)
+
+
+async def test_a_rejected_edit_leaves_the_file_and_tells_the_model(tmp_path, isolated_home, fake_model):
+    project = tmp_path / "project"
+    project.mkdir()
+    target = project / "notes.txt"
+    target.write_text("hello\n")
+    fake_model.script(*edit_script(str(target), "hello", "goodbye"))
+    client = RecordingClient(choose=lambda options, call: "reject_once")
+    async with claw_acp(client, agent_env(isolated_home, fake_model.base_url), project) as conn:
+        session = await conn.new_session(cwd=str(project), mcp_servers=[])
+        result = await conn.prompt(session_id=session.session_id, prompt=[acp.text_block("change it")])
+    assert result.stop_reason == "end_turn"
+    assert target.read_text() == "hello\n"
+    edit_id = client.of_kind("tool_call")[1].tool_call_id
+    assert client.tool_updates(edit_id)[-1].status == "failed"
+    sent_back = str(fake_model.requests[-1].json["messages"])
+    assert "The user rejected this call." in sent_back
+
+
+async def test_an_edit_reviewed_hunk_by_hunk_writes_only_the_accepted_hunk(tmp_path, isolated_home, fake_model):
+    project = tmp_path / "project"
+    project.mkdir()
+    target = project / "letters.txt"
+    target.write_text(TWO_HUNKS_BEFORE)
+    fake_model.script(
+        Reply(parts=[ToolCall("Read", {"file_path": str(target)})]),
+        Reply(parts=[ToolCall("Write", {"file_path": str(target), "content": TWO_HUNKS_AFTER})]),
+        Reply(parts=[Text("ok")]),
+    )
+    answers = iter(["review_hunks", "accept_hunk", "reject_hunk"])
+    client = RecordingClient(choose=lambda options, call: next(answers))
+    async with claw_acp(client, agent_env(isolated_home, fake_model.base_url), project) as conn:
+        session = await conn.new_session(cwd=str(project), mcp_servers=[])
+        await conn.prompt(session_id=session.session_id, prompt=[acp.text_block("shout")])
+    assert target.read_text() == TWO_HUNKS_BEFORE.replace("alpha", "ALPHA")
+    first, hunk1, hunk2 = client.permission_requests
+    assert "review_hunks" in {o.option_id for o in first.options}
+    assert hunk1.tool_call.content[0].new_text == TWO_HUNKS_BEFORE.replace("alpha", "ALPHA")
+    assert hunk2.tool_call.content[0].new_text == TWO_HUNKS_BEFORE.replace("\neta\n", "\nETA\n")
+    assert "The user rejected hunk 2 of letters.txt (line 7)" in str(fake_model.requests[-1].json["messages"])
+
+
+async def test_cancel_mid_stream_and_mid_command(tmp_path, isolated_home, fake_model):
+    """session/cancel ends a streaming reply, then a running command (its process killed): stop reason cancelled."""
+    project = tmp_path / "project"
+    project.mkdir()
+    pid_file = project / "pid"
+    fake_model.script(
+        Reply(parts=[Text("one two three four five six seven eight nine ten " * 20)], token_delay=0.05),
+        Reply(parts=[ToolCall("Bash", {"command": f"echo $$ > {pid_file}; echo started; sleep 60"})]),
+    )
+    client = RecordingClient()
+    async with claw_acp(client, agent_env(isolated_home, fake_model.base_url), project) as conn:
+        session = await conn.new_session(cwd=str(project), mcp_servers=[])
+        sid = session.session_id
+        turn = asyncio.create_task(conn.prompt(session_id=sid, prompt=[acp.text_block("talk")]))
+        while not client.of_kind("agent_message_chunk"):
+            await asyncio.sleep(0.01)
+        await conn.cancel(session_id=sid)
+        assert (await turn).stop_reason == "cancelled"
+        streamed = client.message_text()
+        assert streamed and len(streamed) < len("one two three four five six seven eight nine ten " * 20)
+
+        await conn.set_session_mode(session_id=sid, mode_id="bypassPermissions")
+        turn = asyncio.create_task(conn.prompt(session_id=sid, prompt=[acp.text_block("run it")]))
+        while not any("started" in str(u.content) for u in client.of_kind("tool_call_update") if u.content):
+            await asyncio.sleep(0.01)
+        await conn.cancel(session_id=sid)
+        assert (await turn).stop_reason == "cancelled"
+    call_id = client.of_kind("tool_call")[-1].tool_call_id
+    assert client.tool_updates(call_id)[-1].status == "failed"
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    # The kept transcript answers the cancelled call, so the next request is valid.
+    assert len(fake_model.requests) == 2
+
+
+async def test_a_stored_session_loads_with_its_history_replayed(tmp_path, isolated_home, fake_model):
+    project = tmp_path / "project"
+    project.mkdir()
+    target = project / "notes.txt"
+    target.write_text("hello\n")
+    fake_model.script(*edit_script(str(target), "hello", "hi"), Reply(parts=[Text("Second answer.")]))
+    env = agent_env(isolated_home, fake_model.base_url)
+    first = RecordingClient(choose=lambda options, call: "allow_always")
+    async with claw_acp(first, env, project) as conn:
+        session = await conn.new_session(cwd=str(project), mcp_servers=[])
+        await conn.prompt(session_id=session.session_id, prompt=[acp.text_block("first prompt")])
+        listed = await conn.list_sessions(cwd=str(project))
+        assert session.session_id in [s.session_id for s in listed.sessions]
+    sid = session.session_id
+
+    second = RecordingClient()
+    async with claw_acp(second, env, project) as conn:
+        await conn.load_session(cwd=str(project), session_id=sid, mcp_servers=[])
+        replayed = list(second.updates)
+        await conn.prompt(session_id=sid, prompt=[acp.text_block("second prompt")])
+    kinds = [u.session_update for u in replayed]
+    assert kinds[0] == "user_message_chunk" and replayed[0].content.text == "first prompt"
+    assert "Done editing." in "".join(u.content.text for u in replayed if u.session_update == "agent_message_chunk")
+    edit = [u for u in replayed if u.session_update == "tool_call"][1]
+    assert edit.title == f"Edit {target}" and edit.kind == "edit"
+    edit_result = [u for u in replayed if getattr(u, "tool_call_id", None) == edit.tool_call_id][-1]
+    assert edit_result.status == "completed" and edit_result.content[0].new_text == "hi\n"
+    # The model sees the stored history; the store has both turns, as `claw sessions` shows it.
+    assert "first prompt" in str(fake_model.requests[-1].json["messages"])
+    from claw_tui.engine.sessions import SessionStore
+
+    with SessionStore.open(isolated_home / "data" / "sessions.db") as store:
+        assert [m.text for m in store.messages(sid) if m.role == "user" and m.text] == ["first prompt", "second prompt"]
+
+
+async def test_file_tools_go_through_the_editors_buffers(tmp_path, isolated_home, fake_model):
+    project = tmp_path / "project"
+    project.mkdir()
+    target = project / "draft.py"
+    target.write_text("saved = 1\n")
+    buffers = {str(target): "unsaved = 2\n"}
+    fake_model.script(*edit_script(str(target), "unsaved = 2", "unsaved = 3"))
+    client = RecordingClient(choose=lambda options, call: "allow_once", buffers=buffers)
+    async with claw_acp(client, agent_env(isolated_home, fake_model.base_url), project, fs=True) as conn:
+        session = await conn.new_session(cwd=str(project), mcp_servers=[])
+        await conn.prompt(session_id=session.session_id, prompt=[acp.text_block("bump it")])
+    assert "unsaved = 2" in str(fake_model.requests[1].json["messages"])
+    assert client.written == {str(target): "unsaved = 3\n"}
+    assert target.read_text() == "saved = 1\n"  # the editor decides when to save

@@ -240,12 +240,7 @@ async def run_headless(args: argparse.Namespace) -> int:
     prompt = read_prompt(args)
     options = headless_options(args)
     if args.attach:
-        from claw_tui.acp.attach import AttachError, run_attached
-
-        try:
-            return await run_attached(args, options, prompt, (args.cwd or Path.cwd()).resolve())
-        except AttachError as exc:
-            raise CliError(str(exc)) from None
+        return await run_attached(args, options, prompt)
     from claw_tui.engine.headless import SetupError, open_headless
 
     try:
@@ -258,6 +253,21 @@ async def run_headless(args: argparse.Namespace) -> int:
         return await print_turn(args, run.agent.run_turn(prompt), run.agent)
     finally:
         await run.aclose()
+
+
+async def run_attached(args: argparse.Namespace, options: Any, prompt: str) -> int:
+    """The run through the warm engine (`claw serve`): the same set-up there, the same printing here."""
+    from claw_tui.acp.attach import AttachError, AttachSetupError, attach
+
+    try:
+        async with attach(options, (args.cwd or Path.cwd()).resolve()) as run:
+            warn(run.warnings)
+            return await print_turn(args, run.events(prompt), run.info)
+    except AttachSetupError as exc:
+        warn(exc.warnings)
+        raise CliError(str(exc)) from None
+    except AttachError as exc:
+        raise CliError(str(exc)) from None
 
 
 async def print_turn(args: argparse.Namespace, events: Any, agent: Any) -> int:

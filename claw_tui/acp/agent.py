@@ -23,6 +23,7 @@ from acp import schema as s
 from claw_tui import __version__
 from claw_tui.acp import prompts
 from claw_tui.acp.approval import AcpApprover, AcpAsker
+from claw_tui.acp.attach import ENGINE_EVENT
 from claw_tui.acp.translate import TurnTranslator, plan_entries, replay
 from claw_tui.core import events as ev
 from claw_tui.core.transcript import Message
@@ -35,8 +36,6 @@ MODES = (
 )
 _STOP_REASONS = {"end_turn": "end_turn", "max_turns": "max_turn_requests", "refusal": "refusal",
                  "cancelled": "cancelled", "budget": "end_turn"}  # fmt: skip
-# The extension notification carrying each engine event, for a client that asks (`claw -p --attach`).
-ENGINE_EVENT = "claw/engine_event"
 
 
 @dataclass
@@ -95,11 +94,16 @@ class ClawAcpAgent:
         )
 
     async def authenticate(self, method_id: str, **meta: Any) -> s.AuthenticateResponse:
+        """claw has no login of its own: this says whether a key for the configured model is there."""
         from claw_tui.config import load_config
+        from claw_tui.providers import registry
+        from claw_tui.providers.base import ProviderError
 
-        problem = await _key_problem(load_config(Path.cwd()).settings.model, Path.cwd())
-        if problem:
-            raise acp.RequestError(-32000, problem)
+        settings = load_config(Path.cwd()).settings
+        try:
+            await asyncio.to_thread(registry.make_provider, registry.parse_model_id(settings.model)[0], settings)
+        except ProviderError as exc:
+            raise acp.RequestError(-32000, exc.message) from None
         return s.AuthenticateResponse()
 
     async def close(self) -> None:
@@ -243,7 +247,7 @@ class ClawAcpAgent:
         from claw_tui.mcp.config import McpConfigError
 
         agent = session.agent
-        problem = await _key_problem(agent.model, session.cwd, agent)
+        problem = await _key_problem(agent)
         if problem:
             await self._close_session(session)
             raise acp.RequestError(-32000, problem)
@@ -449,14 +453,11 @@ def _folder(cwd: str) -> Path:
     return folder.resolve()
 
 
-async def _key_problem(model: str, cwd: Path, agent: Any = None) -> str | None:
-    """Why the model cannot be reached for want of a key, or None; building the provider warms it up."""
+async def _key_problem(agent: Any) -> str | None:
+    """Why the agent's model cannot be reached for want of a key, or None; building the provider warms it up."""
     from claw_tui.providers.base import ProviderError
 
-    if agent is None:
-        from claw_tui.engine.agent import Agent
-
-        agent = Agent.create(cwd)
+    model = agent.model
     try:
         await agent.provider_for(model)
     except ProviderError as exc:

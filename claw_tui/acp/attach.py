@@ -4,28 +4,47 @@ The client speaks ACP to the engine's socket: it sends the caller's environment,
 flags with `session/new` (under `_meta.claw.attach`), the prompt with `session/prompt`, and asks
 for the engine's own events (`_claw/engine_event`), which go through the same printer as a cold
 run's; so the output and the exit code are the same.
+
+It speaks the protocol with a small JSON-RPC loop of its own rather than the ACP SDK: importing
+the SDK's models takes longer than a whole attached run, and this client needs three requests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import json
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import acp
-from acp import schema as s
-
-from claw_tui.acp.agent import ENGINE_EVENT
 from claw_tui.acp.serve import socket_path
-from claw_tui.core import events as ev
+
+PROTOCOL_VERSION = 1
+# The extension notification carrying each engine event, for a client that asks for them.
+ENGINE_EVENT = "claw/engine_event"
+_LINE_LIMIT = 50 * 1024 * 1024  # one message; a Read of a big file is large
 
 
 class AttachError(Exception):
     """A one-line reason the run could not go through the engine."""
+
+
+class AttachSetupError(AttachError):
+    """The engine could not set the run up (bad flags, config, session); with the lines said before."""
+
+    def __init__(self, message: str, warnings: list[str]) -> None:
+        super().__init__(message)
+        self.warnings = warnings
+
+
+class _RpcError(Exception):
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(str(error.get("message", "error")))
+        self.data = error.get("data") or {}
 
 
 @dataclass
@@ -37,44 +56,99 @@ class RunInfo:
     total_cost_usd: float = 0.0
 
 
-class _EngineClient:
-    """The client side: collects the engine's events; an attached run never asks the user anything."""
+class _Connection:
+    """JSON-RPC 2.0 over newline-delimited JSON: requests out, the engine's events in."""
 
-    def __init__(self) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
         self.events: asyncio.Queue[Any] = asyncio.Queue()
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._loop = asyncio.create_task(self._receive())
 
-    async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
-        return None  # the engine events carry everything the printer needs
+    async def request(self, method: str, params: dict[str, Any]) -> Any:
+        request_id = next(self._ids)
+        answer = self._pending[request_id] = asyncio.get_running_loop().create_future()
+        await self._send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+        return await answer
 
-    async def ext_notification(self, method: str, params: dict[str, Any]) -> None:
-        if method.lstrip("_") == ENGINE_EVENT:
-            self.events.put_nowait(ev.event_adapter.validate_python(params["event"]))
+    async def _send(self, message: dict[str, Any]) -> None:
+        self.writer.write(json.dumps(message).encode() + b"\n")
+        await self.writer.drain()
 
-    async def request_permission(self, *args: Any, **kwargs: Any) -> Any:
-        return s.RequestPermissionResponse(outcome=s.DeniedOutcome(outcome="cancelled"))
+    async def _receive(self) -> None:
+        from claw_tui.core import events as ev
 
-    async def ext_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        raise acp.RequestError.method_not_found(method)
+        try:
+            while line := await self.reader.readline():
+                message = json.loads(line)
+                method = message.get("method")
+                if method is None:
+                    answer = self._pending.pop(message.get("id"), None)
+                    if answer is not None and not answer.done():
+                        if "error" in message:
+                            answer.set_exception(_RpcError(message["error"]))
+                        else:
+                            answer.set_result(message.get("result"))
+                elif method == f"_{ENGINE_EVENT}":
+                    self.events.put_nowait(ev.event_adapter.validate_python(message["params"]["event"]))
+                elif "id" in message:  # a request to the client: an attached run answers nothing
+                    result = {"outcome": {"outcome": "cancelled"}} if method == "session/request_permission" else None
+                    reply: dict[str, Any] = {"jsonrpc": "2.0", "id": message["id"]}
+                    if result is None:
+                        reply["error"] = {"code": -32601, "message": f"{method} is not offered by claw -p --attach"}
+                    else:
+                        reply["result"] = result
+                    await self._send(reply)
+        finally:
+            for answer in self._pending.values():
+                if not answer.done():
+                    answer.set_exception(ConnectionError("the warm engine closed the connection"))
+            self._pending.clear()
+
+    async def close(self) -> None:
+        self._loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._loop
+        self.writer.close()
+        with contextlib.suppress(Exception):
+            await self.writer.wait_closed()
 
 
 class AttachedRun:
     """A connection to the engine with a session set up as `claw -p` would set it up."""
 
-    def __init__(self, conn: Any, client: _EngineClient, session_id: str, warnings: list[str]) -> None:
+    def __init__(self, conn: _Connection, session_id: str, warnings: list[str]) -> None:
         self.conn = conn
-        self.client = client
         self.session_id = session_id
         self.warnings = warnings
         self.info = RunInfo()
 
-    def events(self, prompt: str) -> Any:
-        return _events(self.conn, self.client, self.session_id, prompt, self.info)
-
-
-class AttachSetupError(AttachError):
-    def __init__(self, message: str, warnings: list[str]) -> None:
-        super().__init__(message)
-        self.warnings = warnings
+    async def events(self, prompt: str) -> AsyncIterator[Any]:
+        """The run's engine events, as the engine sends them, until the prompt's answer comes."""
+        conn = self.conn
+        params = {"sessionId": self.session_id, "prompt": [{"type": "text", "text": prompt}]}
+        turn = asyncio.ensure_future(conn.request("session/prompt", params))
+        try:
+            while True:
+                getter = asyncio.ensure_future(conn.events.get())
+                await asyncio.wait({turn, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter.done():
+                    yield getter.result()
+                    continue
+                getter.cancel()
+                break
+            while not conn.events.empty():  # the answer comes after every event, on the same stream
+                yield conn.events.get_nowait()
+            response = turn.result() or {}
+            meta = (response.get("_meta") or {}).get("claw") or {}
+            self.info.session_id = meta.get("session_id")
+            self.info.model = meta.get("model", "")
+            self.info.total_cost_usd = float(meta.get("total_cost_usd", 0.0))
+        finally:
+            if not turn.done():
+                turn.cancel()
 
 
 @contextlib.asynccontextmanager
@@ -82,47 +156,27 @@ async def attach(options: Any, cwd: Path) -> AsyncIterator[AttachedRun]:
     """Connect to the warm engine and open a session for this caller (environment, directory, flags)."""
     path = socket_path()
     try:
-        reader, writer = await asyncio.open_unix_connection(str(path), limit=acp.core.DEFAULT_STDIO_BUFFER_LIMIT_BYTES)
+        reader, writer = await asyncio.open_unix_connection(str(path), limit=_LINE_LIMIT)
     except OSError:
         raise AttachError(f"no warm engine at {path}: start one with `claw serve`") from None
-    client = _EngineClient()
-    conn = acp.connect_to_agent(client, writer, reader)
+    conn = _Connection(reader, writer)
     try:
-        await conn.initialize(protocol_version=acp.PROTOCOL_VERSION, claw={"engine_events": True})
+        await conn.request(
+            "initialize",
+            {"protocolVersion": PROTOCOL_VERSION, "clientCapabilities": {}, "_meta": {"claw": {"engine_events": True}}},
+        )
+        attached = {"env": dict(os.environ), "options": options.to_json()}
         try:
-            session = await conn.new_session(
-                cwd=str(cwd), mcp_servers=[], claw={"attach": {"env": dict(os.environ), "options": options.to_json()}}
+            session = await conn.request(
+                "session/new", {"cwd": str(cwd), "mcpServers": [], "_meta": {"claw": {"attach": attached}}}
             )
-        except acp.RequestError as exc:
-            raise AttachSetupError(str(exc), ((exc.data or {}).get("claw") or {}).get("warnings", [])) from None
-        warnings = ((session.field_meta or {}).get("claw") or {}).get("warnings", [])
-        yield AttachedRun(conn, client, session.session_id, warnings)
+        except _RpcError as exc:
+            raise AttachSetupError(str(exc), (exc.data.get("claw") or {}).get("warnings", [])) from None
+        warnings = ((session.get("_meta") or {}).get("claw") or {}).get("warnings", [])
+        yield AttachedRun(conn, session["sessionId"], warnings)
+    except _RpcError as exc:
+        raise AttachError(f"the warm engine answered: {exc}") from None
     except ConnectionError as exc:
-        raise AttachError(f"the warm engine closed the connection ({exc})") from None
+        raise AttachError(str(exc)) from None
     finally:
         await conn.close()
-
-
-async def _events(conn: Any, client: _EngineClient, session_id: str, prompt: str, info: RunInfo) -> Any:
-    """The run's engine events, as the engine sends them, until the prompt's answer comes."""
-    turn = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=[acp.text_block(prompt)]))
-    try:
-        while True:
-            getter = asyncio.ensure_future(client.events.get())
-            await asyncio.wait({turn, getter}, return_when=asyncio.FIRST_COMPLETED)
-            if getter.done():
-                yield getter.result()
-                continue
-            getter.cancel()
-            break
-        await asyncio.sleep(0)  # notifications read before the answer are handled first
-        while not client.events.empty():
-            yield client.events.get_nowait()
-        response = turn.result()
-        meta = (response.field_meta or {}).get("claw") or {}
-        info.session_id = meta.get("session_id")
-        info.model = meta.get("model", "")
-        info.total_cost_usd = float(meta.get("total_cost_usd", 0.0))
-    finally:
-        if not turn.done():
-            turn.cancel()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 
 import acp
 import pytest
@@ -22,75 +23,67 @@ def edit_script(path: str, old: str, new: str) -> list[Reply]:
     ]
 
 
-async def test_an_approved_edit_streams_tool_calls_with_a_diff(tmp_path, isolated_home, fake_model):
+async def test_edits_approved_rejected_and_reviewed_hunk_by_hunk(tmp_path, isolated_home, fake_model):
+    """Three sessions on one connection: an edit allowed (tool calls with kinds, statuses, locations and a diff),
+    one rejected (the file stays, the model is told), one reviewed per hunk (only the accepted hunk lands)."""
     project = tmp_path / "project"
     project.mkdir()
     target = project / "notes.txt"
-    target.write_text("hello\n")
-    fake_model.script(*edit_script(str(target), "hello", "hello, world"))
+    letters = project / "letters.txt"
     client = RecordingClient(choose=lambda options, call: "allow_once")
     async with claw_acp(client, agent_env(isolated_home, fake_model.base_url), project) as conn:
         caps = conn.initialized.agent_capabilities
         assert caps.load_session and caps.prompt_capabilities.image and caps.prompt_capabilities.embedded_context
         assert caps.mcp_capabilities.http and caps.mcp_capabilities.sse
+
+        target.write_text("hello\n")
+        fake_model.script(*edit_script(str(target), "hello", "hello, world"))
         session = await conn.new_session(cwd=str(project), mcp_servers=[])
         assert session.modes.current_mode_id == "default"
         assert {o.id for o in session.config_options} == {"mode", "model"}
         result = await conn.prompt(session_id=session.session_id, prompt=[acp.text_block("fix the greeting")])
-    assert result.stop_reason == "end_turn"
-    assert target.read_text() == "hello, world\n"
-    assert "Done editing." in client.message_text()
-    assert "look first" in "".join(u.content.text for u in client.of_kind("agent_thought_chunk"))
-    starts = client.of_kind("tool_call")
-    assert [u.kind for u in starts] == ["read", "edit"]
-    edit_id = starts[1].tool_call_id
-    [request] = client.permission_requests
-    assert request.tool_call.tool_call_id == edit_id
-    assert {o.kind for o in request.options} == {"allow_once", "allow_always", "reject_once"}
-    diff = request.tool_call.content[0]
-    assert diff.type == "diff" and diff.path == str(target) and diff.old_text == "hello\n" and diff.new_text == "hello, world\n"
-    updates = client.tool_updates(edit_id)
-    assert updates[1].title == f"Edit {target}" and updates[1].locations[0].path == str(target)
-    assert [u.status for u in updates if u.status] == ["pending", "in_progress", "completed"]
-    assert updates[-1].content[0].type == "diff"
-    assert any(u.session_update == "available_commands_update" and any(c.name == "compact" for c in u.available_commands)
-               for u in client.updates)
+        assert result.stop_reason == "end_turn"
+        assert target.read_text() == "hello, world\n"
+        assert "Done editing." in client.message_text()
+        assert "look first" in "".join(u.content.text for u in client.of_kind("agent_thought_chunk"))
+        starts = client.of_kind("tool_call")
+        assert [u.kind for u in starts] == ["read", "edit"]
+        edit_id = starts[1].tool_call_id
+        [request] = client.permission_requests
+        assert request.tool_call.tool_call_id == edit_id
+        assert {o.kind for o in request.options} == {"allow_once", "allow_always", "reject_once"}
+        diff = request.tool_call.content[0]
+        assert diff.type == "diff" and diff.path == str(target)
+        assert (diff.old_text, diff.new_text) == ("hello\n", "hello, world\n")
+        updates = client.tool_updates(edit_id)
+        assert updates[1].title == f"Edit {target}" and updates[1].locations[0].path == str(target)
+        assert [u.status for u in updates if u.status] == ["pending", "in_progress", "completed"]
+        assert updates[-1].content[0].type == "diff"
+        assert any(u.session_update == "available_commands_update" for u in client.updates)
 
-
-async def test_a_rejected_edit_leaves_the_file_and_tells_the_model(tmp_path, isolated_home, fake_model):
-    project = tmp_path / "project"
-    project.mkdir()
-    target = project / "notes.txt"
-    target.write_text("hello\n")
-    fake_model.script(*edit_script(str(target), "hello", "goodbye"))
-    client = RecordingClient(choose=lambda options, call: "reject_once")
-    async with claw_acp(client, agent_env(isolated_home, fake_model.base_url), project) as conn:
+        client.updates.clear()
+        client.permission_requests.clear()
+        client.choose = lambda options, call: "reject_once"
+        fake_model.script(*edit_script(str(target), "hello, world", "goodbye"))
         session = await conn.new_session(cwd=str(project), mcp_servers=[])
         result = await conn.prompt(session_id=session.session_id, prompt=[acp.text_block("change it")])
-    assert result.stop_reason == "end_turn"
-    assert target.read_text() == "hello\n"
-    edit_id = client.of_kind("tool_call")[1].tool_call_id
-    assert client.tool_updates(edit_id)[-1].status == "failed"
-    sent_back = str(fake_model.requests[-1].json["messages"])
-    assert "The user rejected this call." in sent_back
+        assert result.stop_reason == "end_turn"
+        assert target.read_text() == "hello, world\n"
+        assert client.tool_updates(client.of_kind("tool_call")[1].tool_call_id)[-1].status == "failed"
+        assert "The user rejected this call." in str(fake_model.requests[-1].json["messages"])
 
-
-async def test_an_edit_reviewed_hunk_by_hunk_writes_only_the_accepted_hunk(tmp_path, isolated_home, fake_model):
-    project = tmp_path / "project"
-    project.mkdir()
-    target = project / "letters.txt"
-    target.write_text(TWO_HUNKS_BEFORE)
-    fake_model.script(
-        Reply(parts=[ToolCall("Read", {"file_path": str(target)})]),
-        Reply(parts=[ToolCall("Write", {"file_path": str(target), "content": TWO_HUNKS_AFTER})]),
-        Reply(parts=[Text("ok")]),
-    )
-    answers = iter(["review_hunks", "accept_hunk", "reject_hunk"])
-    client = RecordingClient(choose=lambda options, call: next(answers))
-    async with claw_acp(client, agent_env(isolated_home, fake_model.base_url), project) as conn:
+        client.permission_requests.clear()
+        answers = iter(["review_hunks", "accept_hunk", "reject_hunk"])
+        client.choose = lambda options, call: next(answers)
+        letters.write_text(TWO_HUNKS_BEFORE)
+        fake_model.script(
+            Reply(parts=[ToolCall("Read", {"file_path": str(letters)})]),
+            Reply(parts=[ToolCall("Write", {"file_path": str(letters), "content": TWO_HUNKS_AFTER})]),
+            Reply(parts=[Text("ok")]),
+        )
         session = await conn.new_session(cwd=str(project), mcp_servers=[])
         await conn.prompt(session_id=session.session_id, prompt=[acp.text_block("shout")])
-    assert target.read_text() == TWO_HUNKS_BEFORE.replace("alpha", "ALPHA")
+    assert letters.read_text() == TWO_HUNKS_BEFORE.replace("alpha", "ALPHA")
     first, hunk1, hunk2 = client.permission_requests
     assert "review_hunks" in {o.option_id for o in first.options}
     assert hunk1.tool_call.content[0].new_text == TWO_HUNKS_BEFORE.replace("alpha", "ALPHA")
@@ -183,3 +176,47 @@ async def test_file_tools_go_through_the_editors_buffers(tmp_path, isolated_home
     assert "unsaved = 2" in str(fake_model.requests[1].json["messages"])
     assert client.written == {str(target): "unsaved = 3\n"}
     assert target.read_text() == "saved = 1\n"  # the editor decides when to save
+
+
+async def test_model_option_a_question_a_skill_and_the_clients_mcp_server(tmp_path, isolated_home, fake_model):
+    """The model chosen as a session option is the one called; AskUserQuestion is answered in the client; a skill
+    runs as a slash command; the client's MCP server's tools reach the model."""
+    project = tmp_path / "project"
+    skill = project / ".claude" / "skills" / "greet"
+    skill.mkdir(parents=True)
+    (skill / "SKILL.md").write_text("---\nname: greet\ndescription: Greets people\n---\nSay hello to $ARGUMENTS.\n")
+    question = {"question": "Which colour?", "header": "Colour", "options": [
+        {"label": "Red", "description": "warm"}, {"label": "Blue", "description": "cool"}]}
+    fake_model.script(
+        Reply(parts=[ToolCall("AskUserQuestion", {"questions": [question]})]),
+        Reply(parts=[Text("Blue it is.")]),
+        Reply(parts=[Text("Hello, Ada!")]),
+    )
+    client = RecordingClient(choose=lambda options, call: next(o.option_id for o in options if o.name == "Blue"))
+    time_server = acp.schema.McpServerStdio(name="clock", command=sys.executable, args=["-m", "mcp_server_time"], env=[])
+    async with claw_acp(client, agent_env(isolated_home, fake_model.base_url), project) as conn:
+        session = await conn.new_session(cwd=str(project), mcp_servers=[time_server])
+        sid = session.session_id
+        options = await conn.set_config_option(config_id="model", session_id=sid, value="anthropic/claude-opus-4-6")
+        assert next(o for o in options.config_options if o.id == "model").current_value == "anthropic/claude-opus-4-6"
+        await conn.prompt(session_id=sid, prompt=[acp.text_block("pick a colour")])
+        await conn.prompt(session_id=sid, prompt=[acp.text_block("/greet Ada")])
+    first, _, third = (r.json for r in fake_model.requests)
+    assert first["model"] == "claude-opus-4-6"
+    assert "mcp__clock__get_current_time" in {t["name"] for t in first["tools"]}
+    [asked] = client.permission_requests
+    assert asked.tool_call.title == "Which colour?" and [o.name for o in asked.options][:2] == ["Red", "Blue"]
+    assert '"Which colour?"="Blue"' in str(fake_model.requests[1].json["messages"])
+    assert "Say hello to Ada." in str(third["messages"][-1])
+    commands = next(u for u in client.updates if u.session_update == "available_commands_update").available_commands
+    assert {"compact", "greet"} <= {c.name for c in commands}
+
+
+async def test_without_a_key_the_client_is_told_which_variable_to_set(tmp_path, isolated_home):
+    project = tmp_path / "project"
+    project.mkdir()
+    client = RecordingClient()
+    async with claw_acp(client, agent_env(isolated_home, None), project) as conn:
+        with pytest.raises(acp.RequestError) as caught:
+            await conn.new_session(cwd=str(project), mcp_servers=[])
+    assert caught.value.code == -32000 and "ANTHROPIC_API_KEY" in str(caught.value)

@@ -24,6 +24,7 @@ from claw_tui import __version__
 from claw_tui.acp import prompts
 from claw_tui.acp.approval import AcpApprover, AcpAsker
 from claw_tui.acp.attach import ENGINE_EVENT
+from claw_tui.acp.client_side import ClientFiles, ClientTerminals
 from claw_tui.acp.translate import TurnTranslator, plan_entries, replay
 from claw_tui.core import events as ev
 from claw_tui.core.transcript import Message
@@ -50,6 +51,7 @@ class AcpSession:
     # Set for a session built as `claw -p` builds one (through the warm engine).
     headless: Any = None  # HeadlessRun
     unsubscribe: list[Any] = field(default_factory=list)
+    terminal_calls: set[str] = field(default_factory=set)  # calls whose command ran in the client's terminal
 
 
 class ClawAcpAgent:
@@ -233,6 +235,8 @@ class ClawAcpAgent:
         fs = self.client_capabilities.fs
         if fs is not None and fs.read_text_file and fs.write_text_file:
             agent.ctx.editor_files = ClientFiles(self.conn, session.id)
+        if self.client_capabilities.terminal:
+            agent.ctx.editor_terminals = ClientTerminals(self.conn, session.id, session.terminal_calls)
         self.sessions[session.id] = session
         self._watch_tasks(session)
         return session
@@ -306,7 +310,7 @@ class ClawAcpAgent:
 
     async def _pump(self, session: AcpSession, events: Any) -> str:
         """Send a turn's events as updates; the ACP stop reason, or a RequestError for a fatal error."""
-        translator = TurnTranslator(session.cwd)
+        translator = TurnTranslator(session.cwd, session.terminal_calls)
         error: ev.Error | None = None
         finished: ev.TurnFinished | None = None
         try:
@@ -423,27 +427,6 @@ class ClawAcpAgent:
         task = asyncio.create_task(run())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-
-class ClientFiles:
-    """The client's `fs/read_text_file` and `fs/write_text_file` as the tools' EditorFiles."""
-
-    def __init__(self, conn: Any, session_id: str) -> None:
-        self.conn = conn
-        self.session_id = session_id
-
-    async def read_text(self, path: Path) -> str:
-        try:
-            response = await self.conn.read_text_file(session_id=self.session_id, path=str(path))
-        except acp.RequestError as exc:
-            raise OSError(str(exc)) from None
-        return response.content
-
-    async def write_text(self, path: Path, text: str) -> None:
-        try:
-            await self.conn.write_text_file(session_id=self.session_id, path=str(path), content=text)
-        except acp.RequestError as exc:
-            raise OSError(str(exc)) from None
 
 
 def _folder(cwd: str) -> Path:

@@ -99,8 +99,9 @@ def plan_entries(graph: TaskGraph) -> list[s.PlanEntry]:
 class TurnTranslator:
     """Engine events → session updates for one turn; remembers what each call needs later."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, terminal_calls: set[str] | None = None) -> None:
         self.cwd = cwd
+        self.terminal_calls = terminal_calls if terminal_calls is not None else set()
         self.names: dict[str, str] = {}  # call id → tool name
         self.open_calls: set[str] = set()  # started, not finished: marked failed if the turn is cancelled
         self._edits: dict[str, list[Any]] = {}  # call id → diffs of what it wrote
@@ -143,7 +144,11 @@ class TurnTranslator:
             self.open_calls.discard(event.call_id)
             self._output.pop(event.call_id, None)
             diffs = self._edits.pop(event.call_id, None)
-            content = diffs if diffs and not event.is_error else result_content(event.name, event.output)
+            if event.call_id in self.terminal_calls:  # the client's terminal shows the output
+                self.terminal_calls.discard(event.call_id)
+                content = None
+            else:
+                content = diffs if diffs and not event.is_error else result_content(event.name, event.output)
             yield helpers.update_tool_call(
                 event.call_id, status=_status(event.status), content=content, raw_output=event.output  # type: ignore[arg-type]
             )

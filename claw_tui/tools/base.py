@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from claw_tui.core.diffs import FileChange
 from claw_tui.core.transcript import ImageBlock, TextBlock
 from claw_tui.tools.editor_files import EditorFiles
+from claw_tui.tools.editor_terminals import EditorTerminals
 
 
 class ToolKind(str, Enum):
@@ -72,6 +73,8 @@ class ToolContext:
     before_write: Callable[[Path, bytes | None], None] | None = None
     # The editor's buffers, when a front end offers them (ACP): see tools/editor_files.py.
     editor_files: EditorFiles | None = None
+    # The editor's terminals, when a front end offers them (ACP): see tools/editor_terminals.py.
+    editor_terminals: EditorTerminals | None = None
     # Shared services, set by whoever builds the context (shell sessions, task graph, LSP…).
     services: dict[str, Any] = field(default_factory=dict)
 

@@ -26,6 +26,7 @@ class RecordingClient:
         self.written: dict[str, str] = {}
         self.extensions: list[tuple[str, dict[str, Any]]] = []
         self.permission_asked = asyncio.Event()
+        self.terminals: dict[str, dict[str, Any]] = {}
 
     def on_connect(self, conn: Any) -> None:
         self.conn = conn
@@ -51,6 +52,35 @@ class RecordingClient:
         self.buffers[path] = content
         self.written[path] = content
         return s.WriteTextFileResponse()
+
+    # --- terminals: run as an editor would, in the client's process -----------------------
+
+    async def create_terminal(self, session_id: str, command: str, args: list[str] | None = None, env: Any = None,
+                              cwd: str | None = None, output_byte_limit: int | None = None, **kw: Any) -> Any:
+        environment = {**os.environ, **{e.name: e.value for e in env or []}}
+        proc = await asyncio.create_subprocess_exec(command, *(args or []), cwd=cwd, env=environment,
+                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        terminal_id = f"term_{len(self.terminals) + 1}"
+        self.terminals[terminal_id] = {"argv": [command, *(args or [])], "env": environment, "proc": proc,
+                                       "output": asyncio.ensure_future(proc.stdout.read()), "released": False}
+        return s.CreateTerminalResponse(terminal_id=terminal_id)
+
+    async def wait_for_terminal_exit(self, session_id: str, terminal_id: str, **kw: Any) -> Any:
+        code = await self.terminals[terminal_id]["proc"].wait()
+        return s.WaitForTerminalExitResponse(exit_code=code if code >= 0 else None, signal=None if code >= 0 else "KILL")
+
+    async def terminal_output(self, session_id: str, terminal_id: str, **kw: Any) -> Any:
+        output = (await self.terminals[terminal_id]["output"]).decode()
+        return s.TerminalOutputResponse(output=output, truncated=False)
+
+    async def kill_terminal(self, session_id: str, terminal_id: str, **kw: Any) -> Any:
+        with contextlib.suppress(ProcessLookupError):
+            self.terminals[terminal_id]["proc"].kill()
+        return s.KillTerminalResponse()
+
+    async def release_terminal(self, session_id: str, terminal_id: str, **kw: Any) -> Any:
+        self.terminals[terminal_id]["released"] = True
+        return s.ReleaseTerminalResponse()
 
     async def ext_notification(self, method: str, params: dict[str, Any]) -> None:
         self.extensions.append((method, params))
@@ -81,9 +111,9 @@ def agent_env(home: Path, base_url: str | None, **extra: str) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def claw_acp(client: RecordingClient, env: dict[str, str], cwd: Path,
-                   fs: bool = False) -> AsyncIterator[Any]:
+                   fs: bool = False, terminal: bool = False) -> AsyncIterator[Any]:
     """`claw acp` as a subprocess, initialised; yields the SDK's connection to it."""
     async with acp.spawn_agent_process(client, sys.executable, "-m", "claw_tui", "acp", env=env, cwd=cwd) as (conn, _):
-        caps = s.ClientCapabilities(fs=s.FileSystemCapabilities(read_text_file=fs, write_text_file=fs))
+        caps = s.ClientCapabilities(fs=s.FileSystemCapabilities(read_text_file=fs, write_text_file=fs), terminal=terminal)
         conn.initialized = await conn.initialize(protocol_version=acp.PROTOCOL_VERSION, client_capabilities=caps)
         yield conn

@@ -220,3 +220,27 @@ async def test_without_a_key_the_client_is_told_which_variable_to_set(tmp_path, 
         with pytest.raises(acp.RequestError) as caught:
             await conn.new_session(cwd=str(project), mcp_servers=[])
     assert caught.value.code == -32000 and "ANTHROPIC_API_KEY" in str(caught.value)
+
+
+async def test_commands_run_in_the_clients_terminal_when_not_sandboxed(tmp_path, isolated_home, fake_model):
+    """With the sandbox off, Bash runs in the client's terminal: shown there, its output returned to the model,
+    its directory and exports carried to the next command, claw's key kept out of its environment."""
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True)
+    fake_model.script(
+        Reply(parts=[ToolCall("Bash", {"command": "echo hi from the editor; export FOO=bar; cd sub"})]),
+        Reply(parts=[ToolCall("Bash", {"command": 'echo "$FOO in $(pwd) key=[$ANTHROPIC_API_KEY]"'})]),
+        Reply(parts=[Text("ok")]),
+    )
+    client = RecordingClient()
+    env = agent_env(isolated_home, fake_model.base_url, CLAW_PERMISSIONS__MODE="bypassPermissions")
+    async with claw_acp(client, env, project, terminal=True) as conn:
+        session = await conn.new_session(cwd=str(project), mcp_servers=[])
+        await conn.prompt(session_id=session.session_id, prompt=[acp.text_block("run things")])
+    assert len(client.terminals) == 2 and all(t["released"] for t in client.terminals.values())
+    first_call = client.of_kind("tool_call")[0].tool_call_id
+    shown = [c for u in client.tool_updates(first_call) for c in (u.content or []) if c.type == "terminal"]
+    assert [c.terminal_id for c in shown] == ["term_1"]
+    sent = str(fake_model.requests[1].json["messages"]) + str(fake_model.requests[2].json["messages"])
+    assert "hi from the editor" in sent
+    assert f"bar in {project / 'sub'} key=[]" in sent

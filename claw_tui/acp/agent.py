@@ -151,9 +151,7 @@ class ClawAcpAgent:
         if attach is not None:
             return await self._new_headless_session(cwd, attach)
         folder = _folder(cwd)
-        agent = self._create_agent(folder, additional_directories)
-        agent.session_id = self.store().create_session(folder, agent.model)
-        session = self._register(agent, folder)
+        session = self._open(folder, additional_directories, None)
         await self._start(session, mcp_servers)
         return s.NewSessionResponse(session_id=session.id, modes=self._modes(session), config_options=self._options(session))
 
@@ -171,9 +169,7 @@ class ClawAcpAgent:
             raise acp.RequestError(-32002, str(exc), {"sessionId": session_id}) from None
         if resolved in self.sessions:
             raise acp.RequestError(-32602, f"session {resolved} is already open on this connection")
-        agent = self._create_agent(folder, additional_directories)
-        agent.load_session(resolved)
-        session = self._register(agent, folder)
+        session = self._open(folder, additional_directories, resolved)
         await self._replay(session)
         await self._start(session, mcp_servers)
         return s.LoadSessionResponse(modes=self._modes(session), config_options=self._options(session))
@@ -213,7 +209,9 @@ class ClawAcpAgent:
             raise acp.RequestError(-32602, f"claw has no option {config_id!r} (it has: mode, model)")
         return s.SetSessionConfigOptionResponse(config_options=self._options(session))
 
-    def _create_agent(self, folder: Path, additional_directories: list[str] | None) -> Any:
+    def _open(self, folder: Path, additional_directories: list[str] | None, stored: str | None) -> AcpSession:
+        """An agent for `folder` whose approvals and questions go to the client: a new stored session,
+        or the stored session `stored` continued."""
         from claw_tui.config import ConfigError, load_config
         from claw_tui.engine.agent import Agent
 
@@ -224,14 +222,20 @@ class ClawAcpAgent:
         if additional_directories:  # the client's extra roots join the configured ones
             extra = config.settings.permissions.additional_directories
             config.settings.permissions.additional_directories = [*extra, *additional_directories]
-        agent = Agent.create(folder, config=config, store=self.store())
-        return agent
-
-    def _register(self, agent: Any, folder: Path) -> AcpSession:
-        session = AcpSession(id=agent.session_id, agent=agent, cwd=folder, mode=agent.permissions.mode)
-        agent.approver = AcpApprover(self.conn, session.id, folder)
-        agent.ctx.services["approver"] = agent.approver
-        agent.ctx.services["asker"] = AcpAsker(self.conn, session.id)
+        store = self.store()
+        # The ACP session id is claw's own, so the session is made now rather than on its first message.
+        session_id = stored or store.create_session(folder, config.settings.model)
+        agent = Agent.create(
+            folder,
+            approver=AcpApprover(self.conn, session_id, folder),
+            asker=AcpAsker(self.conn, session_id),
+            config=config,
+            store=store,
+            session_id=session_id,
+        )
+        if stored:
+            agent.load_session(stored)
+        session = AcpSession(id=session_id, agent=agent, cwd=folder, mode=agent.permissions.mode)
         fs = self.client_capabilities.fs
         if fs is not None and fs.read_text_file and fs.write_text_file:
             agent.ctx.editor_files = ClientFiles(self.conn, session.id)

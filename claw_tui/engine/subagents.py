@@ -221,6 +221,8 @@ class SubagentManager:
                 ctx.services[key] = parent.ctx.services[key]
         if child.worktree is None:
             ctx.before_write = parent.ctx.before_write  # the parent's checkpoints: /undo covers a child's edits
+            # The same editor's buffers and terminals as the parent (ACP), for the same workspace.
+            ctx.editor_files, ctx.editor_terminals = parent.ctx.editor_files, parent.ctx.editor_terminals
         memory = "\n\n".join(p for p in (agent_def.system_prompt, parent.memory_prompt) if p)
         agent = Agent(
             cwd=cwd,

@@ -97,9 +97,11 @@ def warm_up() -> None:
     for name in WARM_MODULES:
         with contextlib.suppress(Exception):  # a missing optional SDK only means that run imports it
             importlib.import_module(name)
+    from claw_tui.acp.rehearsal import rehearse
     from claw_tui.providers.registry import preload_first_request_modules
 
     preload_first_request_modules()
+    rehearse()
 
 
 def serve(path: Path, *, idle_timeout: float = DEFAULT_IDLE_SECONDS) -> int:

@@ -89,7 +89,7 @@ def main() -> None:
 
         runs: dict[str, list[float]] = {}
         peers: list[tuple[str, list[str], dict[str, str], Callable[[], list[Reply]]]] = []
-        for provider, model in (("Anthropic", "anthropic/claude-sonnet-4-6"), ("OpenAI Responses", "openai/gpt-5")):
+        for provider, model in (("Anthropic", "anthropic/claude-sonnet-4-6"), ("OpenAI Responses", "openai/gpt-5-codex")):
             env = {**base, "CLAW_MODEL": model}
             edit = ["-p", "--permission-mode", "acceptEdits", TASK]
             peers.append((f"claw -p, {provider}, cold", [claw, *edit], env, claw_script))

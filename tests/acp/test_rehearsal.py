@@ -1,4 +1,4 @@
-"""The warm engine's rehearsal turn really runs a turn and leaves nothing behind."""
+"""The warm engine's rehearsal really runs a turn on each wire and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import threading
 from claw_tui.acp import rehearsal
 
 
-def test_the_rehearsal_runs_four_requests_and_leaves_nothing(isolated_home, monkeypatch):
-    answered: list[int] = []
-    reply = rehearsal._reply
-    monkeypatch.setattr(rehearsal, "_reply", lambda turn: answered.append(turn) or reply(turn))
+def test_the_rehearsal_runs_a_turn_on_each_wire_and_leaves_nothing(isolated_home):
     environ, threads = dict(os.environ), threading.active_count()
     before = {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("claw-rehearsal-")}
-    asyncio.run(rehearsal._rehearse())
-    assert answered == [0, 1, 2, 3]  # read, search, edit, answer
+    turns = asyncio.run(rehearsal._rehearse())
+    assert set(turns) == set(rehearsal.REHEARSED_MODELS)
+    for model, types in turns.items():  # read, search, edit (the file edited), answer; no error, no retry
+        assert types.count("tool_call_finished") == 3 and types[-1] == "turn_finished", (model, types)
+        assert not {"error", "retrying", "not_edited"} & set(types), (model, types)
     assert dict(os.environ) == environ and threading.active_count() == threads  # safe to fork after it
     assert {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("claw-rehearsal-")} == before
     assert not (isolated_home / "data" / "sessions.db").exists()

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from claw_tui.config import user_config_dir, user_data_dir
-
 TransportName = Literal["stdio", "sse", "http", "ws"]
 Scope = Literal["user", "project", "local", "flag"]
 
@@ -242,6 +240,8 @@ def load_servers(
     """
     found: list[ServerConfig] = []
     if not strict:
+        from claw_tui.config import user_config_dir  # not at import: the parser's flag needs none of it
+
         config_dir = user_config_dir()
         found += _from_claude_json(project)
         found += _from_mcp_json(config_dir / "mcp.json", "user")
@@ -262,7 +262,11 @@ class TrustStore:
     """Project servers the user allowed, per project path: {project: {server: fingerprint}}."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or user_data_dir() / "trusted_mcp.json"
+        if path is None:
+            from claw_tui.config import user_data_dir
+
+            path = user_data_dir() / "trusted_mcp.json"
+        self.path = path
 
     def _load(self) -> dict[str, dict[str, str]]:
         try:

@@ -116,7 +116,7 @@ def _reply(turn: int) -> bytes:
     ]))
 
 
-async def _rehearse() -> dict[str, list[str]]:
+async def _rehearse(scratch: Path | None = None) -> dict[str, list[str]]:
     """Each rehearsed model's turn, as the engine events' types; the file's text after each is checked."""
     from claw_tui.config import LoadedConfig, Settings
     from claw_tui.engine.agent import Agent
@@ -145,7 +145,7 @@ async def _rehearse() -> dict[str, list[str]]:
     env = {"ANTHROPIC_API_KEY": "rehearsal", "ANTHROPIC_BASE_URL": base,
            "OPENAI_API_KEY": "rehearsal", "OPENAI_BASE_URL": f"{base}/v1"}
     try:
-        with tempfile.TemporaryDirectory(prefix="claw-rehearsal-") as tmp, mock.patch.dict(os.environ, env):
+        with tempfile.TemporaryDirectory(prefix="claw-rehearsal-", dir=scratch) as tmp, mock.patch.dict(os.environ, env):
             project = Path(tmp)
             for model in REHEARSED_MODELS:
                 (project / "notes.txt").write_text("alpha\nbeta\n")

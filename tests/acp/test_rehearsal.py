@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import threading
 
 from claw_tui.acp import rehearsal
 
 
-def test_the_rehearsal_runs_a_turn_on_each_wire_and_leaves_nothing(isolated_home):
+def test_the_rehearsal_runs_a_turn_on_each_wire_and_leaves_nothing(isolated_home, tmp_path):
     environ, threads = dict(os.environ), threading.active_count()
-    before = {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("claw-rehearsal-")}
-    turns = asyncio.run(rehearsal._rehearse())
+    turns = asyncio.run(rehearsal._rehearse(tmp_path))
     assert set(turns) == set(rehearsal.REHEARSED_MODELS)
     for model, types in turns.items():  # read, search, edit (the file edited), answer; no error, no retry
         assert types.count("tool_call_finished") == 3 and types[-1] == "turn_finished", (model, types)
         assert not {"error", "retrying", "not_edited"} & set(types), (model, types)
     assert dict(os.environ) == environ and threading.active_count() == threads  # safe to fork after it
-    assert {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("claw-rehearsal-")} == before
+    assert list(tmp_path.iterdir()) == []
     assert not (isolated_home / "data" / "sessions.db").exists()

@@ -50,7 +50,7 @@ def claw(project: Path, data: Path, base_url: str, *args: str, attach: Path | No
         env["CLAW_ENGINE_SOCKET"] = str(attach)
         args = ("--attach", *args)
     return subprocess.run([sys.executable, "-m", "claw_tui", "-p", *args], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+                          text=True, timeout=120, check=False)
 
 
 def transcript(data: Path) -> list[list[object]]:
@@ -165,10 +165,21 @@ def test_a_run_through_the_engine_is_a_cold_run(name, tmp_path, engine, fake_mod
     assert scenario["check"](cold), cold  # the comparison compared something: the scenario did what it says
 
 
-def test_the_engines_socket_is_private(engine):
+def test_the_engines_socket_is_private_and_single(engine):
     path, _proc = engine
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     conn = socket.socket(socket.AF_UNIX)
     conn.connect(str(path))
     conn.close()
+    second = subprocess.run([sys.executable, "-m", "claw_tui", "serve", "--socket", str(path)], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert second.returncode == 1 and f"a warm engine already runs at {path}" in second.stderr
+
+
+def test_an_idle_engine_stops_and_removes_its_socket(tmp_path):
+    path = tmp_path / "run" / "engine.sock"
+    proc = subprocess.run([sys.executable, "-m", "claw_tui", "serve", "--socket", str(path), "--idle-timeout", "0.2"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and "idle for 0.2 s; stopping" in proc.stderr
+    assert not path.exists()

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from claw_tui.engine.sessions import SessionStore, UsageRecord
 from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
+from claw_tui.engine.sessions import SessionStore, UsageRecord
 
 WORDS = [
     "parser",

@@ -48,8 +48,8 @@ async def first_frame(project: Path, resume: str | None = None) -> float:
 
 
 def make_long_session(project: Path, messages: int) -> str:
-    from claw_tui.engine.sessions import SessionStore
     from claw_tui.core.transcript import Message, TextBlock
+    from claw_tui.engine.sessions import SessionStore
 
     store = SessionStore.open()
     history = []

@@ -6,13 +6,16 @@ Imports are lazy: `claw --help` and `claw -p` never load Textual.
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from claw_tui import __version__
+from claw_tui.print_mode.flags import PERMISSION_MODES as PRINT_PERMISSION_MODES
+from claw_tui.print_mode.flags import add_print_flags
 
+# The modes the app has; print mode takes Claude Code's others too (print_mode/flags.py).
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 
 
@@ -30,17 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("prompt", nargs="?", help="the prompt (with -p); read from standard input when omitted")
-    p.add_argument("--version", action="version", version=f"claw {__version__}")
+    p.add_argument("-v", "--version", action="version", version=f"claw {__version__}")
     p.add_argument("-p", "--print", action="store_true", dest="headless", help="run one prompt headless and exit")
     p.add_argument(
-        "--output-format",
-        choices=("text", "json", "stream-json"),
-        default="text",
-        help="headless output: the answer, one JSON result, or every engine event as a JSON line",
+        "--model",
+        "-m",
+        help="provider/model (anthropic/claude-sonnet-5-5, openai/gpt-5.6-sol, local/llama3), a listed model's "
+        "bare id, or sonnet, opus, haiku, fable",
     )
-    p.add_argument("--model", "-m", help="provider/model, e.g. anthropic/claude-sonnet-4-6, openai/gpt-5, local/llama3")
     p.add_argument("--max-turns", type=int, help="stop after this many model calls in one turn")
-    p.add_argument("--permission-mode", choices=PERMISSION_MODES, help="how tool calls are approved")
+    p.add_argument("--permission-mode", choices=PRINT_PERMISSION_MODES, help="how tool calls are approved")
     p.add_argument(
         "--allowed-tools",
         "--allowedTools",
@@ -78,35 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     from claw_tui.mcp.config import add_mcp_config_flag
 
     add_mcp_config_flag(p)
+    add_print_flags(p)
     return p
-
-
-def split_rules(values: list[str]) -> list[str]:
-    """Accept rules space- or comma-separated, keeping commas inside parentheses."""
-    rules: list[str] = []
-    for value in values:
-        depth, current = 0, ""
-        for ch in value:
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth = max(0, depth - 1)
-            if ch in ", " and depth == 0:
-                if current:
-                    rules.append(current)
-                current = ""
-            else:
-                current += ch
-        if current:
-            rules.append(current)
-    return rules
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if argv == ["--version"]:  # answered before anything else loads
+    if argv in (["--version"], ["-v"]):  # answered before anything else loads
         print(f"claw {__version__}")
         return
+    from claw_tui.config import secure_claw_dirs
+
+    secure_claw_dirs()
     if argv[:1] == ["sessions"]:
         from claw_tui.sessions_cli import OPEN_BROWSER, sessions_main
 
@@ -119,13 +104,17 @@ def main(argv: list[str] | None = None) -> None:
     if argv[:1] in (["acp"], ["serve"]):  # the ACP side loads only for these
         from claw_tui.acp.commands import acp_main, serve_main
 
-        sys.exit(acp_main(argv[1:]) if argv[0] == "acp" else serve_main(argv[1:]))
+        sys.exit(acp_main(argv[1:]) if argv[0] == "acp" else serve_main(argv[1:], run_cli=main))
     args = build_parser().parse_args(argv)
     try:
-        if args.headless:
-            import asyncio
+        # As Claude Code: print mode also when stdout is not a terminal, or for the Agent SDK's
+        # protocol, which it starts without -p.
+        if args.attach:
+            code = attached_run(args, argv)
+        elif args.headless or args.input_format == "stream-json" or not sys.stdout.isatty():
+            from claw_tui.print_mode.run import run
 
-            code = asyncio.run(run_headless(args))
+            code = run(args)
         else:
             code = run_tui(args)
     except CliError as exc:
@@ -136,9 +125,25 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except Exception as exc:  # noqa: BLE001 - never a traceback for the user; the details go to a log file
         log = _log_crash()
-        print(f"claw: internal error: {type(exc).__name__}: {exc} (details in {log})", file=sys.stderr)
+        where = f" (details in {log})" if log else " (no crash log: it could not be written)"
+        print(f"claw: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
         code = 1
     sys.exit(code)
+
+
+def attached_run(args: argparse.Namespace, argv: list[str]) -> int:
+    """`claw -p --attach`: the same command line, run by a worker of the warm engine (`claw serve`)."""
+    if not (args.headless or args.input_format == "stream-json" or not sys.stdout.isatty()):
+        raise CliError(
+            '--attach runs print mode through the warm engine (claw -p --attach "prompt"); '
+            "the full-screen app does not attach to it: run claw without --attach"
+        )
+    from claw_tui.acp.attach import AttachError, run_attached, without_attach
+
+    try:
+        return run_attached(without_attach(argv))
+    except AttachError as exc:
+        raise CliError(str(exc)) from None
 
 
 def trust_main(argv: list[str]) -> int:
@@ -157,19 +162,23 @@ def trust_main(argv: list[str]) -> int:
     return 0
 
 
-def _log_crash() -> Path:
+def _log_crash() -> Path | None:
+    """Append the traceback to crash.log in the data folder, else in the temporary folder; the
+    path written, or None when neither could be (a full disk)."""
+    import tempfile
     import traceback
 
     from claw_tui.config import user_data_dir
+    from claw_tui.core.private_files import open_private
 
-    path = user_data_dir() / "crash.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            traceback.print_exc(file=f)
-    except OSError:
-        pass
-    return path
+    for path in (user_data_dir() / "crash.log", Path(tempfile.gettempdir()) / f"claw-crash-{os.getuid()}.log"):
+        try:
+            with open_private(path, "a") as f:
+                traceback.print_exc(file=f)
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def _load(args: argparse.Namespace) -> tuple[Path, Any]:
@@ -188,164 +197,40 @@ def _load(args: argparse.Namespace) -> tuple[Path, Any]:
     return cwd, config
 
 
-def _rules(args: argparse.Namespace) -> list[tuple[str, str]]:
-    return [("allow", r) for r in split_rules(args.allowed_tools)] + [
-        ("deny", r) for r in split_rules(args.disallowed_tools)
-    ]
-
-
-def _answers(args: argparse.Namespace) -> dict[str, str]:
-    answers = {}
-    for item in args.answer:
-        question, sep, answer = item.partition("=")
-        if not sep:
-            raise CliError(f"--answer takes QUESTION=ANSWER, got {item!r}")
-        answers[question.strip()] = answer.strip()
-    return answers
-
-
-def headless_options(args: argparse.Namespace) -> Any:
-    from claw_tui.engine.headless import HeadlessOptions
-
-    return HeadlessOptions(
-        model=args.model,
-        max_turns=args.max_turns,
-        permission_mode=args.permission_mode,
-        rules=_rules(args),
-        answers=_answers(args),
-        continue_=args.continue_,
-        resume=args.resume,
-        mcp_config=list(args.mcp_config or ()),
-        strict_mcp_config=args.strict_mcp_config,
-    )
-
-
-def read_prompt(args: argparse.Namespace) -> str:
-    prompt = args.prompt
-    if prompt is None:
-        if sys.stdin is None or sys.stdin.isatty():
-            raise CliError('no prompt: pass it as an argument (claw -p "…") or on standard input')
-        prompt = sys.stdin.read()
-    if not prompt.strip():
-        raise CliError("the prompt is empty")
-    return prompt
-
-
-def warn(lines: list[str]) -> None:
-    for line in lines:
-        print(f"claw: {line}", file=sys.stderr)
-
-
-async def run_headless(args: argparse.Namespace) -> int:
-    prompt = read_prompt(args)
-    options = headless_options(args)
-    if args.attach:
-        return await run_attached(args, options, prompt)
-    from claw_tui.engine.headless import SetupError, open_headless
+def _fork_to_resume(args: argparse.Namespace, cwd: Path) -> str:
+    """--fork-session in the app: the id of a new copy of the session --resume or --continue names."""
+    from claw_tui.engine.sessions import SessionStore, StoreError
 
     try:
-        run = await open_headless(options, (args.cwd or Path.cwd()).resolve())
-    except SetupError as exc:
-        warn(exc.warnings)
+        with SessionStore.open() as store:
+            if args.resume:
+                session_id = store.resolve_id(args.resume)
+            elif args.continue_ and (latest := store.latest(cwd)) is not None:
+                session_id = latest.id
+            else:
+                raise CliError("--fork-session goes with --resume ID or --continue (and a session to continue)")
+            info = store.get(session_id)
+            return store.fork(session_id, info.message_count - 1) if info and info.message_count else session_id
+    except StoreError as exc:
         raise CliError(str(exc)) from None
-    warn(run.warnings)
-    try:
-        return await print_turn(args, run.agent.run_turn(prompt), run.agent)
-    finally:
-        await run.aclose()
-
-
-async def run_attached(args: argparse.Namespace, options: Any, prompt: str) -> int:
-    """The run through the warm engine (`claw serve`): the same set-up there, the same printing here."""
-    from claw_tui.acp.attach import AttachError, AttachSetupError, attach
-
-    try:
-        async with attach(options, (args.cwd or Path.cwd()).resolve()) as run:
-            warn(run.warnings)
-            return await print_turn(args, run.events(prompt), run.info)
-    except AttachSetupError as exc:
-        warn(exc.warnings)
-        raise CliError(str(exc)) from None
-    except AttachError as exc:
-        raise CliError(str(exc)) from None
-
-
-async def print_turn(args: argparse.Namespace, events: Any, agent: Any) -> int:
-    """Print a turn's engine events as `claw -p` does and return its exit code; `agent` (or what
-    stands for it in an attached run) gives session_id, model and total_cost_usd at the end."""
-    from claw_tui.core import events as ev
-
-    out = sys.stdout
-    errors: list[ev.Error] = []
-    finished: ev.TurnFinished | None = None
-    last_text = ""
-    names: dict[str, str] = {}  # call id → tool name, to say which call a denial stopped
-
-    def say(line: str) -> None:  # text mode keeps stdout for the answer; what happens on the way goes to stderr
-        if args.output_format == "text":
-            print(f"claw: {line}", file=sys.stderr)
-
-    async for event in events:
-        if args.output_format == "stream-json":
-            out.write(event.model_dump_json() + "\n")
-            out.flush()
-        if event.agent_id is not None:
-            continue  # a subagent's own events: its report reaches the main agent as a tool result
-        if isinstance(event, ev.Error) and event.fatal:
-            errors.append(event)
-        elif isinstance(event, ev.Error):
-            say(event.message)
-        elif isinstance(event, ev.Notice):
-            say(event.text)
-        elif isinstance(event, ev.Retrying):  # a long silence would look like a hang
-            say(f"{event.reason} Retrying in {event.delay_s:.1f} s (retry {event.attempt} of {event.max_attempts}).")
-        elif isinstance(event, ev.ToolCallStarted):
-            names[event.call_id] = event.name
-        elif isinstance(event, ev.PermissionDecided) and event.behavior == "deny":
-            say(f"{names.get(event.call_id, 'a tool call')} was denied ({event.decided_by}).")
-        elif isinstance(event, ev.MessageCompleted) and event.message.role == "assistant":
-            if event.message.text:
-                last_text = event.message.text
-        elif isinstance(event, ev.TurnFinished):
-            finished = event
-    ok = not errors and finished is not None and finished.stop_reason == "end_turn"
-    if args.output_format == "text":
-        if last_text:
-            out.write(last_text if last_text.endswith("\n") else last_text + "\n")
-    elif args.output_format == "json":
-        out.write(
-            json.dumps(
-                {
-                    "type": "result",
-                    "subtype": "success" if ok else f"error_{finished.stop_reason if finished else 'error'}",
-                    "is_error": not ok,
-                    "result": last_text,
-                    "session_id": agent.session_id,
-                    "model": agent.model,
-                    "num_turns": finished.turns if finished else 0,
-                    "total_cost_usd": round(agent.total_cost_usd, 6),
-                    "errors": [e.message for e in errors],
-                }
-            )
-            + "\n"
-        )
-    out.flush()
-    if errors:
-        print(f"claw: {errors[-1].message}", file=sys.stderr)
-        return 1
-    if finished is not None and finished.stop_reason != "end_turn":
-        if not (finished.stop_reason == "max_turns" and args.output_format == "text"):  # its notice said why
-            print(f"claw: the turn stopped early ({finished.stop_reason})", file=sys.stderr)
-        return 1
-    return 0
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    if args.attach:
-        raise CliError('--attach runs a headless prompt through the warm engine: claw -p --attach "prompt"')
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise CliError('the full-screen app needs a terminal; for scripts use claw -p "prompt"')
+    if args.permission_mode not in (None, *PERMISSION_MODES):
+        raise CliError(f"--permission-mode {args.permission_mode} works with -p; the app has {', '.join(PERMISSION_MODES)}")
+    if args.model:
+        from claw_tui.providers.catalog import UnknownModel, resolve
+
+        try:
+            args.model = resolve(args.model)
+        except UnknownModel as exc:
+            raise CliError(str(exc)) from None
     cwd, config = _load(args)
+    resume, continue_ = args.resume or None, args.continue_
+    if args.fork_session:  # the app resumes a fresh copy, made here
+        resume, continue_ = _fork_to_resume(args, cwd), False
     from claw_tui.ui.app import ClawApp
 
     app = ClawApp(
@@ -353,14 +238,14 @@ def run_tui(args: argparse.Namespace) -> int:
         config=config,
         model=args.model,
         permission_mode=args.permission_mode,
-        resume=args.resume or None,
-        continue_=args.continue_,
+        resume=resume,
+        continue_=continue_,
         open_browser=args.resume == "",  # bare --resume, and `claw sessions` with no subcommand
         mcp_config=args.mcp_config or (),
         strict_mcp_config=args.strict_mcp_config,
     )
     app.run()
-    if session_id := getattr(app.agent, "session_id", None):
+    if app.agent is not None and (session_id := app.agent.session_id):
         print(f"Session saved: `claw -c` continues it, as does `claw --resume {session_id}`.")
     return int(app.return_code or 0)
 

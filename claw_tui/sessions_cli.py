@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--project", type=Path, default=None, help="file it under this project instead")
 
+    sub.add_parser(
+        "recover",
+        help="copy what can still be read of a damaged session database into a new one (the damaged file is kept)",
+    )
+
     delete = sub.add_parser("delete", help="delete sessions (asks first)")
     delete.add_argument("ids", nargs="+", metavar="id", help="session ids or unique prefixes")
     delete.add_argument("--yes", "-y", action="store_true", help="do not ask")
@@ -97,13 +102,28 @@ def sessions_main(argv: list[str]) -> int:
         )
         return 2
     try:
+        if args.command == "recover":  # the one command that must not open the damaged database first
+            return _recover()
         with SessionStore.open() as store:
-            return _COMMANDS[args.command](store, args)
+            try:
+                return _COMMANDS[args.command](store, args)
+            finally:
+                for notice in store.take_notices():  # damaged records skipped on the way
+                    print(f"claw sessions: {notice}", file=sys.stderr)
     except StoreError as exc:
         print(f"claw sessions: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `claw sessions list | head`
         return 0
+
+
+def _recover() -> int:
+    from claw_tui.config import user_data_dir
+    from claw_tui.engine.session_recovery import recover
+
+    path = user_data_dir() / "sessions.db"
+    print(recover(path).summary(path))
+    return 0
 
 
 def _project(args: argparse.Namespace) -> Path:
@@ -213,8 +233,15 @@ def _delete(store: SessionStore, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return 1
+    from claw_tui.engine.session_lock import SessionLock, lock_path
+
     for session_id in ids:
-        store.delete(session_id)
+        lock = SessionLock.acquire(store.path.parent, session_id)  # not one another claw is writing
+        try:
+            store.delete(session_id)
+            lock_path(store.path.parent, session_id).unlink(missing_ok=True)  # no session left to lock
+        finally:
+            lock.release()
         print(f"Deleted session {session_id}.")
     return 0
 

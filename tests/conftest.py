@@ -1,8 +1,33 @@
-"""Keep every test away from the developer's own config, data and keys."""
+"""Keep every test away from the developer's own config, data and keys; skip, with the command that
+installs it, a test whose system program is missing."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+
+# What `@pytest.mark.needs(program)` can name, and the Debian package that brings it. .ci/run installs
+# them all and fails on any skip, so a skip here only ever means "this machine lacks the program".
+SYSTEM_PROGRAMS = {
+    "bwrap": "bubblewrap", "tmux": "tmux", "node": "nodejs", "npm": "npm", "git": "git", "unshare": "util-linux"
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs(program): the test runs this system program (skipped where it is missing)")
+
+
+def pytest_collection_modifyitems(config, items):
+    missing: dict[str, pytest.MarkDecorator] = {}
+    for item in items:
+        for marker in item.iter_markers("needs"):
+            program = marker.args[0]
+            if program not in SYSTEM_PROGRAMS:
+                raise pytest.UsageError(f"{item.nodeid}: needs({program!r}) is not one of {sorted(SYSTEM_PROGRAMS)}")
+            if shutil.which(program) is None:
+                reason = f"needs {program}: apt-get install -y {SYSTEM_PROGRAMS[program]}"
+                item.add_marker(missing.setdefault(program, pytest.mark.skip(reason=reason)))
 
 _KEY_VARS = (
     "ANTHROPIC_API_KEY",
@@ -36,3 +61,14 @@ def fake_model():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def claw_forks(tmp_path_factory):
+    """Real `claw` processes forked from one that has imported claw (tests/forked_claw.py)."""
+    import os
+
+    from forked_claw import ClawForks
+
+    with ClawForks(tmp_path_factory.mktemp("forks"), dict(os.environ)) as server:
+        yield server

@@ -49,6 +49,48 @@ Where each "Done when" item of issue 3 is covered (tests in this file unless a f
   test_always_allow_suggestion_for_an_escape_option_is_exact
 - an untrusted repository whose config defines a hook: test_untrusted_repository_hook_does_not_run;
   test_claude_settings.py::test_project_hooks_wait_until_the_folder_is_trusted
+
+Issue 11, the guard against a hostile model (files under adversarial/ unless another is named; each
+runs real turns in every permission mode where the class applies):
+
+1. protected paths on every route: test_guard_commands.py::test_an_allow_rule_covers_a_command_never_its_redirections,
+   test_guard_sandbox.py::test_sandboxed_code_cannot_write_protected_paths (hooks, core.fsmonitor, core.hooksPath,
+   agent config that does not exist yet, a nested repository; then nothing runs unsandboxed),
+   test_guard_sandbox.py::test_protection_is_the_users_to_turn_off_never_the_repositorys,
+   test_permissions.py::test_configuration_writes_always_ask,
+   engine/test_command_rules.py::test_protected_paths_inside_the_workspace_in_any_case,
+   engine/test_command_rules.py::test_the_users_own_configuration_and_shell_start_up_are_protected
+2. no capabilities as root: test_guard_sandbox.py::test_root_inside_the_sandbox_has_no_capabilities
+   (remount, umount, tmpfs over a protected path, unshare, mknod, chroot; CapEff 0, NoNewPrivs 1)
+3. a missing sandbox: test_guard_sandbox.py::test_a_missing_sandbox_makes_every_command_ask,
+   test_guard_sandbox.py::test_a_sandbox_turned_off_by_the_user_follows_the_rules,
+   test_guard_sandbox.py::test_a_sandbox_turned_off_by_a_trusted_repository_still_asks,
+   test_guard_sandbox.py::test_headless_says_the_sandbox_is_missing_once_at_start,
+   ui/test_app_status_bar.py::test_the_app_says_once_at_start_that_the_sandbox_is_missing,
+   ui/test_app_status_bar.py::test_commands_running_unsandboxed_unasked_for_keep_a_marker_however_narrow
+4. writes inside commands: test_guard_commands.py::test_an_allow_rule_covers_a_command_never_its_redirections
+   (>, >>, 2>, &>, >|, tee; after cd and pushd), test_guard_commands.py::test_redirect_is_resolved_where_the_command_really_runs,
+   engine/test_command_rules.py::test_writes_are_resolved_where_the_command_runs
+5. read-only faces that run code or write: test_guard_commands.py::test_a_prefix_rule_never_allows_running_code_or_writing
+   (sed, awk, xargs, env, timeout, sort, rg, git, find, tar), engine/test_command_rules.py (the sed and awk readers,
+   wrappers), test_escape_options_do_not_pass_a_prefix_rule above
+6. deny by any spelling: test_guard_commands.py::test_a_deny_rule_holds_for_every_spelling,
+   test_guard_commands.py::test_a_program_name_nobody_can_work_out_asks_where_a_deny_rule_exists,
+   test_guard_commands.py::test_a_computed_program_name_is_never_allowed_by_a_rule
+7. the Git tool: test_guard_git_tool.py::test_git_arguments_are_never_options,
+   test_guard_git_tool.py::test_git_paths_and_messages_are_taken_literally,
+   test_guard_git_tool.py::test_bash_rules_decide_the_git_tool,
+   test_guard_git_tool.py::test_git_writes_to_a_repository_outside_the_workspace_ask
+8. check-then-use races: test_guard_file_races.py::test_a_flipping_path_never_leaks_or_lands_outside
+9. Read deny rules bind commands: test_guard_sandbox.py::test_read_deny_rules_bind_sandboxed_commands,
+   engine/test_command_rules.py::test_read_deny_rules_see_the_paths_a_command_names,
+   engine/test_command_rules.py::test_read_denied_paths_are_found_for_the_sandbox
+10. WebFetch off the machine's own network: test_guard_webfetch.py (every spelling in three modes, DNS answers,
+   each redirect, the user's own opt-in and not a repository's)
+11. MCP definitions pinned: test_guard_mcp.py (changed in a session in three modes, approved again, changed
+   between sessions, flagged headless and on /mcp with invisible characters escaped)
+12. spending limits: test_guard_spending.py (OpenAI insufficient_quota on both APIs and mid-stream, Anthropic
+   usage, spend, credit and extra-usage limits; never retried; headless exits 1 with one line)
 """
 
 from __future__ import annotations
@@ -73,16 +115,17 @@ from fake_model import Reply, Text, ToolCall
 from claw_tui.config import RuleSource
 from claw_tui.core import events as ev
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
+from claw_tui.core.redaction import REDACTED, redact, secret_values
+from claw_tui.core.transcript import ToolResultBlock
 from claw_tui.engine.permissions import (
     OUTSIDE_READ_REASON,
     OUTSIDE_WRITE_REASON,
     PermissionEngine,
 )
-from claw_tui.core.transcript import ToolResultBlock
 from claw_tui.tools.base import ToolContext
 from claw_tui.tools.files import Edit, Read
 from claw_tui.tools.search import Grep
-from claw_tui.tools.shell import REDACTED, Bash, TaskOutput, redact, secret_values
+from claw_tui.tools.shell import Bash, TaskOutput
 
 MB = 1 << 20
 SECRET = "sk-ant-api03-Adversarial0123456789abcdefSECRET"
@@ -671,7 +714,7 @@ async def test_key_in_background_output_is_redacted(project, monkeypatch):
         started = await Bash().run(Bash.Input(command="cat .env", run_in_background=True), ctx)
         read = await TaskOutput().run(TaskOutput.Input(task_id=started.metadata["task_id"]), ctx)
     finally:
-        await ctx.services["shell"].close()
+        await ctx.services.shell.close()
     assert f"New output:\nANTHROPIC_API_KEY={REDACTED}" in read.output
     assert SECRET not in read.output
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from claw_tui.config import ConfigError, FolderTrust, load_config
+from claw_tui.engine.compat import hook_notes
 
 
 def write_json(path: Path, data: object) -> None:
@@ -48,8 +49,11 @@ def test_claude_settings_layers_rules_mode_dirs_and_hooks(tmp_path, isolated_hom
     assert settings.permissions.additional_directories == ["../shared"]
     assert settings.model != "claude-opus-4-1"
     pre = settings.hooks["PreToolUse"]  # hooks add up across layers
-    assert [(m.matcher, [h.command for h in m.hooks]) for m in pre] == [("Bash", ["echo project"]), ("Edit", ["echo claw"])]
+    assert [(m.matcher, [(h.type, h.command) for h in m.hooks]) for m in pre] == [
+        ("Bash", [("command", "echo project"), ("http", None)]), ("Edit", [("command", "echo claw")])]
     assert pre[0].hooks[0].timeout == 5
+    assert hook_notes(settings) == ["Hooks of type `http` are not run by claw (PreToolUse)."]
+    assert config.ignored == ["model (.claude/settings.json)"]
     assert [h.command for m in settings.hooks["Stop"] for h in m.hooks] == ["echo user"]
 
 
@@ -98,3 +102,22 @@ def test_project_hooks_wait_until_the_folder_is_trusted(tmp_path, isolated_home)
     assert config.settings.providers.anthropic.base_url == "http://evil.example"
     assert config.settings.permissions.mode == "bypassPermissions" and not config.settings.sandbox.enabled
     assert {r.rule for r in config.rules} == {"Bash(ls:*)", "Read(./secrets/**)"}
+
+
+def test_env_mcp_approval_and_disable_all_hooks_are_read(tmp_path, isolated_home):
+    write_json(Path(isolated_home) / ".claude" / "settings.json", {
+        "env": {"DEBUG": 1, "API_REGION": "eu"},
+        "disableAllHooks": True,
+        "enabledMcpjsonServers": ["github"],
+        "disabledMcpjsonServers": ["sentry"],
+        "statusLine": {"type": "command", "command": "~/.claude/statusline.sh"},
+        "permissions": {"defaultMode": "dontAsk", "disableBypassPermissionsMode": "disable"},
+    })
+    write_json(tmp_path / ".claude" / "settings.json", {"hooks": {"Stop": [{"hooks": [{"command": "echo"}]}]}})
+    config = load_config(tmp_path, trusted=True)
+    settings = config.settings
+    assert settings.env == {"DEBUG": "1", "API_REGION": "eu"}
+    assert settings.mcp.enabled_project_servers == ["github"] and settings.mcp.disabled_project_servers == ["sentry"]
+    assert settings.disable_all_hooks and hook_notes(settings) == ["Hooks are off (disableAllHooks)."]
+    assert config.ignored == [
+        "statusLine, permissions.defaultMode dontAsk, permissions.disableBypassPermissionsMode (~/.claude/settings.json)"]

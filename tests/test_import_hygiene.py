@@ -24,6 +24,23 @@ def test_engine_modules_do_not_load_ui_libraries():
     assert bad.strip() == ""
 
 
+def test_no_module_imports_itself_back_at_run_time():
+    """No import loop at run time, function-local imports included (grimp, import-linter's graph).
+
+    Imports for type checkers only (under TYPE_CHECKING) may name each other: they never run.
+    """
+    import grimp
+
+    graph = grimp.build_graph("claw_tui", exclude_type_checking_imports=True)
+    loops = [
+        (module, other)
+        for module in graph.modules
+        for other in graph.find_modules_directly_imported_by(module)
+        if module != other and graph.chain_exists(importer=other, imported=module)
+    ]
+    assert loops == []
+
+
 def test_import_linter_contract_holds():
     out = subprocess.run([sys.executable, "-m", "importlinter.cli", "--no-cache"], capture_output=True, text=True, check=False)
     if out.returncode != 0 and "No module named" in out.stderr:

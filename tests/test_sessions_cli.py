@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from claw_tui.engine.sessions import SessionStore
 from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, user_text
+from claw_tui.engine.sessions import SessionStore
 from claw_tui.sessions_cli import OPEN_BROWSER, sessions_main
 
 
@@ -224,4 +224,4 @@ def test_bad_arguments_and_a_damaged_database_are_one_line_errors(projects, isol
     proc = claw(["list"], projects[0])
     assert proc.returncode == 1
     assert len(proc.stderr.splitlines()) == 1 and "damaged" in proc.stderr and "Traceback" not in proc.stderr
-    assert list(data.glob("sessions.db.bak-*"))
+    assert "claw sessions recover" in proc.stderr

@@ -1,7 +1,7 @@
 """claw as an ACP agent: the protocol's methods over claw's engine.
 
-One `ClawAcpAgent` serves one client connection (an editor over stdio, or `claw -p --attach`
-through the warm engine). Each ACP session is one claw agent and one stored session: the ACP
+One `ClawAcpAgent` serves one client connection (an editor over stdio, or an ACP client of the
+warm engine's socket). Each ACP session is one claw agent and one stored session: the ACP
 session id is claw's own, so a session started in an editor shows in `claw sessions` and
 resumes in the app, and `session/load` takes any stored session.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,11 +22,9 @@ from acp import schema as s
 from claw_tui import __version__
 from claw_tui.acp import prompts
 from claw_tui.acp.approval import AcpApprover, AcpAsker
-from claw_tui.acp.attach import ENGINE_EVENT
 from claw_tui.acp.client_side import ClientFiles, ClientTerminals
 from claw_tui.acp.translate import TurnTranslator, plan_entries, replay
 from claw_tui.core import events as ev
-from claw_tui.core.transcript import Message
 
 MODES = (
     ("default", "Ask", "Ask before edits and commands the rules do not allow"),
@@ -48,8 +45,6 @@ class AcpSession:
     cancelled: bool = False
     plan_changed: bool = False
     mode: str = "default"
-    # Set for a session built as `claw -p` builds one (through the warm engine).
-    headless: Any = None  # HeadlessRun
     unsubscribe: list[Any] = field(default_factory=list)
     terminal_calls: set[str] = field(default_factory=set)  # calls whose command ran in the client's terminal
 
@@ -57,11 +52,9 @@ class AcpSession:
 class ClawAcpAgent:
     """The ACP agent side (the SDK's `acp.Agent` protocol)."""
 
-    def __init__(self, *, warm: bool = False) -> None:
+    def __init__(self) -> None:
         self.conn: Any = None
-        self.warm = warm  # the warm engine's child: a session may bring its caller's environment
         self.client_capabilities = s.ClientCapabilities()
-        self.engine_events = False
         self.sessions: dict[str, AcpSession] = {}
         self._store: Any = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -75,7 +68,6 @@ class ClawAcpAgent:
         self, protocol_version: int, client_capabilities: Any = None, client_info: Any = None, **meta: Any
     ) -> s.InitializeResponse:
         self.client_capabilities = client_capabilities or s.ClientCapabilities()
-        self.engine_events = bool((meta.get("claw") or {}).get("engine_events"))
         return s.InitializeResponse(
             protocol_version=min(protocol_version, acp.PROTOCOL_VERSION),
             agent_capabilities=s.AgentCapabilities(
@@ -123,9 +115,6 @@ class ClawAcpAgent:
             await asyncio.gather(session.turn, return_exceptions=True)
         for unsubscribe in session.unsubscribe:
             unsubscribe()
-        if session.headless is not None:
-            await session.headless.aclose()
-            return
         await session.agent.aclose()
         info = self._store.get(session.id) if self._store is not None else None
         if info is not None and info.message_count == 0:
@@ -147,9 +136,6 @@ class ClawAcpAgent:
         self, cwd: str, additional_directories: list[str] | None = None, mcp_servers: list[Any] | None = None,
         **meta: Any,
     ) -> s.NewSessionResponse:
-        attach = (meta.get("claw") or {}).get("attach")
-        if attach is not None:
-            return await self._new_headless_session(cwd, attach)
         folder = _folder(cwd)
         session = self._open(folder, additional_directories, None)
         await self._start(session, mcp_servers)
@@ -246,7 +232,7 @@ class ClawAcpAgent:
         return session
 
     def _watch_tasks(self, session: AcpSession) -> None:
-        graph = session.agent.tasks
+        graph = session.agent.task_graph
         if graph is not None:
             session.unsubscribe.append(graph.subscribe(lambda _task: setattr(session, "plan_changed", True)))
 
@@ -264,27 +250,7 @@ class ClawAcpAgent:
         except McpConfigError as exc:
             await self._close_session(session)
             raise acp.RequestError(-32602, str(exc)) from None
-        self._later(self._send(session.id, prompts.available_commands_update(session.cwd)))
-
-    async def _new_headless_session(self, cwd: str, attach: dict[str, Any]) -> s.NewSessionResponse:
-        """A session built exactly as `claw -p` builds one, in the caller's environment (the warm engine)."""
-        from claw_tui.engine.headless import HeadlessOptions, SetupError, open_headless
-
-        if not self.warm:
-            raise acp.RequestError(-32602, "only the warm engine (`claw serve`) takes a caller's environment")
-        if self.sessions:
-            raise acp.RequestError(-32602, "an attached run has one session per connection")
-        folder = _folder(cwd)
-        os.environ.clear()  # this process serves this one caller: it takes on the caller's environment
-        os.environ.update({str(k): str(v) for k, v in (attach.get("env") or {}).items()})
-        os.chdir(folder)
-        try:
-            run = await open_headless(HeadlessOptions.from_json(attach.get("options") or {}), folder)
-        except SetupError as exc:
-            raise acp.RequestError(-32602, str(exc), {"claw": {"warnings": exc.warnings}}) from None
-        session = AcpSession(id="attached", agent=run.agent, cwd=folder, mode=run.agent.permissions.mode, headless=run)
-        self.sessions[session.id] = session
-        return s.NewSessionResponse(session_id=session.id, field_meta={"claw": {"warnings": run.warnings}})
+        self._later(self._send(session.id, prompts.available_commands_update(agent)))
 
     # --- prompts ---------------------------------------------------------------------------
 
@@ -293,12 +259,11 @@ class ClawAcpAgent:
         if session.turn is not None and not session.turn.done():
             raise acp.RequestError(-32602, "a prompt is already running in this session")
         text = prompts.plain_text(prompt)
-        command = prompts.slash_command(text, session.cwd) if session.headless is None else None
         session.cancelled = False
-        if command is not None and command.name == "compact":
-            session.turn = asyncio.create_task(self._pump(session, session.agent.compact(command.args)))
+        if (instructions := prompts.compact_args(text)) is not None:
+            session.turn = asyncio.create_task(self._pump(session, session.agent.compact(instructions)))
         else:
-            message = prompts.to_message(prompt) if command is None else Message(role="user", content=command.content)
+            message = await self._expanded(session, text) if _invocation(text) else prompts.to_message(prompt)
             session.turn = asyncio.create_task(self._pump(session, session.agent.run_turn(message)))
         try:
             stop_reason = await session.turn
@@ -306,11 +271,19 @@ class ClawAcpAgent:
             if not session.cancelled:
                 raise
             stop_reason = "cancelled"
-        if stop_reason == "cancelled":
-            usage = session.agent.take_cut_short_usage()
-            if usage is not None:
-                await self._engine_event(session, usage)
-        return s.PromptResponse(stop_reason=stop_reason, field_meta=self._result_meta(session))
+        return s.PromptResponse(stop_reason=stop_reason)
+
+    async def _expanded(self, session: AcpSession, text: str) -> Any:
+        """`/name args`: the user command, skill or MCP prompt it names, as print mode expands it."""
+        from claw_tui.engine.prompt_input import PromptError, prepare_prompt
+
+        try:
+            prepared = await prepare_prompt(session.agent, text)
+        except PromptError as exc:
+            raise acp.RequestError(-32602, str(exc)) from None
+        for notice in prepared.notices:
+            await self._send(session.id, helpers.update_agent_message_text(f"{notice}\n\n"))
+        return prepared.prompt
 
     async def _pump(self, session: AcpSession, events: Any) -> str:
         """Send a turn's events as updates; the ACP stop reason, or a RequestError for a fatal error."""
@@ -319,7 +292,6 @@ class ClawAcpAgent:
         finished: ev.TurnFinished | None = None
         try:
             async for event in events:
-                await self._engine_event(session, event)
                 for update in translator.updates(event):
                     await self._send(session.id, update)
                 if event.agent_id is None and isinstance(event, ev.Error) and event.fatal:
@@ -331,21 +303,20 @@ class ClawAcpAgent:
             for update in translator.cancelled():
                 await self._send(session.id, update)
             raise
-        if error is not None and not self.engine_events:
+        if error is not None:
             code = -32000 if error.kind == "auth" else -32603
             raise acp.RequestError(code, error.message, {"kind": error.kind})
         return _STOP_REASONS.get(finished.stop_reason if finished else "end_turn", "end_turn")
 
     async def _follow_state(self, session: AcpSession) -> None:
         """What changed besides the conversation: the task graph (as the plan) and the mode."""
-        if session.plan_changed and session.headless is None:
+        if session.plan_changed:
             session.plan_changed = False
-            await self._send(session.id, helpers.update_plan(plan_entries(session.agent.tasks)))
+            await self._send(session.id, helpers.update_plan(plan_entries(session.agent.task_graph)))
         mode = session.agent.permissions.mode
         if mode != session.mode:
             session.mode = mode
-            if session.headless is None:
-                await self._send(session.id, helpers.update_current_mode(mode))
+            await self._send(session.id, helpers.update_current_mode(mode))
 
     async def cancel(self, session_id: str, **meta: Any) -> None:
         session = self.sessions.get(session_id)
@@ -391,10 +362,6 @@ class ClawAcpAgent:
             ),
         ]
 
-    def _result_meta(self, session: AcpSession) -> dict[str, Any]:
-        agent = session.agent
-        return {"claw": {"session_id": agent.session_id, "model": agent.model, "total_cost_usd": agent.total_cost_usd}}
-
     async def _replay(self, session: AcpSession) -> None:
         store, agent = self.store(), session.agent
         summaries: dict[str, str] = {}
@@ -411,15 +378,11 @@ class ClawAcpAgent:
             changes.setdefault(event.get("call_id", ""), []).append(event)
         for update in replay(messages, session.cwd, summaries, changes):
             await self._send(session.id, update)
-        if agent.tasks is not None and agent.tasks.list():
-            await self._send(session.id, helpers.update_plan(plan_entries(agent.tasks)))
+        if agent.task_graph is not None and agent.task_graph.list():
+            await self._send(session.id, helpers.update_plan(plan_entries(agent.task_graph)))
 
     async def _send(self, session_id: str, update: Any) -> None:
         await self.conn.session_update(session_id=session_id, update=update)
-
-    async def _engine_event(self, session: AcpSession, event: Any) -> None:
-        if self.engine_events:
-            await self.conn.ext_notification(ENGINE_EVENT, {"sessionId": session.id, "event": event.model_dump(mode="json")})
 
     def _later(self, coro: Any) -> None:
         """Send after the current response (a client learns a session's id from it)."""
@@ -431,6 +394,12 @@ class ClawAcpAgent:
         task = asyncio.create_task(run())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _invocation(text: str) -> bool:
+    from claw_tui.engine.user_commands import parse_invocation
+
+    return parse_invocation(text) is not None
 
 
 def _folder(cwd: str) -> Path:

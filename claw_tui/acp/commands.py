@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from claw_tui.acp.serve import RunCli
 
 
 def acp_main(argv: list[str]) -> int:
@@ -37,7 +41,8 @@ def acp_main(argv: list[str]) -> int:
     return 0
 
 
-def serve_main(argv: list[str]) -> int:
+def serve_main(argv: list[str], run_cli: RunCli) -> int:
+    """`claw serve`; `run_cli` is claw's command line, which a worker runs for `claw -p --attach`."""
     from claw_tui.acp.serve import DEFAULT_IDLE_SECONDS, ServeError, serve, socket_path
 
     parser = argparse.ArgumentParser(
@@ -55,7 +60,7 @@ def serve_main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        return serve(socket_path(args.socket), idle_timeout=args.idle_timeout)
+        return serve(socket_path(args.socket), run_cli, idle_timeout=args.idle_timeout)
     except ServeError as exc:
         print(f"claw: {exc}", file=sys.stderr)
         return 1

@@ -6,8 +6,7 @@ resources. Commands are `/compact`, the user's command files and the installed s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -58,62 +57,39 @@ class Command:
     name: str
     description: str
     hint: str = ""
-    args: str = ""
-    content: list[TextBlock] = field(default_factory=list)  # the prompt it sends (not for /compact)
 
 
-def commands(cwd: Path) -> list[Command]:
-    """`/compact`, then the user's command files, then skills (a command file wins over a skill of its name)."""
-    from claw_tui.engine.skills import list_skills
-    from claw_tui.engine.user_commands import split_frontmatter, user_command_dirs
+COMPACT = Command("compact", "Summarise the conversation so far to free context", "optional instructions for the summary")
 
-    found: dict[str, Command] = {"compact": Command("compact", "Summarise the conversation so far to free context",
-                                                    "optional instructions for the summary")}
-    for skill in list_skills(cwd):
-        found.setdefault(skill.name, Command(skill.name, f"Skill: {skill.description}", "arguments"))
-    for directory in user_command_dirs(cwd):
-        for path in sorted(directory.glob("*.md")):
-            try:
-                meta, body = split_frontmatter(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
-                continue
-            if path.stem == "compact":
-                continue
-            first = next((line.strip("# ").strip() for line in body.splitlines() if line.strip()), "")
-            found[path.stem] = Command(path.stem, meta.get("description") or first[:80] or "user command",
-                                       meta.get("argument-hint", ""))
+
+def commands(agent: Any) -> list[Command]:
+    """`/compact`, then the user's command files and skills, then the MCP servers' prompts."""
+    from claw_tui.engine.user_commands import load_user_commands
+
+    found: dict[str, Command] = {"compact": COMPACT}
+    for name, command in sorted(load_user_commands(agent.cwd).commands.items()):
+        kind = "Skill: " if command.kind == "skill" else ""
+        found.setdefault(name, Command(name, f"{kind}{command.description}", command.argument_hint))
+    if agent.mcp is not None:
+        for entry in agent.mcp.list_prompts():
+            from claw_tui.mcp.prompts import argument_hint
+
+            found.setdefault(entry.command, Command(entry.command, entry.description or "MCP prompt", argument_hint(entry)))
     return list(found.values())
 
 
-def available_commands_update(cwd: Path) -> s.AvailableCommandsUpdate:
+def available_commands_update(agent: Any) -> s.AvailableCommandsUpdate:
     return helpers.update_available_commands(
         s.AvailableCommand(
             name=c.name,
             description=c.description,
             input=s.AvailableCommandInput(root=s.UnstructuredCommandInput(hint=c.hint)) if c.hint else None,
         )
-        for c in commands(cwd)
+        for c in commands(agent)
     )
 
 
-def slash_command(text: str, cwd: Path) -> Command | None:
-    """The command a prompt invokes (`/name args`), with the prompt it expands to; None for plain text."""
-    from claw_tui.engine.skills import find_skill, list_skills, render_skill
-    from claw_tui.engine.user_commands import expand_template, split_frontmatter, user_command_dirs
-
-    stripped = text.strip()
-    if not stripped.startswith("/"):
-        return None
-    head, _, args = stripped[1:].partition(" ")
-    args = args.strip()
-    if head == "compact":
-        return Command("compact", "", args=args)
-    for directory in reversed(user_command_dirs(cwd)):  # the project's files win
-        path = directory / f"{head}.md"
-        if path.is_file():
-            _, body = split_frontmatter(path.read_text(encoding="utf-8"))
-            return Command(head, "", args=args, content=[TextBlock(text=expand_template(body.strip(), args))])
-    skills = list_skills(cwd)
-    if any(skill.name == head for skill in skills):
-        return Command(head, "", args=args, content=[TextBlock(text=render_skill(find_skill(skills, head), args))])
-    return None
+def compact_args(text: str) -> str | None:
+    """The instructions of a `/compact …` prompt; None for any other prompt."""
+    head, _, args = text.strip().partition(" ")
+    return args.strip() if head == "/compact" else None

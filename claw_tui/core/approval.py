@@ -35,6 +35,9 @@ class ApprovalResponse:
     note: str = ""
     # Add `suggested_rule` as an allow rule for the rest of the session.
     remember: bool = False
+    # The input to run the call with instead, as changed by whoever approved it (an Agent SDK
+    # program's can_use_tool callback); None keeps the model's.
+    updated_input: dict[str, Any] | None = None
 
 
 class Approver(Protocol):

@@ -1,6 +1,6 @@
 """Engine events: the contract between the engine and every front end.
 
-The TUI wraps each in a Textual message, headless `--output-format stream-json` prints
+The TUI wraps each in a Textual message, headless `--output-format claw-events` prints
 each as one JSON line. Adding an event only needs a change in the consumer that renders it.
 """
 
@@ -14,29 +14,29 @@ from pydantic import BaseModel, Field, TypeAdapter
 from claw_tui.core.transcript import Message
 
 
-class _Event(BaseModel):
+class Event(BaseModel):
     # None for the main agent; a subagent's events carry the id of the Agent call that spawned it.
     agent_id: str | None = None
     ts: float = Field(default_factory=time.time)
 
 
-class TurnStarted(_Event):
+class TurnStarted(Event):
     type: Literal["turn_started"] = "turn_started"
     turn_id: str
     model: str
 
 
-class TextDelta(_Event):
+class TextDelta(Event):
     type: Literal["text_delta"] = "text_delta"
     text: str
 
 
-class ThinkingDelta(_Event):
+class ThinkingDelta(Event):
     type: Literal["thinking_delta"] = "thinking_delta"
     text: str
 
 
-class ToolCallStarted(_Event):
+class ToolCallStarted(Event):
     """The model began a tool call; its input streams in ToolCallInputDelta events."""
 
     type: Literal["tool_call_started"] = "tool_call_started"
@@ -44,7 +44,7 @@ class ToolCallStarted(_Event):
     name: str
 
 
-class ToolCallInputDelta(_Event):
+class ToolCallInputDelta(Event):
     type: Literal["tool_call_input_delta"] = "tool_call_input_delta"
     call_id: str
     partial_json: str
@@ -53,7 +53,7 @@ class ToolCallInputDelta(_Event):
 ToolStatus = Literal["queued", "waiting", "running", "done", "failed", "denied", "cancelled"]
 
 
-class ToolCallQueued(_Event):
+class ToolCallQueued(Event):
     """The call's input is complete and parsed; it waits for permission and its turn."""
 
     type: Literal["tool_call_queued"] = "tool_call_queued"
@@ -63,14 +63,14 @@ class ToolCallQueued(_Event):
     summary: str = ""  # one line for the log, e.g. "Read src/app.py"
 
 
-class PermissionRequested(_Event):
+class PermissionRequested(Event):
     type: Literal["permission_requested"] = "permission_requested"
     call_id: str
     name: str
     reason: str
 
 
-class PermissionDecided(_Event):
+class PermissionDecided(Event):
     type: Literal["permission_decided"] = "permission_decided"
     call_id: str
     behavior: Literal["allow", "deny"]
@@ -79,12 +79,12 @@ class PermissionDecided(_Event):
     decided_by: str
 
 
-class ToolCallRunning(_Event):
+class ToolCallRunning(Event):
     type: Literal["tool_call_running"] = "tool_call_running"
     call_id: str
 
 
-class ToolCallOutput(_Event):
+class ToolCallOutput(Event):
     """Progress output of a long-running call (a Bash command's lines)."""
 
     type: Literal["tool_call_output"] = "tool_call_output"
@@ -92,7 +92,7 @@ class ToolCallOutput(_Event):
     text: str
 
 
-class FileChanged(_Event):
+class FileChanged(Event):
     """A tool wrote a file: the diff pane shows it."""
 
     type: Literal["file_changed"] = "file_changed"
@@ -102,7 +102,7 @@ class FileChanged(_Event):
     after: str
 
 
-class ToolCallFinished(_Event):
+class ToolCallFinished(Event):
     type: Literal["tool_call_finished"] = "tool_call_finished"
     call_id: str
     name: str
@@ -113,7 +113,7 @@ class ToolCallFinished(_Event):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class Usage(_Event):
+class Usage(Event):
     type: Literal["usage"] = "usage"
     model: str
     input_tokens: int = 0
@@ -125,17 +125,19 @@ class Usage(_Event):
     context_window: int | None = None
 
 
-class Retrying(_Event):
+class Retrying(Event):
     type: Literal["retrying"] = "retrying"
     attempt: int
     max_attempts: int
     delay_s: float
     reason: str
+    kind: str = ""  # what failed, as ProviderError.kind: rate_limit, overloaded, server, network, stream
+    status: int | None = None  # the HTTP status of the failed attempt, when it had one
     # The partial reply of the failed attempt is dropped; front ends clear what they drew of it.
     discard_partial: bool = False
 
 
-class Notice(_Event):
+class Notice(Event):
     """Something the user should see that is not an error (sandbox off, a hook's message)."""
 
     type: Literal["notice"] = "notice"
@@ -143,21 +145,22 @@ class Notice(_Event):
     level: Literal["info", "warning"] = "info"
 
 
-class Error(_Event):
+class Error(Event):
     type: Literal["error"] = "error"
     message: str
-    kind: str = "error"  # auth, bad_request, rate_limit, overloaded, network, tool, internal
+    kind: str = "error"  # auth, bad_request, rate_limit, quota, overloaded, network, tool, internal
     fatal: bool = True
+    status: int | None = None  # the provider's HTTP status, for an API error that had one
 
 
-class MessageCompleted(_Event):
+class MessageCompleted(Event):
     """A message is complete and now part of the transcript (the store appends it)."""
 
     type: Literal["message_completed"] = "message_completed"
     message: Message
 
 
-class Compacted(_Event):
+class Compacted(Event):
     """Older messages were replaced by a summary; front ends draw the boundary and show it."""
 
     type: Literal["compacted"] = "compacted"
@@ -169,10 +172,11 @@ class Compacted(_Event):
     kept_messages: int
 
 
-class TurnFinished(_Event):
+class TurnFinished(Event):
     type: Literal["turn_finished"] = "turn_finished"
     turn_id: str
-    stop_reason: Literal["end_turn", "max_turns", "cancelled", "error", "budget", "refusal"]
+    # stopped_by_hook: a hook answered `"continue": false` (its stopReason came as a Notice)
+    stop_reason: Literal["end_turn", "max_turns", "cancelled", "error", "budget", "refusal", "stopped_by_hook"]
     turns: int = 0
 
 

@@ -97,11 +97,21 @@ def repair(messages: list[Message]) -> list[Message]:
     """Return a transcript every provider accepts.
 
     Every tool_use must be answered by a tool_result in the next user message; after a
-    cancel or crash some may not be. Unanswered calls get a "cancelled" error result, and
-    consecutive user messages are merged.
+    cancel or crash some may not be. Unanswered calls get a "cancelled" error result, a
+    tool_result that answers no call of the message before it (a damaged record was
+    skipped) is dropped, and consecutive user messages are merged.
     """
     out: list[Message] = []
+    asked: set[str] = set()  # the calls of the last assistant message
     for i, msg in enumerate(messages):
+        if msg.role == "assistant":
+            asked = {u.id for u in msg.tool_uses}
+        elif msg.tool_results:
+            kept = [b for b in msg.content if not isinstance(b, ToolResultBlock) or b.tool_use_id in asked]
+            if len(kept) != len(msg.content):
+                if not kept:
+                    continue
+                msg = msg.model_copy(update={"content": kept})
         out.append(msg)
         if msg.role != "assistant" or not msg.tool_uses:
             continue

@@ -10,38 +10,45 @@ turn-level retry never re-runs a tool.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import importlib
 import os
 import random
-import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from claw_tui.config import LoadedConfig, Settings, load_config
-from claw_tui.engine import compaction, system_prompt
 from claw_tui.core import events as ev
-from claw_tui.core.approval import ApprovalRequest, Approver, DenyingApprover
-from claw_tui.core.transcript import (
-    Message,
-    TextBlock,
-    ToolResultBlock,
-    ToolUseBlock,
-    new_id,
-    repair,
-    user_text,
-)
+from claw_tui.core.approval import Approver, DenyingApprover
+from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, tool_result, user_text
+from claw_tui.engine import background_imports, compaction, session_hooks, system_prompt, web_search
+from claw_tui.engine.services import SessionServices
+from claw_tui.engine.sessions import StoreError
+from claw_tui.engine.tool_calls import run_tool_calls
+from claw_tui.engine.user_commands import CommandPrompt
 from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
-from claw_tui.core.diffs import FileChange
-from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolError, ToolResult
+from claw_tui.tools.base import Tool, ToolContext, ToolResult
+
+if TYPE_CHECKING:
+    from claw_tui.core.redaction import Redactor
+    from claw_tui.core.tasks import TaskGraph
+    from claw_tui.engine.agent_defs import AgentDef
+    from claw_tui.engine.checkpoints import CheckpointStore
+    from claw_tui.engine.file_mentions import Attached
+    from claw_tui.engine.hooks import HookRunner
+    from claw_tui.engine.memory import NestedMemory
+    from claw_tui.engine.permissions import PermissionEngine
+    from claw_tui.engine.scheduler import Scheduler
+    from claw_tui.engine.sessions import SessionStore
+    from claw_tui.engine.subagents import SubagentManager
+    from claw_tui.engine.transcript_file import TranscriptFile
+    from claw_tui.mcp import McpManager
+    from claw_tui.tools.ask import Asker
 
 REGISTRY = "claw_tui.providers.registry"  # imported in a thread: it brings the HTTP stack
-# Sent back to the model instead of a result that would not fit a context window.
-MAX_RESULT_CHARS = 100_000
 
 
 class Agent:
@@ -50,13 +57,13 @@ class Agent:
         *,
         cwd: Path,
         config: LoadedConfig,
-        tools: list[Tool],
-        permissions: Any,  # PermissionEngine
+        tools: list[Tool[Any]],
+        permissions: PermissionEngine,
         approver: Approver,
-        hooks: Any = None,  # HookRunner | None
+        hooks: HookRunner | None = None,
         memory_prompt: str = "",
         model: str | None = None,
-        store: Any = None,  # SessionStore | None
+        store: SessionStore | None = None,
         session_id: str | None = None,
         provider_factory: Callable[[str], Provider] | None = None,
         ctx: ToolContext | None = None,
@@ -70,15 +77,26 @@ class Agent:
         self.approver = approver
         self.hooks = hooks
         self.memory_prompt = memory_prompt
+        # Claude Code's --system-prompt (replaces claw's instructions) and --append-system-prompt.
+        self.system_prompt: str | None = None
+        self.append_system_prompt = ""
+        # Agent types given for this session only (--agents, the Agent SDK's initialize).
+        self.session_agents: list[AgentDef] = []
         self.model = model or self.settings.model
         self.store = store
         self.session_id = session_id
+        # The id the next stored session takes (print mode's --session-id); None: a new one.
+        self.new_session_id: str | None = None
         self.agent_id = agent_id
         self.transcript: list[Message] = []
         self.total_cost_usd = 0.0
-        self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd])
+        self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd], services=SessionServices())
+        self.mcp: McpManager | None = None  # set by start_mcp
         self._providers: dict[str, Provider] = {}
+        self._building: dict[str, Future[Provider]] = {}  # providers whose client is being built
+        self.local_base_url: str | None = None  # the local server picked or found, before any configured
         self._cut_short_usage: ev.Usage | None = None
+        self._streamed_chars = 0
         # What a cancel must keep: the reply streamed so far, and results of calls that ran.
         self._partial: Message | None = None
         self._done_results: list[ToolResultBlock] = []
@@ -86,27 +104,41 @@ class Agent:
         self._measured_tokens = 0
         self._measured_len = 0
         self._provider_factory = provider_factory
-        self.ctx.services.setdefault("permissions", permissions)
-        self.ctx.services.setdefault("approver", approver)
-        from claw_tui.tools.shell import ShellManager, secret_values
+        services = self.ctx.services
+        services.permissions = services.permissions or permissions
+        services.approver = services.approver or approver
+        services.web_search = services.web_search or partial(web_search.search, self)
+        from claw_tui.core.redaction import Redactor, secret_values
+        from claw_tui.tools.shell import ShellManager
 
         # Key values no tool result may carry to the model, the transcript or the front end.
         keys = self.settings.providers
         configured = {"ANTHROPIC_API_KEY": keys.anthropic.api_key or "", "OPENAI_API_KEY": keys.openai.api_key or "",
                       "CLAW_LOCAL_API_KEY": keys.local.api_key or ""}
         self._secrets = secret_values(os.environ, self.ctx.env, configured)
-        if "shell" not in self.ctx.services:
-            # Made here rather than on the first Bash call: each call runs with a copy of the
-            # services, and a shell made inside one would not outlive it (cwd, exports, jobs).
-            self.ctx.services["shell"] = ShellManager(cwd, self.ctx.env, self._secrets)
+        # …nor any other secret a tool comes across (other keys and tokens, .env values, private keys).
+        self._redact = Redactor(self._secrets)
+        if services.shell is None:
+            # Made here rather than on the first Bash call, so it carries the agent's key set to scrub.
+            services.shell = ShellManager(cwd, self.ctx.env, self._secrets)
         # Messages of this session in the store (more than the transcript after a compaction).
         self._stored_count = 0
+        # Finished messages a failed write (a full disk) kept from the store; the next commit retries them.
+        self._unsaved: list[Message] = []
+        self._session_lock: Any = None  # SessionLock: this process is the session's one writer
         self._turn_id = ""
-        # SessionStart hooks run before the first turn with this source; None once they ran.
-        self._session_start: str | None = "startup" if agent_id is None else None
+        # SessionStart hooks run before the next turn with this source; None once they ran.
+        self.session_start: str | None = "startup" if agent_id is None else None
         self._background: set[asyncio.Task[Any]] = set()  # Notification hooks, not awaited
         self._notes_for_model: list[str] = []  # what the user did between turns, told with the next prompt
-        self.checkpoints: Any = None
+        # What of the user's setup (Claude Code's included) claw does not honour: front ends name it once at start.
+        self.startup_notes: list[str] = []
+        self.nested_memory: NestedMemory | None = None  # CLAUDE.md of subdirectories, path-scoped rules
+        # For hooks: the session as a Claude Code transcript, and an id when sessions are not stored.
+        self.transcript_file: TranscriptFile | None = None
+        self._unstored_session_id = ""
+        self._stop_requested: str | None = None  # a hook's "continue": false, for the running turn
+        self.checkpoints: CheckpointStore | None = None
         if store is not None:
             from claw_tui.engine.checkpoints import CheckpointStore
 
@@ -122,25 +154,34 @@ class Agent:
         cwd: Path,
         *,
         approver: Approver | None = None,
-        asker: Any = None,
+        asker: Asker | None = None,
         model: str | None = None,
         permission_mode: str | None = None,
         config: LoadedConfig | None = None,
         extra_rules: list[tuple[str, str]] | None = None,
-        store: Any = None,
+        store: SessionStore | None = None,
         session_id: str | None = None,
+        bare: bool = False,
+        extra_tools: Sequence[Tool[Any]] = (),
+        scheduler: Scheduler | None = None,
     ) -> Agent:
-        """Build an agent with the built-in tools, the user's rules, hooks and memory files."""
+        """Build an agent with the built-in tools, the user's rules, hooks and memory files.
+
+        `bare` (Claude Code's --bare) leaves out hooks, memory files and language servers;
+        `extra_tools` are offered besides the built-ins (print mode's StructuredOutput);
+        `scheduler` is for a front end that fires scheduled prompts (the app); without one the Cron tools refuse.
+        """
         from claw_tui.config import RuleSource, user_config_dir
-        from claw_tui.engine.agent_defs import list_agents
+        from claw_tui.core.tasks import TaskGraph
+        from claw_tui.engine.compat import startup_notes
         from claw_tui.engine.hooks import HookRunner
-        from claw_tui.engine.memory import load_memory, memory_prompt
-        from claw_tui.engine.permissions import PermissionEngine
+        from claw_tui.engine.memory import NestedMemory, memory_prompt, scan_memory
+        from claw_tui.engine.permissions import Guard, PermissionEngine
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
-        from claw_tui.core.tasks import TaskGraph
-        from claw_tui.tools.lsp import LspManager
         from claw_tui.engine.toolset import builtin_tools
+        from claw_tui.tools.lsp import LspManager
+        from claw_tui.tools.sandbox import SandboxGuard
 
         cwd = cwd.resolve()
         config = config or load_config(cwd)
@@ -150,23 +191,29 @@ class Agent:
         ]
         rules = list(config.rules) + [RuleSource(b, r, "flags") for b, r in (extra_rules or [])]  # type: ignore[arg-type]
         mode = permission_mode or settings.permissions.mode
-        permissions = PermissionEngine(mode, rules, roots)  # type: ignore[arg-type]
+        # The guard (issue 11): protected paths, and commands that ask when the sandbox is missing unasked-for.
+        guard = Guard(protect_paths=settings.sandbox.protected_paths,
+                      unsandboxed_commands_ask=not config.sandbox_off_by_user)
+        permissions = PermissionEngine(mode, rules, roots, guard=guard)  # type: ignore[arg-type]
         approver = approver or DenyingApprover()
-        ctx = ToolContext(cwd=cwd, roots=roots)
-        ctx.services["sandbox_settings"] = settings.sandbox
-        ctx.services["tasks"] = TaskGraph()
-        ctx.services["lsp"] = LspManager(cwd, settings.lsp)
-        if asker is not None:
-            ctx.services["asker"] = asker
-        hooks = HookRunner(settings.hooks, cwd, session_id or "") if settings.hooks else None
-        memory = memory_prompt(load_memory(cwd, user_config_dir=user_config_dir()))
+        services = SessionServices(
+            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=None if bare else LspManager(cwd, settings.lsp),
+            asker=asker, sandbox_guard=SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths),
+            local_network_ok=permissions.allows_local_network, scheduler=scheduler,
+        )
+        ctx = ToolContext(cwd=cwd, roots=roots, services=services, env={**os.environ, **settings.env})
+        # --bare: no hooks, no memory files, no language servers (print mode's minimal start).
+        with_hooks = settings.hooks and not settings.disable_all_hooks and not bare
+        hooks = HookRunner(settings.hooks, cwd, env=settings.env) if with_hooks else None
+        if bare:
+            memory_files, path_rules, memory_problems = [], [], []
+        else:
+            memory_files, path_rules, memory_problems = scan_memory(cwd, user_config_dir=user_config_dir())
+        memory = memory_prompt(memory_files)
         # Skills: only names and descriptions up front; the Skill tool loads a body on demand.
         memory = "\n\n".join(p for p in (memory, skills_prompt(list_skills(cwd))) if p)
         denied_tools = {r.rule for r in rules if r.behavior == "deny" and "(" not in r.rule}
-        tools = [t for t in builtin_tools() if t.name not in denied_tools]
-        for tool in tools:
-            if tool.name == "Agent":
-                tool.describe_types(list_agents(cwd))  # type: ignore[attr-defined]
+        tools = [t for t in [*builtin_tools(), *extra_tools] if t.name not in denied_tools]
         agent = cls(
             cwd=cwd,
             config=config,
@@ -180,20 +227,30 @@ class Agent:
             session_id=session_id,
             ctx=ctx,
         )
-        ctx.services["subagents"] = SubagentManager(agent, max_concurrent=settings.agents.max_concurrent)
+        services.subagents = SubagentManager(agent, max_concurrent=settings.agents.max_concurrent)
+        agent.refresh_agent_types()
+        if hooks is not None:
+            hooks.base = agent.hook_fields
+        agent.nested_memory = NestedMemory.from_files(cwd, memory_files, path_rules)
+        agent.startup_notes = startup_notes(cwd, config, memory_problems)
         return agent
 
     async def start_mcp(
         self, mcp_config: list[str] | tuple[str, ...] = (), *, strict: bool = False, wait: bool = True, **kwargs: Any
-    ) -> Any:
+    ) -> McpManager:
         """Start the configured MCP servers; their tools join the model's as they connect.
 
         Raises McpConfigError (naming the file) on a configuration that cannot be read.
         """
-        from claw_tui.mcp import McpManager
+        from claw_tui.config import FolderTrust, project_server_allowed
 
-        manager = McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
-        self.ctx.services["mcp"] = manager
+        if "project_policy" not in kwargs:  # `claw trust`, enableAllProjectMcpServers & co
+            trusted = self.config.trusted if self.config.trusted is not None else FolderTrust().is_trusted(self.cwd)
+            kwargs["project_policy"] = lambda name: project_server_allowed(name, self.settings, trusted)
+        # The MCP SDK brings the HTTP stack an SDK import on the import thread may be loading too.
+        module = await background_imports.imported("claw_tui.mcp.manager")
+        manager = module.McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
+        self.mcp = manager
         manager.on_tools_changed(self._refresh_mcp_tools)
         await manager.start()
         if wait:
@@ -202,13 +259,15 @@ class Agent:
         return manager
 
     def _refresh_mcp_tools(self) -> None:
-        manager = self.ctx.services.get("mcp")
+        manager = self.mcp
         if manager is None:
             return
         denied = {r.rule for r in self.permissions.rules_for_display() if r.behavior == "deny" and "(" not in r.rule}
-        for name in [n for n in self.tools if n.startswith("mcp__")]:
+        from claw_tui.mcp.resource_tools import RESOURCE_TOOLS, resource_tools
+
+        for name in [n for n in self.tools if n.startswith("mcp__") or n in RESOURCE_TOOLS]:
             del self.tools[name]
-        for tool in manager.tools():
+        for tool in [*manager.tools(), *resource_tools(manager)]:
             if tool.name not in denied:
                 self.tools[tool.name] = tool
 
@@ -216,56 +275,169 @@ class Agent:
         """Stop what the session started: subagents, worktrees, shells, background commands, language servers."""
         if self._background:  # notification hooks still running finish first (they have their own timeouts)
             await asyncio.wait(self._background, timeout=10)
-        if self.hooks is not None and self.agent_id is None and self._session_start is None:
+        if self.hooks is not None and self.agent_id is None:
             try:
-                await self.hooks.session_end("exit")
+                if self.session_start is None:
+                    await self.hooks.session_end("exit")
+                await self.hooks.drain()  # "async" hooks still running finish (they have their own timeouts)
             except Exception:  # noqa: BLE001, S110 - a failing hook must not keep the session's processes alive
                 pass
-        for name in ("subagents", "mcp", "shell", "lsp"):
-            service = self.ctx.services.get(name)
-            if service is not None:
+        services, subagents = self.ctx.services, self.subagents
+        for close in (
+            subagents.close if subagents else None,
+            self.mcp.stop if self.mcp else None,
+            services.shell.close if services.shell else None,
+            services.lsp.close if services.lsp else None,
+        ):
+            if close is not None:
                 try:
-                    await (service.stop() if name == "mcp" else service.close())
+                    await close()
                 except Exception:  # noqa: BLE001, S110 - closing is best effort; one failure must not keep the others alive
                     pass
+        self.release_session()
 
     @property
-    def tasks(self) -> Any:
-        return self.ctx.services.get("tasks")
+    def task_graph(self) -> TaskGraph | None:
+        return self.ctx.services.task_graph
+
+    @property
+    def subagents(self) -> SubagentManager | None:
+        services = self.ctx.services
+        return services.subagents if isinstance(services, SessionServices) else None
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        services = self.ctx.services
+        return services.scheduler if isinstance(services, SessionServices) else None
+
+    def tool_summary(self, name: str, data: dict[str, Any]) -> str:
+        """A call's one line for the tool log; the bare name for a tool not (or no longer) offered."""
+        tool = self.tools.get(name)
+        if tool is None:  # an MCP server's tool that is not connected (yet)
+            return name
+        try:
+            return tool.summary(tool.Input.model_validate(data))
+        except ValueError:  # an input the tool refused: live, the call kept its bare name too
+            return name
+
+    def tool_names(self) -> list[str]:
+        """The tools the model is offered now, MCP servers' included."""
+        return list(self.tools)
+
+    def agent_types(self) -> list[AgentDef]:
+        """The agent types on disk now, then this session's own (which win by name)."""
+        from claw_tui.engine.agent_defs import list_agents
+
+        found = {a.name: a for a in [*list_agents(self.cwd), *self.session_agents]}
+        return list(found.values())
+
+    def refresh_agent_types(self) -> None:
+        """Offer the agent types on disk now (made or edited on /agents) from the next request on."""
+        from claw_tui.engine.agent_tools import Agent as AgentTool
+
+        tool = self.tools.get("Agent")
+        if isinstance(tool, AgentTool):
+            tool.describe_types(self.agent_types())
+
+    def new_conversation(self) -> None:
+        """Start over: the next message begins a new stored session; the current one stays stored."""
+        if self.hooks is not None and self.session_start is None:  # /clear ends one session and starts another
+            self.in_background(self.hooks.session_end("clear", base=self.hook_fields()))
+            self.session_start = "clear"
+        self._unstored_session_id = ""
+        self.transcript.clear()
+        self.reset_context_measure()
+        self.session_id = None
+        self.release_session()  # another claw may go on with the old one
+        self.total_cost_usd = 0.0
 
     @property
     def sandbox_status(self) -> str:
+        """The sandbox as the status bar shows it: on, disabled (by the user), or off: why (unavailable,
+        or turned off by a repository)."""
         from claw_tui.tools.sandbox import detect
 
         if not self.settings.sandbox.enabled:
-            return "disabled"
+            return "disabled" if self.config.sandbox_off_by_user else "off: turned off by the repository's settings"
         status = detect()
         return "on" if status.available else f"off: {status.reason}"
+
+    def apply_config(self, config: LoadedConfig) -> None:
+        """Settings read again (a folder just trusted): its hooks, rules, extra roots, sandbox and provider
+        addresses apply from the next call on; the permission mode and the model stay as the user set them."""
+        from claw_tui.engine.hooks import HookRunner
+
+        self.config, self.settings = config, config.settings
+        cwd = self.cwd
+        roots = [cwd] + [(cwd / Path(d).expanduser()).resolve() for d in self.settings.permissions.additional_directories]
+        self.permissions.replace_rules(config.rules, roots)
+        self.ctx.roots[:] = roots
+        self.ctx.services.sandbox = self.settings.sandbox
+        self.hooks = HookRunner(self.settings.hooks, cwd, self.session_id or "") if self.settings.hooks else None
+        self._providers.clear()  # a base URL may have changed
+
+    @property
+    def sandbox_warning(self) -> str | None:
+        """Said once at start when commands will run unsandboxed although the user did not ask for it."""
+        from claw_tui.tools.sandbox import startup_warning
+
+        return startup_warning(self.settings.sandbox, self.config.sandbox_off_by_user)
 
     def set_model(self, model: str) -> None:
         """Switch models from the next request on; the history is kept as it is."""
         self.model = model
 
     async def provider_for(self, model: str) -> tuple[Provider, str]:
-        registry = sys.modules.get(REGISTRY) or await asyncio.to_thread(importlib.import_module, REGISTRY)
+        registry = await background_imports.imported(REGISTRY)
         name, native = registry.parse_model_id(model)
+        if name == "local" and not (self.local_base_url or registry.configured_local_url(self.settings)):
+            # No address set: the server on the usual ports that serves this model (Ollama, vLLM…).
+            self.local_base_url = await registry.find_local_server(native)
         if name not in self._providers:
-            factory = self._provider_factory or (lambda name: registry.make_provider(name, self.settings))
-
-            def build() -> Provider:
-                provider = factory(name)
-                registry.preload_first_request_modules()
-                return provider
-
-            # Importing an SDK and building its client takes up to a second or more: in a thread,
-            # so a front end sharing this event loop keeps painting meanwhile.
-            provider = await asyncio.to_thread(build)
+            # Importing an SDK and building its client takes up to a second or more: on the import
+            # thread, so a front end sharing this event loop keeps painting meanwhile, and once: a
+            # second caller (the first prompt, while `prepare` builds it) waits for the same build.
+            build = self._building.get(name)
+            if build is None:
+                build = self._building[name] = background_imports.run(self._provider_maker(registry, name))
+            try:
+                provider = await background_imports.settled(build)
+            finally:
+                if self._building.get(name) is build and build.done():
+                    del self._building[name]  # a failed build is tried again by the next caller
             self._providers.setdefault(name, provider)
         return self._providers[name], native
+
+    def _provider_maker(self, registry: Any, name: str) -> Callable[[], Provider]:
+        local_url = self.local_base_url
+        factory = self._provider_factory or (
+            lambda name: registry.make_provider(name, self.settings, self.ctx.env, local_base_url=local_url)
+        )
+
+        def make() -> Provider:
+            provider = factory(name)
+            registry.preload_first_request_modules()
+            return provider
+
+        return make
+
+    def use_local_server(self, base_url: str) -> None:
+        """Send local/… models to this server from the next request on (one chosen in the model picker)."""
+        if base_url != self.local_base_url:
+            self.local_base_url = base_url
+            self._providers.pop("local", None)
+
+    def share_providers(self, parent: Agent) -> None:
+        """A subagent uses its parent's SDK clients: one per provider for the whole session."""
+        self._providers = parent._providers
+        self._building = parent._building
+        self._provider_factory = parent._provider_factory
+        self.local_base_url = parent.local_base_url
 
     async def prepare(self) -> None:
         """Get the current model's provider ready before the first prompt (a front end calls this
         once it is on screen); a problem such as a missing key is reported by the first turn."""
+        await asyncio.to_thread(self._redact.load)
         try:
             await self.provider_for(self.model)
         except Exception:  # noqa: BLE001, S110 - the turn that needs the provider says what is wrong
@@ -273,16 +445,73 @@ class Agent:
 
     # --- the turn -----------------------------------------------------------------------
 
-    def _event(self, cls: type[ev._Event], **fields: Any) -> Any:
+    def event(self, cls: type[ev.Event], **fields: Any) -> Any:
         return cls(agent_id=self.agent_id, **fields)
 
-    def _commit(self, message: Message) -> ev.MessageCompleted:
-        """Append a finished message to the transcript and the store, before anything else."""
+    def commit(self, message: Message) -> ev.MessageCompleted:
+        """Append a finished message to the transcript and the store, before anything else.
+
+        A write the disk refuses raises StoreError (the turn stops); the message stays in the
+        transcript and is stored, in order, by the next commit once the disk takes it.
+        """
+        mirror = self._transcript_mirror()  # before the append: a new file starts with the history so far
         self.transcript.append(message)
+        if mirror is not None:
+            mirror.append(message)
         if self._ensure_session():
-            self.store.append_message(self.session_id, message)
-            self._stored_count += 1
-        return self._event(ev.MessageCompleted, message=message)
+            self._unsaved.append(message)
+            while self._unsaved:
+                self.store.append_message(self.session_id, self._unsaved[0])
+                self._unsaved.pop(0)
+                self._stored_count += 1
+        return self.event(ev.MessageCompleted, message=message)
+
+    # --- what hooks see of the session ----------------------------------------------------
+
+    def hook_fields(self) -> dict[str, Any]:
+        """The fields every hook event carries (hooks.py); a subagent's hooks carry its parent's."""
+        mirror = self._transcript_mirror()
+        return {
+            "session_id": self._hook_session_id(),
+            "transcript_path": mirror.touch() if mirror is not None else "",
+            "cwd": str(self.cwd),
+            "permission_mode": self.permissions.mode,
+        }
+
+    def _hook_session_id(self) -> str:
+        if self._ensure_session():
+            return self.session_id or ""
+        if not self._unstored_session_id:
+            import uuid
+
+            self._unstored_session_id = self.session_id or str(uuid.uuid4())
+        return self._unstored_session_id
+
+    def _transcript_mirror(self) -> TranscriptFile | None:
+        """The Claude Code-shaped transcript hook scripts read; None without hooks (a subagent's is set
+        by the subagent manager)."""
+        if self.hooks is None or self.agent_id is not None:
+            return self.transcript_file
+        from claw_tui.engine.transcript_file import TranscriptFile
+
+        session_id = self._hook_session_id()
+        if self.transcript_file is None or self.transcript_file.session_id != session_id:
+            self.transcript_file = TranscriptFile.for_session(session_id, self.cwd)
+            stored = self.store.messages(session_id) if self.store is not None else list(self.transcript)
+            self.transcript_file.rewrite(stored)
+        return self.transcript_file
+
+    def stop_turn(self, reason: str) -> None:
+        """A hook's `"continue": false`: the turn ends once the running tool calls are done."""
+        self._stop_requested = self._stop_requested or reason
+
+    def memory_for(self, paths: list[Path]) -> str:
+        """Memory files of subdirectories and path-scoped rules that apply to `paths`, once each."""
+        if self.nested_memory is None:
+            return ""
+        from claw_tui.engine.memory import nested_memory_text
+
+        return nested_memory_text(self.nested_memory.for_paths(paths))
 
     # --- the session on disk ------------------------------------------------------------
 
@@ -291,9 +520,29 @@ class Agent:
         if self.store is None:
             return False
         if not self.session_id:
-            self.session_id = self.store.create_session(self.cwd, self.model)
+            session_id = self.store.create_session(self.cwd, self.model, session_id=self.new_session_id)
+            self.new_session_id = None
+            self._lock_session(session_id)
+            self.session_id = session_id
             self._stored_count = 0
+            self._unsaved = [m for m in self._unsaved if m in self.transcript]  # not a cleared session's
         return True
+
+    def _lock_session(self, session_id: str) -> None:
+        """Be the session's one writer (SessionBusy if another claw is); the main agent only."""
+        if self.agent_id is not None or (self._session_lock and self._session_lock.session_id == session_id):
+            return
+        from claw_tui.engine.session_lock import SessionLock
+
+        lock = SessionLock.acquire(self.store.path.parent, session_id)
+        self.release_session()
+        self._session_lock = lock
+
+    def release_session(self) -> None:
+        """Let another claw write this session (on exit, or before opening another one)."""
+        if self._session_lock is not None:
+            self._session_lock.release()
+            self._session_lock = None
 
     def record_event(self, event: BaseModel | dict[str, Any]) -> None:
         """Keep what a resumed session needs to look as it did (compactions, file changes, tasks)."""
@@ -301,12 +550,19 @@ class Agent:
             self.store.append_event(self.session_id, event)
 
     def load_session(self, session_id: str) -> None:
-        """Continue a stored session: the model sees it from its last compaction summary on."""
+        """Continue a stored session with its last model: the model sees it from its last compaction summary on.
+
+        Raises SessionBusy when another claw has it open. Calls a crash left unanswered get
+        their stored result first.
+        """
+        self._lock_session(session_id)
+        self._unsaved.clear()  # the previous session's: they could not be stored, and do not belong here
+        self.store.settle_interrupted_calls(session_id)
         messages = self.store.messages(session_id)
         info = self.store.get(session_id)
         self.session_id = session_id
         if self.agent_id is None:
-            self._session_start = "resume"
+            self.session_start = "resume"
         self._stored_count = len(messages)
         start = max((i for i, m in enumerate(messages) if m.is_compaction_summary), default=0)
         tail = messages[start:]
@@ -316,16 +572,22 @@ class Agent:
                     tail[i] = msg.model_copy(update={"content": [TextBlock(text=event.get("text", ""))]})
         self.transcript[:] = repair(tail)
         self.total_cost_usd = info.cost_usd if info is not None else 0.0
+        from claw_tui.engine.read_state import read_state, session_model
+
+        # The session goes on as it was: with its model, and knowing the files its model had read.
+        self.model = session_model(messages) or self.model
+        self.ctx.read_files.clear()
+        self.ctx.read_files.update(read_state(self.transcript, self.ctx))
         from claw_tui.core.tasks import TaskGraph
 
         # The session's own tasks, or none: never those of whatever this agent ran before.
         snapshots = self.store.events(session_id, {"tasks"})
-        self.ctx.services["tasks"] = TaskGraph.from_json(snapshots[-1]["graph"]) if snapshots else TaskGraph()
+        self.ctx.services.task_graph = TaskGraph.from_json(snapshots[-1]["graph"]) if snapshots else TaskGraph()
         self._watch_tasks()
         self.reset_context_measure()
 
     def _watch_tasks(self) -> None:
-        graph = self.ctx.services.get("tasks")
+        graph = self.ctx.services.task_graph
         if graph is not None and self.store is not None:
             graph.subscribe(lambda _task: self.record_event({"type": "tasks", "graph": graph.to_json()}))
 
@@ -333,7 +595,7 @@ class Agent:
         if self.checkpoints is not None and self._ensure_session():
             self.checkpoints.snapshot(self.session_id, self._turn_id, self._stored_count, path, prior)
 
-    def _after_write(self, path: Path) -> None:
+    def after_write(self, path: Path) -> None:
         if self.checkpoints is None or not self.session_id or not path.is_file():
             return
         from claw_tui.engine.sessions import StoreError
@@ -343,53 +605,58 @@ class Agent:
         except (StoreError, OSError):  # no snapshot (a write outside the file tools): nothing to undo
             pass
 
+    async def attach_files(self, prompt: str) -> Attached:
+        """The prompt with the content of each `@file` it mentions, read as the Read tool reads it."""
+        from claw_tui.engine.file_mentions import attach_files
+        from claw_tui.tools.files import Read
+
+        return await attach_files(prompt, self.tools.get("Read") or Read(), self.ctx, self.permissions)
+
     def tell_model(self, text: str) -> None:
         """Something the user did outside a turn that the model must know (an /undo): it goes with the next prompt."""
-        self._notes_for_model.append(text)
+        self._notes_for_model.append(self._redact(text))  # `!cmd` output may hold secrets, shown raw on screen only
 
-    async def run_turn(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
+    async def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]:
+        """One turn. A `CommandPrompt` is a slash command the front end expanded (user_commands.py)."""
         turn_id = self._turn_id = new_id("turn")
-        yield self._event(ev.TurnStarted, turn_id=turn_id, model=self.model)
+        yield self.event(ev.TurnStarted, turn_id=turn_id, model=self.model)
+        expansion = prompt if isinstance(prompt, CommandPrompt) else None
+        if expansion is not None:
+            prompt = expansion.prompt
         message = user_text(prompt) if isinstance(prompt, str) else prompt
-        if self.hooks is not None and self._session_start is not None:
-            outcome = await self.hooks.session_start(self._session_start)
-            self._session_start = None
-            for note in outcome.messages:
-                yield self._event(ev.Notice, text=note, level="warning")
-            if outcome.additional_context:
-                message.content.append(TextBlock(text=outcome.additional_context))
+        self._stop_requested = None
         if self.hooks is not None:
-            outcome = await self.hooks.user_prompt_submit(message.text)
-            for note in outcome.messages:
-                yield self._event(ev.Notice, text=note, level="warning")
-            if outcome.block:
-                yield self._event(ev.Error, message=f"Prompt blocked by a hook: {outcome.reason}", kind="hook")
-                yield self._event(ev.TurnFinished, turn_id=turn_id, stop_reason="error")
+            events, blocked = await session_hooks.before_prompt(self, message, expansion)
+            for event in events:
+                yield event
+            if blocked is not None:
+                yield self.event(ev.Error, message=blocked, kind="hook")
+                yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason="error")
                 return
-            if outcome.additional_context:
-                message.content.append(TextBlock(text=outcome.additional_context))
         if self._notes_for_model:
             notes = "\n".join(self._notes_for_model)
             message.content.insert(0, TextBlock(text=f"<system-reminder>\n{notes}\n</system-reminder>"))
             self._notes_for_model.clear()
         # A previous turn may have been cut off; make the history acceptable first.
         self.transcript[:] = repair(self.transcript)
-        yield self._commit(message)
 
         rounds = 0
         stop_reason = "end_turn"
+        stop_hook_active = False  # true only while the turn goes on because a Stop hook blocked
+        failure: ev.Error | None = None
         try:
+            yield self.commit(message)
             while True:
                 if rounds >= self.settings.max_turns:
                     stop_reason = "max_turns"
-                    yield self._event(
+                    yield self.event(
                         ev.Notice, text=f"Stopped after {rounds} model calls (max turns).", level="warning"
                     )
                     break
                 budget = self.settings.budget.session_usd
                 if budget is not None and self.total_cost_usd >= budget:
                     stop_reason = "budget"
-                    yield self._event(
+                    yield self.event(
                         ev.Notice,
                         text=f"Stopped: this session has spent ${self.total_cost_usd:.2f} of its ${budget:.2f} budget.",
                         level="warning",
@@ -404,39 +671,59 @@ class Agent:
                     if isinstance(item, ModelResponse):
                         response = item
                     else:
+                        failure = item if isinstance(item, ev.Error) else failure
                         yield item
                 if response is None:  # the model call failed for good; an Error was yielded
                     stop_reason = "error"
+                    if self.hooks is not None and failure is not None:
+                        await self.hooks.stop_failure(*session_hooks.failure_kind(failure))
                     break
-                yield self._usage_event(response.usage)
-                yield self._commit(response.message)
+                yield self.usage_event(response.usage)
+                yield self.commit(response.message)
                 self._measured_len = len(self.transcript)
                 calls = response.message.tool_uses
                 if response.stop_reason == "refusal":
                     stop_reason = "refusal"
                 if not calls:
                     if response.stop_reason == "max_tokens":
-                        yield self._event(
+                        yield self.event(
                             ev.Notice, text="The reply hit the output limit and was cut short.", level="warning"
                         )
                     if self.hooks is not None:
-                        outcome = await self.hooks.stop(stop_hook_active=rounds > 1)
-                        if outcome.block and outcome.reason:
-                            yield self._commit(user_text(f"Stop hook feedback: {outcome.reason}"))
+                        outcome = await self.hooks.stop(stop_hook_active, response.message.text)
+                        for item in session_hooks.notices(self, outcome):
+                            yield item
+                        if outcome.block and not outcome.stop:
+                            stop_hook_active = True
+                            yield self.commit(user_text(f"Stop hook feedback: {outcome.reason}"))
                             continue
                     break
                 self._done_results = []
-                async for item in self._run_tools(calls, set(response.incomplete_tool_calls)):
+                ends_turn = False
+                async for item in run_tool_calls(self, calls, set(response.incomplete_tool_calls), self._done_results):
+                    if isinstance(item, ev.ToolCallFinished) and item.metadata.get("ends_turn") and not item.is_error:
+                        ends_turn = True  # the call was the turn's answer (StructuredOutput)
                     yield item
                 order = {c.id: i for i, c in enumerate(calls)}
                 results = sorted(self._done_results, key=lambda r: order.get(r.tool_use_id, 0))
                 self._done_results = []
-                yield self._commit(Message(role="user", content=list(results)))
+                yield self.commit(Message(role="user", content=list(results)))
+                if self._stop_requested is not None:
+                    stop_reason = "stopped_by_hook"
+                    yield self.event(ev.Notice, text=f"Stopped by a hook: {self._stop_requested}", level="warning")
+                    break
+                if ends_turn:
+                    break
         except asyncio.CancelledError:
             self._settle_after_cancel()
             self._count_cut_short_call()
             raise
-        yield self._event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
+        except StoreError as exc:  # a full or read-only disk: the turn stops here, nothing half-written
+            self._answer_unrun_calls("Not run: claw could not save the session (the disk refused a write), "
+                                     "so the turn stopped before this call.")
+            yield self.event(ev.Error, message=str(exc), kind="store")
+            stop_reason = "error"
+        yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
 
     async def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]:
         """`/compact [instructions]`: summarise the older part of the conversation now."""
@@ -453,29 +740,45 @@ class Agent:
         self._measured_tokens = 0
         self._measured_len = 0
 
+    def _answer_unrun_calls(self, text: str) -> None:
+        """Results for the calls of a last message whose tools will not run; stored with the next commit."""
+        last = self.transcript[-1] if self.transcript else None
+        if last is not None and last.role == "assistant" and last.tool_uses:
+            answers = Message(role="user", content=[tool_result(u.id, text, is_error=True) for u in last.tool_uses])
+            self.transcript.append(answers)
+            if self.store is not None and self.session_id:
+                self._unsaved.append(answers)
+
     def _settle_after_cancel(self) -> None:
         """Keep what streamed and answer unanswered tool calls, so the history stays valid."""
         if self._partial is not None and self._partial.content:
-            self._commit(self._partial)
+            self.commit(self._partial)
         self._partial = None
         if self._done_results:
-            self._commit(Message(role="user", content=list(self._done_results)))
+            self.commit(Message(role="user", content=list(self._done_results)))
             self._done_results = []
         fixed = repair(self.transcript)
         for msg in fixed[len(self.transcript) :]:
-            self._commit(msg)
+            self.commit(msg)
         self.transcript[:] = repair(self.transcript)
 
     # --- model calls with retries -------------------------------------------------------
 
-    def _request(self, native_model: str) -> ModelRequest:
+    def _request(self, native_model: str, provider: Provider) -> ModelRequest:
+        # WebSearch runs on the provider's server-side search: not offered where the API has none.
+        offered = [t for t in self.tools.values() if t.name != "WebSearch" or provider.web_searcher is not None]
         return ModelRequest(
             model=native_model,
             system=system_prompt.build(
-                self.cwd, self.ctx.roots, self.model, memory=self.memory_prompt
+                self.cwd,
+                self.ctx.roots,
+                self.model,
+                memory=self.memory_prompt,
+                extra=self.append_system_prompt,
+                base=system_prompt.BASE if self.system_prompt is None else self.system_prompt,
             ),
             messages=repair(self.transcript),
-            tools=[ToolSpec(name=t.name, description=t.description, input_schema=t.schema()) for t in self.tools.values()],
+            tools=[ToolSpec(name=t.name, description=t.description, input_schema=t.schema()) for t in offered],
             max_tokens=self.settings.max_tokens,
             thinking_budget=self.settings.thinking_budget,
         )
@@ -486,9 +789,10 @@ class Agent:
         attempts = settings.max_retries + 1
         for attempt in range(1, attempts + 1):
             self._partial = Message(role="assistant", model=self.model)
+            self._streamed_chars = 0  # of this attempt, for the usage of a call a cancel cuts short
             try:
                 provider, native = await self.provider_for(self.model)
-                async for item in provider.stream(self._request(native)):
+                async for item in provider.stream(self._request(native, provider)):
                     if isinstance(item, ModelResponse):
                         item.message.model = self.model
                         self._partial = None
@@ -502,22 +806,25 @@ class Agent:
                 self._partial = None
                 if not err.retryable or attempt == attempts:
                     msg = err.message if attempt == 1 else f"{err.message} (gave up after {attempt} attempts)"
-                    yield self._event(ev.Error, message=msg, kind=err.kind)
+                    yield self.event(ev.Error, message=msg, kind=err.kind, status=err.status)
                     return
                 delay = self._retry_delay(err, attempt)
                 if delay is None:
-                    yield self._event(
+                    yield self.event(
                         ev.Error,
                         message=f"{err.message} The provider asks to wait {err.retry_after:.0f} s; try again later.",
                         kind=err.kind,
+                        status=err.status,
                     )
                     return
-                yield self._event(
+                yield self.event(
                     ev.Retrying,
                     attempt=attempt,
                     max_attempts=attempts - 1,
                     delay_s=delay,
                     reason=err.message,
+                    kind=err.kind,
+                    status=err.status,
                     discard_partial=streamed or err.partial,
                 )
                 await asyncio.sleep(delay)
@@ -531,6 +838,10 @@ class Agent:
 
     def _track_partial(self, item: Any) -> None:
         """Mirror streamed text into a partial message kept if the turn is cancelled."""
+        if isinstance(item, ev.TextDelta | ev.ThinkingDelta):
+            self._streamed_chars += len(item.text)
+        elif isinstance(item, ev.ToolCallInputDelta):
+            self._streamed_chars += len(item.partial_json)
         partial = self._partial
         if partial is None:
             return
@@ -548,18 +859,22 @@ class Agent:
         """A model call cancelled mid-stream is billed for what the server counted before: add it to
         the session's cost and store it, and keep its Usage event for the front end (`take_cut_short_usage`)."""
         for provider in self._providers.values():
-            usage = getattr(provider, "cut_short_usage", None)
+            usage = provider.cut_short_usage
             if usage is not None:
-                provider.cut_short_usage = None  # type: ignore[attr-defined]
+                provider.cut_short_usage = None
+                # The stream's start reports a placeholder output count (1); what streamed is what was made.
+                streamed = -(-self._streamed_chars // 4)
+                reported = usage.output_tokens if usage.output_tokens > 1 else 0
+                usage = usage.model_copy(update={"output_tokens": max(streamed, reported)})
                 if usage != TokenUsage():
-                    self._cut_short_usage = self._usage_event(usage)
+                    self._cut_short_usage = self.usage_event(usage)
 
     def take_cut_short_usage(self) -> ev.Usage | None:
         """The usage of the model call the last cancel cut short, once."""
         usage, self._cut_short_usage = self._cut_short_usage, None
         return usage
 
-    def _usage_event(self, u: TokenUsage) -> ev.Usage:
+    def usage_event(self, u: TokenUsage) -> ev.Usage:
         from claw_tui.providers import catalog
 
         cost = catalog.cost_usd(self.model, u)
@@ -567,7 +882,7 @@ class Agent:
             self.total_cost_usd += cost
         self._measured_tokens = u.input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.output_tokens
         info = catalog.lookup(self.model)
-        event = self._event(
+        event = self.event(
             ev.Usage,
             model=self.model,
             input_tokens=u.input_tokens,
@@ -592,254 +907,23 @@ class Agent:
 
     # --- tools --------------------------------------------------------------------------
 
-    async def _run_tools(self, calls: list[ToolUseBlock], incomplete: set[str]) -> AsyncIterator[Any]:
-        """Run a response's calls: consecutive read-only calls together, the rest in order.
+    def redact(self, result: ToolResult) -> ToolResult:
+        """`result` with secrets replaced, whichever tool found them (a `.env` read, a diff…): core/redaction.py."""
+        return result.redacted(self._redact)
 
-        Yields engine events; each call's result lands in `_done_results` as it finishes.
-        """
-        batches: list[list[ToolUseBlock]] = []
-        for call in calls:
-            tool = self.tools.get(call.name)
-            parallel = tool is not None and tool.concurrent_safe and call.id not in incomplete
-            if parallel and batches and batches[-1] and self._is_parallel(batches[-1][0], incomplete):
-                batches[-1].append(call)
-            else:
-                batches.append([call])
-        for batch in batches:
-            queue: asyncio.Queue[Any] = asyncio.Queue()
-            tasks = [asyncio.create_task(self._execute(call, incomplete, queue)) for call in batch]
-            pending = len(tasks)
-            try:
-                while pending:
-                    item = await queue.get()
-                    if item is None:
-                        pending -= 1
-                    else:
-                        yield item
-            finally:
-                for t in tasks:
-                    t.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+    @property
+    def redactor(self) -> Redactor:
+        """What replaces secrets in tool output as it streams, and in the files a tool wrote."""
+        return self._redact
 
-    def _redacted(self, result: ToolResult) -> ToolResult:
-        """`result` with claw's key values replaced, whichever tool found them (a `.env` read, a diff…)."""
-        from claw_tui.tools.shell import redact
+    async def settle_background(self) -> None:
+        """Wait (at most 10 s) for the hooks running in the background, e.g. a /clear's SessionEnd."""
+        if self._background:
+            await asyncio.wait(self._background, timeout=10)
 
-        if not self._secrets or not any(s in result.output for s in self._secrets):
-            return result
-        content = [
-            TextBlock(text=redact(b.text, self._secrets)) if isinstance(b, TextBlock) else b for b in result.content
-        ]
-        return dataclasses.replace(result, content=content)
-
-    def _is_parallel(self, call: ToolUseBlock, incomplete: set[str]) -> bool:
-        tool = self.tools.get(call.name)
-        return tool is not None and tool.concurrent_safe and call.id not in incomplete
-
-    async def _execute(self, call: ToolUseBlock, incomplete: set[str], queue: asyncio.Queue[Any]) -> None:
-        started = time.monotonic()
-
-        async def emit(cls: type[ev._Event], **fields: Any) -> None:
-            await queue.put(self._event(cls, **fields))
-
-        async def finish(result: ToolResult, status: ev.ToolStatus) -> None:
-            result = self._redacted(result)
-            text = result.output
-            if len(text) > MAX_RESULT_CHARS:
-                text = text[:MAX_RESULT_CHARS] + f"\n… [{len(text) - MAX_RESULT_CHARS} characters cut]"
-                result = ToolResult.text(text, is_error=result.is_error, **result.metadata)
-            await emit(
-                ev.ToolCallFinished,
-                call_id=call.id,
-                name=call.name,
-                status=status,
-                output=text,
-                is_error=result.is_error,
-                duration_ms=(time.monotonic() - started) * 1000,
-                metadata=result.metadata,
-            )
-            self._done_results.append(
-                ToolResultBlock(tool_use_id=call.id, content=list(result.content), is_error=result.is_error)
-            )
-            await queue.put(None)
-
-        try:
-            result, status = await self._execute_inner(call, incomplete, emit, queue.put)
-        except asyncio.CancelledError:
-            await emit(ev.ToolCallFinished, call_id=call.id, name=call.name, status="cancelled",
-                       output="Cancelled by the user.", is_error=True,
-                       duration_ms=(time.monotonic() - started) * 1000)
-            raise
-        except Exception as exc:  # noqa: BLE001 - a tool bug must not end the session
-            result, status = ToolResult.text(f"{call.name} failed: {type(exc).__name__}: {exc}", is_error=True), "failed"
-        await finish(result, status)
-
-    async def _execute_inner(
-        self,
-        call: ToolUseBlock,
-        incomplete: set[str],
-        emit: Callable[..., Any],
-        forward: Callable[[Any], Any],
-    ) -> tuple[ToolResult, ev.ToolStatus]:
-        if call.id in incomplete:
-            return (
-                ToolResult.text(
-                    "This call was not run: its input did not arrive complete (the reply hit the output "
-                    "limit). Send it again, smaller if needed.",
-                    is_error=True,
-                ),
-                "failed",
-            )
-        tool = self.tools.get(call.name)
-        if tool is None:
-            known = ", ".join(sorted(self.tools))
-            return ToolResult.text(f"Unknown tool {call.name!r}. Available tools: {known}", is_error=True), "failed"
-        raw_input = dict(call.input)
-        try:
-            parsed = tool.Input.model_validate(raw_input)
-        except ValidationError as exc:
-            return ToolResult.text(_validation_message(call.name, exc), is_error=True), "failed"
-
-        hook_decision = None
-        if self.hooks is not None:
-            outcome = await self.hooks.pre_tool_use(call.name, raw_input, call.id)
-            for note in outcome.messages:
-                await emit(ev.Notice, text=note, level="warning")
-            if outcome.block:
-                await emit(ev.PermissionDecided, call_id=call.id, behavior="deny", decided_by="PreToolUse hook")
-                return ToolResult.text(f"Blocked by a PreToolUse hook: {outcome.reason}", is_error=True), "denied"
-            if outcome.updated_input is not None:
-                try:
-                    parsed = tool.Input.model_validate(outcome.updated_input)
-                    raw_input = dict(outcome.updated_input)
-                except ValidationError as exc:
-                    return ToolResult.text(_validation_message(call.name, exc), is_error=True), "failed"
-            hook_decision = outcome.permission_decision
-
-        # `emit_event` lets a tool put whole events into this turn's stream (a subagent's own events).
-        ctx = dataclasses.replace(
-            self.ctx, services={**self.ctx.services, "call_id": call.id, "emit_event": forward}
-        )
-        await emit(ev.ToolCallQueued, call_id=call.id, name=call.name, input=raw_input, summary=tool.summary(parsed))
-
-        changes: list[FileChange] = []
-        if isinstance(tool, FileEditTool):
-            try:
-                changes = await tool.propose(parsed, ctx)
-            except ToolError as exc:
-                return ToolResult.text(str(exc), is_error=True), "failed"
-
-        decision = self._decide(tool, parsed, ctx)
-        behavior, decided_by = decision.behavior, decision.reason
-        if hook_decision in ("allow", "deny", "ask") and decision.behavior != "deny":
-            behavior, decided_by = hook_decision, f"PreToolUse hook ({hook_decision})"
-        note = ""
-        if behavior == "ask":
-            await emit(ev.PermissionRequested, call_id=call.id, name=call.name, reason=decided_by)
-            request = ApprovalRequest(
-                call_id=call.id,
-                tool_name=call.name,
-                input=raw_input,
-                summary=tool.summary(parsed),
-                reason=decided_by,
-                changes=changes,
-                command=raw_input.get("command") if call.name == "Bash" else None,
-                cwd=str(ctx.cwd),
-                sandboxed=self._sandboxed(tool, ctx) if call.name == "Bash" else None,
-                suggested_rule=self.permissions.suggest_rule(tool, parsed, ctx),
-            )
-            if self.hooks is not None:  # e.g. a desktop notification; the prompt does not wait for it
-                task = asyncio.create_task(self.hooks.notification(f"claw needs your permission to use {call.name}"))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
-            answer = await self.approver.decide(request)
-            behavior = answer.behavior
-            decided_by = f"user ({decided_by})"
-            note = answer.note
-            if answer.behavior == "allow" and answer.remember and request.suggested_rule:
-                self.permissions.add_rule("allow", request.suggested_rule, "session")
-                decided_by = f"user, now allowed for the session by {request.suggested_rule}"
-            if answer.changes is not None:
-                changes = answer.changes
-        await emit(ev.PermissionDecided, call_id=call.id, behavior=behavior, decided_by=decided_by)
-        if behavior == "deny":
-            text = f"Permission to use {call.name} was denied ({decided_by})."
-            if note:
-                text += f" The user says: {note}"
-            return ToolResult.text(text, is_error=True), "denied"
-
-        await emit(ev.ToolCallRunning, call_id=call.id)
-
-        async def output(text: str) -> None:
-            await emit(ev.ToolCallOutput, call_id=call.id, text=text)
-
-        ctx.emit_output = output
-        try:
-            if isinstance(tool, FileEditTool):
-                result = await tool.apply(changes, ctx)
-                for change in changes:
-                    self._after_write(change.path)
-                    changed = self._event(
-                        ev.FileChanged,
-                        call_id=call.id,
-                        path=_display_path(change.path, self.cwd),
-                        before=change.before,
-                        after=change.after,
-                    )
-                    self.record_event(changed)
-                    await forward(changed)
-                if note and not result.is_error:
-                    result.content.append(TextBlock(text=note))
-                await self._append_diagnostics(result, changes)
-            else:
-                result = await tool.run(parsed, ctx)
-        except ToolError as exc:
-            result = ToolResult.text(str(exc), is_error=True)
-
-        if self.hooks is not None:
-            outcome = await self.hooks.post_tool_use(call.name, raw_input, result.output, call.id)
-            for msg in outcome.messages:
-                await emit(ev.Notice, text=msg, level="warning")
-            if outcome.block and outcome.reason:
-                result.content.append(TextBlock(text=f"PostToolUse hook: {outcome.reason}"))
-            elif outcome.additional_context:
-                result.content.append(TextBlock(text=outcome.additional_context))
-        return result, ("failed" if result.is_error else "done")
-
-    def _sandboxed(self, tool: Tool, ctx: ToolContext) -> bool:
-        if tool.name != "Bash":
-            return False
-        from claw_tui.tools.sandbox import sandbox_active
-
-        return sandbox_active(ctx)
-
-    def _decide(self, tool: Tool, parsed: BaseModel, ctx: ToolContext) -> Any:
-        return self.permissions.decide(tool, parsed, ctx, sandboxed=self._sandboxed(tool, ctx))
-
-    async def _append_diagnostics(self, result: ToolResult, changes: list[FileChange]) -> None:
-        lsp = self.ctx.services.get("lsp")
-        if lsp is None or result.is_error:
-            return
-        for change in changes:
-            try:
-                text = await lsp.diagnostics_after_edit(change.path)
-            except Exception:  # noqa: BLE001, S112 - diagnostics are a bonus; a language server problem never fails the edit
-                continue
-            if text:
-                result.content.append(TextBlock(text=text))
-
-
-def _validation_message(tool: str, exc: ValidationError) -> str:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()[:5]
-    )
-    return f"Invalid input for {tool}: {problems}. Fix the input and call the tool again."
-
-
-def _display_path(path: Path, cwd: Path) -> str:
-    try:
-        return str(path.relative_to(cwd))
-    except ValueError:
-        return str(path)
-
+    def in_background(self, work: Awaitable[Any]) -> None:
+        """Run a Notification hook without waiting for it; `aclose` lets it finish."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 

@@ -1,18 +1,23 @@
 """Agent types a subagent can be: the built-ins and the user's own Markdown files.
 
 Custom agents are Claude Code's format, so an existing `.claude/agents/` works as it is: a
-Markdown file whose frontmatter gives `name`, `description`, `tools` (a comma list or a YAML
-list; absent = every tool a subagent may have) and `model` (an id, an alias such as `sonnet`,
-or `inherit`); the body is the agent's system prompt. Later directories override earlier
-ones by name: built-ins < user < `.claude/agents` < `.claw/agents`.
+Markdown file whose front matter gives `name`, `description`, `tools` (a comma list or a YAML
+list; absent = every tool a subagent may have), `disallowedTools` and `model` (an id, an alias
+such as `sonnet`, or `inherit`); the body is the agent's system prompt. As in Claude Code, files
+in subfolders count too (the name comes from the front matter, not the folder). Later
+directories override earlier ones by name: built-ins < user < `.claude/agents` < `.claw/agents`.
+Front-matter fields Claude Code has and claw does not honour are kept in `ignored`, so the
+session can name them once.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from claw_tui.engine.frontmatter import FrontmatterError, as_list, as_text, parse_frontmatter
 
 # The tools no subagent gets: it cannot spawn agents, switch the session's mode or worktree,
 # or stop to question the user (the parent talks to the user).
@@ -44,13 +49,15 @@ class AgentDef:
     model: str | None = None  # None or "inherit": the parent's model
     source: str = "built-in"  # "built-in", "user", "project (.claude/agents)", "project (.claw/agents)"
     path: Path | None = None
+    disallowed: tuple[str, ...] = ()  # `disallowedTools`
+    ignored: tuple[str, ...] = ()  # Claude Code fields claw does not honour, e.g. ("permissionMode",)
 
     @property
     def editable(self) -> bool:
         return self.path is not None
 
     def allows(self, tool_name: str) -> bool:
-        if tool_name in NEVER_FOR_SUBAGENTS:
+        if tool_name in NEVER_FOR_SUBAGENTS or tool_name in self.disallowed:
             return False
         return self.tools is None or tool_name in self.tools
 
@@ -76,80 +83,6 @@ BUILTIN_AGENTS = (
 )
 
 
-# --- frontmatter ------------------------------------------------------------------------
-
-
-def parse_frontmatter(text: str) -> tuple[dict[str, Any], str]:
-    """The YAML-ish header between leading `---` lines, and the body after it.
-
-    Handles what agent and skill files use: `key: value` scalars (quoted or not), inline
-    lists `[a, b]`, block lists (`- a` lines) and block scalars (`|`, `>`). Raises
-    ValueError for an unclosed header or a line that is none of these.
-    """
-    if not text.startswith("---"):
-        return {}, text
-    lines = text.splitlines()
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        raise ValueError("the frontmatter has no closing '---' line") from None
-    meta: dict[str, Any] = {}
-    key: str | None = None
-    block: list[str] | None = None  # lines of a | or > scalar
-    folded = False
-    for number, line in enumerate(lines[1:end], start=2):
-        stripped = line.strip()
-        indented = line[:1] in (" ", "\t")
-        if block is not None and (indented or not stripped):
-            block.append(stripped)
-            continue
-        if block is not None and key is not None:
-            meta[key] = _join_block(block, folded)
-            block = None
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("- ") or stripped == "-":
-            if key is None or not isinstance(meta.get(key), list):
-                raise ValueError(f"line {number}: a list item without a key above it")
-            meta[key].append(_scalar(stripped[1:].strip()))
-            continue
-        name, sep, value = stripped.partition(":")
-        if not sep or not re.fullmatch(r"[A-Za-z0-9_-]+", name.strip()):
-            raise ValueError(f"line {number}: expected 'key: value', got {stripped!r}")
-        key, value = name.strip(), value.strip()
-        if value in ("|", ">", "|-", ">-", "|+", ">+"):
-            block, folded = [], value.startswith(">")
-        elif value == "":
-            meta[key] = []  # a block list may follow; an empty value stays an empty list
-        elif value.startswith("[") and value.endswith("]"):
-            meta[key] = [_scalar(v.strip()) for v in value[1:-1].split(",") if v.strip()]
-        else:
-            meta[key] = _scalar(value)
-    if block is not None and key is not None:
-        meta[key] = _join_block(block, folded)
-    return meta, "\n".join(lines[end + 1 :]).strip("\n") + "\n"
-
-
-def _scalar(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value.split(" #", 1)[0].strip()
-
-
-def _join_block(lines: list[str], folded: bool) -> str:
-    while lines and not lines[-1]:
-        lines.pop()
-    return " ".join(line for line in lines if line) if folded else "\n".join(lines)
-
-
-def as_list(value: Any) -> list[str]:
-    """A frontmatter list given as a YAML list or a comma-separated string."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else str(value).split(",")
-    return [str(item).strip() for item in items if str(item).strip()]
-
-
 # --- loading ----------------------------------------------------------------------------
 
 
@@ -167,6 +100,14 @@ def agent_dirs(cwd: Path, user_dir: Path | None = None) -> list[tuple[str, Path]
     ]
 
 
+# Claude Code's agent fields that change behaviour and that claw does not honour (yet); `color`
+# only paints Claude Code's own UI.
+UNHONOURED_FIELDS = (
+    "permissionMode", "skills", "hooks", "mcpServers", "memory", "maxTurns", "background", "effort",
+    "isolation", "initialPrompt",
+)
+
+
 def load_agent_file(path: Path, source: str = "project (.claw/agents)") -> AgentDef:
     """One agent file; AgentDefError saying what is wrong with it."""
     try:
@@ -175,18 +116,18 @@ def load_agent_file(path: Path, source: str = "project (.claw/agents)") -> Agent
         raise AgentDefError(f"{path}: cannot be read ({exc})") from None
     try:
         meta, body = parse_frontmatter(text)
-    except ValueError as exc:
+    except FrontmatterError as exc:
         raise AgentDefError(f"{path}: {exc}") from None
     if not meta:
         raise AgentDefError(f"{path}: no frontmatter; it needs at least 'name' and 'description'")
-    name = str(meta.get("name") or "").strip()
+    name = as_text(meta.get("name"))
     description = str(meta.get("description") or "").strip()
     if not name or not description:
         raise AgentDefError(f"{path}: the frontmatter needs both 'name' and 'description'")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise AgentDefError(f"{path}: name {name!r} may hold only letters, digits, '-', '_' and '.'")
     tools = None if "tools" not in meta else tuple(as_list(meta["tools"]))
-    model = str(meta.get("model") or "").strip() or None
+    model = as_text(meta.get("model")) or None
     if not body.strip():
         raise AgentDefError(f"{path}: the body (the agent's system prompt) is empty")
     return AgentDef(
@@ -197,6 +138,16 @@ def load_agent_file(path: Path, source: str = "project (.claw/agents)") -> Agent
         model=None if model == "inherit" else model,
         source=source,
         path=path,
+        disallowed=tuple(as_list(meta.get("disallowedTools"))),
+        ignored=tuple(f for f in UNHONOURED_FIELDS if meta.get(f) not in (None, "", [], {})),
+    )
+
+
+def agent_files(directory: Path) -> list[Path]:
+    """The agent files under `directory`, subfolders included (hidden ones left out), in a stable order."""
+    return sorted(
+        p for p in directory.rglob("*.md")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)
     )
 
 
@@ -207,7 +158,7 @@ def scan_agents(cwd: Path, user_dir: Path | None = None) -> tuple[list[AgentDef]
     for source, directory in agent_dirs(cwd, user_dir):
         if not directory.is_dir():
             continue
-        for path in sorted(directory.glob("*.md")):
+        for path in agent_files(directory):
             try:
                 agent = load_agent_file(path, source)
             except AgentDefError as exc:
@@ -246,14 +197,15 @@ def render_agent_file(agent: AgentDef) -> str:
 
 def save_agent(agent: AgentDef, directory: Path) -> Path:
     """Write `agent` as `<directory>/<name>.md` (replacing an older version) and return the path."""
-    directory.mkdir(parents=True, exist_ok=True)
+    from claw_tui.config import save_user_file
+
     path = agent.path if agent.path is not None and agent.path.parent == directory else directory / f"{agent.name}.md"
-    path.write_text(render_agent_file(agent), encoding="utf-8")
+    save_user_file(path, render_agent_file(agent))
     return path
 
 
 def _quote(text: str) -> str:
     text = " ".join(text.split())
-    if text[:1] in "\"'[{>|&*!%@`#" or ": " in text or text.endswith(":"):
-        return '"' + text.replace('"', "'") + '"'
+    if text[:1] in "\"'[{>|&*!%@`#" or ": " in text or text.endswith(":") or "\\" in text:
+        return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
     return text

@@ -11,16 +11,20 @@ at once, up to `agents.max_concurrent`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from claw_tui.engine.services import subagents_of
 from claw_tui.tools import shell
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
 
+if TYPE_CHECKING:
+    from claw_tui.engine.subagents import SubagentManager
 
-def _manager(ctx: ToolContext) -> Any:
-    manager = ctx.services.get("subagents")
+
+def _manager(ctx: ToolContext) -> SubagentManager:
+    manager = subagents_of(ctx)
     if manager is None:
         raise ToolError("Subagents are not available here (a subagent cannot start or manage agents).")
     return manager
@@ -67,10 +71,10 @@ independent pieces of work, and to keep large explorations out of your own conte
 - The agent's report is not shown to the user: summarise what matters in your reply."""
 
 
-class Agent(Tool):
+class Agent(Tool[AgentInput]):
     name: ClassVar[str] = "Agent"
     description: ClassVar[str] = AGENT_DESCRIPTION
-    Input: ClassVar[type[BaseModel]] = AgentInput
+    Input = AgentInput
     kind: ClassVar[ToolKind] = ToolKind.READ
     concurrent_safe: ClassVar[bool] = True
 
@@ -80,23 +84,21 @@ class Agent(Tool):
                  for a in agents]
         self.description = AGENT_DESCRIPTION + "\n\nAvailable agent types:\n" + "\n".join(lines)  # type: ignore[misc]
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, AgentInput)
+    def summary(self, input: AgentInput) -> str:
         kind = input.subagent_type or "general-purpose"
         extra = " (background)" if input.run_in_background else ""
         extra += " (worktree)" if input.isolation else ""
         return f"Agent {kind}: {input.description}{extra}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, AgentInput)
-        from claw_tui.engine.agent_defs import AgentDefError, find_agent, list_agents
+    async def run(self, input: AgentInput, ctx: ToolContext) -> ToolResult:
+        from claw_tui.engine.agent_defs import AgentDefError, find_agent
         from claw_tui.engine.subagents import SpawnRequest, SubagentError
 
         manager = _manager(ctx)
         if not input.prompt.strip():
             raise ToolError("The prompt is empty: say what the agent should do and what to report.")
         try:
-            agent_def = find_agent(list_agents(manager.parent.cwd), input.subagent_type or "general-purpose")
+            agent_def = find_agent(manager.parent.agent_types(), input.subagent_type or "general-purpose")
             child = manager.spawn(
                 SpawnRequest(
                     description=input.description,
@@ -107,7 +109,7 @@ class Agent(Tool):
                     isolation=input.isolation,
                     name=input.name,
                 ),
-                call_id=ctx.services.get("call_id"),
+                call_id=ctx.call_id,
             )
         except (AgentDefError, SubagentError) as exc:
             raise ToolError(str(exc)) from None
@@ -120,7 +122,7 @@ class Agent(Tool):
                 agent_id=child.id,
                 status="running",
             )
-        await manager.run(child, ctx.services.get("emit_event"))
+        await manager.run(child, ctx.emit_event)
         return manager.result(child)
 
 
@@ -129,22 +131,20 @@ class SendMessageInput(BaseModel):
     message: str = Field(description="The message to send")
 
 
-class SendMessage(Tool):
+class SendMessage(Tool[SendMessageInput]):
     name: ClassVar[str] = "SendMessage"
     description: ClassVar[str] = (
         "Send a message to an agent you started. A running agent reads it when its current step ends and "
         "continues with it; a finished agent resumes in the background with its context intact (read its "
         "reply with TaskOutput)."
     )
-    Input: ClassVar[type[BaseModel]] = SendMessageInput
+    Input = SendMessageInput
     kind: ClassVar[ToolKind] = ToolKind.READ
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, SendMessageInput)
+    def summary(self, input: SendMessageInput) -> str:
         return f"SendMessage to {input.to}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, SendMessageInput)
+    async def run(self, input: SendMessageInput, ctx: ToolContext) -> ToolResult:
         from claw_tui.engine.subagents import SubagentError
 
         try:
@@ -157,7 +157,7 @@ class EnterWorktreeInput(BaseModel):
     name: str | None = Field(default=None, description="Optional name for the worktree (its branch is claw/<name>)")
 
 
-class EnterWorktree(Tool):
+class EnterWorktree(Tool[EnterWorktreeInput]):
     name: ClassVar[str] = "EnterWorktree"
     description: ClassVar[str] = (
         "Create an isolated git worktree (a separate checkout on a temporary branch, holding the current "
@@ -165,11 +165,10 @@ class EnterWorktree(Tool):
         "until ExitWorktree applies them, after the user reviews the diff. Use it for risky or experimental "
         "changes the user may want to throw away."
     )
-    Input: ClassVar[type[BaseModel]] = EnterWorktreeInput
+    Input = EnterWorktreeInput
     kind: ClassVar[ToolKind] = ToolKind.EXECUTE
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, EnterWorktreeInput)
+    async def run(self, input: EnterWorktreeInput, ctx: ToolContext) -> ToolResult:
         from claw_tui.engine.subagents import SubagentError
 
         try:
@@ -193,22 +192,20 @@ class ExitWorktreeInput(BaseModel):
     discard_changes: bool = Field(default=False, description='Required to "remove" a worktree that has changes')
 
 
-class ExitWorktree(Tool):
+class ExitWorktree(Tool[ExitWorktreeInput]):
     name: ClassVar[str] = "ExitWorktree"
     description: ClassVar[str] = (
         "Leave the worktree EnterWorktree made and return to the main tree. By default its changes are "
         "applied to the main tree after the user approves the diff; a file the main tree changed meanwhile "
         "is reported as a conflict and kept as a patch, never overwritten."
     )
-    Input: ClassVar[type[BaseModel]] = ExitWorktreeInput
+    Input = ExitWorktreeInput
     kind: ClassVar[ToolKind] = ToolKind.READ
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, ExitWorktreeInput)
+    def summary(self, input: ExitWorktreeInput) -> str:
         return f"ExitWorktree ({input.action})"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, ExitWorktreeInput)
+    async def run(self, input: ExitWorktreeInput, ctx: ToolContext) -> ToolResult:
         from claw_tui.engine.subagents import SubagentError
         from claw_tui.engine.worktrees import WorktreeError
 
@@ -216,8 +213,8 @@ class ExitWorktree(Tool):
             text = await _manager(ctx).exit_worktree(
                 input.action,
                 discard_changes=input.discard_changes,
-                call_id=ctx.services.get("call_id", ""),
-                emit=ctx.services.get("emit_event"),
+                call_id=ctx.call_id,
+                emit=ctx.emit_event,
             )
         except (SubagentError, WorktreeError) as exc:
             raise ToolError(str(exc)) from None
@@ -229,27 +226,25 @@ class SkillInput(BaseModel):
     args: str | None = Field(default=None, description="Optional arguments for the skill")
 
 
-class Skill(Tool):
+class Skill(Tool[SkillInput]):
     name: ClassVar[str] = "Skill"
     description: ClassVar[str] = (
         "Load a skill: its instructions and the list of its files. The skills available are listed in the "
         "system prompt under <skills>; when a task matches a skill's description, call this first and follow "
         "what it returns. Do not call it for a skill that is already loaded in this conversation."
     )
-    Input: ClassVar[type[BaseModel]] = SkillInput
+    Input = SkillInput
     kind: ClassVar[ToolKind] = ToolKind.READ
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, SkillInput)
+    def summary(self, input: SkillInput) -> str:
         return f"Skill {input.skill}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, SkillInput)
+    async def run(self, input: SkillInput, ctx: ToolContext) -> ToolResult:
         from claw_tui.engine.skills import SkillError, find_skill, list_skills, render_skill
 
         try:
-            skill = find_skill(list_skills(ctx.cwd), input.skill)
+            skill = find_skill(list_skills(ctx.cwd), input.skill, by_model=True)
             return ToolResult.text(render_skill(skill, input.args or ""), skill=skill.name, path=str(skill.path))
         except SkillError as exc:
             raise ToolError(str(exc)) from None
@@ -261,9 +256,8 @@ class TaskOutput(shell.TaskOutput):
         "as task_id."
     )
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, shell.TaskOutputInput)
-        manager = ctx.services.get("subagents")
+    async def run(self, input: shell.TaskOutputInput, ctx: ToolContext) -> ToolResult:
+        manager = subagents_of(ctx)
         if manager is None or not manager.has(input.task_id):
             return await super().run(input, ctx)
         return await manager.output(input.task_id, block=input.block, timeout=input.timeout / 1000)
@@ -272,11 +266,11 @@ class TaskOutput(shell.TaskOutput):
 class TaskStop(shell.TaskStop):
     description: ClassVar[str] = shell.TaskStop.description + " Also stops a background agent by its id."
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, shell.TaskStopInput) and input.task_id
+    async def run(self, input: shell.TaskStopInput, ctx: ToolContext) -> ToolResult:
+        assert input.task_id  # TaskStopInput refuses an input without one
         from claw_tui.engine.subagents import SubagentError
 
-        manager = ctx.services.get("subagents")
+        manager = subagents_of(ctx)
         if manager is None or not manager.has(input.task_id):
             return await super().run(input, ctx)
         try:

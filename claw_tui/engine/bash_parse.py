@@ -49,6 +49,7 @@ class SimpleCommand:
     assignments: list[str] = field(default_factory=list)
     redirects: list[Redirect] = field(default_factory=list)
     dynamic_words: set[int] = field(default_factory=set)  # indexes of words with expansions or globs
+    quoted_words: set[int] = field(default_factory=set)  # indexes of words with quotes or backslashes in them
 
     @property
     def text(self) -> str:
@@ -58,6 +59,20 @@ class SimpleCommand:
     def name_is_dynamic(self) -> bool:
         """The program to run is decided at run time (`$CMD args`): no rule can vouch for it."""
         return 0 in self.dynamic_words
+
+    @property
+    def name_is_computed(self) -> bool:
+        """The program's name is dynamic or spelled with quotes or backslashes (`r''m`, `\\rm`): a
+        spelling made to look like something else, which no allow rule vouches for."""
+        return 0 in self.dynamic_words or 0 in self.quoted_words
+
+    def shifted(self, start: int) -> SimpleCommand:
+        """The command from word `start` on (what a wrapper such as `env` or `timeout` runs)."""
+        return SimpleCommand(
+            words=self.words[start:],
+            dynamic_words={i - start for i in self.dynamic_words if i >= start},
+            quoted_words={i - start for i in self.quoted_words if i >= start},
+        )
 
 
 @dataclass
@@ -144,6 +159,8 @@ class _Parser:
                 continue
             if word.dynamic:
                 current.dynamic_words.add(len(current.words))
+            if word.quoted:
+                current.quoted_words.add(len(current.words))
             current.words.append(word.value)
         self._finish(current)
         if self.parens:
@@ -153,9 +170,11 @@ class _Parser:
         return self.commands + self.nested
 
     def _finish(self, command: SimpleCommand) -> None:
-        while command.words and command.words[0] in _RESERVED_LEADING and 0 not in command.dynamic_words:
-            command.words.pop(0)
-            command.dynamic_words = {i - 1 for i in command.dynamic_words if i > 0}
+        while command.words and command.words[0] in _RESERVED_LEADING and not command.name_is_computed:
+            dropped = 2 if command.words[:2] == ["time", "-p"] else 1  # the `time` keyword takes -p
+            del command.words[:dropped]
+            command.dynamic_words = {i - dropped for i in command.dynamic_words if i >= dropped}
+            command.quoted_words = {i - dropped for i in command.quoted_words if i >= dropped}
         if len(command.words) == 1 and command.words[0] in _RESERVED_ALONE:
             command.words = []
         if command.words or command.assignments or command.redirects:

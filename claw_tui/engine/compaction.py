@@ -105,7 +105,7 @@ def touched_files(messages: list[Message]) -> list[str]:
 
 
 def open_tasks(agent: Agent) -> list[str]:
-    graph = agent.tasks
+    graph = agent.task_graph
     if graph is None:
         return []
     return [
@@ -131,12 +131,12 @@ async def compact(
     cut = split_point(messages, keep_turns)
     older, kept = messages[:cut], messages[cut:]
     if not older:
-        yield agent._event(ev.Notice, text="Nothing to compact yet.")
+        yield agent.event(ev.Notice, text="Nothing to compact yet.")
         return
     if agent.hooks is not None:
         outcome = await agent.hooks.pre_compact(trigger, instructions)
         if outcome.block:
-            yield agent._event(ev.Notice, text=f"Compaction blocked by a hook: {outcome.reason}", level="warning")
+            yield agent.event(ev.Notice, text=f"Compaction blocked by a hook: {outcome.reason}", level="warning")
             return
     ask = "Summarise the conversation above following your instructions."
     if instructions:
@@ -156,17 +156,24 @@ async def compact(
         async for item in provider.stream(request):
             if isinstance(item, ModelResponse):
                 summary = item.message.text
-                yield agent._usage_event(item.usage)
+                yield agent.usage_event(item.usage)
     except ProviderError as err:
-        yield agent._event(ev.Error, message=f"Compaction failed: {err.message}", kind=err.kind, fatal=False)
+        yield agent.event(ev.Error, message=f"Compaction failed: {err.message}", kind=err.kind, fatal=False)
         return
     if not summary.strip():
-        yield agent._event(ev.Error, message="Compaction failed: the model returned no summary.", fatal=False)
+        yield agent.event(ev.Error, message="Compaction failed: the model returned no summary.", fatal=False)
         return
     text = render_summary(summary, open_tasks(agent), touched_files(older))
     summary_msg = Message(role="user", content=[TextBlock(text=text)], is_compaction_summary=True)
+    if agent.hooks is not None:
+        # As in Claude Code: PostCompact sees the summary; SessionStart (source "compact") may add context to it.
+        for outcome in (await agent.hooks.post_compact(trigger, text), await agent.hooks.session_start("compact")):
+            for note in outcome.messages:
+                yield agent.event(ev.Notice, text=note, level="warning")
+            if outcome.additional_context:
+                summary_msg.content.append(TextBlock(text=outcome.additional_context))
     kept = [msg.model_copy(update={"id": Message(role=msg.role).id}) for msg in kept]
-    done = agent._event(
+    done = agent.event(
         ev.Compacted,
         summary_message_id=summary_msg.id,
         summary=text,
@@ -176,12 +183,12 @@ async def compact(
         kept_messages=len(kept),
     )
     agent.transcript[:] = []
-    yield agent._commit(summary_msg)
+    yield agent.commit(summary_msg)
     # Stored right after the summary, so a fork from any message after it knows the copies below for what they are.
     agent.record_event(done)
     for msg in kept:
         # Stored again after the boundary, so a resumed session starts from the summary.
-        yield agent._commit(msg)
+        yield agent.commit(msg)
     agent.reset_context_measure()
     yield done
 

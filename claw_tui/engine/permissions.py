@@ -9,6 +9,7 @@ rule that names the place.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shlex
@@ -20,8 +21,12 @@ from typing import Literal
 from pydantic import BaseModel
 
 from claw_tui.config import RuleSource
-from claw_tui.engine import bash_parse
+from claw_tui.engine import bash_effects, bash_parse, command_rules
+from claw_tui.engine.bash_effects import BashEffects
+from claw_tui.mcp.tools import McpTool
+from claw_tui.tools import protected
 from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolKind
+from claw_tui.tools.git import Git, repository_root
 
 Behavior = Literal["allow", "ask", "deny"]
 
@@ -36,47 +41,29 @@ ALWAYS_ALLOWED = frozenset(
      "EnterPlanMode", "ExitPlanMode"}
 )
 
-# Read-only commands a sandboxed Bash may run without asking, with the options that would
-# make them write or run something else.
-_SAFE_COMMANDS: dict[str, tuple[str, ...]] = {
-    **{name: () for name in (
-        "ls", "cat", "head", "tail", "wc", "pwd", "echo", "printf", "grep", "egrep", "fgrep", "file", "stat",
-        "du", "df", "which", "whoami", "uname", "true", "false", "basename", "dirname", "realpath", "readlink",
-        "cut", "tr", "diff", "cmp", "comm", "nl", "od", "id", "sha256sum", "sha1sum", "md5sum", "test", "[",
-        "cd", "seq",
-    )},
-    "find": ("-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fls"),
-    "sort": ("-o", "--output", "--compress-program"),
-    "rg": ("--pre", "--search-zip", "-z"),
-    "date": ("-s", "--set"),
-    "tree": ("-o",),
-    "git": ("-c", "--output", "--ext-diff", "--exec-path", "--config-env", "-C", "--git-dir", "--work-tree"),
-}
-# Options with which a program runs another program or writes a file it names. A prefix or
-# wildcard allow rule (`Bash(find:*)`) vouches for the arguments one expects, not for these:
-# only a rule that spells the option out allows them.
-_ESCAPE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "find": ("-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fls"),
-    "rg": ("--pre",),
-    "sort": ("-o", "--output", "--compress-program"),
-    "git": ("-c", "--config-env", "--exec-path", "--output", "--ext-diff", "--upload-pack", "--receive-pack",
-            "--exec"),
-    "tar": ("--to-command", "--use-compress-program", "-I", "--checkpoint-action", "--info-script",
-            "--new-volume-script", "-F"),
-}
-# find's options that run the command written after them, up to `;` or `+`.
-_FIND_EXEC = {"-exec", "-execdir", "-ok", "-okdir"}
+# Read-only commands a sandboxed Bash may run without asking, unless they use an option that
+# runs code or writes (command_rules knows which).
+_SAFE_COMMANDS = frozenset({
+    "ls", "cat", "head", "tail", "wc", "pwd", "echo", "printf", "grep", "egrep", "fgrep", "file", "stat",
+    "du", "df", "which", "whoami", "uname", "true", "false", "basename", "dirname", "realpath", "readlink",
+    "cut", "tr", "diff", "cmp", "comm", "nl", "od", "id", "sha256sum", "sha1sum", "md5sum", "test", "[",
+    "cd", "seq", "find", "sort", "rg", "date", "tree", "git",
+})
 _SAFE_GIT = {"status", "diff", "log", "show", "blame", "ls-files", "rev-parse", "grep", "shortlog", "describe"}
-# Commands that run other commands: an "always allow" prefix rule for them would allow anything.
-_WRAPPERS = {
-    "sudo", "doas", "su", "env", "command", "builtin", "exec", "eval", "nohup", "nice", "timeout", "time",
-    "xargs", "bash", "sh", "zsh", "dash", "fish", "ksh", "source", ".", "rm", "dd", "chmod", "chown",
+# Commands that run other commands or destroy: an "always allow" prefix rule for them would allow anything.
+_NO_PREFIX_SUGGESTION = {
+    *command_rules.WRAPPERS, "fish", "source", ".", "rm", "dd", "chmod", "chown",
 }
-# Stripped before matching deny/ask rules, so `sudo rm -rf /` still hits `Bash(rm:*)`.
-_STRIP_FOR_DENY = {"sudo", "doas", "command", "builtin", "exec", "nohup", "nice", "time", "xargs", "env", "timeout"}
-_WRAPPER_ARG = re.compile(r"-.*|[A-Za-z_][A-Za-z0-9_]*=.*|\d+(\.\d+)?[smhd]?")
-_SHELLS = {"bash", "sh", "zsh", "dash", "ksh"}
-_HARMLESS_TARGETS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"}
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What the permission engine enforces besides rules and modes."""
+
+    protect_paths: bool = True  # writes to protected paths ask in every mode (sandbox.protected_paths)
+    # Commands run unsandboxed although the user did not turn the sandbox off (bubblewrap is missing,
+    # or a repository turned it off): no mode or rule lets a command run unasked.
+    unsandboxed_commands_ask: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,19 +94,29 @@ class _Call:
     kind: ToolKind
     target: str | None
     paths: list[Path]
+    git_words: list[str] | None = None  # Git: the `git …` command line it amounts to, for Bash rules
+    git_repo: Path | None = None  # Git commit or branch: the work tree it writes
     command: list[bash_parse.SimpleCommand] | None = None  # Bash, when it parsed
     parse_error: str | None = None  # Bash, when it did not
-    write_targets: list[Path] = field(default_factory=list)  # Bash `> file` targets
-    dynamic_write: bool = False  # Bash `> $FILE`: the target is unknown
+    effects: BashEffects = field(default_factory=BashEffects)  # Bash: what the command line does
 
     @property
     def is_bash(self) -> bool:
         return self.tool.name == "Bash"
 
     @property
+    def write_targets(self) -> list[Path]:
+        """Bash: the files written by redirections, tee and output options (each needs write permission)."""
+        return self.effects.writes
+
+    @property
+    def dynamic_write(self) -> bool:
+        return self.effects.unknown_write is not None
+
+    @property
     def write_paths(self) -> list[Path]:
         if self.is_bash:
-            return self.write_targets
+            return [*self.effects.writes, *self.effects.program_writes]
         return self.paths if self.kind == ToolKind.WRITE else []
 
     @property
@@ -144,8 +141,9 @@ def parse_rule(text: str) -> tuple[str, str | None]:
 
 
 class PermissionEngine:
-    def __init__(self, mode: str, rules: list[RuleSource], roots: list[Path]) -> None:
+    def __init__(self, mode: str, rules: list[RuleSource], roots: list[Path], *, guard: Guard | None = None) -> None:
         self.mode = mode
+        self.guard = guard or Guard()
         self.mode_before_plan: str | None = None  # set by EnterPlanMode, restored when the plan is approved
         self.roots = [Path(r).resolve() for r in roots]
         self._rules: list[_Rule] = []
@@ -166,16 +164,57 @@ class PermissionEngine:
     def add_rule(self, behavior: Behavior, rule: str, source: str) -> None:
         self._add(RuleSource(behavior, rule, source))
 
+    def replace_rules(self, rules: list[RuleSource], roots: list[Path]) -> None:
+        """Rules and roots from settings read again; the rules of this run (flags, the session's) stay."""
+        kept = [r.source for r in self._rules if r.source.source in ("flags", "session")]
+        self.roots = [Path(r).resolve() for r in roots]
+        self._rules, self.problems = [], []
+        for rule in [*rules, *kept]:
+            self._add(rule)
+
     def rules_for_display(self) -> list[RuleSource]:
         return [r.source for r in self._rules]
+
+    def allows_local_network(self, host: str) -> bool:
+        """Whether the user's own allow rules name `host` for WebFetch (`WebFetch(domain:localhost)`),
+        opting it in to addresses on this machine's own network; a repository's rules never do."""
+        from claw_tui.config import USER_LAYERS
+
+        for rule in self._rules_for("allow"):
+            spec = rule.specifier or ""
+            if rule.tool != "WebFetch" or not spec.startswith("domain:") or spec[7:].strip() in ("", "*"):
+                continue
+            if rule.source.source in (*USER_LAYERS, "session") and fnmatchcase(host.lower(), spec[7:].strip().lower()):
+                return True
+        return False
+
+    def read_denied_paths(self) -> list[Path]:
+        """The existing paths the `Read(…)` deny rules name: the sandbox covers them, so commands
+        cannot read what the Read tool may not."""
+        root = self.roots[0] if self.roots else Path.cwd()
+        paths: list[Path] = []
+        for rule in self._rules_for("deny"):
+            if rule.tool == "Read" and rule.specifier:
+                paths.extend(p for p in _existing_matches(rule.specifier, root) if p not in paths)
+        return paths
 
     # --- deciding ---------------------------------------------------------------------
 
     def decide(self, tool: Tool, input: BaseModel, ctx: ToolContext, *, sandboxed: bool) -> Decision:
+        decision = self._decide(tool, input, ctx, sandboxed=sandboxed)
+        if decision.behavior == "allow" and tool.name == "Bash" and not sandboxed and self.guard.unsandboxed_commands_ask:
+            return Decision("ask", f"{_unsandboxed_reason()}; it would have been allowed ({decision.reason})")
+        return decision
+
+    def _decide(self, tool: Tool, input: BaseModel, ctx: ToolContext, *, sandboxed: bool) -> Decision:
         call = self._call(tool, input, ctx)
         for rule in self._rules_for("deny"):
             if self._matches_any_part(rule, call):
                 return Decision("deny", rule.describe())
+        if isinstance(tool, McpTool) and (changed := tool.changed_since_approval()) is not None:
+            return Decision("ask", changed)  # a new tool under an old name: no rule or mode approved it
+        if call.is_bash and (hidden := self._unjudgeable(call)) is not None:
+            return Decision("ask", hidden)
         safe_in_sandbox = sandboxed and call.is_bash and self._read_only_command(call, ctx)
         if (
             self.mode == "plan"
@@ -192,6 +231,8 @@ class PermissionEngine:
         config = [p for p in call.write_paths if self._is_configuration(p)]
         if config:
             return Decision("ask", f"writes to configuration always ask ({config[0]})")
+        if call.git_repo is not None and not self._inside(call.git_repo):
+            return Decision("ask", f"{OUTSIDE_WRITE_REASON} (the repository at {call.git_repo})")
         allowed_by = self._allowed_by(call)
         if allowed_by is not None:
             return Decision("allow", allowed_by)
@@ -212,14 +253,33 @@ class PermissionEngine:
             return Decision("ask", f"mode {mode}: writes ask")
         if call.parse_error:
             return Decision("ask", f"mode {mode}: commands ask; this one could not be read ({call.parse_error})")
+        if call.is_bash and call.write_targets and mode != "acceptEdits" and self._commands_allowed(call):
+            shown = os.path.relpath(call.write_targets[0], ctx.cwd)
+            return Decision("ask", f"mode {mode}: the command writes {shown}; a rule allows a command, not its writes")
         return Decision("ask", f"mode {mode}: commands and network access ask")
+
+    def _unjudgeable(self, call: _Call) -> str | None:
+        """Why deny rules cannot be checked on this command line: a program whose name is computed at
+        run time, or code that runs unnamed (`awk '{system($0)}'`). None without Bash deny rules."""
+        denies = [r for r in self._rules if r.tool == "Bash" and r.specifier and r.source.behavior != "allow"]
+        if not denies:
+            return None
+        if call.effects.computed:
+            return (f"the program `{call.effects.computed[0]}` is computed at run time, so {denies[0].describe()} "
+                    "cannot be checked")
+        if call.effects.unknown_code:
+            return f"the command runs code that cannot be named in advance, so {denies[0].describe()} cannot be checked"
+        return None
+
+    def _commands_allowed(self, call: _Call) -> bool:
+        bash_rules = [r for r in self._rules_for("allow") if r.tool == "Bash"]
+        return call.command is not None and all(self._cover(c, bash_rules) is not None for c in call.command)
 
     def _rules_for(self, behavior: Behavior) -> list[_Rule]:
         return [r for r in self._rules if r.source.behavior == behavior]
 
     def _call(self, tool: Tool, input: BaseModel, ctx: ToolContext) -> _Call:
-        kind_for = getattr(tool, "kind_for", None)
-        kind = kind_for(input) if callable(kind_for) else tool.kind
+        kind = tool.kind_for(input)
         try:
             target = tool.rule_target(input, ctx)
         except (ValueError, TypeError):  # a malformed target matches no specifier; the call is still decided
@@ -229,6 +289,10 @@ class PermissionEngine:
         except (OSError, ValueError, RuntimeError):
             paths = []
         call = _Call(tool=tool, kind=kind, target=target, paths=paths)
+        if isinstance(tool, Git):
+            call.git_words = tool.shell_words(input)
+            if kind == ToolKind.WRITE:
+                call.git_repo = repository_root(ctx.cwd)
         if call.is_bash:
             command = target if target is not None else str(getattr(input, "command", ""))
             call.target = command
@@ -237,14 +301,7 @@ class PermissionEngine:
             except bash_parse.BashParseError as exc:
                 call.parse_error = str(exc)
                 return call
-            for cmd in call.command:
-                for redirect in cmd.redirects:
-                    if not redirect.writes_file or redirect.target in _HARMLESS_TARGETS:
-                        continue
-                    if redirect.dynamic:
-                        call.dynamic_write = True
-                    else:
-                        call.write_targets.append(_resolve(redirect.target, ctx.cwd))
+            call.effects = bash_effects.analyse(call.command, ctx.cwd)
         return call
 
     # --- matching ---------------------------------------------------------------------
@@ -266,7 +323,11 @@ class PermissionEngine:
     def _matches_any_part(self, rule: _Rule, call: _Call) -> bool:
         """For deny and ask: does the rule hit any part of the call?"""
         if call.is_bash and rule.tool == "Edit" and rule.specifier is not None:
-            return any(self._path_matches(rule.specifier, p) for p in call.write_targets)
+            return any(self._path_matches(rule.specifier, p) for p in call.write_paths)
+        if call.is_bash and rule.tool == "Read" and rule.specifier is not None:
+            return any(self._path_matches(rule.specifier, p) for p in call.effects.reads)
+        if call.git_words is not None and rule.tool == "Bash" and rule.specifier is not None:
+            return _bash_matches(rule.specifier, call.git_words)  # `Bash(git commit:*)` decides the Git tool too
         if not self._names_match(rule, call):
             return False
         if rule.specifier is None:
@@ -274,9 +335,7 @@ class PermissionEngine:
         if call.is_bash:
             if call.command is None:  # unparseable: match the raw text as best we can
                 return _bash_text_matches(rule.specifier, (call.target or "").split())
-            return any(
-                _bash_matches(rule.specifier, words) for cmd in call.command for words in _deny_views(cmd)
-            )
+            return any(_bash_matches(rule.specifier, words) for words in call.effects.views)
         if call.paths:
             return any(self._path_matches(rule.specifier, p) for p in call.paths)
         return self._target_matches(rule.specifier, call)
@@ -290,14 +349,20 @@ class PermissionEngine:
         if call.dynamic_write:
             return None
         if call.is_bash:
+            edit_rules = [r for r in rules if r.tool == "Edit" and r.specifier]
             for path in outside_writes:  # `> ~/file` needs an Edit rule naming the place
-                rule = next(
-                    (r for r in rules if r.tool == "Edit" and r.specifier and self._path_matches(r.specifier, path)),
-                    None,
-                )
+                rule = next((r for r in edit_rules if self._path_matches(r.specifier or "", path)), None)
                 if rule is None:
                     return None
                 used.append(rule)
+            for path in call.write_targets:  # a rule allows a command, never its writes: they need their own
+                if not self._inside(path):
+                    continue
+                rule = next((r for r in edit_rules if self._path_matches(r.specifier or "", path)), None)
+                if rule is not None:
+                    used.append(rule)
+                elif self.mode not in ("acceptEdits", "bypassPermissions"):
+                    return None
             bash_rules = [r for r in rules if r.tool == "Bash"]
             if call.command is None:
                 rule = next((r for r in bash_rules if r.specifier is None), None)
@@ -306,13 +371,18 @@ class PermissionEngine:
                 used.append(rule)
             else:
                 for cmd in call.command:
-                    rule = next((r for r in bash_rules if _allow_matches(r.specifier, cmd)), None)
-                    if rule is None:
+                    covered = self._cover(cmd, bash_rules)
+                    if covered is None:
                         return None
-                    used.append(rule)
+                    used.extend(covered)
         else:
             outside = outside_writes + outside_reads
             for rule in rules:
+                if call.git_words is not None and rule.tool == "Bash" and rule.specifier and not outside:
+                    command = bash_parse.SimpleCommand(words=call.git_words)
+                    if _allow_matches(rule.specifier, command, None):
+                        used.append(rule)
+                        break
                 if not self._names_match(rule, call):
                     continue
                 if rule.specifier is None:
@@ -336,6 +406,32 @@ class PermissionEngine:
             return unique[0].describe()
         return "allow rules " + ", ".join(f"{r.text} from {r.source.source}" for r in unique)
 
+    def _cover(self, cmd: bash_parse.SimpleCommand, rules: list[_Rule], depth: int = 0) -> list[_Rule] | None:
+        """The allow rules covering `cmd`: one naming it (a wrapper only with what it runs), or, for a
+        wrapper that runs as the same user (`env`, `timeout`, `xargs`, `bash -c`), rules covering every
+        command it runs. None when something is left uncovered."""
+        unwrapped = command_rules.unwrap(cmd)
+        for rule in rules:
+            if _allow_matches(rule.specifier, cmd, unwrapped):
+                return [rule]
+        if (
+            unwrapped is None
+            or unwrapped.privileged
+            or unwrapped.unreadable
+            or not unwrapped.commands
+            or cmd.name_is_computed
+            or cmd.assignments
+            or depth >= 6
+        ):
+            return None
+        used: list[_Rule] = []
+        for inner in unwrapped.commands:
+            covered = self._cover(inner, rules, depth + 1)
+            if covered is None:
+                return None
+            used.extend(covered)
+        return used
+
     def _target_matches(self, spec: str, call: _Call) -> bool:
         target = call.target
         if target is None:
@@ -352,16 +448,8 @@ class PermissionEngine:
         return any(path == r or path.is_relative_to(r) for r in self.roots)
 
     def _is_configuration(self, path: Path) -> bool:
-        """claw's and Claude Code's settings, MCP servers, hooks and the git directory."""
-        from claw_tui.config import user_config_dir
-
-        for root in self.roots:
-            if path.is_relative_to(root):
-                parts = path.relative_to(root).parts
-                if parts and (parts[0] in (".claw", ".claude", ".git") or parts == (".mcp.json",)):
-                    return True
-        homes = [user_config_dir(), Path.home() / ".claude", Path.home() / ".claude.json"]
-        return any(path == h.resolve() or path.is_relative_to(h.resolve()) for h in homes)
+        """A protected path (see tools/protected): git internals, agent configuration, shell start-up."""
+        return self.guard.protect_paths and protected.is_protected(path, self.roots)
 
     # --- sandboxed read-only commands ---------------------------------------------------
 
@@ -376,19 +464,19 @@ class PermissionEngine:
             inside = self._inside(path)
             return inside and not any(self._path_matches(r.specifier or "", path) for r in guarded)
 
+        if call.effects.program_writes or call.effects.unknown_code:
+            return False
         for cmd in call.command:
-            if cmd.assignments or not cmd.words or cmd.name_is_dynamic:
+            if cmd.assignments or not cmd.words or cmd.name_is_computed:
                 return False
             name, args = cmd.words[0], cmd.words[1:]
-            if name not in _SAFE_COMMANDS:
+            if name not in _SAFE_COMMANDS or command_rules.effects(cmd).escapes:
                 return False
             if name == "git" and (not args or args[0] not in _SAFE_GIT):
                 return False
             if name == "cd" and (len(args) != 1 or args[0].startswith("-")):
                 return False
             for i, arg in enumerate(args, start=1):
-                if _forbidden(arg, _SAFE_COMMANDS[name]):
-                    return False
                 if i in cmd.dynamic_words and ("$" in arg or "`" in arg):
                     return False
                 if arg.startswith("-"):
@@ -401,7 +489,7 @@ class PermissionEngine:
                 target = redirect.target
                 if redirect.op.lstrip("0123456789").startswith("<<") or target.isdigit() or target == "-":
                     continue
-                if target in _HARMLESS_TARGETS:
+                if target in bash_effects.HARMLESS_TARGETS:
                     continue
                 if redirect.dynamic or not readable(_resolve(target, cwd)):
                     return False
@@ -450,77 +538,45 @@ class PermissionEngine:
         return spec
 
 
-def _resolve(target: str, cwd: Path) -> Path:
-    path = Path(os.path.expanduser(target))
-    if not path.is_absolute():
-        path = cwd / path
-    return path.resolve()
+_resolve = bash_effects.resolve
 
 
-def _deny_views(cmd: bash_parse.SimpleCommand) -> list[list[str]]:
-    """The ways a deny or ask rule may see one simple command: as written, without its
-    environment, without wrappers (`sudo`, `env`, `xargs`…), and inside `bash -c '…'` / `eval`."""
-    views = [[*cmd.assignments, *cmd.words], list(cmd.words)]
-    words = list(cmd.words)
-    while words and words[0] in _STRIP_FOR_DENY:
-        words = words[1:]
-        while words and _WRAPPER_ARG.fullmatch(words[0]):
-            words = words[1:]
-        views.append(words)
-    for launched in _launched(words):
-        views.extend(_deny_views(launched))
-    inner: str | None = None
-    if words and words[0] in _SHELLS and "-c" in words[1:]:
-        index = words.index("-c")
-        inner = words[index + 1] if index + 1 < len(words) else None
-    elif words and words[0] == "eval":
-        inner = " ".join(words[1:])
-    if inner:
-        try:
-            for sub in bash_parse.parse(inner).commands:
-                views.extend(_deny_views(sub))
-        except bash_parse.BashParseError:
-            views.append(inner.split())
-    return views
+def _unsandboxed_reason() -> str:
+    from claw_tui.tools.sandbox import detect
+
+    status = detect()
+    if status.available:
+        return "the sandbox is off by a repository's setting, not yours, so commands run unsandboxed and every one asks"
+    return f"the sandbox is unavailable ({status.reason}), so commands run unsandboxed and every one asks"
 
 
-def _launched(words: list[str]) -> list[bash_parse.SimpleCommand]:
-    """The commands a program runs through its options: find's `-exec rm {} ;`, rg's `--pre sh`."""
-    found: list[list[str]] = []
-    if words and words[0] == "find":
-        for i, word in enumerate(words):
-            if word in _FIND_EXEC:
-                end = next((j for j in range(i + 1, len(words)) if words[j] in (";", "+")), len(words))
-                found.append(words[i + 1 : end])
-    elif words and words[0] == "rg":
-        for i, word in enumerate(words):
-            if word == "--pre":
-                found.append(words[i + 1 : i + 2])
-            elif word.startswith("--pre="):
-                found.append([word.removeprefix("--pre=")])
-    return [bash_parse.SimpleCommand(words=w) for w in found if w]
-
-
-def _forbidden(arg: str, options: tuple[str, ...]) -> bool:
-    for option in options:
-        if len(option) == 2:  # a short flag, alone or bundled: -o, -uo, -ofile
-            if arg.startswith("-") and not arg.startswith("--") and option[1] in arg[1:]:
-                return True
-        elif arg.startswith(option):
-            return True
-    return False
-
-
-def _allow_matches(spec: str | None, cmd: bash_parse.SimpleCommand) -> bool:
+def _allow_matches(spec: str | None, cmd: bash_parse.SimpleCommand, unwrapped: command_rules.Unwrapped | None) -> bool:
+    """Does the allow rule `spec` vouch for `cmd` as it is written? Never for a computed program
+    name or an option the rule does not spell out that runs code or writes (command_rules); for a
+    wrapper, only when the rule spells out what the wrapper runs (`Bash(timeout 60 npm test:*)`)."""
     if spec is None:
         return True
-    if cmd.name_is_dynamic:  # `$CMD args`: no rule can vouch for what runs
+    if cmd.name_is_computed:  # `$CMD args`, `r''m`: no rule can vouch for what runs
         return False
-    if not _bash_matches(spec, [*cmd.assignments, *cmd.words]):
+    words = [*cmd.assignments, *cmd.words]
+    if not _bash_matches(spec, words):
         return False
-    escapes = _ESCAPE_OPTIONS.get(cmd.words[0], ()) if cmd.words else ()
-    named = set(_split(spec.removesuffix(":*")))
-    return not any(_forbidden(arg, escapes) and arg not in named for arg in cmd.words[1:])
+    named = _split(spec.removesuffix(":*"))
+    if unwrapped is not None and not _exact(spec):
+        literal = _literal_prefix(spec)
+        if len(literal) <= len(cmd.assignments) + unwrapped.at:
+            return False
+    return all(escape in named for escape in command_rules.effects(cmd).escapes)
+
+
+def _exact(spec: str) -> bool:
+    return not spec.endswith(":*") and "*" not in spec
+
+
+def _literal_prefix(spec: str) -> list[str]:
+    """The words a prefix or wildcard rule fixes, before `:*` or the first word with a `*`."""
+    words = _split(spec.removesuffix(":*"))
+    return words if spec.endswith(":*") else list(itertools.takewhile(lambda w: "*" not in w, words))
 
 
 def _bash_matches(spec: str, words: list[str]) -> bool:
@@ -553,14 +609,14 @@ def _split(text: str) -> list[str]:
 
 
 def _suggest_bash(call: _Call) -> str | None:
-    if call.command is None or len(call.command) != 1 or call.dynamic_write:
+    if call.command is None or len(call.command) != 1 or call.dynamic_write or call.write_targets:
         return None
     cmd = call.command[0]
-    if cmd.assignments or not cmd.words or cmd.name_is_dynamic:
+    if cmd.assignments or not cmd.words or cmd.name_is_computed:
         return None
     words = cmd.words
-    escapes = _ESCAPE_OPTIONS.get(words[0], ())
-    if words[0] in _WRAPPERS or any("\n" in w for w in words) or any(_forbidden(w, escapes) for w in words[1:]):
+    if (words[0] in _NO_PREFIX_SUGGESTION or any("\n" in w for w in words) or command_rules.effects(cmd).escapes
+            or "/" in words[0]):
         if cmd.dynamic_words:
             return None
         return f"Bash({shlex.join(words)})"
@@ -576,6 +632,39 @@ _GLOB_SPECIAL = set("*?[")
 def _path_regex(spec: str, root: Path) -> re.Pattern[str]:
     """A rule's path pattern as a regex over resolved absolute paths (gitignore-style):
     `//abs`, `~/home`, `/from-project-root`, and `relative` (any depth when it has no slash)."""
+    return re.compile(_glob_to_regex(_path_pattern(spec, root)), re.DOTALL)
+
+
+_WALK_ENTRIES = 50_000  # a `Read(**/.env)` rule is looked for in this many directory entries at most
+
+
+def _existing_matches(spec: str, root: Path) -> list[Path]:
+    """The existing paths a rule's path pattern names (a directory whole, without what is inside)."""
+    pattern = _path_pattern(spec, root)
+    parts = pattern.split("/")
+    literal = list(itertools.takewhile(lambda p: not any(c in _GLOB_SPECIAL for c in p), parts))
+    base = Path("/".join(literal) or "/")
+    rest = parts[len(literal) :]
+    if not rest or rest == ["**"]:
+        return [base] if os.path.lexists(base) else []
+    regex = re.compile(_glob_to_regex(pattern), re.DOTALL)
+    found: list[Path] = []
+    stack, seen = [base], 0
+    while stack and seen < _WALK_ENTRIES:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if regex.fullmatch(entry.path):
+                found.append(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False) and entry.name != ".git":
+                stack.append(Path(entry.path))
+    return found
+
+
+def _path_pattern(spec: str, root: Path) -> str:
     home = str(Path.home().resolve())
     if spec.startswith("//"):
         pattern = spec[1:]
@@ -588,8 +677,7 @@ def _path_regex(spec: str, root: Path) -> re.Pattern[str]:
         pattern = f"{root}/{rel}" if "/" in rel.rstrip("/") else f"{root}/**/{rel}"
     if pattern.endswith("/"):
         pattern += "**"
-    pattern = _resolve_literal_prefix(pattern)
-    return re.compile(_glob_to_regex(pattern), re.DOTALL)
+    return _resolve_literal_prefix(pattern)
 
 
 def _resolve_literal_prefix(pattern: str) -> str:

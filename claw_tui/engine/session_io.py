@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from claw_tui.engine.sessions import SessionInfo, SessionStore, StoreError, UsageRecord
 from claw_tui.core.transcript import (
     ImageBlock,
     Message,
@@ -25,6 +24,7 @@ from claw_tui.core.transcript import (
     ToolResultBlock,
     ToolUseBlock,
 )
+from claw_tui.engine.sessions import SessionInfo, SessionStore, StoreError, UsageRecord
 
 FORMAT_VERSION = 1
 _HEADER_TYPE = "claw_session"
@@ -52,6 +52,9 @@ def export_markdown(store: SessionStore, session_id: str) -> str:
     for message in store.messages(session_id):
         out += ["---", ""]
         out += _message_markdown(message)
+    for record in store.damaged_messages(session_id):
+        out += ["---", "", f"## Damaged message {record.index + 1} (not readable: {record.problem})", ""]
+        out += _details("The stored record, as it is", record.data, "text")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -143,6 +146,14 @@ def export_jsonl(store: SessionStore, session_id: str) -> str:
         for at, e in store.event_records(session_id)
     ]
     lines += [json.dumps({"type": "usage", **vars(u)}) for u in store.usage(session_id)]
+    # Kept aside, raw: a later claw (or a person) may still make something of them.
+    lines += [
+        json.dumps(
+            {"type": "damaged_message", "index": d.index, "id": d.message_id, "problem": d.problem, "data": d.data},
+            ensure_ascii=False,
+        )
+        for d in store.damaged_messages(session_id)
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -9,11 +9,11 @@ versioned with `PRAGMA user_version` and upgraded by the functions in `MIGRATION
 from __future__ import annotations
 
 import json
-import secrets
-import shutil
+import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,18 +21,51 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock
+from claw_tui.core.private_files import create_private_file, narrow_files, private_dir
+from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result
 
 TITLE_CHARS = 60
-_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32: sortable, no i/l/o/u
+# UUIDs (hex and dashes); sessions made before ids were UUIDs have 13 Crockford base32 characters.
+_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz-"
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
 _BUSY_MS = 10_000
+# The result stored for a tool call that was running when claw stopped without settling it.
+INTERRUPTED_RESULT = (
+    "Not finished: claw stopped (it crashed or was killed) while this call ran, so its result is unknown. "
+    "Check what it did before running it again."
+)
 
 
 class StoreError(Exception):
     """A one-line problem with the session store, meant to be shown to the user as it is."""
+
+
+class StoreDiskError(StoreError):
+    """The disk refused a write (full, read-only, no permission): nothing was half-written."""
+
+
+class StoreDamaged(StoreError):
+    """The database file is damaged; `claw sessions recover` saves what can still be read."""
+
+
+@dataclass
+class DamagedRecord:
+    """A stored message that no longer parses: skipped on load, kept raw for export."""
+
+    session_id: str
+    index: int
+    message_id: str
+    problem: str
+    data: str
+
+    def notice(self) -> str:
+        return (
+            f"Session {self.session_id}: message {self.index + 1} ({self.message_id}) is damaged and was skipped "
+            f"({self.problem}); `claw sessions export {self.session_id} -o FILE.jsonl` keeps it raw."
+        )
 
 
 @dataclass
@@ -173,15 +206,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # --- helpers --------------------------------------------------------------------------------
 
 
-def new_session_id(now: float | None = None) -> str:
-    """13 characters: milliseconds in base32 (so ids sort by creation), then 4 random ones."""
-    ms = int((time.time() if now is None else now) * 1000)
-    chars = []
-    for _ in range(9):
-        ms, rest = divmod(ms, 32)
-        chars.append(_ID_ALPHABET[rest])
-    rand = "".join(secrets.choice(_ID_ALPHABET) for _ in range(4))
-    return "".join(reversed(chars)) + rand
+def new_session_id() -> str:
+    """A random UUID, as Claude Code's session ids are: scripts and the Agent SDK pass them back,
+    and a few leading characters are enough to name one (`claw sessions show 3f2a`)."""
+    return str(uuid.uuid4())
 
 
 def title_from_prompt(text: str) -> str:
@@ -261,6 +289,9 @@ class SessionStore:
         self._conn = conn
         self.path = path
         self._lock = threading.RLock()
+        # Damaged records met so far, each said once per process (`take_notices`).
+        self._damaged_seen: set[tuple[str, int]] = set()
+        self._notices: list[str] = []
 
     @classmethod
     def open(cls, path: Path | None = None) -> SessionStore:
@@ -270,15 +301,24 @@ class SessionStore:
             path = user_data_dir() / "sessions.db"
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            # SQLite gives its -wal and -shm files the mode of the database file: 0600 for all three.
+            if not path.exists() or not _read_only(path.parent):
+                create_private_file(path)
+            narrow_files(path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm"))
         except OSError as exc:
-            raise StoreError(
-                f"Cannot create the folder for the session database {path}: {exc.strerror}."
-            ) from None
+            raise StoreDiskError(f"Cannot create the session database {path}: {disk_problem(path.parent, exc)}") from None
         conn: sqlite3.Connection | None = None
         try:
+            # On a read-only disk the sessions can still be read; every write then says why it cannot be.
+            read_only = _read_only(path.parent)
             conn = sqlite3.connect(
-                path, timeout=_BUSY_MS / 1000, isolation_level=None, check_same_thread=False
+                # immutable: a WAL database opens without its -shm file, which cannot be made here.
+                f"file:{path}?mode=ro&immutable=1" if read_only else path,
+                timeout=_BUSY_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=read_only,
             )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
@@ -288,9 +328,10 @@ class SessionStore:
                     f"The session database {path} was written by a newer claw (schema v{version}; "
                     f"this claw knows up to v{SCHEMA_VERSION}). Upgrade claw to open it."
                 )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            _migrate(conn)
+            if not read_only or version < SCHEMA_VERSION:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                _migrate(conn)
         except StoreError:
             if conn is not None:
                 conn.close()
@@ -298,11 +339,11 @@ class SessionStore:
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
-            if getattr(exc, "sqlite_errorcode", None) in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
-                backup = _backup_corrupt(path)
-                raise StoreError(
-                    f"The session database {path} is damaged ({exc}); a copy was saved to {backup}. "
-                    "Move the damaged file away to start a new one."
+            if _code(exc) in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+                raise _damaged(path, exc) from None
+            if _code(exc) in (_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN):
+                raise StoreDiskError(
+                    f"Cannot open the session database {path}: {disk_problem(path.parent, exc)}"
                 ) from None
             raise StoreError(f"Cannot open the session database {path}: {exc}.") from None
         return cls(conn, path)
@@ -327,7 +368,8 @@ class SessionStore:
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite has already rolled back after SQLITE_FULL and the like
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
@@ -345,11 +387,19 @@ class SessionStore:
     # --- sessions -----------------------------------------------------------------------
 
     def create_session(
-        self, project: Path, model: str, title: str | None = None, parent_id: str | None = None
+        self,
+        project: Path,
+        model: str,
+        title: str | None = None,
+        parent_id: str | None = None,
+        session_id: str | None = None,
     ) -> str:
-        session_id = new_session_id()
+        """A new empty session; `session_id` chooses its id (`claw -p --session-id`), else a new one."""
+        session_id = session_id or new_session_id()
         now = time.time()
         with self.transaction() as c:
+            if c.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                raise StoreError(f"Session id {session_id} is already in use.")
             c.execute(
                 "INSERT INTO sessions (id, project, title, parent_id, models, created, updated) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -379,7 +429,7 @@ class SessionStore:
         """The one session whose id starts with prefix, or a StoreError saying why not."""
         prefix = prefix.strip().lower()
         if not prefix or any(ch not in _ID_ALPHABET for ch in prefix):
-            raise StoreError(f"No session matches {prefix!r} (ids use 0-9 and a-z).")
+            raise StoreError(f"No session matches {prefix!r} (ids use 0-9, a-z and -).")
         rows = self._query("SELECT id FROM sessions WHERE id GLOB ? ORDER BY id LIMIT 6", (prefix + "*",))
         if not rows:
             raise StoreError(f"No session matches {prefix!r}.")
@@ -445,8 +495,71 @@ class SessionStore:
             c.execute("INSERT INTO message_fts (rowid, text) VALUES (?, ?)", (cur.lastrowid, text))
 
     def messages(self, session_id: str) -> list[Message]:
-        rows = self._query("SELECT data FROM messages WHERE session_id = ? ORDER BY idx", (session_id,))
-        return [Message.model_validate_json(r[0]) for r in rows]
+        """The session's messages in order; one that does not parse is skipped and noted once."""
+        return [m for _, m in self._indexed_messages(session_id)]
+
+    def _indexed_messages(self, session_id: str) -> list[tuple[int, Message]]:
+        out = []
+        for idx, mid, data in self._query(
+            "SELECT idx, id, data FROM messages WHERE session_id = ? ORDER BY idx", (session_id,)
+        ):
+            try:
+                out.append((idx, Message.model_validate_json(data)))
+            except (ValidationError, ValueError, TypeError) as exc:
+                self._note_damaged(DamagedRecord(session_id, idx, mid, _first_line(exc), str(data)))
+        return out
+
+    def _note_damaged(self, record: DamagedRecord) -> None:
+        key = (record.session_id, record.index)
+        if key not in self._damaged_seen:
+            self._damaged_seen.add(key)
+            self._notices.append(record.notice())
+
+    def take_notices(self) -> list[str]:
+        """What reading met since the last call (damaged records), one line each, said once."""
+        notices, self._notices = self._notices, []
+        return notices
+
+    def damaged_messages(self, session_id: str) -> list[DamagedRecord]:
+        """The session's messages that do not parse, raw (export keeps them aside)."""
+        damaged = []
+        for idx, mid, data in self._query(
+            "SELECT idx, id, data FROM messages WHERE session_id = ? ORDER BY idx", (session_id,)
+        ):
+            try:
+                Message.model_validate_json(data)
+            except (ValidationError, ValueError, TypeError) as exc:
+                damaged.append(DamagedRecord(session_id, idx, mid, _first_line(exc), str(data)))
+        return damaged
+
+    def settle_interrupted_calls(self, session_id: str) -> int:
+        """Store a result for every tool call a crash left unanswered; returns how many.
+
+        A call answered nowhere gets INTERRUPTED_RESULT, written once: into the user message
+        that follows it (an older claw appended a prompt after a crash), or as a new message at
+        the end, so the transcript on disk is a valid conversation again.
+        """
+        messages = self._indexed_messages(session_id)
+        fixed = 0
+        for pos, (_, msg) in enumerate(messages):
+            if msg.role != "assistant" or not msg.tool_uses:
+                continue
+            nxt = messages[pos + 1] if pos + 1 < len(messages) else None
+            answered = {r.tool_use_id for r in nxt[1].tool_results} if nxt and nxt[1].role == "user" else set()
+            missing = [tool_result(u.id, INTERRUPTED_RESULT, is_error=True) for u in msg.tool_uses if u.id not in answered]
+            if not missing:
+                continue
+            fixed += len(missing)
+            if nxt is not None and nxt[1].role == "user":
+                updated = nxt[1].model_copy(update={"content": [*missing, *nxt[1].content]})
+                with self.transaction() as c:
+                    c.execute(
+                        "UPDATE messages SET data = ? WHERE session_id = ? AND idx = ?",
+                        (updated.model_dump_json(), session_id, nxt[0]),
+                    )
+            else:
+                self.append_message(session_id, Message(role="user", content=list(missing)))
+        return fixed
 
     def truncate_after(self, session_id: str, message_index: int) -> None:
         """Keep messages 0..message_index (for /rewind); -1 empties the session.
@@ -477,12 +590,15 @@ class SessionStore:
             )
             _drop_orphan_blobs(c)
 
-    def fork(self, session_id: str, upto_message_index: int) -> str:
-        """A new session with messages 0..upto_message_index and their events; parent_id points back."""
-        new_id = new_session_id()
+    def fork(self, session_id: str, upto_message_index: int, new_id: str | None = None) -> str:
+        """A new session (with `new_id`, else a new one) holding messages 0..upto_message_index and
+        their events; parent_id points back."""
+        new_id = new_id or new_session_id()
         now = time.time()
         with self.transaction() as c:
             src = self._require(c, session_id)
+            if c.execute("SELECT 1 FROM sessions WHERE id = ?", (new_id,)).fetchone():
+                raise StoreError(f"Session id {new_id} is already in use.")
             if not 0 <= upto_message_index < src["message_count"]:
                 raise StoreError(
                     f"Cannot fork at message {upto_message_index}: "
@@ -535,14 +651,14 @@ class SessionStore:
 
     def events(self, session_id: str, types: set[str] | None = None) -> list[dict[str, Any]]:
         rows = self._query("SELECT type, data FROM events WHERE session_id = ? ORDER BY seq", (session_id,))
-        return [json.loads(data) for kind, data in rows if types is None or kind in types]
+        return [e for kind, data in rows if (types is None or kind in types) and (e := _json_record(data))]
 
     def event_records(self, session_id: str) -> list[tuple[int, dict[str, Any]]]:
         """Events with the message count when each was recorded (export keeps positions)."""
         rows = self._query(
             "SELECT at_message, data FROM events WHERE session_id = ? ORDER BY seq", (session_id,)
         )
-        return [(at, json.loads(data)) for at, data in rows]
+        return [(at, e) for at, data in rows if (e := _json_record(data))]
 
     def record_usage(
         self,
@@ -624,7 +740,7 @@ class SessionStore:
         with self.transaction() as c:
             sid = session_id or ""
             if not sid or c.execute("SELECT 1 FROM sessions WHERE id = ?", (sid,)).fetchone():
-                sid = new_session_id(created)
+                sid = new_session_id()
             c.execute(
                 "INSERT INTO sessions (id, project, title, parent_id, models, created, updated, "
                 "message_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -675,14 +791,81 @@ def _errors(path: Path) -> Iterator[None]:
     """sqlite3 errors become one-line StoreErrors."""
     try:
         yield
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
+        code = _code(exc)
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            raise _damaged(path, exc) from None
+        if code in (_SQLITE_FULL, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN):
+            raise StoreDiskError(f"Cannot save to the session database: {disk_problem(path.parent, exc)}") from None
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(
                 f"The session database {path} is busy (another claw is writing); try again."
             ) from None
-        raise StoreError(f"Session database error: {exc}.") from None
-    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError):
+            raise StoreError(f"Session database error: {exc}.") from None
         raise StoreError(f"The session database {path} failed: {exc}.") from None
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    """The primary SQLite result code (SQLITE_FULL…) of an error, extended bits dropped."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _damaged(path: Path, exc: sqlite3.Error) -> StoreDamaged:
+    return StoreDamaged(
+        f"The session database {path} is damaged ({exc}). `claw sessions recover` copies what can still be "
+        "read into a new database and keeps the damaged file beside it."
+    )
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def disk_problem(folder: Path, exc: BaseException) -> str:
+    """What keeps claw from writing in `folder`, in words: full (and how much is free), read-only, not allowed."""
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return f"{folder} cannot be written ({exc})."
+    if stats.f_flag & os.ST_RDONLY:
+        return f"{folder} is on a read-only file system. Nothing was half-written; the session goes on once it is writable."
+    if not os.access(folder, os.W_OK):
+        return f"permission denied in {folder}. Nothing was half-written; the session goes on once claw may write there."
+    free = stats.f_bavail * stats.f_frsize
+    return (
+        f"the disk holding {folder} is full ({_size(free)} free). Nothing was half-written; "
+        "the session goes on once space is freed."
+    )
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n} bytes"
+
+
+def _first_line(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _json_record(data: str) -> dict[str, Any] | None:
+    """A stored JSON object, or None for one that is damaged (an event is skipped, not fatal)."""
+    try:
+        record = json.loads(data)
+    except (ValueError, TypeError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -695,18 +878,10 @@ def _migrate(conn: sqlite3.Connection) -> None:
         if version < SCHEMA_VERSION:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-
-
-def _backup_corrupt(path: Path) -> Path:
-    backup = path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%d-%H%M%S')}")
-    try:
-        shutil.copy2(path, backup)
-    except OSError:
-        pass
-    return backup
 
 
 def _info(row: sqlite3.Row) -> SessionInfo:
@@ -714,7 +889,7 @@ def _info(row: sqlite3.Row) -> SessionInfo:
         id=row["id"],
         project=row["project"],
         title=row["title"],
-        models=json.loads(row["models"]),
+        models=_json_list(row["models"]),
         created=row["created"],
         updated=row["updated"],
         message_count=row["message_count"],
@@ -726,6 +901,14 @@ def _info(row: sqlite3.Row) -> SessionInfo:
         cost_partial=bool(row["unpriced"]),
         parent_id=row["parent_id"],
     )
+
+
+def _json_list(data: str) -> list[str]:
+    try:
+        value = json.loads(data)
+    except (ValueError, TypeError):
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _add_usage(c: sqlite3.Connection, session: sqlite3.Row, u: UsageRecord) -> None:
@@ -743,7 +926,7 @@ def _add_usage(c: sqlite3.Connection, session: sqlite3.Row, u: UsageRecord) -> N
             u.cost_usd,
         ),
     )
-    models = json.loads(session["models"])
+    models = _json_list(session["models"])
     if u.model and u.model not in models:
         models.append(u.model)
     c.execute(

@@ -1,6 +1,6 @@
 """Subagents: child agents the Agent tool spawns, run and reports on.
 
-One `SubagentManager` per session lives in `ctx.services["subagents"]`. Each child is an
+One `SubagentManager` per session lives in the main agent's `ctx.services.subagents`. Each child is an
 `Agent` with its own transcript and context, the tool subset of its agent type, and the
 parent's permission engine, approver, hooks and memory, so every call a child makes is gated
 as if the parent made it. The child's id is the id of the Agent call that spawned it; its
@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from claw_tui.core import events as ev
-from claw_tui.engine.agent_defs import AgentDef
 from claw_tui.core.approval import ApprovalRequest
-from claw_tui.core.transcript import new_id
 from claw_tui.core.diffs import FileChange
-from claw_tui.tools.base import FileEditTool, ToolContext, ToolError, ToolResult
+from claw_tui.core.transcript import new_id
+from claw_tui.engine.agent_defs import AgentDef
+from claw_tui.tools.base import FileEditTool, Services, ToolContext, ToolError, ToolResult
 
 if TYPE_CHECKING:
     from claw_tui.engine.agent import Agent
@@ -49,9 +49,6 @@ _TASK_STATUS = {
     "failed": "pending",
     "cancelled": "pending",
 }
-_MODEL_ALIASES = ("opus", "sonnet", "haiku")
-
-
 class SubagentError(Exception):
     """A request about subagents that cannot be done; the message is meant for the model."""
 
@@ -208,36 +205,47 @@ class SubagentManager:
             raise SubagentError(str(exc)) from None
 
     def _build(self, child: Child, agent_def: AgentDef) -> Agent:
-        from claw_tui.engine.agent import Agent
-
         parent = self.parent
         tools = [tool for name, tool in parent.tools.items() if agent_def.allows(name)]
         cwd, roots, permissions = parent.cwd, list(parent.ctx.roots), parent.permissions
         if child.worktree is not None:
             cwd, roots, permissions = isolated_workspace(child.worktree, parent)
-        ctx = ToolContext(cwd=cwd, roots=roots, env=dict(parent.ctx.env))
-        for key in ("sandbox_settings", "tasks") + (("lsp",) if child.worktree is None else ()):
-            if key in parent.ctx.services:
-                ctx.services[key] = parent.ctx.services[key]
+        shared = parent.ctx.services
+        services = Services(
+            sandbox=shared.sandbox,
+            sandbox_guard=shared.sandbox_guard,
+            local_network_ok=shared.local_network_ok,
+            task_graph=shared.task_graph,
+            lsp=shared.lsp if child.worktree is None else None,  # a worktree's files are not the server's
+        )
+        ctx = ToolContext(cwd=cwd, roots=roots, env=dict(parent.ctx.env), services=services)
         if child.worktree is None:
             ctx.before_write = parent.ctx.before_write  # the parent's checkpoints: /undo covers a child's edits
             # The same editor's buffers and terminals as the parent (ACP), for the same workspace.
             ctx.editor_files, ctx.editor_terminals = parent.ctx.editor_files, parent.ctx.editor_terminals
         memory = "\n\n".join(p for p in (agent_def.system_prompt, parent.memory_prompt) if p)
-        agent = Agent(
+        # A child is an agent of its parent's class: named through the parent, since agent.py imports this module.
+        agent = type(parent)(
             cwd=cwd,
             config=parent.config,
             tools=tools,
             permissions=permissions,
             approver=parent.approver,
-            hooks=parent.hooks,
+            hooks=parent.hooks.for_subagent(child.id, agent_def.name) if parent.hooks is not None else None,
             memory_prompt=memory,
             model=child.model,
             ctx=ctx,
             agent_id=child.id,
         )
-        agent._providers = parent._providers  # one SDK client per provider for the whole session
-        agent._provider_factory = parent._provider_factory
+        agent.share_providers(parent)
+        if parent.nested_memory is not None:
+            agent.nested_memory = parent.nested_memory.fork()
+        if agent.hooks is not None:  # its own transcript, for its SubagentStop hooks
+            from claw_tui.engine.transcript_file import TranscriptFile
+
+            session = str(parent.hook_fields()["session_id"])
+            agent.transcript_file = TranscriptFile.for_subagent(session, child.id, cwd)
+            agent.hooks.agent_transcript = agent.transcript_file.touch()
         return agent
 
     async def run(self, child: Child, emit: Emit | None = None) -> Child:
@@ -260,6 +268,8 @@ class SubagentManager:
             async with self._slots:
                 child.started_at = child.started_at or time.time()
                 self._set_status(child, "running")
+                if child.agent.hooks is not None and not child.agent.transcript:
+                    prompt = await self._start_hooks(child, prompt, emit)
                 while True:
                     stop, error = await self._turn(child, prompt, emit)
                     if stop in ("error", "refusal"):
@@ -289,6 +299,13 @@ class SubagentManager:
             self._set_status(child, status)
             await self._close_shell(child)
             child.done.set()
+
+    async def _start_hooks(self, child: Child, prompt: str, emit: Emit | None) -> str:
+        """SubagentStart hooks: what they add joins the child's first prompt."""
+        outcome = await child.agent.hooks.subagent_start()
+        for note in outcome.messages:
+            await self._deliver(ev.Notice(text=note, level="warning", agent_id=child.id), emit)
+        return f"{prompt}\n\n{outcome.additional_context}" if outcome.additional_context else prompt
 
     @staticmethod
     def _take_inbox(child: Child) -> str:
@@ -335,7 +352,7 @@ class SubagentManager:
                 listener(event)
 
     def _graph(self) -> Any:
-        return self.parent.ctx.services.get("tasks")
+        return self.parent.ctx.services.task_graph
 
     def _set_status(self, child: Child, status: ChildStatus) -> None:
         from claw_tui.core.tasks import TaskError
@@ -353,7 +370,7 @@ class SubagentManager:
             pass  # the model deleted the task; the child still runs
 
     async def _close_shell(self, child: Child) -> None:
-        shell = child.agent.ctx.services.pop("shell", None)
+        shell, child.agent.ctx.services.shell = child.agent.ctx.services.shell, None
         if shell is not None:
             with contextlib.suppress(Exception):
                 await shell.close()
@@ -655,8 +672,8 @@ class SubagentManager:
         parent.ctx.cwd = cwd
         parent.ctx.roots = roots
         parent.permissions = permissions
-        parent.ctx.services["permissions"] = permissions
-        shell = parent.ctx.services.get("shell")
+        parent.ctx.services.permissions = permissions
+        shell = parent.ctx.services.shell
         if shell is not None and hasattr(shell, "home"):
             shell.home = shell.cwd = cwd
 
@@ -676,7 +693,7 @@ class IsolatedPermissions:
 
         self._parent = parent
         self._worktree = worktree
-        self._engine = PermissionEngine(parent.mode, parent.rules_for_display(), roots)
+        self._engine = PermissionEngine(parent.mode, parent.rules_for_display(), roots, guard=parent.guard)
 
     @property
     def mode(self) -> str:
@@ -700,6 +717,10 @@ class IsolatedPermissions:
                 )
         return decision
 
+    @property
+    def guard(self) -> Any:
+        return self._engine.guard
+
     def add_rule(self, behavior: str, rule: str, source: str) -> None:
         self._engine.add_rule(behavior, rule, source)  # type: ignore[arg-type]
 
@@ -722,18 +743,15 @@ def resolve_model(requested: str | None, parent_model: str) -> str:
     """A model for a child: an id as given, an alias on the parent's provider, or the parent's."""
     if not requested or requested == "inherit":
         return parent_model
-    alias = requested.strip().lower()
-    if alias not in _MODEL_ALIASES:
-        return requested
     from claw_tui.providers import catalog
     from claw_tui.providers.registry import parse_model_id
 
+    full = catalog.family_aliases().get(requested.strip().lower())
+    if full is None:
+        return requested
     if parse_model_id(parent_model)[0] != "anthropic":
         return parent_model  # the aliases name Claude models; another provider keeps its own
-    for info in catalog.all_models():
-        if info.provider == "anthropic" and info.id.startswith(f"claude-{alias}-"):
-            return info.full_id
-    return parent_model
+    return full
 
 
 def _last_text(agent: Any) -> str:

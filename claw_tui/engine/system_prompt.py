@@ -43,9 +43,12 @@ def build(
     *,
     memory: str = "",
     extra: str = "",
+    base: str = BASE,
 ) -> str:
+    """`base` (claw's instructions, or a front end's replacement such as --system-prompt), the
+    environment, the memory files, then `extra` (--append-system-prompt)."""
     git_repo = any((p / ".git").exists() for p in [cwd, *cwd.parents])
-    parts = [BASE, environment(cwd, roots, model, git_repo=git_repo)]
+    parts = [part for part in (base, environment(cwd, roots, model, git_repo=git_repo)) if part]
     if memory:
         parts.append(memory)
     if extra:

@@ -15,6 +15,7 @@ def builtin_tools() -> list[Tool]:
         TaskOutput,
         TaskStop,
     )
+    from claw_tui.engine.cron_tools import CronCreate, CronDelete, CronList
     from claw_tui.tools.ask import AskUserQuestion
     from claw_tui.tools.files import Edit, Read, Write
     from claw_tui.tools.git import Git
@@ -51,6 +52,9 @@ def builtin_tools() -> list[Tool]:
         SendMessage,
         EnterWorktree,
         ExitWorktree,
+        CronCreate,
+        CronDelete,
+        CronList,
         Git,
     ]
     return [cls() for cls in classes]

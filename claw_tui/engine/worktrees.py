@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claw_tui.core.private_files import private_dir
+
 BRANCH_PREFIX = "claw/"
 _LOCK_REASON = re.compile(r"claw pid (\d+)")
 # Committing the base must not depend on the user's identity, signing keys or hooks.
@@ -103,7 +105,7 @@ def create_worktree(cwd: Path, worktree_id: str, *, home: Path | None = None) ->
     slug = f"{root.name}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
     path = (home or worktrees_home()) / slug / worktree_id
     branch = BRANCH_PREFIX + worktree_id
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         repo.git.worktree("add", "--lock", "--reason", f"claw pid {os.getpid()}", "-b", branch, str(path), head)
     except git.GitCommandError as exc:

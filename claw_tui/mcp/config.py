@@ -287,10 +287,9 @@ class TrustStore:
             entry[server.name] = server.fingerprint
         else:
             entry.pop(server.name, None)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-        tmp.replace(self.path)
+        from claw_tui.core.private_files import write_private
+
+        write_private(self.path, json.dumps(data, indent=2, sort_keys=True))
 
 
 def add_mcp_config_flag(parser: argparse.ArgumentParser) -> None:
@@ -300,10 +299,12 @@ def add_mcp_config_flag(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument(
         "--mcp-config",
-        action="append",
+        nargs="+",
+        action="extend",
         default=[],
         metavar="FILE",
-        help="load MCP servers from a JSON file (or JSON text) in .mcp.json format; repeatable",
+        help="load MCP servers from JSON files (or JSON text) in .mcp.json format; several may follow, "
+        "and the flag may be repeated",
     )
     parser.add_argument(
         "--strict-mcp-config",

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from claw_tui.config import user_data_dir
+from claw_tui.core.private_files import open_private
 from claw_tui.mcp.config import ServerConfig, TrustStore, file_stem, load_servers
 from claw_tui.mcp.oauth import LOGIN_TIMEOUT, AuthRequired, CallbackHandler, RedirectHandler
+from claw_tui.mcp.pins import PinStore
 from claw_tui.mcp.tools import McpTool, content_blocks, cut_text, tool_name
 from claw_tui.tools.base import ToolError
 
@@ -148,6 +150,7 @@ class _Server:
         self.prompts: list[mcp_types.Prompt] = []
         self.task: asyncio.Task[None] | None = None
         self.interactive_auth = False
+        self.pin_on_connect = False  # the user just trusted it: its tools as they come are the approved ones
         self._changed = asyncio.Event()
         self._signal = asyncio.Event()
         self._lost = False
@@ -301,8 +304,7 @@ class _Server:
                 env=c.env or None,
                 cwd=c.cwd or str(self.manager.project),
             )
-            self._log_path().parent.mkdir(parents=True, exist_ok=True)
-            errlog = stack.enter_context(self._log_path().open("w", encoding="utf-8"))
+            errlog = stack.enter_context(open_private(self._log_path(), "w"))
             return stdio_client(params, errlog=errlog)
         assert c.url is not None
         if c.transport == "ws":
@@ -361,6 +363,9 @@ class _Server:
             await self._refresh(session, {"tools", "resources", "prompts"})
             self.set_status("connected")
             self.manager.tools_changed()
+            if self.pin_on_connect:
+                self.pin_on_connect = False
+                self.manager.pin([t for t in self.manager.tools() if t.server == self.config.name])
             while True:
                 await self._signal.wait()
                 self._signal.clear()
@@ -465,9 +470,15 @@ class McpManager:
         oauth_redirect_handler: RedirectHandler | None = None,
         oauth_callback_handler: CallbackHandler | None = None,
         on_change: Callable[[ServerStatus], None] | None = None,
+        pins: PinStore | None = None,
+        project_policy: Callable[[str], bool | None] | None = None,
     ) -> None:
         self.project = project
+        # Whether a project server runs by the settings (False: disabled; True: enabled; None: the
+        # user approves it by name): Claude Code's enabledMcpjsonServers & co, and `claw trust`.
+        self.project_policy = project_policy
         self.trust_store = trust or TrustStore()
+        self.pins = pins or PinStore()
         self.call_timeout = call_timeout
         self.connect_timeout = connect_timeout
         self.retry_base = retry_base
@@ -510,7 +521,10 @@ class McpManager:
             return "failed"
         if not c.enabled:
             return "disabled"
-        if not self.trust_store.is_trusted(self.project, c):
+        policy = self.project_policy(c.name) if c.needs_trust and self.project_policy is not None else None
+        if policy is False:
+            return "disabled"
+        if policy is None and not self.trust_store.is_trusted(self.project, c):
             return "needs-trust"
         return None
 
@@ -576,6 +590,7 @@ class McpManager:
         server = self._get(name)
         self.trust_store.set_trusted(self.project, server.config, trusted)
         if trusted:
+            server.pin_on_connect = True
             await self.reconnect(name)
         else:
             await server.stop()
@@ -639,6 +654,31 @@ class McpManager:
                     )
             self._tools = tools
         return list(self._tools)
+
+    # --- pinned definitions (mcp/pins) --------------------------------------------------
+
+    def pin(self, tools: Iterable[McpTool]) -> None:
+        """Remember these definitions as the approved ones."""
+        self.pins.set(self.project, {t.pin_key: t.definition_hash for t in tools})
+
+    def changed(self, tool: McpTool) -> str | None:
+        """Why `tool` needs approval again: its definition is not the one approved, or None."""
+        pinned = self.pins.get(self.project, tool.pin_key)
+        if pinned is None or pinned == tool.definition_hash:
+            return None
+        return (f"the definition of {tool.name} changed since it was approved (its description or parameters "
+                "differ): it is a new tool until you approve it again; /mcp shows its description")
+
+    def warnings(self) -> list[str]:
+        """One line per tool whose definition changed since approval or whose description looks wrong."""
+        lines = []
+        for tool in self.tools():
+            problems = [*tool.flags]
+            if self.changed(tool):
+                problems.insert(0, "definition changed since you approved it; its next call asks")
+            if problems:
+                lines.append(f"MCP tool {tool.name}: {'; '.join(problems)} (/mcp shows the full description)")
+        return lines
 
     def resources(self) -> list[ResourceEntry]:
         return [

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -64,15 +63,9 @@ class FileTokenStorage:
         return data if isinstance(data, dict) else {}
 
     def write(self, **changes: Any) -> None:
-        data = self.read() | changes
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.path.parent, 0o700)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.chmod(tmp, 0o600)
-        tmp.replace(self.path)
+        from claw_tui.core.private_files import write_private
+
+        write_private(self.path, json.dumps(self.read() | changes))
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

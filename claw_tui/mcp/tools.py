@@ -79,6 +79,9 @@ class McpTool(Tool):
     server: ClassVar[str]
     remote_name: ClassVar[str]
     input_schema: ClassVar[dict[str, Any]]
+    raw_description: ClassVar[str]  # as the server sent it, invisible characters and all
+    definition_hash: ClassVar[str]  # of name, description and schema: what an approval pins (mcp/pins)
+    flags: ClassVar[list[str]]  # what is suspicious in the description
 
     def __init__(self, manager: McpManager) -> None:
         self.manager = manager
@@ -88,13 +91,21 @@ class McpTool(Tool):
         """A subclass per tool, since claw tools keep their name, schema and kind on the class."""
         schema = dict(tool.input_schema or {"type": "object"})
         schema.setdefault("type", "object")
+        from claw_tui.mcp.pins import definition_hash, description_flags, strip_invisible
+
         read_only = bool(tool.annotations and tool.annotations.read_only_hint)
         title = tool.title or (tool.annotations.title if tool.annotations else None)
-        description = tool.description or title or tool.name
+        raw = tool.description or ""
+        description, hidden = strip_invisible(raw or title or tool.name)
+        if hidden:  # the model gets what a person can see
+            description += f"\n\n(claw removed {hidden} invisible characters from this description)"
         input_model = type(f"{name}_Input", (McpInput,), {"input_schema": schema, "__module__": __name__})
         attrs = {
             "name": name,
             "description": f"{description}\n\n(MCP tool `{tool.name}` from server `{server}`)",
+            "raw_description": raw,
+            "definition_hash": definition_hash(tool.name, raw, schema),
+            "flags": description_flags(raw),
             "Input": input_model,
             "kind": ToolKind.READ if read_only else ToolKind.EXECUTE,
             "concurrent_safe": read_only,
@@ -108,6 +119,14 @@ class McpTool(Tool):
     def schema(self) -> dict[str, Any]:
         return self.input_schema
 
+    @property
+    def pin_key(self) -> str:
+        return f"{self.server}/{self.remote_name}"
+
+    def changed_since_approval(self) -> str | None:
+        """Why this tool must be approved again (its definition changed since it was), or None."""
+        return self.manager.changed(self)
+
     def summary(self, input: BaseModel) -> str:
         args = input.arguments() if isinstance(input, McpInput) else {}
         shown = json.dumps(args, ensure_ascii=False)
@@ -115,6 +134,7 @@ class McpTool(Tool):
 
     async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
         args = input.arguments() if isinstance(input, McpInput) else input.model_dump()
+        self.manager.pin([self])  # the call was allowed: this definition is the approved one from now on
         result = await self.manager.call_tool(self.server, self.remote_name, args)
         return convert_result(result)
 

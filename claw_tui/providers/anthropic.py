@@ -22,7 +22,16 @@ from claw_tui.core.transcript import (
     repair,
 )
 from claw_tui.providers import catalog
-from claw_tui.providers.base import ModelRequest, ModelResponse, ProviderEvent, StopReason, TokenUsage
+from claw_tui.providers.base import (
+    ModelRequest,
+    ModelResponse,
+    ProviderEvent,
+    SearchHit,
+    StopReason,
+    TokenUsage,
+    WebSearcher,
+    WebSearchResult,
+)
 from claw_tui.providers.errors import TRANSPORT_ERRORS, Where, ended_early, stalled, to_provider_error
 from claw_tui.providers.streaming import next_or_none, parse_tool_input, within
 
@@ -89,6 +98,67 @@ class AnthropicProvider:
         if not reader.stopped:
             raise ended_early(where, partial=reader.yielded)
         yield reader.response()
+
+
+    @property
+    def web_searcher(self) -> WebSearcher | None:
+        return self
+
+    async def web_search(
+        self, model: str, query: str, allowed_domains: list[str] | None, blocked_domains: list[str] | None
+    ) -> WebSearchResult:
+        """One search through Anthropic's server-side web search tool, in a request of its own."""
+        tool: dict[str, Any] = {"type": "web_search_20250305", "name": "web_search", "max_uses": MAX_SEARCHES}
+        if allowed_domains:
+            tool["allowed_domains"] = allowed_domains
+        if blocked_domains:
+            tool["blocked_domains"] = blocked_domains
+        try:
+            response = await self._client.messages.create(
+                model=model,
+                max_tokens=SEARCH_MAX_TOKENS,
+                system=SEARCH_SYSTEM,
+                tools=[tool],  # type: ignore[list-item]
+                messages=[{"role": "user", "content": f"Perform a web search for the query: {query}"}],
+            )
+        except SDK_ERRORS as exc:
+            raise to_provider_error(exc, self._where(model), partial=False) from None
+        return _search_result(response)
+
+
+SEARCH_SYSTEM = (
+    "You search the web for a coding agent. Search for the query, then answer in a few sentences with "
+    "what the results say, citing the pages you used."
+)
+MAX_SEARCHES = 5
+SEARCH_MAX_TOKENS = 2048
+
+
+def _search_result(response: Any) -> WebSearchResult:
+    texts: list[str] = []
+    hits: list[SearchHit] = []
+    errors: list[str] = []
+    for block in response.content:
+        if block.type == "text":
+            texts.append(block.text)
+        elif block.type == "web_search_tool_result":
+            content = block.content
+            if isinstance(content, list):
+                hits += [SearchHit(title=r.title, url=r.url, page_age=r.page_age) for r in content]
+            else:
+                errors.append(str(getattr(content, "error_code", "error")))
+    server = getattr(response.usage, "server_tool_use", None)
+    searches = getattr(server, "web_search_requests", 0) or 0
+    text = "".join(texts).strip()
+    if errors and not hits:
+        text = f"{text}\n(The search failed: {', '.join(errors)}.)".strip()
+    usage = TokenUsage(
+        input_tokens=response.usage.input_tokens or 0,
+        output_tokens=response.usage.output_tokens or 0,
+        cache_read_tokens=getattr(response.usage, "cache_read_input_tokens", 0) or 0,
+        cache_write_tokens=getattr(response.usage, "cache_creation_input_tokens", 0) or 0,
+    )
+    return WebSearchResult(text=text, hits=hits, usage=usage, searches=searches)
 
 
 # --- request ------------------------------------------------------------------------------

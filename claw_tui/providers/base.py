@@ -62,6 +62,7 @@ ErrorKind = Literal[
     "server",  # 500 / 502
     "network",  # connection refused / reset, DNS
     "stream",  # the stream broke after HTTP 200: error event, cut, no stop event, stall
+    "quota",  # a spending limit or exhausted credit: final, never retried
 ]
 
 RETRYABLE_KINDS: frozenset[str] = frozenset({"rate_limit", "overloaded", "server", "network", "stream"})
@@ -92,7 +93,41 @@ class ProviderError(Exception):
 
 class Provider(Protocol):
     name: str  # "anthropic", "openai", "local"
+    # What the last call used before it was cancelled, where the API reports it mid-stream (Anthropic).
+    cut_short_usage: TokenUsage | None
 
     def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]: ...
 
     async def list_models(self) -> list[str]: ...
+
+    @property
+    def web_searcher(self) -> WebSearcher | None:
+        """The provider's server-side web search; None where its API has none."""
+
+
+class SearchHit(BaseModel):
+    title: str
+    url: str
+    page_age: str | None = None
+
+
+class WebSearchResult(BaseModel):
+    """What a provider's server-side web search found: the model's summary and the pages it cites."""
+
+    text: str
+    hits: list[SearchHit] = Field(default_factory=list)
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    searches: int = 0  # billed per search, besides the tokens
+
+
+# Both Anthropic and OpenAI list web search at $10 per 1,000 searches.
+PRICE_PER_SEARCH_USD = 0.01
+
+
+class WebSearcher(Protocol):
+    """A provider whose API runs web searches server-side (Anthropic's web search tool, OpenAI
+    Responses' web_search). Local servers have none, so claw offers WebSearch only where this is."""
+
+    async def web_search(
+        self, model: str, query: str, allowed_domains: list[str] | None, blocked_domains: list[str] | None
+    ) -> WebSearchResult: ...

@@ -57,11 +57,12 @@ def _sdk(name: str) -> tuple[type[BaseException], ...]:
     Each SDK takes a second or more to import, so a provider imports only its own; an
     exception from an SDK means that SDK is loaded.
     """
-    return tuple(
-        getattr(module, base if name == "base" else name)
+    found = (
+        getattr(module, base if name == "base" else name, None)  # None while another thread still imports it
         for module_name, base in _SDK_BASES.items()
         if (module := sys.modules.get(module_name)) is not None
     )
+    return tuple(cls for cls in found if cls is not None)
 
 
 def kind_for_status(status: int) -> ErrorKind:
@@ -116,7 +117,43 @@ def api_message(body: object) -> str:
     return " ".join(str(text or "").split())[:300].rstrip(".")
 
 
+# OpenAI's error codes for money, not load: retrying them only repeats the refusal.
+_QUOTA_CODES = {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active", "quota_exceeded"}
+# How Anthropic says a limit about money is reached (the type is invalid_request_error or rate_limit_error).
+_SPEND_PHRASES = (
+    ("usage limit", "the API usage limit set for your account or workspace is reached"),
+    ("spend limit", "the spend limit set for your account or workspace is reached"),
+    ("credit balance is too low", "your credit balance is too low"),
+    ("credits are required", "this request needs usage credits your account does not have"),
+    ("extra usage is required", "this request needs extra usage your plan does not have"),
+)
+
+
+def spending_limit(where: Where, body: object, error_type: str | None = None) -> ProviderError | None:
+    """A quota or spend-limit refusal as a final error naming the limit; None for anything else."""
+    inner = body.get("error", body) if isinstance(body, Mapping) else None
+    codes = {error_type.lower()} if error_type else set()
+    if isinstance(inner, Mapping):
+        codes |= {str(value).lower() for value in (inner.get("code"), inner.get("type")) if value}
+    detail = api_message(body)
+    if codes & _QUOTA_CODES:
+        code = min(codes & _QUOTA_CODES)
+        which = f"your account's quota is used up ({code})"
+    else:
+        lowered = detail.lower()
+        which = next((what for phrase, what in _SPEND_PHRASES if phrase in lowered), None)
+    if which is None:
+        return None
+    said = f": {detail}" if detail else ""
+    return ProviderError(
+        f"{where.title} spending limit: {which}{said}. Not retried; raise the limit or add credit, then try again.",
+        kind="quota",
+    )
+
+
 def status_error(where: Where, status: int, body: object, headers: Mapping[str, str]) -> ProviderError:
+    if status in (400, 402, 403, 429) and (limit := spending_limit(where, body)) is not None:
+        return limit
     kind = kind_for_status(status)
     detail = api_message(body)
     said = f": {detail}" if detail else ""
@@ -182,6 +219,8 @@ def to_provider_error(exc: BaseException, where: Where, *, partial: bool, starte
 
 
 def mid_stream_error(where: Where, error_type: str | None, detail: str, *, partial: bool) -> ProviderError:
+    if (limit := spending_limit(where, {"error": {"type": error_type, "message": detail}})) is not None:
+        return limit
     kind = kind_for_error_type(error_type)
     named = f" ({error_type})" if error_type else ""
     message = f"{where.title} reported an error mid-stream{named}: {detail}."

@@ -14,7 +14,7 @@ from claw_tui.config import Settings
 from claw_tui.providers import catalog
 from claw_tui.providers.base import Provider, ProviderError
 
-PROVIDERS = ("anthropic", "openai", "local")
+PROVIDERS = catalog.PROVIDERS
 DEFAULT_LOCAL_BASE_URL = "http://127.0.0.1:11434/v1"
 LOCAL_PORTS = (11434, 1234, 8080, 8000)  # Ollama, LM Studio, llama.cpp, vLLM
 _OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "codex-")
@@ -56,8 +56,11 @@ def preload_first_request_modules() -> None:
             importlib.import_module(name)
 
 
-def make_provider(provider_name: str, settings: Settings, env: Mapping[str, str] = os.environ) -> Provider:
-    """A provider with its key and base URL from the environment, else from settings."""
+def make_provider(
+    provider_name: str, settings: Settings, env: Mapping[str, str] = os.environ, *, local_base_url: str | None = None
+) -> Provider:
+    """A provider with its key and base URL from the environment, else from settings; `local_base_url`
+    (a server the user picked, or one found) comes before both."""
     configured = settings.providers
     idle = settings.stream_idle_timeout
     if provider_name == "anthropic":
@@ -81,12 +84,23 @@ def make_provider(provider_name: str, settings: Settings, env: Mapping[str, str]
 
         # Local servers rarely check keys, but the SDK wants one.
         key = _first(env.get("CLAW_LOCAL_API_KEY"), configured.local.api_key) or "local"
-        base_url = _first(env.get("CLAW_LOCAL_BASE_URL"), configured.local.base_url) or DEFAULT_LOCAL_BASE_URL
+        base_url = local_base_url or configured_local_url(settings, env) or DEFAULT_LOCAL_BASE_URL
         return OpenAIProvider(key, base_url=base_url, name="local", idle_timeout=idle)
     raise ProviderError(
         f"Unknown provider '{provider_name}': write the model as anthropic/<model>, openai/<model> or local/<model>.",
         kind="bad_request",
     )
+
+
+def configured_local_url(settings: Settings, env: Mapping[str, str] = os.environ) -> str | None:
+    """The local server's address the user set (environment, then config), if any."""
+    return _first(env.get("CLAW_LOCAL_BASE_URL"), settings.providers.local.base_url)
+
+
+async def find_local_server(model: str, env: Mapping[str, str] = os.environ) -> str | None:
+    """The base URL of a server on the usual ports that serves `model`, else of the first that serves any."""
+    servers = [(url, models) for url, models in await discover_local_servers(LOCAL_PORTS, env=env) if models]
+    return next((url for url, models in servers if model in models), servers[0][0] if servers else None)
 
 
 def _no_key(provider: str, variable: str) -> ProviderError:

@@ -1,6 +1,6 @@
 """AskUserQuestion: the model asks the user multiple-choice questions (Claude Code's shape).
 
-Who answers is a service, `ctx.services["asker"]`: the TUI shows a form; headless runs answer
+Who answers is a service, `ctx.services.asker`: the TUI shows a form; headless runs answer
 from `--answer "QUESTION=ANSWER"` flags through `AnswersFromFlags`.
 """
 
@@ -92,7 +92,7 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-class AskUserQuestion(Tool):
+class AskUserQuestion(Tool[AskUserQuestionInput]):
     name: ClassVar[str] = "AskUserQuestion"
     description: ClassVar[str] = (
         "Ask the user 1-4 multiple-choice questions while you work, to gather preferences, clarify an "
@@ -103,15 +103,13 @@ class AskUserQuestion(Tool):
         'recommend an option, put it first and add "(Recommended)" to its label.\n'
         "Do not use it to ask whether your plan is ready or to approve it: in plan mode use ExitPlanMode."
     )
-    Input: ClassVar[type[BaseModel]] = AskUserQuestionInput
+    Input = AskUserQuestionInput
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, AskUserQuestionInput)
+    def summary(self, input: AskUserQuestionInput) -> str:
         return "AskUserQuestion: " + "; ".join(q.header for q in input.questions)
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, AskUserQuestionInput)
-        asker: Asker | None = ctx.services.get("asker")
+    async def run(self, input: AskUserQuestionInput, ctx: ToolContext) -> ToolResult:
+        asker: Asker | None = ctx.services.asker
         if asker is None:
             raise ToolError(
                 "AskUserQuestion is not available here: nobody can answer questions in this session. "

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from claw_tui.core.diffs import hunks
 from claw_tui.core.transcript import ImageBlock, TextBlock
+from claw_tui.tools import nofollow
 from claw_tui.tools.base import (
     FileChange,
     FileEditTool,
@@ -97,7 +98,7 @@ class ReadInput(BaseModel):
     )
 
 
-class Read(Tool):
+class Read(Tool[ReadInput]):
     name: ClassVar[str] = "Read"
     description: ClassVar[str] = (
         "Reads a file from the local filesystem. You can access any file directly by using this tool. "
@@ -121,24 +122,20 @@ class Read(Tool):
         "potentially useful files as a batch.\n"
         "- You must Read a file before you Edit or overwrite it with Write."
     )
-    Input: ClassVar[type[BaseModel]] = ReadInput
+    Input = ReadInput
     kind: ClassVar[ToolKind] = ToolKind.READ
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, ReadInput)
+    def summary(self, input: ReadInput) -> str:
         return f"Read {input.file_path}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, ReadInput)
+    def rule_target(self, input: ReadInput, ctx: ToolContext) -> str | None:
         return str(ctx.resolve(input.file_path))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, ReadInput)
+    def touched_paths(self, input: ReadInput, ctx: ToolContext) -> list[Path]:
         return [ctx.resolve(input.file_path)]
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, ReadInput)
+    async def run(self, input: ReadInput, ctx: ToolContext) -> ToolResult:
         path = ctx.resolve(input.file_path)
         if ctx.editor_files is not None and path.is_file() and path.suffix.lower() not in _NOT_PLAIN_TEXT:
             return await self._from_editor(path, input, ctx)
@@ -184,7 +181,7 @@ class Read(Tool):
                 f"{label} is {size / 1e6:.1f} MB; images over {MAX_IMAGE_BYTES / 1e6:.2f} MB cannot be sent to the "
                 "model. Make a smaller copy first (e.g. with ImageMagick's `convert -resize` via Bash) and read that."
             )
-        data = path.read_bytes()
+        data = nofollow.read_bytes(path)
         media_type = _image_type(data)
         if media_type is None:
             raise ToolError(f"{label} is not a PNG, JPEG, GIF or WEBP image (its content does not match).")
@@ -196,7 +193,7 @@ class Read(Tool):
         )
 
     def _notebook(self, path: Path, label: str, input: ReadInput, ctx: ToolContext) -> ToolResult:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:  # the size only: the content comes through nofollow
             raise ToolError(f"{label} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; search it with Grep instead.")
         text, _ = read_text(path, ctx)
         try:
@@ -220,7 +217,7 @@ class Read(Tool):
         limit = input.limit or DEFAULT_LINE_LIMIT
         try:
             if size <= MAX_WHOLE_FILE_BYTES:
-                text, _ = decode(path.read_bytes())
+                text, _ = decode(nofollow.read_bytes(path))
                 lines = text.split("\n") if text else []
                 if text.endswith("\n"):
                     lines.pop()
@@ -249,7 +246,7 @@ def _chosen_result(label: str, chosen: list[str], start: int, total: int | None)
 def _stream_lines(path: Path, start: int, limit: int) -> tuple[list[str], int | None]:
     """Lines [start, start+limit) of a file too big to load whole, each already cut to
     MAX_LINE_CHARS; the total is unknown. Memory stays bounded even for a file of one huge line."""
-    with open(path, "rb") as f:
+    with nofollow.open_file(path) as f:
         _, fmt = decode(f.read(64 * 1024), partial=True)
         f.seek(len(fmt.bom))
         stream = io.TextIOWrapper(f, encoding=fmt.codec, errors="replace", newline="\n")
@@ -305,7 +302,7 @@ class WriteInput(BaseModel):
     content: str = Field(description="The content to write to the file")
 
 
-class Write(FileEditTool):
+class Write(FileEditTool[WriteInput]):
     name: ClassVar[str] = "Write"
     description: ClassVar[str] = (
         "Writes a file to the local filesystem.\n\n"
@@ -320,22 +317,18 @@ class Write(FileEditTool):
         "if explicitly requested by the user.\n"
         "- Only use emojis if the user explicitly requests it. Avoid writing emojis to files unless asked."
     )
-    Input: ClassVar[type[BaseModel]] = WriteInput
+    Input = WriteInput
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, WriteInput)
+    def summary(self, input: WriteInput) -> str:
         return f"Write {input.file_path}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, WriteInput)
+    def rule_target(self, input: WriteInput, ctx: ToolContext) -> str | None:
         return str(ctx.resolve(input.file_path))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, WriteInput)
+    def touched_paths(self, input: WriteInput, ctx: ToolContext) -> list[Path]:
         return [ctx.resolve(input.file_path)]
 
-    async def propose(self, input: BaseModel, ctx: ToolContext) -> list[FileChange]:
-        assert isinstance(input, WriteInput)
+    async def propose(self, input: WriteInput, ctx: ToolContext) -> list[FileChange]:
         path = ctx.resolve(input.file_path)
         before, fmt = await _existing_text(path, ctx)
         encode(path, input.content, fmt, ctx)
@@ -373,7 +366,7 @@ class EditInput(BaseModel):
     replace_all: bool = Field(default=False, description="Replace all occurrences of old_string (default false)")
 
 
-class Edit(FileEditTool):
+class Edit(FileEditTool[EditInput]):
     name: ClassVar[str] = "Edit"
     description: ClassVar[str] = (
         "Performs exact string replacements in files.\n\n"
@@ -393,22 +386,18 @@ class Edit(FileEditTool):
         "- Line endings and encoding are kept: write old_string and new_string with plain \\n newlines.\n"
         "- With an empty old_string on a path that does not exist, the file is created with new_string."
     )
-    Input: ClassVar[type[BaseModel]] = EditInput
+    Input = EditInput
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, EditInput)
+    def summary(self, input: EditInput) -> str:
         return f"Edit {input.file_path}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, EditInput)
+    def rule_target(self, input: EditInput, ctx: ToolContext) -> str | None:
         return str(ctx.resolve(input.file_path))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, EditInput)
+    def touched_paths(self, input: EditInput, ctx: ToolContext) -> list[Path]:
         return [ctx.resolve(input.file_path)]
 
-    async def propose(self, input: BaseModel, ctx: ToolContext) -> list[FileChange]:
-        assert isinstance(input, EditInput)
+    async def propose(self, input: EditInput, ctx: ToolContext) -> list[FileChange]:
         path = ctx.resolve(input.file_path)
         label = shown(path, ctx)
         old = input.old_string.replace("\r\n", "\n")

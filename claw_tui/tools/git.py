@@ -5,6 +5,11 @@ change the repository, so `kind_for` says WRITE for those calls and the class-le
 stays WRITE for anything that does not ask per call. Git runs in a worker thread so the
 event loop never waits on it. GitPython itself is imported there, on first use, because it
 costs tens of milliseconds that every Agent would otherwise pay at start-up.
+
+The model's arguments are data, never options: a ref or branch name is checked (no leading
+`-`, no control characters) and placed after `--end-of-options`, paths after `--` as literal
+pathspecs (`:(literal)`), the message as the value of `--message=`. `shell_words` gives the
+`git …` command line a call amounts to, so Bash rules (`Bash(git commit:*)`) decide it too.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ if TYPE_CHECKING:
     import git
 
 MAX_OUTPUT_CHARS = 30_000
+# A revision as the model may name it: `main`, `HEAD~2`, `v1.0..HEAD`, `abc123^{commit}`, `HEAD:src/a.py`;
+# never an option (leading `-`), never whitespace or control characters.
+_REF = re.compile(r"[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]{0,254}")
 
 Action = Literal["status", "diff", "log", "show", "branch", "commit"]
 
@@ -57,6 +65,10 @@ class GitInput(BaseModel):
             raise ValueError("commit needs a message")
         if self.action == "branch" and self.create and not self.name:
             raise ValueError("branch with create: true needs a name")
+        for field, value in (("ref", self.ref), ("name", self.name)):
+            if value is not None and not _REF.fullmatch(value):
+                raise ValueError(f"{field} must be a commit, branch or tag name ({value!r} is not one: a name "
+                                 "cannot start with '-' or hold spaces or control characters)")
         return self
 
     @property
@@ -64,7 +76,7 @@ class GitInput(BaseModel):
         return self.action == "commit" or (self.action == "branch" and self.create)
 
 
-class Git(Tool):
+class Git(Tool[GitInput]):
     name: ClassVar[str] = "Git"
     description: ClassVar[str] = (
         "Run common git operations on the repository containing the working directory.\n\n"
@@ -81,15 +93,13 @@ class Git(Tool):
         "Commit only when the user asked you to. Write a concise message that says why, not just what. "
         "For anything else (switching branches, rebasing, pushing) use Bash."
     )
-    Input: ClassVar[type[BaseModel]] = GitInput
+    Input = GitInput
     kind: ClassVar[ToolKind] = ToolKind.WRITE  # conservative; kind_for says READ for looking
 
-    def kind_for(self, input: BaseModel) -> ToolKind:
-        assert isinstance(input, GitInput)
+    def kind_for(self, input: GitInput) -> ToolKind:
         return ToolKind.WRITE if input.changes_repo else ToolKind.READ
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, GitInput)
+    def summary(self, input: GitInput) -> str:
         if input.action == "commit":
             return f"Git commit: {(input.message or '').strip().splitlines()[0]}"
         if input.action == "branch" and input.create:
@@ -97,17 +107,27 @@ class Git(Tool):
         detail = input.ref or input.path
         return f"Git {input.action}" + (f": {detail}" if detail else "")
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, GitInput)
+    def rule_target(self, input: GitInput, ctx: ToolContext) -> str | None:
         return input.action
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, GitInput)
+    def touched_paths(self, input: GitInput, ctx: ToolContext) -> list[Path]:
         paths = [input.path] if input.path else []
         return [ctx.resolve(p) for p in [*paths, *(input.files or [])]]
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, GitInput)
+    def shell_words(self, input: GitInput) -> list[str]:
+        """The `git …` command line this call amounts to, for Bash rules."""
+        words = ["git", input.action]
+        if input.action == "commit":
+            words += [*(["-a"] if input.all else []), "-m", (input.message or "").strip()]
+        elif input.action == "branch" and input.create:
+            words += [input.name or "", *([input.ref] if input.ref else [])]
+        elif input.action == "diff" and input.staged:
+            words.append("--cached")
+        if input.action in ("diff", "log", "show") and input.ref:
+            words.append(input.ref)
+        return words
+
+    async def run(self, input: GitInput, ctx: ToolContext) -> ToolResult:
         text = await asyncio.to_thread(_run, input, ctx)
         if len(text) > MAX_OUTPUT_CHARS:
             hidden = len(text) - MAX_OUTPUT_CHARS
@@ -139,8 +159,21 @@ def _run(input: GitInput, ctx: ToolContext) -> str:
         raise ToolError("git is not installed (no `git` on PATH).") from None
 
 
+def repository_root(cwd: Path) -> Path | None:
+    """The work tree holding `cwd` (the first parent with a `.git`), without running git."""
+    for folder in (cwd.resolve(), *cwd.resolve().parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
 def _pathspec(repo: git.Repo, input: GitInput, ctx: ToolContext) -> list[str]:
-    return ["--", _repo_relative(repo, input.path, ctx)] if input.path else []
+    return ["--", _literal(_repo_relative(repo, input.path, ctx))] if input.path else []
+
+
+def _literal(path: str) -> str:
+    """A path as a pathspec that means only itself (`:(exclude)…` or a glob would mean more)."""
+    return ":(literal)" + path
 
 
 def _repo_relative(repo: git.Repo, path: str, ctx: ToolContext) -> str:
@@ -161,6 +194,7 @@ def _status(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
 
 def _diff(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
     args = ["--cached"] if input.staged else []
+    args.append("--end-of-options")
     if input.ref:
         args.append(input.ref)
     out = repo.git.diff("--no-ext-diff", *args, *_pathspec(repo, input, ctx))
@@ -172,14 +206,16 @@ def _diff(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
 
 
 def _log(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
-    args = [f"--max-count={input.max_count}", "--date=short", "--format=%h %ad %an: %s"]
+    args = [f"--max-count={input.max_count}", "--date=short", "--format=%h %ad %an: %s", "--end-of-options"]
     if input.ref:
         args.append(input.ref)
     return repo.git.log(*args, *_pathspec(repo, input, ctx)) or "No commits."
 
 
 def _show(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
-    return repo.git.show("--no-ext-diff", "--stat", "--patch", input.ref or "HEAD", *_pathspec(repo, input, ctx))
+    return repo.git.show(
+        "--no-ext-diff", "--stat", "--patch", "--end-of-options", input.ref or "HEAD", *_pathspec(repo, input, ctx)
+    )
 
 
 def _branch(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
@@ -193,14 +229,14 @@ def _branch(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
     assert input.name is not None
     if input.name in repo.heads:
         raise ToolError(f"A branch named {input.name!r} already exists.")
-    repo.git.branch(input.name, input.ref or "HEAD")
+    repo.git.branch("--end-of-options", input.name, input.ref or "HEAD")
     at = repo.git.rev_parse("--short", input.name)
     return f"Created branch {input.name} at {at} (still on {_current_branch(repo)})."
 
 
 def _commit(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
     if input.files:
-        repo.git.add("--", *(_repo_relative(repo, f, ctx) for f in input.files))
+        repo.git.add("--", *(_literal(_repo_relative(repo, f, ctx)) for f in input.files))
     if input.all:
         repo.git.add("--update")
     staged = repo.git.diff("--cached", "--name-only")
@@ -208,7 +244,7 @@ def _commit(repo: git.Repo, input: GitInput, ctx: ToolContext) -> str:
         hint = "" if input.files or input.all else " Pass files, or all: true, to stage changes first."
         raise ToolError(f"Nothing to commit: no staged changes.{hint}")
     assert input.message is not None
-    return repo.git.commit("-m", input.message.strip())
+    return repo.git.commit(f"--message={input.message.strip()}")
 
 
 def _current_branch(repo: git.Repo) -> str:

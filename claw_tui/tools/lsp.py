@@ -12,8 +12,6 @@ Positions: the tool speaks 1-based lines and characters; the manager 0-based cod
 from __future__ import annotations
 
 import asyncio
-import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -21,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
+from claw_tui.tools.lsp_config import LanguageServerConfig, LspError, default_config
 
 if TYPE_CHECKING:
     from lsprotocol import types as lsp
@@ -29,41 +28,6 @@ if TYPE_CHECKING:
 
 DIAGNOSTICS_TIMEOUT = 3.0  # how long to wait for a server to publish after a change
 MAX_LINES = 200
-
-
-class LspError(ToolError):
-    """A language server is missing, failed, or did not answer."""
-
-
-class LanguageServerConfig(BaseModel):
-    command: list[str] = Field(min_length=1)
-    extensions: list[str] = Field(min_length=1)
-    language_id: str | None = None  # defaults to the language's name
-    settings: dict[str, Any] | None = None  # sent as workspace/didChangeConfiguration
-    initialization_options: dict[str, Any] | None = None
-
-
-def default_config() -> dict[str, dict[str, Any]]:
-    """python → pylsp, with the style linters off: the model needs bugs, not PEP 8 nits."""
-    return {
-        "python": {
-            "command": [_find_pylsp()],
-            "extensions": [".py", ".pyi"],
-            "settings": {
-                "pylsp": {
-                    "plugins": {
-                        "pycodestyle": {"enabled": False},
-                        "mccabe": {"enabled": False},
-                    }
-                }
-            },
-        }
-    }
-
-
-def _find_pylsp() -> str:
-    beside = Path(sys.executable).parent / "pylsp"  # a venv's scripts are often not on PATH
-    return shutil.which("pylsp") or (str(beside) if beside.exists() else "pylsp")
 
 
 class LspManager:
@@ -195,7 +159,7 @@ class LSPInput(BaseModel):
         return self
 
 
-class LSP(Tool):
+class LSP(Tool[LSPInput]):
     name: ClassVar[str] = "LSP"
     description: ClassVar[str] = (
         "Ask a language server about code, with compiler-grade precision instead of text search.\n\n"
@@ -208,25 +172,21 @@ class LSP(Tool):
         "line and character are 1-based, as the Read tool shows lines; point at any character inside the "
         "symbol's name. Locations come back as path:line:column with the source line."
     )
-    Input: ClassVar[type[BaseModel]] = LSPInput
+    Input = LSPInput
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, LSPInput)
+    def summary(self, input: LSPInput) -> str:
         where = input.file_path + (f":{input.line}:{input.character}" if input.line and input.character else "")
         return f"LSP {input.operation}: {where}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, LSPInput)
+    def rule_target(self, input: LSPInput, ctx: ToolContext) -> str | None:
         return str(ctx.resolve(input.file_path))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, LSPInput)
+    def touched_paths(self, input: LSPInput, ctx: ToolContext) -> list[Path]:
         return [ctx.resolve(input.file_path)]
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, LSPInput)
-        manager: LspManager | None = ctx.services.get("lsp")
+    async def run(self, input: LSPInput, ctx: ToolContext) -> ToolResult:
+        manager: LspManager | None = ctx.services.lsp
         if manager is None:
             raise ToolError("LSP is not available in this session: no language servers are set up.")
         path = ctx.resolve(input.file_path)

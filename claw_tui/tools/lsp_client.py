@@ -29,7 +29,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import default_converter
 
-from claw_tui.tools.lsp import LanguageServerConfig, LspError
+from claw_tui.tools.lsp_config import LanguageServerConfig, LspError
 
 log = logging.getLogger(__name__)
 

@@ -143,7 +143,7 @@ class NotebookEditInput(BaseModel):
     )
 
 
-class NotebookEdit(FileEditTool):
+class NotebookEdit(FileEditTool[NotebookEditInput]):
     name: ClassVar[str] = "NotebookEdit"
     description: ClassVar[str] = (
         "Completely replaces the contents of a specific cell in a Jupyter notebook (.ipynb file) with new source. "
@@ -158,23 +158,19 @@ class NotebookEdit(FileEditTool):
         "- Replacing a code cell clears its outputs and execution count.\n"
         "- Use this tool, not Edit or Write, for .ipynb files."
     )
-    Input: ClassVar[type[BaseModel]] = NotebookEditInput
+    Input = NotebookEditInput
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, NotebookEditInput)
+    def summary(self, input: NotebookEditInput) -> str:
         cell = f" cell {input.cell_id}" if input.cell_id is not None else ""
         return f"NotebookEdit {input.notebook_path} ({input.edit_mode}{cell})"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, NotebookEditInput)
+    def rule_target(self, input: NotebookEditInput, ctx: ToolContext) -> str | None:
         return str(ctx.resolve(input.notebook_path))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, NotebookEditInput)
+    def touched_paths(self, input: NotebookEditInput, ctx: ToolContext) -> list[Path]:
         return [ctx.resolve(input.notebook_path)]
 
-    async def propose(self, input: BaseModel, ctx: ToolContext) -> list[FileChange]:
-        assert isinstance(input, NotebookEditInput)
+    async def propose(self, input: NotebookEditInput, ctx: ToolContext) -> list[FileChange]:
         path = ctx.resolve(input.notebook_path)
         label = shown(path, ctx)
         if path.suffix != ".ipynb":

@@ -1,8 +1,8 @@
 """EnterPlanMode and ExitPlanMode: explore read-only, then have the user approve a plan.
 
-Plan mode lives in the permission engine (`ctx.services["permissions"].mode`); entering it
-remembers the previous mode on the engine too (`mode_before_plan`), because the agent hands
-each call a copy of `ctx.services` and a value stored there would not outlive the call.
+Plan mode lives in the permission engine (`ctx.services.permissions.mode`); entering it
+remembers the previous mode on the engine too (`mode_before_plan`), where ExitPlanMode
+finds it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ class EnterPlanModeInput(BaseModel):
     pass
 
 
-class EnterPlanMode(Tool):
+class EnterPlanMode(Tool[EnterPlanModeInput]):
     name: ClassVar[str] = "EnterPlanMode"
     description: ClassVar[str] = (
         "Switch to plan mode before a non-trivial change: in plan mode you can read, search and look around, "
@@ -28,14 +28,14 @@ class EnterPlanMode(Tool):
         "Use it when the task needs several steps, touches many files, or has more than one sensible approach. "
         "Skip it for small, obvious fixes."
     )
-    Input: ClassVar[type[BaseModel]] = EnterPlanModeInput
+    Input = EnterPlanModeInput
     kind: ClassVar[ToolKind] = ToolKind.READ
 
-    def summary(self, input: BaseModel) -> str:
+    def summary(self, input: EnterPlanModeInput) -> str:
         return "Enter plan mode"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        permissions = ctx.services.get("permissions")
+    async def run(self, input: EnterPlanModeInput, ctx: ToolContext) -> ToolResult:
+        permissions = ctx.services.permissions
         if permissions is None:
             raise ToolError("Plan mode is not available here (no permission engine).")
         if permissions.mode != "plan":
@@ -54,23 +54,22 @@ class ExitPlanModeInput(BaseModel):
     )
 
 
-class ExitPlanMode(Tool):
+class ExitPlanMode(Tool[ExitPlanModeInput]):
     name: ClassVar[str] = "ExitPlanMode"
     description: ClassVar[str] = (
         "Present your plan for approval and, once the user approves it, leave plan mode to carry it out.\n\n"
         "Call it only in plan mode, when you have finished exploring and the plan is complete. If the user "
         "rejects it, you stay in plan mode: revise the plan with their feedback and present it again."
     )
-    Input: ClassVar[type[BaseModel]] = ExitPlanModeInput
+    Input = ExitPlanModeInput
     kind: ClassVar[ToolKind] = ToolKind.READ
 
-    def summary(self, input: BaseModel) -> str:
+    def summary(self, input: ExitPlanModeInput) -> str:
         return "Approve plan"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, ExitPlanModeInput)
-        permissions = ctx.services.get("permissions")
-        approver = ctx.services.get("approver")
+    async def run(self, input: ExitPlanModeInput, ctx: ToolContext) -> ToolResult:
+        permissions = ctx.services.permissions
+        approver = ctx.services.approver
         if permissions is None or approver is None:
             raise ToolError("Plan approval is not available here; carry on without plan mode.")
         if permissions.mode != "plan":
@@ -78,7 +77,7 @@ class ExitPlanMode(Tool):
                 f"You are not in plan mode (the mode is {permissions.mode}); there is no plan to approve."
             )
         request = ApprovalRequest(
-            call_id=str(ctx.services.get("call_id", "")),
+            call_id=str(ctx.call_id),
             tool_name=self.name,
             input={"plan": input.plan},
             summary="Approve plan",
@@ -92,7 +91,7 @@ class ExitPlanMode(Tool):
                 f"feedback and present it again with ExitPlanMode. The user says: {feedback}",
                 approved=False,
             )
-        permissions.mode = getattr(permissions, "mode_before_plan", None) or "default"
+        permissions.mode = permissions.mode_before_plan or "default"
         permissions.mode_before_plan = None
         text = "The user approved the plan. You can now start coding; follow the plan and keep the task list current."
         if answer.note.strip():

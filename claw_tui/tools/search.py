@@ -187,7 +187,7 @@ class GlobInput(BaseModel):
         return _optional_path(value)
 
 
-class Glob(Tool):
+class Glob(Tool[GlobInput]):
     name: ClassVar[str] = "Glob"
     description: ClassVar[str] = (
         "- Fast file pattern matching tool that works with any codebase size\n"
@@ -202,24 +202,20 @@ class Glob(Tool):
         "- You can call multiple tools in a single response. It is always better to speculatively perform "
         "multiple searches as a batch that are potentially useful."
     )
-    Input: ClassVar[type[BaseModel]] = GlobInput
+    Input = GlobInput
     kind: ClassVar[ToolKind] = ToolKind.READ
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, GlobInput)
+    def summary(self, input: GlobInput) -> str:
         return f"Glob {input.pattern}" + (f" in {input.path}" if input.path else "")
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, GlobInput)
+    def rule_target(self, input: GlobInput, ctx: ToolContext) -> str | None:
         return str(_glob_root(input, ctx)[0])
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, GlobInput)
+    def touched_paths(self, input: GlobInput, ctx: ToolContext) -> list[Path]:
         return [_glob_root(input, ctx)[0]]
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, GlobInput)
+    async def run(self, input: GlobInput, ctx: ToolContext) -> ToolResult:
         root, pattern = _glob_root(input, ctx)
         if not root.is_dir():
             what = "is not a directory" if root.exists() else "does not exist"
@@ -407,7 +403,7 @@ class GrepInput(BaseModel):
         return _optional_path(value)
 
 
-class Grep(Tool):
+class Grep(Tool[GrepInput]):
     name: ClassVar[str] = "Grep"
     description: ClassVar[str] = (
         "A powerful search tool built on ripgrep\n\n"
@@ -426,24 +422,20 @@ class Grep(Tool):
         "like `struct \\{[\\s\\S]*?field`, use `multiline: true`\n"
         "- Files ignored by .gitignore are skipped; hidden files are searched, .git never is."
     )
-    Input: ClassVar[type[BaseModel]] = GrepInput
+    Input = GrepInput
     kind: ClassVar[ToolKind] = ToolKind.READ
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, GrepInput)
+    def summary(self, input: GrepInput) -> str:
         return f"Grep {input.pattern!r}" + (f" in {input.path}" if input.path else "")
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, GrepInput)
+    def rule_target(self, input: GrepInput, ctx: ToolContext) -> str | None:
         return str(_grep_target(input, ctx))
 
-    def touched_paths(self, input: BaseModel, ctx: ToolContext) -> list[Path]:
-        assert isinstance(input, GrepInput)
+    def touched_paths(self, input: GrepInput, ctx: ToolContext) -> list[Path]:
         return [_grep_target(input, ctx)]
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, GrepInput)
+    async def run(self, input: GrepInput, ctx: ToolContext) -> ToolResult:
         target = _grep_target(input, ctx)
         if not target.exists():
             raise ToolError(f"Path does not exist: {shown(target, ctx)}. Working directory: {ctx.cwd}")

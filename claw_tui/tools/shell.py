@@ -18,13 +18,14 @@ import shutil
 import signal
 import tempfile
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from claw_tui.core.redaction import KEY_VARIABLES, redact, secret_values
 from claw_tui.tools import sandbox
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
 from claw_tui.tools.editor_terminals import EditorTerminals
@@ -39,10 +40,6 @@ LIVE_OUTPUT_CHARS = 1_000_000  # streamed to the front end per command; the resu
 _LONG_LINE_CHARS = 4096  # a line this long is streamed before its newline arrives
 _STATE_FILE = ".claw-shell-state"
 _NOT_CARRIED = {"_", "SHLVL"}  # bash sets these itself; carrying SHLVL would count up forever
-# claw's own provider credentials: for claw, never for the model's commands (`env` would show them).
-KEY_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY", "CLAW_LOCAL_API_KEY")
-_MIN_SECRET_CHARS = 8  # shorter values ("local", "x") are placeholders, and redacting them would garble output
-REDACTED = "[REDACTED]"
 
 # The model's command is $2, run by eval so that its syntax errors are reported as its own.
 # The EXIT trap also runs on `exit N` and `set -e`; it keeps the command's exit code.
@@ -59,20 +56,6 @@ Emit = Callable[[str], Awaitable[None]]
 def command_env(env: Mapping[str, str]) -> dict[str, str]:
     """The environment for the model's commands: `env` without claw's credentials."""
     return {name: value for name, value in env.items() if name not in KEY_VARIABLES}
-
-
-def secret_values(*envs: Mapping[str, str]) -> frozenset[str]:
-    """The values of claw's credentials in these environments, to scrub from command output."""
-    return frozenset(
-        value for env in envs for name in KEY_VARIABLES if len(value := env.get(name, "")) >= _MIN_SECRET_CHARS
-    )
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret value replaced, longest first (one key may contain another)."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
 
 
 class OutputBuffer:
@@ -121,13 +104,18 @@ class _ExitProtocol(asyncio.subprocess.SubprocessStreamProtocol):
     """Says when the process exits. Process.wait() on Python 3.11 also waits for the pipes to
     close, which never happens while something the command left behind holds stdout."""
 
-    def __init__(self, exited: asyncio.Event, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, exited: asyncio.Event, loop: asyncio.AbstractEventLoop, on_exit: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(limit=1 << 16, loop=loop)
         self._exited = exited
+        self._on_exit = on_exit
 
     def process_exited(self) -> None:
         super().process_exited()
         self._exited.set()
+        if self._on_exit is not None:
+            self._on_exit()
 
 
 def _signal_group(proc: asyncio.subprocess.Process, sig: signal.Signals) -> None:
@@ -248,14 +236,15 @@ class ShellManager:
         self.tmpdir = Path(self._dir.name)  # the sandbox's /tmp
         self._lock = asyncio.Lock()
         self._current: _Run | None = None
+        self._standins: sandbox.Standins | None = None  # made on the first sandboxed command
 
     @classmethod
     def for_context(cls, ctx: ToolContext) -> ShellManager:
-        shell = ctx.services.get("shell")
+        shell = ctx.services.shell
         if not isinstance(shell, ShellManager) or shell.closed:
             # A replacement keeps the agent's set of keys to scrub (it holds keys from the config too).
             secrets = shell.secrets if isinstance(shell, ShellManager) else None
-            shell = ctx.services["shell"] = cls(ctx.cwd, ctx.env, secrets)
+            shell = ctx.services.shell = cls(ctx.cwd, ctx.env, secrets)
         return shell
 
     async def _start(
@@ -267,6 +256,7 @@ class ShellManager:
         network: bool,
         roots: Sequence[Path],
         emit: Emit | None,
+        policy: sandbox.Policy,
     ) -> _Run:
         bash = shutil.which("bash", path=self.env.get("PATH")) or shutil.which("bash")
         if bash is None:
@@ -274,23 +264,36 @@ class ShellManager:
         argv = [bash, "-c", _SCRIPT, "bash", state, command]
         loop = asyncio.get_running_loop()
         exited = asyncio.Event()
+        placeholders: list[Path] = []
         try:
             with contextlib.ExitStack() as stack:
                 pass_fds: tuple[int, ...] = ()
                 if sandboxed:
                     pass_fds = (stack.enter_context(sandbox.unix_socket_filter()),)
-                    argv = sandbox.wrap(argv, roots=roots, tmpdir=self.tmpdir, network=network, seccomp_fd=pass_fds[0])
-                transport, protocol = await loop.subprocess_exec(
-                    lambda: _ExitProtocol(exited, loop),
-                    *argv,
-                    cwd=self.cwd,
-                    env=self.env,
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE,
-                    stderr=asyncio.subprocess.STDOUT,
-                    start_new_session=True,
-                    pass_fds=pass_fds,
-                )
+                    if self._standins is None:
+                        self._standins = sandbox.Standins()
+                    mounts = await asyncio.to_thread(
+                        sandbox.mounts, roots, protect=policy.protect, hide=policy.hide, standins=self._standins
+                    )
+                    placeholders = mounts.placeholders
+                    argv = sandbox.wrap(argv, roots=roots, tmpdir=self.tmpdir, network=network, seccomp_fd=pass_fds[0],
+                                        mounts=mounts.args)
+                sandbox.PLACEHOLDERS.hold(placeholders)
+                try:
+                    transport, protocol = await loop.subprocess_exec(
+                        lambda: _ExitProtocol(exited, loop, lambda: sandbox.PLACEHOLDERS.release(placeholders)),
+                        *argv,
+                        cwd=self.cwd,
+                        env=self.env,
+                        stdin=asyncio.subprocess.DEVNULL,
+                        stdout=asyncio.subprocess.PIPE,
+                        stderr=asyncio.subprocess.STDOUT,
+                        start_new_session=True,
+                        pass_fds=pass_fds,
+                    )
+                except BaseException:
+                    sandbox.PLACEHOLDERS.release(placeholders)
+                    raise
         except OSError as exc:
             raise ToolError(f"Could not start the shell: {exc}") from None
         return _Run(asyncio.subprocess.Process(transport, protocol, loop), exited, self._scrubbed(emit))
@@ -324,6 +327,7 @@ class ShellManager:
         network: bool,
         roots: Sequence[Path],
         emit: Emit | None = None,
+        policy: sandbox.Policy = sandbox.UNRESTRICTED,
         terminals: EditorTerminals | None = None,
         call_id: str | None = None,
     ) -> CommandResult:
@@ -337,7 +341,7 @@ class ShellManager:
                 return await self._run_in_editor(terminals, call_id, command, state, timeout, note)
             inside = f"/tmp/{_STATE_FILE}" if sandboxed else str(state)
             run = await self._start(
-                command, state=inside, sandboxed=sandboxed, network=network, roots=roots, emit=emit
+                command, state=inside, sandboxed=sandboxed, network=network, roots=roots, emit=emit, policy=policy
             )
             self._current = run
             timed_out = False
@@ -391,11 +395,12 @@ class ShellManager:
                 self.env[os.fsdecode(name)] = os.fsdecode(value)
 
     async def start_background(
-        self, command: str, *, sandboxed: bool, network: bool, roots: Sequence[Path]
+        self, command: str, *, sandboxed: bool, network: bool, roots: Sequence[Path],
+        policy: sandbox.Policy = sandbox.UNRESTRICTED,
     ) -> BackgroundShell:
         note = self._check_cwd()
         run = await self._start(
-            command, state="/dev/null", sandboxed=sandboxed, network=network, roots=roots, emit=None
+            command, state="/dev/null", sandboxed=sandboxed, network=network, roots=roots, emit=None, policy=policy
         )
         if note:
             run.output.add(note + "\n")
@@ -422,17 +427,17 @@ class ShellManager:
         await asyncio.gather(*(run.stop() for run in runs))
         await asyncio.gather(*(t.done for t in self.tasks.values()), return_exceptions=True)
         self._dir.cleanup()
+        if self._standins is not None:
+            self._standins.close()
 
 
 def _first_notice(shell: ShellManager, ctx: ToolContext) -> str:
-    """The sandbox-unavailable sentence, once per session, when the settings want a sandbox."""
-    if shell.notice_given or not sandbox.sandbox_settings(ctx).enabled:
+    """Once per session: that commands run unsandboxed and ask, unless the user turned the sandbox off."""
+    if shell.notice_given:
         return ""
-    status = sandbox.detect()
-    if status.available:
-        return ""
-    shell.notice_given = True
-    return sandbox.unavailable_notice(status)
+    notice = sandbox.unsandboxed_notice(sandbox.sandbox_settings(ctx), sandbox.sandbox_guard(ctx))
+    shell.notice_given = bool(notice)
+    return notice
 
 
 def _short(command: str, width: int = 80) -> str:
@@ -475,7 +480,7 @@ class BashInput(BaseModel):
         return None if value is None else min(value, MAX_TIMEOUT_MS)
 
 
-class Bash(Tool):
+class Bash(Tool[BashInput]):
     name: ClassVar[str] = "Bash"
     description: ClassVar[str] = (
         "Executes a bash command and returns its output (stdout and stderr together).\n\n"
@@ -488,32 +493,32 @@ class Bash(Tool):
         "and other long-running commands use `run_in_background`, then TaskOutput to read their output "
         "and TaskStop to stop them.\n"
         "- Commands may run in a sandbox: the whole filesystem is readable, but only the workspace and "
-        "/tmp are writable, and the network is unreachable unless the user allowed it. A 'Read-only "
-        "file system' or network error can come from the sandbox.\n"
+        "/tmp are writable, and the network is unreachable unless the user allowed it. Inside the workspace, "
+        ".git internals (hooks, config, info), .claude/, .claw/ and .mcp.json stay read-only and cannot be "
+        "created; files the user's deny rules keep from you are unreadable. A 'Read-only file system', "
+        "'Permission denied' or network error can come from the sandbox: ask the user to make such a change.\n"
         "- Quote paths that contain spaces. Prefer absolute paths over `cd`.\n"
         "- Use the Glob, Grep and Read tools rather than `find`, `grep`, `cat`, `head` or `tail`.\n"
         "- Chain dependent commands with `&&`; independent commands can go in separate parallel calls."
     )
-    Input: ClassVar[type[BaseModel]] = BashInput
+    Input = BashInput
     kind: ClassVar[ToolKind] = ToolKind.EXECUTE
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, BashInput)
+    def summary(self, input: BashInput) -> str:
         return f"Bash: {_short(input.command)}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, BashInput)
+    def rule_target(self, input: BashInput, ctx: ToolContext) -> str | None:
         return input.command
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, BashInput)
+    async def run(self, input: BashInput, ctx: ToolContext) -> ToolResult:
         shell = ShellManager.for_context(ctx)
         sandboxed = sandbox.sandbox_active(ctx)
         network = sandbox.sandbox_settings(ctx).network
+        policy = sandbox.policy(ctx) if sandboxed else sandbox.UNRESTRICTED
         notice = _first_notice(shell, ctx)
         if input.run_in_background:
             task = await shell.start_background(
-                input.command, sandboxed=sandboxed, network=network, roots=ctx.roots
+                input.command, sandboxed=sandboxed, network=network, roots=ctx.roots, policy=policy
             )
             text = (
                 f"Command running in background with ID: {task.id}. Read its output with TaskOutput "
@@ -533,8 +538,9 @@ class Bash(Tool):
             network=network,
             roots=ctx.roots,
             emit=ctx.emit_output,
+            policy=policy,
             terminals=ctx.editor_terminals,
-            call_id=ctx.services.get("call_id"),
+            call_id=ctx.call_id,
         )
         parts = [notice, done.note, done.output.rstrip("\n")]
         if done.timed_out:
@@ -568,7 +574,7 @@ class TaskOutputInput(BaseModel):
         return min(value, MAX_TIMEOUT_MS)
 
 
-class TaskOutput(Tool):
+class TaskOutput(Tool[TaskOutputInput]):
     name: ClassVar[str] = "TaskOutput"
     description: ClassVar[str] = (
         "Reads the output of a background task started with Bash `run_in_background`.\n\n"
@@ -577,16 +583,14 @@ class TaskOutput(Tool):
         "- With `block` (the default) it waits until the task ends or `timeout` milliseconds pass; "
         "use block=false to look without waiting."
     )
-    Input: ClassVar[type[BaseModel]] = TaskOutputInput
+    Input = TaskOutputInput
     kind: ClassVar[ToolKind] = ToolKind.READ
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, TaskOutputInput)
+    def summary(self, input: TaskOutputInput) -> str:
         return f"TaskOutput {input.task_id}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, TaskOutputInput)
+    async def run(self, input: TaskOutputInput, ctx: ToolContext) -> ToolResult:
         shell = ShellManager.for_context(ctx)
         task = shell.get(input.task_id)
         if input.block:
@@ -612,20 +616,19 @@ class TaskStopInput(BaseModel):
         return self
 
 
-class TaskStop(Tool):
+class TaskStop(Tool[TaskStopInput]):
     name: ClassVar[str] = "TaskStop"
     description: ClassVar[str] = (
         "Stops a running background task by its ID (from Bash `run_in_background`), with everything it started."
     )
-    Input: ClassVar[type[BaseModel]] = TaskStopInput
+    Input = TaskStopInput
     kind: ClassVar[ToolKind] = ToolKind.EXECUTE
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, TaskStopInput)
+    def summary(self, input: TaskStopInput) -> str:
         return f"TaskStop {input.task_id}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, TaskStopInput) and input.task_id
+    async def run(self, input: TaskStopInput, ctx: ToolContext) -> ToolResult:
+        assert input.task_id  # TaskStopInput refuses an input without one
         task = ShellManager.for_context(ctx).get(input.task_id)
         if task.run.exited.is_set():
             raise ToolError(f"Task {task.id} is not running ({task.status}).")

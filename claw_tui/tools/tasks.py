@@ -16,9 +16,9 @@ from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
 
 def graph_of(ctx: ToolContext) -> TaskGraph:
     """The context's task graph, made on first use."""
-    graph = ctx.services.get("tasks")
+    graph = ctx.services.task_graph
     if graph is None:
-        graph = ctx.services["tasks"] = TaskGraph()
+        graph = ctx.services.task_graph = TaskGraph()
     return graph
 
 
@@ -76,7 +76,7 @@ class TaskCreateInput(BaseModel):
     )
 
 
-class TaskCreate(Tool):
+class TaskCreate(Tool[TaskCreateInput]):
     name: ClassVar[str] = "TaskCreate"
     description: ClassVar[str] = (
         "Create a task in your task list, to plan and track multi-step work and show the user your progress.\n\n"
@@ -85,14 +85,12 @@ class TaskCreate(Tool):
         "New tasks start as pending. Mark a task in_progress with TaskUpdate before you start it and completed "
         "as soon as it is done. Use TaskUpdate's addBlockedBy to say which tasks must finish first."
     )
-    Input: ClassVar[type[BaseModel]] = TaskCreateInput
+    Input = TaskCreateInput
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, TaskCreateInput)
+    def summary(self, input: TaskCreateInput) -> str:
         return f"TaskCreate: {input.subject}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, TaskCreateInput)
+    async def run(self, input: TaskCreateInput, ctx: ToolContext) -> ToolResult:
         try:
             task = graph_of(ctx).create(
                 input.subject,
@@ -111,20 +109,18 @@ class TaskGetInput(BaseModel):
     taskId: str = Field(description='The id of the task, e.g. "3".')
 
 
-class TaskGet(Tool):
+class TaskGet(Tool[TaskGetInput]):
     name: ClassVar[str] = "TaskGet"
     description: ClassVar[str] = (
         "Get one task from your task list by id: subject, description, status, owner, and which tasks it "
         "is blocked by or blocks. Use it before starting a task to re-read what it asks for."
     )
-    Input: ClassVar[type[BaseModel]] = TaskGetInput
+    Input = TaskGetInput
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, TaskGetInput)
+    def summary(self, input: TaskGetInput) -> str:
         return f"TaskGet: #{input.taskId.lstrip('#')}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, TaskGetInput)
+    async def run(self, input: TaskGetInput, ctx: ToolContext) -> ToolResult:
         graph = graph_of(ctx)
         try:
             task = graph.get(input.taskId.lstrip("#"))
@@ -137,16 +133,16 @@ class TaskListInput(BaseModel):
     pass
 
 
-class TaskList(Tool):
+class TaskList(Tool[TaskListInput]):
     name: ClassVar[str] = "TaskList"
     description: ClassVar[str] = (
         "List all tasks in your task list with their id, status, subject, owner and open blockers. Use it to "
         "see what is left, to pick the next task (prefer the lowest id that is pending and not blocked), and "
         "after finishing a task."
     )
-    Input: ClassVar[type[BaseModel]] = TaskListInput
+    Input = TaskListInput
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
+    async def run(self, input: TaskListInput, ctx: ToolContext) -> ToolResult:
         graph = graph_of(ctx)
         tasks = graph.list()
         if not tasks:
@@ -186,7 +182,7 @@ class TaskUpdateInput(BaseModel):
     )
 
 
-class TaskUpdate(Tool):
+class TaskUpdate(Tool[TaskUpdateInput]):
     name: ClassVar[str] = "TaskUpdate"
     description: ClassVar[str] = (
         "Update a task in your task list: its status, subject, description, activeForm, owner, metadata, or "
@@ -196,15 +192,13 @@ class TaskUpdate(Tool):
         "blocker. Set status to deleted for a task that is no longer relevant. A dependency that would make "
         "a cycle is refused."
     )
-    Input: ClassVar[type[BaseModel]] = TaskUpdateInput
+    Input = TaskUpdateInput
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, TaskUpdateInput)
+    def summary(self, input: TaskUpdateInput) -> str:
         text = f"TaskUpdate: #{input.taskId.lstrip('#')}"
         return f"{text} → {input.status}" if input.status else text
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, TaskUpdateInput)
+    async def run(self, input: TaskUpdateInput, ctx: ToolContext) -> ToolResult:
         graph = graph_of(ctx)
         try:
             task = graph.update(

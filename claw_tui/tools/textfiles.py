@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claw_tui.core.diffs import FileChange
+from claw_tui.tools import nofollow
 from claw_tui.tools.base import FileState, ToolContext, ToolError
 from claw_tui.tools.editor_files import digest
 
@@ -103,7 +104,7 @@ def encode(path: Path, text: str, fmt: TextFormat, ctx: ToolContext) -> bytes:
 def read_text(path: Path, ctx: ToolContext) -> tuple[str, TextFormat]:
     """A whole existing file as LF text; ToolError for a binary file."""
     try:
-        return decode(path.read_bytes())
+        return decode(nofollow.read_bytes(path))
     except BinaryFileError as exc:
         raise ToolError(f"{shown(path, ctx)} is a binary file ({exc}); only text files can be edited.") from None
 
@@ -153,7 +154,10 @@ def write_change(change: FileChange, ctx: ToolContext) -> bool:
     """
     path = change.path
     label = shown(path, ctx)
-    old_bytes = path.read_bytes() if path.exists() else None
+    try:
+        old_bytes: bytes | None = nofollow.read_bytes(path)
+    except FileNotFoundError:
+        old_bytes = None
     if old_bytes is None:
         if change.before is not None:
             raise ToolError(f"{label} was deleted after the change was proposed; nothing was written.")
@@ -170,13 +174,16 @@ def write_change(change: FileChange, ctx: ToolContext) -> bool:
     if ctx.before_write is not None:
         ctx.before_write(path, old_bytes)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # In place, so the file keeps its inode, mode, owner and hard links.
-        with open(path, "wb" if old_bytes is not None else "xb") as f:
+        # In place, so the file keeps its inode, mode, owner and hard links; no link followed on the way.
+        with nofollow.open_file(path, "wb" if old_bytes is not None else "xb") as f:
             f.write(data)
+            f.flush()
+            st = os.fstat(f.fileno())
+    except FileExistsError:
+        raise ToolError(f"{label} was created by someone else meanwhile; nothing was written. Read it, then try again.") from None
     except OSError as exc:
         raise ToolError(f"Could not write {label}: {exc.strerror or exc}") from None
-    ctx.remember_read(path)
+    ctx.remember_read(path, st)
     return old_bytes is None
 
 

@@ -3,8 +3,18 @@
 WebFetch downloads one page with httpx2 (the SDKs' HTTP stack), turns HTML into Markdown and
 hands it to the main model with the caller's question; claw runs no second model over it.
 Redirects are followed only within the same host, so a permission granted for one domain
-never silently reads another. WebSearch uses a provider's server-side search when the agent
-provides one as a service; claw has no search backend of its own.
+never silently reads another. WebSearch uses the model provider's server-side search (Anthropic's
+web search tool, OpenAI Responses' web_search) through `ctx.services.web_search`, which the agent
+sets; claw has no search engine of its own, and does not offer WebSearch with a provider that has
+none (a local server).
+
+WebFetch stays off the machine's own network: loopback, private, link-local (cloud metadata),
+shared and reserved addresses are refused, however the URL spells them (`localhost`,
+`0x7f000001`, `[::ffff:127.0.0.1]`, a name that resolves there). The check is made in the
+connection itself (`_GuardedBackend`), on the address actually connected to, after DNS and on
+every redirect, so a name that answers differently the second time (DNS rebinding) gains
+nothing. `WebFetch(domain:HOST)` in the user's own allow rules opts HOST in. Proxy settings
+from the environment are not used: a proxy would resolve names where claw cannot judge them.
 
 httpx2 (~30 ms) and markdownify (BeautifulSoup, ~0.1 s) are imported inside the functions that
 use them, so building an Agent loads neither; by the time the model calls WebFetch, the
@@ -16,10 +26,11 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
+import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -45,6 +56,105 @@ _TEXT_TYPES = (
     "application/x-yaml",
     "application/yaml",
 )
+
+
+# --- the machine's own network -------------------------------------------------------------
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+class LocalNetworkRefused(ToolError):
+    """WebFetch would have reached the machine's own network."""
+
+
+def forbidden_kind(address: str) -> str | None:
+    """What kind of non-public address this is ("loopback", "private"…), or None for a public one.
+    An IPv4 address inside IPv6 (mapped, 6to4, NAT64) is judged as the IPv4 address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local (where cloud metadata services answer)"
+    if ip.is_private:
+        return "private"
+    if ip.is_unspecified:
+        return "unspecified (this machine)"
+    if ip.is_multicast:
+        return "multicast"
+    if ip.is_reserved or not ip.is_global:
+        return "reserved or shared, not public"
+    return None
+
+
+async def _system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _guarded_backend(opted_in: Callable[[str], bool], resolver: Resolver) -> object:
+    """An httpcore network backend that resolves the host itself, refuses it if any address it
+    resolves to is not public (unless the user opted the host in), and connects to the address it
+    judged, so nothing resolves the name again behind its back."""
+    import httpcore2
+
+    class _GuardedBackend(httpcore2.AsyncNetworkBackend):
+        def __init__(self) -> None:
+            self._inner = httpcore2.AnyIOBackend()
+
+        async def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Iterable[object] | None = None,
+        ) -> httpcore2.AsyncNetworkStream:
+            try:
+                addresses = await resolver(host, port)
+            except OSError as exc:
+                raise httpcore2.ConnectError(f"cannot resolve {host}: {exc}") from None
+            if not addresses:
+                raise httpcore2.ConnectError(f"{host} resolves to no address")
+            if not opted_in(host):
+                for address in addresses:
+                    if kind := forbidden_kind(address):
+                        shown = host if host == address else f"{host}, which resolves to {address}"
+                        raise LocalNetworkRefused(
+                            f"WebFetch refused {shown}: a {kind} address on this machine's own network. "
+                            f"Only the user can allow it, with WebFetch(domain:{host}) in their own allow rules."
+                        )
+            return await self._inner.connect_tcp(
+                addresses[0], port, timeout=timeout, local_address=local_address,
+                socket_options=socket_options,  # type: ignore[arg-type]
+            )
+
+        async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                      socket_options: Iterable[object] | None = None) -> httpcore2.AsyncNetworkStream:
+            raise LocalNetworkRefused("WebFetch does not connect to UNIX sockets.")
+
+        async def sleep(self, seconds: float) -> None:
+            await self._inner.sleep(seconds)
+
+    return _GuardedBackend()
+
+
+def guarded_transport(opted_in: Callable[[str], bool], resolver: Resolver = _system_resolver) -> httpx2.AsyncHTTPTransport:
+    """An httpx2 transport whose every connection goes through `_guarded_backend`."""
+    import httpx2
+
+    transport = httpx2.AsyncHTTPTransport(trust_env=False)
+    # httpx2 builds its connection pool without a way to pass a network backend; the pool reads this
+    # attribute for every connection it makes.
+    transport._pool._network_backend = _guarded_backend(opted_in, resolver)  # type: ignore[attr-defined]
+    return transport
 
 
 class WebFetchInput(BaseModel):
@@ -76,7 +186,7 @@ class _Page:
     redirect: str | None = None  # a redirect to another host, not followed
 
 
-class WebFetch(Tool):
+class WebFetch(Tool[WebFetchInput]):
     name: ClassVar[str] = "WebFetch"
     description: ClassVar[str] = (
         "Fetch a web page and read its content as Markdown.\n\n"
@@ -89,31 +199,30 @@ class WebFetch(Tool):
         "WebFetch again with it.\n"
         "- It cannot read pages behind a login. Prefer an MCP tool for a service when one is available."
     )
-    Input: ClassVar[type[BaseModel]] = WebFetchInput
+    Input = WebFetchInput
     kind: ClassVar[ToolKind] = ToolKind.EXECUTE
     concurrent_safe: ClassVar[bool] = True
 
-    def __init__(self) -> None:
+    def __init__(self, resolver: Resolver = _system_resolver) -> None:
         self._cache: dict[str, tuple[float, _Page]] = {}
+        self.resolver = resolver  # how names become addresses (a test stands in a DNS server here)
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, WebFetchInput)
+    def summary(self, input: WebFetchInput) -> str:
         return f"WebFetch: {input.url}"
 
-    def rule_target(self, input: BaseModel, ctx: ToolContext) -> str | None:
-        assert isinstance(input, WebFetchInput)
+    def rule_target(self, input: WebFetchInput, ctx: ToolContext) -> str | None:
         import httpx2
 
         return httpx2.URL(input.url).host.lower()
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, WebFetchInput)
-        url = _upgraded(input.url)
+    async def run(self, input: WebFetchInput, ctx: ToolContext) -> ToolResult:
+        opted_in = ctx.services.local_network_ok or (lambda _host: False)
+        url = _upgraded(input.url, opted_in)
         page = self._cached(url)
         if page is None:
             try:
                 async with asyncio.timeout(TOTAL_SECONDS):
-                    page = await _fetch(url)
+                    page = await _fetch(url, guarded_transport(opted_in, self.resolver))
             except TimeoutError:
                 raise ToolError(f"Fetching {url} took longer than {TOTAL_SECONDS:.0f} seconds; gave up.") from None
             self._remember(url, page)
@@ -147,11 +256,12 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _upgraded(url: str) -> str:
+def _upgraded(url: str, opted_in: Callable[[str], bool]) -> str:
+    """http:// as https://, except for loopback and the hosts the user opted in (an intranet server)."""
     import httpx2
 
     parsed = httpx2.URL(url)
-    if parsed.scheme == "http" and not _is_loopback(parsed.host):
+    if parsed.scheme == "http" and not _is_loopback(parsed.host) and not opted_in(parsed.host):
         return str(parsed.copy_with(scheme="https"))
     return url
 
@@ -164,7 +274,7 @@ def _same_site(a: httpx2.URL, b: httpx2.URL) -> bool:
     return bare(a.host) == bare(b.host)
 
 
-async def _fetch(url: str) -> _Page:
+async def _fetch(url: str, transport: httpx2.AsyncHTTPTransport) -> _Page:
     import httpx2
 
     headers = {
@@ -174,7 +284,8 @@ async def _fetch(url: str) -> _Page:
     current = httpx2.URL(url)
     try:
         async with httpx2.AsyncClient(
-            timeout=httpx2.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS), headers=headers, follow_redirects=False
+            timeout=httpx2.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS), headers=headers, follow_redirects=False,
+            transport=transport, trust_env=False,
         ) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 async with client.stream("GET", current) as response:
@@ -256,8 +367,16 @@ def _render(page: _Page, prompt: str) -> str:
 
 # --- WebSearch ----------------------------------------------------------------------------
 
-# (query, allowed_domains, blocked_domains) -> results as text
-SearchBackend = Callable[[str, list[str] | None, list[str] | None], Awaitable[str]]
+
+@dataclass
+class SearchResults:
+    text: str  # what the search model wrote about the results
+    hits: list[tuple[str, str]]  # (title, url) of the pages found
+    usage: Any = None  # the search's own model call, as a Usage event for the front ends
+
+
+# (query, allowed_domains, blocked_domains) -> results
+SearchBackend = Callable[[str, list[str] | None, list[str] | None], Awaitable[SearchResults]]
 
 
 class WebSearchInput(BaseModel):
@@ -272,7 +391,7 @@ class WebSearchInput(BaseModel):
         return self
 
 
-class WebSearch(Tool):
+class WebSearch(Tool[WebSearchInput]):
     name: ClassVar[str] = "WebSearch"
     description: ClassVar[str] = (
         "Search the web and get result titles, URLs and snippets, for information beyond your training "
@@ -281,23 +400,30 @@ class WebSearch(Tool):
         "- Then read the most promising pages with WebFetch.\n"
         "- After answering from search results, list the sources you used as Markdown links."
     )
-    Input: ClassVar[type[BaseModel]] = WebSearchInput
+    Input = WebSearchInput
     kind: ClassVar[ToolKind] = ToolKind.EXECUTE
     concurrent_safe: ClassVar[bool] = True
 
-    def summary(self, input: BaseModel) -> str:
-        assert isinstance(input, WebSearchInput)
+    def summary(self, input: WebSearchInput) -> str:
         return f"WebSearch: {input.query}"
 
-    async def run(self, input: BaseModel, ctx: ToolContext) -> ToolResult:
-        assert isinstance(input, WebSearchInput)
-        backend: SearchBackend | None = ctx.services.get("web_search")
+    async def run(self, input: WebSearchInput, ctx: ToolContext) -> ToolResult:
+        backend = ctx.services.web_search
         if backend is None:
-            model = ctx.services.get("model") or "this model"
             raise ToolError(
-                f"WebSearch is not available with {model}: claw has no search engine of its own and this "
+                "WebSearch is not available here: claw has no search engine of its own and this "
                 "provider offers no server-side web search. Use WebFetch on a URL you know (for example the "
                 "project's documentation) instead."
             )
-        text = await backend(input.query, input.allowed_domains, input.blocked_domains)
-        return ToolResult.text(f'Web search results for "{input.query}":\n\n{text.strip() or "No results."}')
+        found = await backend(input.query, input.allowed_domains, input.blocked_domains)
+        if found.usage is not None and ctx.emit_event is not None:
+            await ctx.emit_event(found.usage)
+        lines = [f'Web search results for "{input.query}":', ""]
+        if found.text:
+            lines += [found.text, ""]
+        if found.hits:
+            lines += ["Sources:", *[f"- [{title}]({url})" for title, url in found.hits]]
+        else:
+            lines.append("No results.")
+        results = [{"title": title, "url": url} for title, url in found.hits]
+        return ToolResult.text("\n".join(lines).strip(), results=results)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +16,11 @@ from textual.screen import Screen
 
 from claw_tui.config import ConfigError, LoadedConfig, Settings, load_config
 from claw_tui.engine.sessions import SessionStore, StoreError
-from claw_tui.ui.commands import CommandRegistry, SlashCommandProvider
+from claw_tui.ui import session_actions
+from claw_tui.ui.commands import CommandRegistry, SlashCommand
 from claw_tui.ui.gc_policy import IdleCollector
 from claw_tui.ui.screens.main import MainScreen
+from claw_tui.ui.screens.sessions import busy_hint
 from claw_tui.ui.theming import (
     CLAW_VARIABLES,
     DEFAULT_THEME,
@@ -25,18 +28,20 @@ from claw_tui.ui.theming import (
     save_theme_choice,
     user_themes_dir,
 )
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
-    from claw_tui.engine.agent import Agent
+    from claw_tui.engine.frontend import FrontendAgent
 
-AgentFactory = Callable[["ClawApp"], "Agent"]
+AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
 LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
 
 
-def default_discovery() -> Awaitable[list[tuple[str, list[str]]]]:
-    from claw_tui.providers.registry import discover_local_servers
+async def default_discovery() -> list[tuple[str, list[str]]]:
+    from claw_tui.engine import background_imports
 
-    return discover_local_servers()
+    registry = await background_imports.imported("claw_tui.providers.registry")  # it brings the HTTP stack
+    return await registry.discover_local_servers()
 
 
 class ClawThemeProvider(Provider):
@@ -60,7 +65,31 @@ class ClawThemeProvider(Provider):
                 yield Hit(score, matcher.highlight(name), lambda name=name: app.apply_theme_choice(name), text=name)
 
 
-class ClawApp(App[int]):
+class SlashCommandProvider(Provider):
+    """The palette's view of the registry: the commands available on the calling screen."""
+
+    def _commands(self) -> Iterable[tuple[SlashCommand, Callable[[], Any]]]:
+        app: ClawApp = self.app  # type: ignore[assignment]
+        main = app.main_screen
+        on_modal = self.screen is not main
+        for command in main.registry.available(main):
+            if on_modal and not command.over_modals:
+                continue
+            yield command, partial(main.run_command, command, "")
+
+    async def discover(self) -> Hits:
+        for command, run in self._commands():
+            yield DiscoveryHit(f"{command.slash}  {command.title}", run, text=command.slash, help=command.help_with_key)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command, run in self._commands():
+            label = f"{command.slash}  {command.title}"
+            if (score := matcher.match(label)) > 0:
+                yield Hit(score, matcher.highlight(label), run, text=command.slash, help=command.help_with_key)
+
+
+class ClawApp(ReportsWorkerFailures, App[int]):
     TITLE = "claw"
     COMMANDS = App.COMMANDS | {SlashCommandProvider}
 
@@ -93,10 +122,8 @@ class ClawApp(App[int]):
         self.config = config
         # --mcp-config files and --strict-mcp-config, for when the main screen starts the servers
         self.mcp_config, self.strict_mcp_config = tuple(mcp_config), strict_mcp_config
-        if config.withheld:
-            self.startup_problems.append(
-                f"This folder is not trusted yet, so claw ignored {', '.join(config.withheld)}. /trust allows them."
-            )
+        if config.refused:
+            self.startup_problems.append(f"claw ignored {', '.join(config.refused)}: only your own config may set it.")
         self.discover_local = discover_local or default_discovery
         loaded = register_themes(self)
         self._theme_failures = [f.message for f in loaded.failures]
@@ -112,7 +139,7 @@ class ClawApp(App[int]):
             self.store = SessionStore.open()
         except StoreError as exc:
             self.startup_problems.append(f"Sessions are not saved this time: {exc}")
-        self.agent: Agent | None = None
+        self.agent: FrontendAgent | None = None
         self.agent_error = ""
         try:
             factory = agent_factory or _default_agent_factory(model, permission_mode)
@@ -120,6 +147,7 @@ class ClawApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - shown on the main screen; the app still opens
             self.agent_error = f"{type(exc).__name__}: {exc}"
         self.open_browser = open_browser
+        self.model_flag = model  # named on the command line: it wins over a resumed session's own
         self.resumed: str | None = None  # the stored session loaded at start, drawn once the screen is up
         self.resume_problem: tuple[str, str] | None = None  # (note, level) when --resume/--continue could not
         if self.agent is not None and (resume or continue_):
@@ -166,7 +194,7 @@ class ClawApp(App[int]):
     def _load_requested_session(self, resume: str | None, continue_: bool) -> None:
         """`--resume ID` / `--continue`: load the session into the agent now; it is drawn on mount."""
         assert self.agent is not None
-        store = getattr(self.agent, "store", None)
+        store = self.agent.store
         if store is None:
             self.resume_problem = ("Cannot resume: sessions are not being saved (see the notice).", "error")
             return
@@ -180,8 +208,11 @@ class ClawApp(App[int]):
                 return
             self.agent.load_session(session_id)
         except StoreError as exc:
-            self.resume_problem = (f"Cannot resume: {exc} This is a new session; /sessions lists the others.", "error")
+            hint = busy_hint(exc) or "/sessions lists the others."
+            self.resume_problem = (f"Cannot resume: {exc} This is a new session; {hint}", "error")
             return
+        if self.model_flag:
+            self.agent.set_model(self.model_flag)
         self.resumed = session_id
 
     async def _show_requested_session(self) -> None:
@@ -191,11 +222,11 @@ class ClawApp(App[int]):
         elif self.resumed is not None:
             try:
                 await screen.show_session(self.resumed)
-                await screen.announce_session(self.resumed, "Resumed")
+                await session_actions.announce(screen, self.resumed, "Resumed")
             except StoreError as exc:  # read a moment ago; a busy database now is a note, not a crash
                 await screen.conversation.add_note(f"Cannot show the session: {exc}", "error")
         if self.open_browser:
-            await screen.open_session_browser()
+            await session_actions.open_browser(screen)
 
     # --- first run ----------------------------------------------------------------------------
 
@@ -209,7 +240,7 @@ class ClawApp(App[int]):
         model = self.agent.model if self.agent is not None else ""
         return local_configured and model.startswith("local/")
 
-    @work(exclusive=True, group="first-run", exit_on_error=False)
+    @work(exclusive=True, group="first-run", name="look for credentials and local model servers", exit_on_error=False)
     async def _check_first_run(self) -> None:
         if self.has_credentials():
             return
@@ -217,7 +248,7 @@ class ClawApp(App[int]):
         serving = [(url, models) for url, models in servers if models]
         if serving and self.agent is not None:
             base_url, models = serving[0]
-            self.agent.settings.providers.local.base_url = base_url
+            self.agent.use_local_server(base_url)
             if not self.agent.model.startswith("local/"):  # a local model the user named is kept
                 await self.main_screen.switch_model(f"local/{models[0]}")
             await self.main_screen.conversation.add_note(f"No API key set; using the local server at {base_url}.")
@@ -259,7 +290,7 @@ class ClawApp(App[int]):
             return
         self.notify(f"Theme {name} (saved to {path.name}).")
 
-    @work(exclusive=True, group="theme-watcher", exit_on_error=False)
+    @work(exclusive=True, group="theme-watcher", name="watch the theme files", exit_on_error=False)
     async def _watch_user_themes(self) -> None:
         """Re-register user themes whenever their files change, and redraw with the new colours."""
         from watchfiles import awatch
@@ -273,17 +304,21 @@ class ClawApp(App[int]):
 
 
 def _default_agent_factory(model: str | None, permission_mode: str | None) -> AgentFactory:
-    def create(app: ClawApp) -> Agent:
+    def create(app: ClawApp) -> FrontendAgent:
         from claw_tui.engine.agent import Agent
+        from claw_tui.engine.scheduler import Scheduler
         from claw_tui.ui.approver import TuiApprover
+        from claw_tui.ui.asker import TuiAsker
 
         return Agent.create(
             app.cwd,
-            approver=TuiApprover(app),
+            approver=TuiApprover(app, diff_pane=lambda: app.main_screen.diff_view),
+            asker=TuiAsker(app),
             model=model,
             permission_mode=permission_mode,
             config=app.config,
             store=app.store,
+            scheduler=Scheduler(),  # the main screen fires the scheduled prompts
         )
 
     return create

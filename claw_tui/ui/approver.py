@@ -21,6 +21,7 @@ from textual.app import App
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
 from claw_tui.core.diffs import FileChange
 from claw_tui.ui.screens.approval import ApprovalScreen, display_path
+from claw_tui.ui.widgets.diff_view import DiffView
 
 SHUTDOWN_NOTE = "claw closed before the user answered."
 
@@ -32,8 +33,10 @@ def _closed() -> ApprovalResponse:
 
 
 class TuiApprover:
-    def __init__(self, app: App[Any]) -> None:
+    def __init__(self, app: App[Any], diff_pane: Callable[[], DiffView | None] = lambda: None) -> None:
+        """`diff_pane`: where a proposed write is shown while the user decides (None: nowhere)."""
         self.app = app
+        self.diff_pane = diff_pane
 
     async def decide(self, request: ApprovalRequest) -> ApprovalResponse:
         if self.app._loop is not None and threading.get_ident() != self.app._thread_id:
@@ -87,8 +90,8 @@ class TuiApprover:
 
     def _show_in_diff_pane(self, request: ApprovalRequest, state: str) -> None:
         """The proposed write in the diff pane; an allowed one is replaced by its FileChanged events."""
-        main = getattr(self.app, "main_screen", None)
-        if not request.changes or main is None or not main.is_mounted:
+        pane = self.diff_pane()
+        if not request.changes or pane is None or not pane.is_mounted or self.app._exit:  # quitting: panes go
             return
         changes = [FileChange(Path(display_path(c.path, request.cwd)), c.before, c.after) for c in request.changes]
-        main.diff_view.show_changes(changes, f"{state}: {request.summary or request.tool_name}")
+        pane.show_changes(changes, f"{state}: {request.summary or request.tool_name}")

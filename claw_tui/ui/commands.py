@@ -1,22 +1,20 @@
 """Slash commands: ONE registry feeding the prompt's `/` completion, the dispatcher and the palette.
 
 Each command is a frozen record whose action is an async function of (main screen, arguments).
-User commands come from Markdown files (`.claw/commands/*.md`, `.claude/commands/*.md`,
-and `<user config>/commands/*.md`): optional frontmatter (`description`, `argument-hint`),
-then a body sent as the prompt with `$ARGUMENTS` replaced.
+The user's own commands and skills (Markdown files under `.claude/commands/`, `.claude/skills/`,
+their user-level and `.claw` twins) are found by engine/user_commands.py; here each becomes a
+record whose action sends its expanded prompt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-
-from claw_tui.engine.user_commands import expand_template, split_frontmatter, user_command_dirs
+from claw_tui.engine.user_commands import CommandError, UserCommand, load_user_commands
+from claw_tui.ui import reports, session_actions
 
 if TYPE_CHECKING:
     from claw_tui.ui.screens.main import MainScreen
@@ -58,20 +56,13 @@ class CommandRegistry:
 
     @classmethod
     def build(cls, cwd: Path) -> CommandRegistry:
+        """The built-ins and the user's commands and skills (whose own problems the agent names at start)."""
         registry = cls({c.name: c for c in BUILTIN_COMMANDS})
-        for directory in user_command_dirs(cwd):
-            for path in sorted(directory.glob("*.md")):
-                try:
-                    command = load_user_command(path)
-                except (OSError, UnicodeDecodeError) as exc:
-                    registry.problems.append(f"{path}: cannot read ({exc})")
-                    continue
-                if command.name in registry.commands:
-                    existing = registry.commands[command.name]
-                    if existing.source == "built-in":
-                        registry.problems.append(f"{path}: /{command.name} is a built-in command; the file is ignored")
-                        continue
-                registry.commands[command.name] = command  # project files override user files
+        for command in load_user_commands(cwd).commands.values():
+            if command.name in registry.commands:
+                registry.problems.append(f"{command.path}: /{command.name} is a built-in command; the file is ignored")
+                continue
+            registry.commands[command.name] = user_slash_command(command)
         return registry
 
     def all(self) -> list[SlashCommand]:
@@ -107,21 +98,31 @@ def parse_invocation(text: str) -> tuple[str, str]:
 # --- user commands ------------------------------------------------------------------------
 
 
-def load_user_command(path: Path) -> SlashCommand:
-    meta, body = split_frontmatter(path.read_text(encoding="utf-8"))
-    first_line = next((line.strip("# ").strip() for line in body.splitlines() if line.strip()), "")
-    description = meta.get("description") or first_line[:80] or "user command"
+def expand_template(body: str, args: str) -> str:
+    """A built-in prompt with the user's words: in place of `$ARGUMENTS`, or after it."""
+    if "$ARGUMENTS" in body:
+        return body.replace("$ARGUMENTS", args)
+    return f"{body.rstrip()}\n\n{args}" if args else body
 
+
+def user_slash_command(command: UserCommand) -> SlashCommand:
     async def send(screen: MainScreen, args: str) -> None:
-        await screen.send_prompt(expand_template(body.strip(), args))
+        session_id = (screen.agent.session_id if screen.agent is not None else None) or ""
+        try:
+            prompt = command.invocation(args, session_id=session_id)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            await screen.conversation.add_note(str(CommandError(f"/{command.name}: {exc}")), "error")
+            return
+        await screen.send_prompt(prompt.typed, message=prompt)
 
+    kind = "skill" if command.kind == "skill" else "command"
     return SlashCommand(
-        name=path.stem,
-        title=path.stem.replace("-", " ").capitalize(),
-        help=f"{description} (from {path.parent.parent.name}/{path.parent.name})",
+        name=command.name,
+        title=command.name.replace("-", " ").replace(":", ": ").capitalize(),
+        help=f"{command.description} ({kind}, {command.where})",
         action=send,
-        argument_hint=meta.get("argument-hint", ""),
-        source=str(path),
+        argument_hint=command.argument_hint,
+        source=str(command.path),
     )
 
 
@@ -135,7 +136,7 @@ def _has_agent(screen: MainScreen) -> bool:
 async def _help(screen: MainScreen, args: str) -> None:
     from claw_tui.ui.screens.help import HelpScreen
 
-    await screen.app.push_screen(HelpScreen(screen.registry))
+    await screen.app.push_screen(HelpScreen(screen.registry, screen.BINDINGS))
 
 
 async def _clear(screen: MainScreen, args: str) -> None:
@@ -147,7 +148,7 @@ async def _compact(screen: MainScreen, args: str) -> None:
 
 
 async def _cost(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.cost_summary())
+    await screen.conversation.add_markdown(reports.cost_report(screen.usage))
 
 
 async def _model(screen: MainScreen, args: str) -> None:
@@ -165,15 +166,21 @@ async def _theme(screen: MainScreen, args: str) -> None:
 
 
 async def _status(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.status_report())
+    await screen.conversation.add_markdown(reports.status_report(screen.workspace(), screen.agent))
 
 
 async def _permissions(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.permissions_report())
+    await screen.conversation.add_markdown(reports.permissions_report(screen.agent))
 
 
 async def _tasks(screen: MainScreen, args: str) -> None:
     screen.focus_pane("tasks")
+
+
+async def _schedule(screen: MainScreen, args: str) -> None:
+    from claw_tui.ui import schedule
+
+    await schedule.command(screen, args)
 
 
 async def _diff(screen: MainScreen, args: str) -> None:
@@ -181,24 +188,17 @@ async def _diff(screen: MainScreen, args: str) -> None:
 
 
 async def _memory(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.memory_report())
+    await screen.conversation.add_markdown(reports.memory_report(screen.cwd))
 
 
 async def _trust(screen: MainScreen, args: str) -> None:
-    from claw_tui.config import trust_folder
+    from claw_tui.ui.trust import trust_now
 
-    cwd = screen.cwd
-    waiting = trust_folder(cwd)
-    if not waiting:
-        await screen.conversation.add_note(f"Trusted {cwd}; its settings ask for nothing that waited.")
-        return
-    await screen.conversation.add_note(
-        f"Trusted {cwd}: {', '.join(waiting)} take effect when claw next starts (claw -c continues this session)."
-    )
+    await trust_now(screen)
 
 
 async def _config(screen: MainScreen, args: str) -> None:
-    await screen.conversation.add_markdown(screen.config_report())
+    await screen.conversation.add_markdown(reports.config_report(screen.cwd))
 
 
 INIT_PROMPT = """\
@@ -218,13 +218,13 @@ async def _exit(screen: MainScreen, args: str) -> None:
 
 async def _resume(screen: MainScreen, args: str) -> None:
     if args:
-        await screen.resume_session(args)
+        await session_actions.resume(screen, args)
     else:
-        await screen.open_session_browser("/resume")
+        await session_actions.open_browser(screen, "/resume")
 
 
 async def _sessions(screen: MainScreen, args: str) -> None:
-    await screen.open_session_browser()
+    await session_actions.open_browser(screen)
 
 
 async def _mcp(screen: MainScreen, args: str) -> None:
@@ -237,24 +237,22 @@ async def _mcp(screen: MainScreen, args: str) -> None:
 
 
 async def _agents(screen: MainScreen, args: str) -> None:
-    from claw_tui.engine.agent_defs import list_agents
     from claw_tui.ui.screens.agents import AgentsScreen
 
     def closed(_: None) -> None:
         # Agent types made or edited on the screen are offered to the model from its next request.
-        tool = getattr(screen.agent, "tools", {}).get("Agent")
-        if tool is not None:
-            tool.describe_types(list_agents(screen.cwd))
+        if screen.agent is not None:
+            screen.agent.refresh_agent_types()
 
     await screen.app.push_screen(AgentsScreen(screen.cwd), callback=closed)
 
 
 async def _undo(screen: MainScreen, args: str) -> None:
-    await screen.undo_last_turn()
+    await session_actions.undo_last_turn(screen)
 
 
 async def _rewind(screen: MainScreen, args: str) -> None:
-    await screen.open_rewind_picker()
+    await session_actions.open_rewind_picker(screen)
 
 
 async def _export(screen: MainScreen, args: str) -> None:
@@ -262,8 +260,8 @@ async def _export(screen: MainScreen, args: str) -> None:
     from claw_tui.engine.session_io import export_jsonl, export_markdown
     from claw_tui.engine.sessions import StoreError
 
-    store = getattr(screen.agent, "store", None)
-    session_id = getattr(screen.agent, "session_id", None)
+    store = screen.agent.store if screen.agent is not None else None
+    session_id = screen.agent.session_id if screen.agent is not None else None
     if store is None or not session_id:
         await screen.conversation.add_note("/export: nothing to export yet; the session has no messages.", "warning")
         return
@@ -295,6 +293,7 @@ BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("mcp", "MCP servers", "Show MCP servers and their tools", _mcp),
     SlashCommand("agents", "Subagents", "Show the configured subagents", _agents),
     SlashCommand("tasks", "Show tasks", "Focus the task graph", _tasks, key="f5"),
+    SlashCommand("schedule", "Scheduled prompts", "List, add or cancel prompts that run on a schedule while claw is idle", _schedule, argument_hint="[cancel ID | every 10m PROMPT | in 10m PROMPT]", is_available=_has_agent),
     SlashCommand("diff", "Session diff", "Show every file change of this session in the diff view", _diff),
     SlashCommand("undo", "Undo last change", "Undo the last turn's file changes", _undo),
     SlashCommand("rewind", "Rewind", "Rewind the conversation and files to an earlier point", _rewind),
@@ -305,33 +304,3 @@ BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("trust", "Trust this folder", "Let this folder's own hooks, servers and settings take effect", _trust),
     SlashCommand("exit", "Quit", "Quit claw", _exit, over_modals=True, key="ctrl+q"),
 )
-
-
-# --- the command palette ---------------------------------------------------------------------
-
-
-class SlashCommandProvider(Provider):
-    """The palette's view of the registry: the commands available on the calling screen."""
-
-    def _commands(self) -> Iterable[tuple[SlashCommand, Callable[[], Any]]]:
-        from claw_tui.ui.screens.main import MainScreen
-
-        main: MainScreen | None = getattr(self.app, "main_screen", None)
-        if main is None:
-            return
-        on_modal = not isinstance(self.screen, MainScreen)
-        for command in main.registry.available(main):
-            if on_modal and not command.over_modals:
-                continue
-            yield command, partial(main.run_command, command, "")
-
-    async def discover(self) -> Hits:
-        for command, run in self._commands():
-            yield DiscoveryHit(f"{command.slash}  {command.title}", run, text=command.slash, help=command.help_with_key)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for command, run in self._commands():
-            label = f"{command.slash}  {command.title}"
-            if (score := matcher.match(label)) > 0:
-                yield Hit(score, matcher.highlight(label), run, text=command.slash, help=command.help_with_key)

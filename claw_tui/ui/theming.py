@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from claw_tui.config import user_config_dir
+from claw_tui.config import save_user_file, user_config_dir
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -175,6 +175,5 @@ def save_theme_choice(name: str) -> Path:
     if path.is_file():
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     data["theme"] = name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    save_user_file(path, tomli_w.dumps(data))
     return path

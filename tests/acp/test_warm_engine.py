@@ -1,10 +1,12 @@
 """`claw serve` + `claw -p --attach`: the same scenarios cold and through the warm engine give the
-same output, exit code, files and stored transcript."""
+same output (in every output format, and with the Agent SDK's stream-json input), notes on
+standard error, exit code, files, stored transcript and requests."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -40,7 +42,7 @@ def engine(tmp_path_factory):
 
 
 def claw(project: Path, data: Path, base_url: str, *args: str, attach: Path | None = None,
-         extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+         extra_env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_", "CLAW_"))}
     env |= {"HOME": os.environ["HOME"], "CLAW_CONFIG_DIR": os.environ["CLAW_CONFIG_DIR"], "CLAW_DATA_DIR": str(data),
             "CLAW_NO_LOCAL_DISCOVERY": "1", "ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": base_url,
@@ -50,19 +52,22 @@ def claw(project: Path, data: Path, base_url: str, *args: str, attach: Path | No
         env["CLAW_ENGINE_SOCKET"] = str(attach)
         args = ("--attach", *args)
     return subprocess.run([sys.executable, "-m", "claw_tui", "-p", *args], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+                          text=True, timeout=120, check=False, input=stdin,
+                          stdin=subprocess.DEVNULL if stdin is None else None)
 
 
 def transcript(data: Path) -> list[list[object]]:
-    """Every stored message of the one session in `data`, without ids and times."""
+    """Every stored message of the sessions in `data`, without ids and times."""
     from claw_tui.engine.sessions import SessionStore
 
+    if not (data / "sessions.db").exists():
+        return []
     with SessionStore.open(data / "sessions.db") as store:
-        [info] = store.list(None)
         out = []
-        for message in store.messages(info.id):
-            blocks = [b.model_dump(exclude={"signature"}) for b in message.content]
-            out.append([message.role, blocks])
+        for info in store.list(None):
+            for message in store.messages(info.id):
+                blocks = [b.model_dump(exclude={"signature"}) for b in message.content]
+                out.append([message.role, blocks])
         return out
 
 
@@ -75,20 +80,22 @@ def files(project: Path) -> dict[str, str]:
 
 
 SCENARIOS = {
-    "an edit in acceptEdits, a sandboxed command, json output": {
+    "an edit, a sandboxed command in bypassPermissions, json output": {
         "files": {"notes.txt": "hello\n"},
         "script": lambda: [
             Reply(parts=[ToolCall("Read", {"file_path": "notes.txt"}, id="call_read")]),
             Reply(parts=[ToolCall("Edit", {"file_path": "notes.txt", "old_string": "hello", "new_string": "hi"},
                                   id="call_edit")]),
-            Reply(parts=[ToolCall("Bash", {"command": f"cat notes.txt; touch {OUTSIDE}"}, id="call_bash")]),
+            # A write outside the workspace the permission checks cannot see: the sandbox stops it.
+            Reply(parts=[ToolCall("Bash", {"command": f"python3 -c 'open(\"{OUTSIDE}\", \"w\")'"},
+                                  id="call_bash")]),
             Reply(parts=[Text("Edited and checked.")]),
         ],
-        "args": ("--permission-mode", "acceptEdits", "--allowed-tools", "Bash(cat:*)", "Bash(touch:*)",
+        "args": ("--permission-mode", "bypassPermissions",
               "--output-format", "json", "fix the greeting"),
         "env": {"CLAW_SANDBOX__ENABLED": "true"},
         "check": lambda r: r["code"] == 0 and r["files"] == {"notes.txt": "hi\n"} and not r["outside"]
-        and r["stdout"]["result"] == "Edited and checked." and "Read-only file system" in json.dumps(r["transcript"]),
+        and r["stdout"][0]["result"] == "Edited and checked." and "Read-only file system" in json.dumps(r["transcript"]),
     },
     "an untrusted folder's settings withheld, a write denied, text output": {
         "files": {"keep.txt": "keep\n", ".claw/config.toml": '[permissions]\nallow = ["Write"]\n'},
@@ -104,27 +111,63 @@ SCENARIOS = {
     "the caller's environment: another model and a max-turns limit, stream-json": {
         "files": {},
         "script": lambda: [Reply(parts=[ToolCall("Glob", {"pattern": "*"}, id="call_glob")])],
-        "args": ("--output-format", "stream-json", "look around"),
+        "args": ("--output-format", "stream-json", "--verbose", "look around"),
         "env": {"CLAW_MODEL": "openai/gpt-5", "CLAW_MAX_TURNS": "1", "CLAW_SANDBOX__ENABLED": "false"},
-        "check": lambda r: r["code"] == 1 and "the turn stopped early (max_turns)" in r["stderr"] and r["stdout"][0]["model"] == "openai/gpt-5",
+        "check": lambda r: r["code"] == 1 and r["stdout"][0]["model"] == "gpt-5"
+        and r["stdout"][-1]["subtype"] == "error_max_turns",
+    },
+    "a tool call and its answer, claw's own events": {
+        "files": {"a.txt": "alpha\n"},
+        "script": lambda: [
+            Reply(parts=[ToolCall("Read", {"file_path": "a.txt"}, id="call_read")]),
+            Reply(parts=[Text("It says alpha.")]),
+        ],
+        "args": ("--output-format", "claw-events", "read a.txt"),
+        "env": {"CLAW_SANDBOX__ENABLED": "false"},
+        "check": lambda r: r["code"] == 0 and {"tool_call_started", "tool_call_finished", "turn_finished"}
+        <= {e["type"] for e in r["stdout"]} and "alpha" in json.dumps(r["stdout"]),
+    },
+    "the Agent SDK's stream-json input: two prompts, two results": {
+        "files": {},
+        "script": lambda: [Reply(parts=[Text("First.")]), Reply(parts=[Text("Second.")])],
+        "args": ("--input-format", "stream-json", "--output-format", "stream-json", "--verbose"),
+        "stdin": "".join(json.dumps({"type": "user", "message": {"role": "user", "content": text}}) + "\n"
+                         for text in ("one", "two")),
+        "env": {"CLAW_SANDBOX__ENABLED": "false"},
+        "check": lambda r: r["code"] == 0 and [m.get("result") for m in r["stdout"] if m["type"] == "result"]
+        == ["First.", "Second."],
+    },
+    "a bad flag: the one-line error and exit code of a cold run": {
+        "files": {},
+        "script": list,
+        "args": ("--model", "no-such-model", "hello"),
+        "env": {},
+        "check": lambda r: r["code"] == 1 and r["stderr"].startswith("claw: Unknown model 'no-such-model'")
+        and r["stdout"] == "",
     },
 }
 
+# What differs between any two runs by nature: times, durations, ids made fresh for each run.
+_VOLATILE = {"ts", "duration_ms", "duration_api_ms", "uuid", "session_id", "turn_id", "created_at", "id", "pid"}
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 
-def _stream_lines(stdout: str) -> list[dict[str, object]]:
-    """stream-json lines without what differs by nature between two runs (times, durations, message ids)."""
-    out = []
-    for line in stdout.splitlines():
-        event = json.loads(line)
-        event.pop("ts", None)
-        event.pop("duration_ms", None)
-        if "message" in event:
-            event["message"].pop("id", None)
-            event["message"].pop("created_at", None)
-        if "turn_id" in event:
-            event["turn_id"] = "turn"
-        out.append(event)
-    return out
+
+def _steady(value: object) -> object:
+    """`value` with what differs by nature between two runs blanked out."""
+    if isinstance(value, dict):
+        return {k: "…" if k in _VOLATILE else _steady(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_steady(v) for v in value]
+    if isinstance(value, str):
+        return _TIME.sub("<time>", _UUID.sub("<uuid>", value))
+    return value
+
+
+def _output(args: tuple[str, ...], stdout: str) -> object:
+    if "json" in args or "stream-json" in args or "claw-events" in args:
+        return [_steady(json.loads(line)) for line in stdout.splitlines() if line.strip()]
+    return stdout
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -146,16 +189,10 @@ def test_a_run_through_the_engine_is_a_cold_run(name, tmp_path, engine, fake_mod
         first_request = len(fake_model.requests)
         data = tmp_path / f"data-{mode}"
         out = claw(project, data, fake_model.base_url, *scenario["args"], extra_env=scenario["env"],
-                   attach=socket_path if mode == "warm" else None)
-        stdout = out.stdout
-        if "stream-json" in scenario["args"]:
-            stdout = _stream_lines(stdout)
-        elif "json" in scenario["args"]:
-            stdout = json.loads(stdout)
-            stdout.pop("session_id")
+                   attach=socket_path if mode == "warm" else None, stdin=scenario.get("stdin"))
         results[mode] = {
-            "code": out.returncode, "stdout": stdout, "stderr": out.stderr, "files": files(project),
-            "outside": OUTSIDE.exists(), "transcript": transcript(data),
+            "code": out.returncode, "stdout": _output(scenario["args"], out.stdout), "stderr": out.stderr,
+            "files": files(project), "outside": OUTSIDE.exists(), "transcript": transcript(data),
             "requests": [r.json.get("messages", r.json.get("input")) for r in fake_model.requests[first_request:]],
         }
     cold, warm = results["cold"], results["warm"]
@@ -183,3 +220,59 @@ def test_an_idle_engine_stops_and_removes_its_socket(tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0 and "idle for 0.2 s; stopping" in proc.stderr
     assert not path.exists()
+
+
+def test_ctrl_c_reaches_the_attached_run_as_it_reaches_a_cold_one(tmp_path, engine, fake_model):
+    """SIGINT to `claw -p --attach` is passed on to its worker: the same message and exit code as cold."""
+    socket_path, _ = engine
+    project = tmp_path / "project"
+    project.mkdir()
+    results = {}
+    for mode in ("cold", "warm"):
+        fake_model.script(Reply(parts=[ToolCall("Bash", {"command": "sleep 60"}, id="call_sleep")]))
+        first_request = len(fake_model.requests)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_", "CLAW_"))}
+        env |= {"CLAW_CONFIG_DIR": os.environ["CLAW_CONFIG_DIR"], "CLAW_DATA_DIR": str(tmp_path / f"data-{mode}"),
+                "CLAW_NO_LOCAL_DISCOVERY": "1", "ANTHROPIC_API_KEY": "test-key",
+                "ANTHROPIC_BASE_URL": fake_model.base_url, "CLAW_SANDBOX__ENABLED": "false"}
+        args = ["--permission-mode", "bypassPermissions", "wait"]
+        if mode == "warm":
+            env["CLAW_ENGINE_SOCKET"] = str(socket_path)
+            args.insert(0, "--attach")
+        proc = subprocess.Popen([sys.executable, "-m", "claw_tui", "-p", *args], cwd=project, env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(1200):  # until the model asked for the command
+            if len(fake_model.requests) > first_request:
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+        results[mode] = (proc.returncode, stdout, stderr.splitlines()[-1:])
+    assert results["cold"] == results["warm"]
+    assert results["cold"][0] == 130 and results["cold"][2] == ["claw: interrupted"]
+
+
+def test_attach_without_an_engine_says_how_to_start_one(tmp_path):
+    env = {**os.environ, "CLAW_ENGINE_SOCKET": str(tmp_path / "none.sock")}
+    out = subprocess.run([sys.executable, "-m", "claw_tui", "-p", "--attach", "hello"], env=env, capture_output=True,
+                         text=True, timeout=60, check=False, stdin=subprocess.DEVNULL)
+    assert out.returncode == 1
+    assert out.stderr == f"claw: no warm engine at {tmp_path / 'none.sock'}: start one with `claw serve`\n"
+
+
+def test_the_app_does_not_attach_and_says_so(tmp_path):
+    """`claw --attach` on a terminal (the app, not print mode) is refused in one line, nothing started."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "CLAW_ENGINE_SOCKET": str(tmp_path / "none.sock"), "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "claw_tui", "--attach"], env=env, stdin=follower, stdout=follower,
+                            stderr=subprocess.PIPE, text=True)
+    os.close(follower)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        os.close(leader)
+    assert proc.returncode == 1
+    assert stderr.startswith("claw: --attach runs print mode through the warm engine") and "Traceback" not in stderr

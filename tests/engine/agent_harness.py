@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from claw_tui.config import load_config
 from claw_tui.core import events as ev
-from claw_tui.engine.agent import Agent
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
+from claw_tui.engine.agent import Agent
 from claw_tui.tools.base import Tool, ToolContext, ToolKind, ToolResult
 
 

@@ -15,10 +15,10 @@ from claw_tui.engine.agent_defs import (
     find_agent,
     list_agents,
     load_agent_file,
-    parse_frontmatter,
     save_agent,
     scan_agents,
 )
+from claw_tui.engine.frontmatter import parse_frontmatter
 
 
 def _write(path: Path, text: str) -> Path:
@@ -48,7 +48,7 @@ def test_frontmatter_scalars_lists_and_blocks():
         "description": "Reviews code: style and bugs",
         "tools": ["Read", "Grep"],
         "extra": ["one", "two"],
-        "long": "folded over two lines",
+        "long": "folded over two lines\n",  # YAML's folded scalar keeps its final newline
         "model": "sonnet",
     }
     assert body == "Body text.\n"

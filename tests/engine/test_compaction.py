@@ -5,8 +5,8 @@ from __future__ import annotations
 from agent_harness import make_agent, of_type, run
 from fake_model import Reply, Text, ToolCall
 
-from claw_tui.engine import compaction
 from claw_tui.core import events as ev
+from claw_tui.engine import compaction
 from claw_tui.engine.sessions import SessionStore
 
 
@@ -72,6 +72,7 @@ async def test_an_edited_summary_is_what_the_model_sees_and_survives_a_resume(tm
     done = of_type([e async for e in agent.compact()], ev.Compacted)[0]
     assert compaction.edit_summary(agent, done.summary_message_id, "The corrected summary.")
 
+    agent.release_session()  # the first claw has gone: the session is free to resume
     resumed = make_agent(tmp_path, fake_model.base_url, store=store)
     resumed.load_session(agent.session_id)
     assert resumed.transcript[0].text == "The corrected summary."

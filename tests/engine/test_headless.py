@@ -56,10 +56,10 @@ def test_json_output_is_one_result_object(tmp_path, fake_model):
     assert result["result"] == "forty-two" and result["is_error"] is False and result["num_turns"] == 1
 
 
-def test_stream_json_prints_engine_events(tmp_path, fake_model):
+def test_claw_events_prints_engine_events(tmp_path, fake_model):
     (tmp_path / "f.txt").write_text("data\n")
     fake_model.script(Reply(parts=[ToolCall("Read", {"file_path": "f.txt"})]), Reply(parts=[Text("read it")]))
-    out = claw(tmp_path, fake_model.base_url, "-p", "read", "--output-format", "stream-json")
+    out = claw(tmp_path, fake_model.base_url, "-p", "read", "--output-format", "claw-events")
     assert out.returncode == 0, out.stderr
     types = [json.loads(line)["type"] for line in out.stdout.splitlines()]
     assert types[0] == "turn_started" and types[-1] == "turn_finished"
@@ -101,7 +101,9 @@ def test_max_turns_flag_exits_non_zero(tmp_path, fake_model):
     out = claw(tmp_path, fake_model.base_url, "-p", "loop", "--max-turns", "2")
     assert out.returncode == 1 and out.stderr == "claw: Stopped after 2 model calls (max turns).\n", "one line"
     as_json = claw(tmp_path, fake_model.base_url, "-p", "loop", "--max-turns", "0", "--output-format", "json")
-    assert as_json.returncode == 1 and as_json.stderr == "claw: the turn stopped early (max_turns)\n"
+    result = json.loads(as_json.stdout)
+    assert as_json.returncode == 1 and result["subtype"] == "error_max_turns"
+    assert as_json.stderr == "claw: Stopped after 0 model calls (max turns).\n"
 
 
 def test_retries_are_said_on_stderr_while_they_wait(tmp_path, fake_model):

@@ -43,6 +43,7 @@ async def test_pre_tool_use_gets_claude_code_payload_on_stdin(project):
         "session_id": "s1",
         "transcript_path": "",
         "cwd": str(project),
+        "permission_mode": "default",
         "hook_event_name": "PreToolUse",
         "tool_name": "Bash",
         "tool_input": {"command": "ls"},

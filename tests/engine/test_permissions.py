@@ -236,6 +236,9 @@ def test_allow_reason_names_rule_and_source(project, ctx):
         "$GIT status",
         "git status ${x:-$(rm -rf ~)}",
         "git status\\\n; rm -rf ~",
+        "git status > out.txt",
+        "'git' status",
+        "g\\it status",
     ],
 )
 def test_prefix_rule_never_lets_more_through(project, ctx, command):
@@ -245,8 +248,8 @@ def test_prefix_rule_never_lets_more_through(project, ctx, command):
 
 @pytest.mark.parametrize(
     "command",
-    ["git status", "git status --short", "git  status", "'git' status", "git status 2>&1", "git status > /dev/null",
-     "git status > out.txt", "git status | head -3"],
+    ["git status", "git status --short", "git  status", "git 'status'", "git status 2>&1", "git status > /dev/null",
+     "git status | head -3"],
 )
 def test_prefix_rule_matches_the_command_however_written(project, ctx, command):
     eng = engine(project, allow=["Bash(git status:*)", "Bash(head:*)"])
@@ -308,7 +311,7 @@ def test_deny_edit_rule_blocks_bash_redirects(project, ctx):
 
 
 def test_redirect_outside_needs_an_edit_rule_naming_the_place(project, ctx, tmp_path):
-    eng = engine(project, allow=["Bash(echo:*)"])
+    eng = engine(project, mode="acceptEdits", allow=["Bash(echo:*)"])
     assert bash(eng, ctx, "echo hi > out.txt").behavior == "allow"
     d = bash(eng, ctx, f"echo hi > {tmp_path}/x.txt")
     assert (d.behavior, d.reason) == ("ask", "outside the workspace: writes always ask")

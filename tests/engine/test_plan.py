@@ -29,15 +29,15 @@ def setup(tmp_path):
         permissions = PermissionEngine(mode, [], [tmp_path])
         approver = ScriptedApprover(*answers)
         ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
-        ctx.services.update(permissions=permissions, approver=approver)
+        ctx.services.permissions, ctx.services.approver = permissions, approver
         return permissions, approver, ctx
 
     return make
 
 
 def per_call(ctx, call_id):
-    """What the agent loop hands a tool: a copy of the context with its own services dict."""
-    return dataclasses.replace(ctx, services={**ctx.services, "call_id": call_id})
+    """What the agent loop hands a tool: a copy of the context with the call's own id."""
+    return dataclasses.replace(ctx, call_id=call_id)
 
 
 async def test_plan_round_trip_restores_the_previous_mode(setup, tmp_path):

@@ -7,8 +7,6 @@ import time
 
 import pytest
 
-from claw_tui.engine.session_io import export_jsonl, export_markdown, import_jsonl
-from claw_tui.engine.sessions import SessionStore, StoreError
 from claw_tui.core.transcript import (
     ImageBlock,
     Message,
@@ -19,6 +17,8 @@ from claw_tui.core.transcript import (
     tool_result,
     user_text,
 )
+from claw_tui.engine.session_io import export_jsonl, export_markdown, import_jsonl
+from claw_tui.engine.sessions import SessionStore, StoreError
 
 
 @pytest.fixture

@@ -7,20 +7,23 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 
 import pytest
 
 from claw_tui.core import events as ev
+from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
+from claw_tui.engine.session_recovery import recover
 from claw_tui.engine.sessions import (
     SCHEMA_VERSION,
     SessionStore,
+    StoreDamaged,
     StoreError,
     UsageRecord,
     fts_query,
     new_session_id,
     title_from_prompt,
 )
-from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
 
 
 @pytest.fixture
@@ -110,8 +113,15 @@ def test_list_latest_and_project_filter(store, tmp_path):
     assert store.latest(tmp_path) is None
 
 
-def test_ids_sort_by_time_and_resolve_by_unique_prefix(store, project):
-    assert new_session_id(1_000.0) < new_session_id(2_000.0) < new_session_id(1e9)
+def test_ids_are_uuids_and_resolve_by_unique_prefix(store, project):
+    made = store.create_session(project, "anthropic/claude-sonnet-4-5")
+    assert str(uuid.UUID(made)) == made and new_session_id() != new_session_id()
+    assert store.resolve_id(made[:8]) == made and store.resolve_id(made.upper()) == made
+    assert store.create_session(project, "m", session_id="0f8c7a86-3d0e-4c55-9a57-3a3a0b6b1f10") == (
+        "0f8c7a86-3d0e-4c55-9a57-3a3a0b6b1f10"
+    )
+    with pytest.raises(StoreError, match="already in use"):
+        store.create_session(project, "m", session_id=made)
     first = store.import_session(project, [], session_id="abcd000000001")
     store.import_session(project, [], session_id="abcd000000002")
     assert store.resolve_id("abcd000000001") == first
@@ -313,20 +323,24 @@ def test_two_processes_append_to_one_database_at_once(tmp_path, project):
         assert [r[0] for r in rows] == list(range(2 * n))
 
 
-def test_a_file_that_is_not_a_database_is_backed_up_and_reported(tmp_path):
+def test_a_file_that_is_not_a_database_is_reported_with_the_way_out_and_kept(tmp_path):
     path = tmp_path / "sessions.db"
     junk = b"this is not sqlite at all\n" * 400
     path.write_bytes(junk)
-    with pytest.raises(StoreError) as err:
+    with pytest.raises(StoreDamaged) as err:
         SessionStore.open(path)
     message = str(err.value)
     assert "\n" not in message and "damaged" in message and str(path) in message
-    backups = list(tmp_path.glob("sessions.db.bak-*"))
-    assert len(backups) == 1 and backups[0].read_bytes() == junk
-    assert backups[0].name in message
+    assert "claw sessions recover" in message
+    assert path.read_bytes() == junk  # nothing moved or rewritten until the user says so
+
+    report = recover(path)
+    assert report.kept_as.read_bytes() == junk
+    with SessionStore.open(path) as store:  # a fresh, empty database in its place
+        assert store.list() == []
 
 
-def test_a_database_with_damaged_pages_is_backed_up_and_reported(tmp_path, project):
+def test_a_database_with_a_damaged_schema_page_is_reported(tmp_path, project):
     path = tmp_path / "sessions.db"
     with SessionStore.open(path) as s:
         s.create_session(project, "m")
@@ -337,9 +351,8 @@ def test_a_database_with_damaged_pages_is_backed_up_and_reported(tmp_path, proje
     page = int.from_bytes(data[16:18], "big")
     data[100:page] = b"\xff" * (page - 100)  # the schema page, after the 100-byte header
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreError, match="damaged"):
+    with pytest.raises(StoreDamaged, match="claw sessions recover"):
         SessionStore.open(path)
-    assert len(list(tmp_path.glob("sessions.db.bak-*"))) == 1
 
 
 def test_a_newer_schema_is_refused_and_left_alone(tmp_path):
@@ -410,3 +423,27 @@ def test_a_version_1_database_is_migrated(tmp_path, project):
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_calls_a_crash_left_unanswered_get_a_stored_result_once(store, project):
+    from claw_tui.engine.sessions import INTERRUPTED_RESULT
+
+    call = Message(role="assistant", content=[ToolUseBlock(id="toolu_a", name="Bash", input={"command": "make"})])
+    sid = store.import_session(project, [user_text("build"), call])
+    assert store.settle_interrupted_calls(sid) == 1
+    assert store.settle_interrupted_calls(sid) == 0  # written once, not again at every load
+    last = store.messages(sid)[-1]
+    assert last.role == "user" and last.tool_results[0].tool_use_id == "toolu_a"
+    assert last.tool_results[0].text == INTERRUPTED_RESULT and "cancelled by the user" not in INTERRUPTED_RESULT.lower()
+
+
+def test_an_older_claws_prompt_after_a_crash_gets_the_result_put_in_front_of_it(store, project):
+    from claw_tui.engine.sessions import INTERRUPTED_RESULT
+
+    call = Message(role="assistant", content=[ToolUseBlock(id="toolu_b", name="Read", input={})])
+    sid = store.import_session(project, [user_text("read"), call, user_text("go on"), Message(role="assistant")])
+    assert store.settle_interrupted_calls(sid) == 1
+    third = store.messages(sid)[2]
+    assert [type(b).__name__ for b in third.content] == ["ToolResultBlock", "TextBlock"]
+    assert third.tool_results[0].text == INTERRUPTED_RESULT and third.text == "go on"
+    assert len(store.messages(sid)) == 4

@@ -78,7 +78,7 @@ def test_render_fills_arguments_and_lists_files(tmp_path):
     assert "- reference.md" in text and "- scripts/check.sh" in text
     assert ".hidden" not in text and "- SKILL.md" not in text
     plain = _skill(tmp_path / ".claw" / "skills", "plain", "---\nname: plain\ndescription: p\n---\nDo it.\n")
-    assert "Arguments: now" in render_skill(find_skill(list_skills(tmp_path), "plain"), "now")
+    assert "ARGUMENTS: now" in render_skill(find_skill(list_skills(tmp_path), "plain"), "now")
     assert plain.is_dir()
 
 

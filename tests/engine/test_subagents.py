@@ -17,8 +17,8 @@ from fake_model import Fault, Reply, Text, ToolCall
 
 from claw_tui.core import events as ev
 from claw_tui.core.approval import ApprovalResponse
-from claw_tui.engine.subagents import resolve_model
 from claw_tui.core.transcript import repair
+from claw_tui.engine.subagents import resolve_model
 
 
 def _spawn(tag: str, **extra: object) -> ToolCall:
@@ -60,7 +60,7 @@ async def test_three_children_run_concurrently_and_report(tmp_path, fake_model):
 
     spans = timeline.spans
     assert max(s[0] for s in spans.values()) < min(s[1] for s in spans.values()), "the children overlap"
-    manager = agent.ctx.services["subagents"]
+    manager = agent.subagents
     children = [manager.get(f"toolu_{t}") for t in "abc"]
     assert max(c.started_at for c in children) < min(c.finished_at for c in children)
     assert [c.status for c in children] == ["completed"] * 3
@@ -77,7 +77,7 @@ async def test_three_children_run_concurrently_and_report(tmp_path, fake_model):
     assert agent.total_cost_usd == pytest.approx(sum(u.cost_usd for u in usage))
     assert all(c.cost_usd > 0 for c in children)
     # Each child is a task owned by it, completed.
-    tasks = {t.owner: t for t in agent.tasks.list()}
+    tasks = {t.owner: t for t in agent.task_graph.list()}
     assert set(tasks) == {"toolu_a", "toolu_b", "toolu_c"}
     assert {t.status for t in tasks.values()} == {"completed"}
     assert tasks["toolu_a"].metadata["agent_status"] == "completed"
@@ -97,7 +97,7 @@ async def test_concurrency_is_capped(tmp_path, fake_model):
         tmp_path, fake_model.base_url, extra_tools=[ProbeRead(timeline)], settings={"agents": {"max_concurrent": 2}}
     )
     await run(agent, "go")
-    children = agent.ctx.services["subagents"].list()
+    children = agent.subagents.list()
     assert [c.status for c in children] == ["completed"] * 3
     spans = timeline.spans.values()
     assert max(s[0] for s in spans) >= min(s[1] for s in spans), "never three children at once"
@@ -122,9 +122,9 @@ async def test_a_failing_child_does_not_stop_its_siblings(tmp_path, fake_model):
     failed = parent_calls["toolu_b"]
     assert failed.status == "failed" and failed.is_error
     assert "failed" in failed.output and "child b: bad request" in failed.output
-    manager = agent.ctx.services["subagents"]
+    manager = agent.subagents
     assert [manager.get(f"toolu_{t}").status for t in "abc"] == ["completed", "failed", "completed"]
-    task_b = next(t for t in agent.tasks.list() if t.owner == "toolu_b")
+    task_b = next(t for t in agent.task_graph.list() if t.owner == "toolu_b")
     assert task_b.status == "pending" and task_b.metadata["agent_status"] == "failed"
     assert "bad request" in task_b.metadata["error"]
     assert of_type(events, ev.TurnFinished)[-1].stop_reason == "end_turn"
@@ -157,7 +157,7 @@ async def test_cancel_mid_swarm_cancels_the_children(tmp_path, fake_model):
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
-    manager = agent.ctx.services["subagents"]
+    manager = agent.subagents
     children = manager.list()
     assert [c.status for c in children] == ["cancelled"] * 3
     assert all(c.done.is_set() for c in children)
@@ -170,8 +170,8 @@ async def test_cancel_mid_swarm_cancels_the_children(tmp_path, fake_model):
     for child in children:
         assert _consistent(child.agent.transcript)
         assert child.agent.transcript[-1].tool_results, "the child's probe call is answered"
-    assert {t.metadata["agent_status"] for t in agent.tasks.list()} == {"cancelled"}
-    assert {t.status for t in agent.tasks.list()} == {"pending"}
+    assert {t.metadata["agent_status"] for t in agent.task_graph.list()} == {"cancelled"}
+    assert {t.status for t in agent.task_graph.list()} == {"pending"}
     assert {e.agent_id for e in events if e.agent_id} == {"toolu_a", "toolu_b", "toolu_c"}
 
 
@@ -193,7 +193,7 @@ async def test_dependency_cycle_with_an_agent_task_is_refused(tmp_path, fake_mod
     updates = _finished(events, None, "TaskUpdate")
     assert [u.status for u in updates] == ["done", "failed"]
     assert "cycle" in updates[1].output and "#2 → #1 → #2" in updates[1].output
-    graph = agent.tasks
+    graph = agent.task_graph
     assert graph.get("1").owner == "toolu_a" and graph.get("1").blocked_by == set()
     assert graph.get("2").blocked_by == {"1"}
 
@@ -214,7 +214,7 @@ async def test_background_child_reports_through_task_output_and_takes_messages(t
         Reply(parts=[Text("Done.")]),
     )
     agent = make_agent(tmp_path, fake_model.base_url, mode="default", extra_tools=[ProbeRead(timeline)])
-    manager = agent.ctx.services["subagents"]
+    manager = agent.subagents
     seen: list = []
     manager.subscribe(seen.append)
     events = await run(agent, "start a background job")
@@ -243,7 +243,7 @@ async def test_close_stops_background_children(tmp_path, fake_model):
         Reply(parts=[Text("started it")]),
     )
     agent = make_agent(tmp_path, fake_model.base_url, extra_tools=[ProbeRead(timeline)])
-    manager = agent.ctx.services["subagents"]
+    manager = agent.subagents
     await run(agent, "go")
     child = manager.get("toolu_bg")
     while "bg" not in timeline.runs:
@@ -270,14 +270,14 @@ async def test_task_stop_stops_a_background_child(tmp_path, fake_model):
     assert output.is_error and "cancelled" in output.output
     send = _finished(events, None, "SendMessage")[0]
     assert send.is_error and "No agent 'nobody'. Agents: toolu_bg (general-purpose: job bg)" in send.output
-    assert agent.ctx.services["subagents"].get("sleeper").status == "cancelled"
+    assert agent.subagents.get("sleeper").status == "cancelled"
     assert "bg" not in timeline.spans
 
 
 def test_model_aliases_follow_the_parent_provider():
     assert resolve_model(None, "anthropic/claude-sonnet-4-5") == "anthropic/claude-sonnet-4-5"
     assert resolve_model("inherit", "openai/gpt-5") == "openai/gpt-5"
-    assert resolve_model("haiku", "anthropic/claude-sonnet-4-5") == "anthropic/claude-haiku-4-5"
+    assert resolve_model("haiku", "anthropic/claude-sonnet-4-5") == "anthropic/claude-haiku-5-5"
     assert resolve_model("opus", "anthropic/claude-sonnet-4-5").startswith("anthropic/claude-opus-")
     assert resolve_model("haiku", "openai/gpt-5") == "openai/gpt-5"
     assert resolve_model("openai/gpt-5-mini", "anthropic/claude-sonnet-4-5") == "openai/gpt-5-mini"
@@ -399,7 +399,7 @@ async def test_enter_and_exit_worktree_apply_after_approval(tmp_path, fake_model
 async def test_closing_inside_a_worktree_keeps_its_changes_as_a_patch(tmp_path, fake_model):
     repo = _repo(tmp_path / "repo")
     agent = make_agent(repo, fake_model.base_url)
-    wt = agent.ctx.services["subagents"].enter_worktree("left")
+    wt = agent.subagents.enter_worktree("left")
     assert agent.cwd == wt.cwd and agent.ctx.roots[0] == wt.path
     (wt.path / "shared.txt").write_text("unfinished\n")
     await agent.aclose()

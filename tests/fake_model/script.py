@@ -39,7 +39,18 @@ class ToolCall:
     id: str | None = None  # default: a fresh toolu_… / call_… id on each wire
 
 
-Part = Text | Thinking | ToolCall
+@dataclass
+class WebSearchCall:
+    """The provider's own web search inside the reply: Anthropic's server_tool_use and
+    web_search_tool_result blocks, OpenAI Responses' web_search_call item (with the results as
+    url_citation annotations on the next text)."""
+
+    query: str
+    results: list[tuple[str, str]] = field(default_factory=list)  # (title, url)
+    error: str | None = None  # Anthropic's web_search_tool_result_error code instead of results
+
+
+Part = Text | Thinking | ToolCall | WebSearchCall
 
 FaultKind = Literal["http", "error_event", "cut", "no_stop", "stall"]
 
@@ -54,13 +65,21 @@ class Fault:
     after_events: int | None = None
     seconds: float = 0.0
     error_type: str = "overloaded_error"
+    body: dict[str, Any] | None = None  # an error body sent as it is, instead of the wire's own
 
     @classmethod
     def http(
-        cls, status: int, retry_after: float | None = None, message: str = "", headers: dict[str, str] | None = None
+        cls,
+        status: int,
+        retry_after: float | None = None,
+        message: str = "",
+        headers: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
     ) -> Fault:
-        """Answer with this HTTP status and the wire's error body (and a retry-after header)."""
-        return cls("http", status=status, retry_after=retry_after, message=message, headers=dict(headers or {}))
+        """Answer with this HTTP status and the wire's error body, or `body` as given (a provider's
+        real quota or spend-limit answer), and a retry-after header."""
+        return cls("http", status=status, retry_after=retry_after, message=message, headers=dict(headers or {}),
+                   body=body)
 
     @classmethod
     def error_event(cls, after_events: int = 3, error_type: str = "overloaded_error", message: str = "") -> Fault:
@@ -103,6 +122,10 @@ class Reply:
             return self.stop_reason
         return "tool_use" if any(isinstance(p, ToolCall) for p in self.parts) else "end_turn"
 
+    @property
+    def searches(self) -> list[WebSearchCall]:
+        return [p for p in self.parts if isinstance(p, WebSearchCall)]
+
     def token_usage(self, request_body: bytes) -> dict[str, int]:
         """The usage this reply reports: scripted, or derived from the sizes involved."""
         derived = {
@@ -116,6 +139,8 @@ class Reply:
 
 
 def _part_tokens(part: Part) -> int:
+    if isinstance(part, WebSearchCall):
+        return 1
     if isinstance(part, ToolCall):
         return max(1, len(json.dumps(part.input)) // 4)
     return len(part.text.split())

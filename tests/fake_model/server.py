@@ -100,6 +100,11 @@ class FakeModelServer:
         with self._lock:
             self._replies.extend(replies)
 
+    def clear_script(self) -> None:
+        """Drop the replies not asked for yet (a killed client will not ask for them)."""
+        with self._lock:
+            self._replies.clear()
+
     @property
     def pending(self) -> int:
         with self._lock:
@@ -180,7 +185,8 @@ class FakeModelServer:
             headers = dict(fault.headers)
             if fault.retry_after is not None:
                 headers["retry-after"] = _number(fault.retry_after)
-            await _send_json(writer, fault.status, wire.error_body(fault.status, fault.message), headers)
+            body = fault.body if fault.body is not None else wire.error_body(fault.status, fault.message)
+            await _send_json(writer, fault.status, body, headers)
             return
         body = request.json if isinstance(request.json, dict) else {}
         if not body.get("stream"):

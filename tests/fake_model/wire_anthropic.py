@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .script import Reply, Text, Thinking, ToolCall, json_pieces, make_id, words
+from .script import Reply, Text, Thinking, ToolCall, WebSearchCall, json_pieces, make_id, words
 from .sse import Stream, sse
 
 ERROR_TYPES = {
@@ -29,14 +29,33 @@ def error_event(error_type: str, message: str) -> bytes:
     return sse({"type": "error", "error": {"type": error_type, "message": message or error_type}}, event="error")
 
 
-def _usage(reply: Reply, body: bytes, *, final: bool) -> dict[str, int]:
+def _usage(reply: Reply, body: bytes, *, final: bool) -> dict[str, Any]:
     u = reply.token_usage(body)
-    return {
+    usage: dict[str, Any] = {
         "input_tokens": u["input_tokens"],
         "output_tokens": u["output_tokens"] if final else 1,
         "cache_creation_input_tokens": u["cache_write"],
         "cache_read_input_tokens": u["cache_read"],
     }
+    if reply.searches:
+        usage["server_tool_use"] = {"web_search_requests": len(reply.searches), "web_fetch_requests": 0}
+    return usage
+
+
+def _search_blocks(part: WebSearchCall) -> list[dict[str, Any]]:
+    call_id = make_id("srvtoolu")
+    content: Any = (
+        {"type": "web_search_tool_result_error", "error_code": part.error}
+        if part.error
+        else [
+            {"type": "web_search_result", "title": title, "url": url, "encrypted_content": "enc", "page_age": None}
+            for title, url in part.results
+        ]
+    )
+    return [
+        {"type": "server_tool_use", "id": call_id, "name": "web_search", "input": {"query": part.query}},
+        {"type": "web_search_tool_result", "tool_use_id": call_id, "content": content},
+    ]
 
 
 def _blocks(reply: Reply) -> list[dict[str, Any]]:
@@ -48,6 +67,8 @@ def _blocks(reply: Reply) -> list[dict[str, Any]]:
             out.append({"type": "thinking", "thinking": part.text, "signature": part.signature})
         elif isinstance(part, ToolCall):
             out.append({"type": "tool_use", "id": part.id or make_id("toolu"), "name": part.name, "input": part.input})
+        elif isinstance(part, WebSearchCall):
+            out += _search_blocks(part)
     return out
 
 
@@ -73,7 +94,14 @@ def stream(reply: Reply, request: dict[str, Any], body: bytes) -> Stream:
     def event(name: str, **data: Any) -> None:
         events.append(sse({"type": name, **data}, event=name))
 
-    for index, part in enumerate(reply.parts):
+    index = 0
+    for part in reply.parts:
+        if isinstance(part, WebSearchCall):  # whole blocks, as the API sends a finished search
+            for block in _search_blocks(part):
+                event("content_block_start", index=index, content_block=block)
+                event("content_block_stop", index=index)
+                index += 1
+            continue
         if isinstance(part, Text):
             event("content_block_start", index=index, content_block={"type": "text", "text": ""})
             for piece in words(part.text):
@@ -90,6 +118,7 @@ def stream(reply: Reply, request: dict[str, Any], body: bytes) -> Stream:
             for piece in json_pieces(part, reply.truncate_tool_json):
                 event("content_block_delta", index=index, delta={"type": "input_json_delta", "partial_json": piece})
         event("content_block_stop", index=index)
+        index += 1
     event(
         "message_delta",
         delta={"stop_reason": reply.final_stop_reason, "stop_sequence": None},

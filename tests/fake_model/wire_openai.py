@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from .script import Reply, Text, Thinking, ToolCall, json_pieces, make_id, words
+from .script import Reply, Text, Thinking, ToolCall, WebSearchCall, json_pieces, make_id, words
 from .sse import Stream, sse
 
 _ERRORS = {
@@ -105,6 +105,8 @@ def chat_stream(reply: Reply, request: dict[str, Any], body: bytes) -> Stream:
             # Local servers (vLLM, llama.cpp, DeepSeek) stream reasoning this way.
             for piece in words(part.text):
                 chunk({"reasoning_content": piece})
+        elif isinstance(part, WebSearchCall):
+            continue  # Chat Completions has no server-side search
         else:
             head = {"index": call_index, "id": next(ids), "type": "function"}
             chunk({"tool_calls": [head | {"function": {"name": part.name, "arguments": ""}}]})
@@ -137,9 +139,21 @@ def _responses_usage(reply: Reply, body: bytes) -> dict[str, Any]:
 
 def _output_items(reply: Reply) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
+    cited: list[tuple[str, str]] = []  # the results of the searches before a text, cited in it
     for part in reply.parts:
+        if isinstance(part, WebSearchCall):
+            sources = [{"type": "url", "url": url} for _, url in part.results]
+            action = {"type": "search", "query": part.query, "sources": sources}
+            items.append({"id": make_id("ws"), "type": "web_search_call", "status": "completed", "action": action})
+            cited += part.results
+            continue
         if isinstance(part, Text):
-            content = [{"type": "output_text", "text": part.text, "annotations": []}]
+            notes = [
+                {"type": "url_citation", "start_index": 0, "end_index": len(part.text), "title": title, "url": url}
+                for title, url in cited
+            ]
+            cited = []
+            content = [{"type": "output_text", "text": part.text, "annotations": notes}]
             items.append(
                 {
                     "id": make_id("msg"),
@@ -220,6 +234,8 @@ def responses_stream(reply: Reply, request: dict[str, Any], body: bytes) -> Stre
                 event("response.output_text.delta", **at, content_index=0, delta=piece, logprobs=[])
             event("response.output_text.done", **at, content_index=0, text=part.text, logprobs=[])
             event("response.content_part.done", **at, content_index=0, part=item["content"][0])
+        elif isinstance(part, WebSearchCall):
+            event("response.output_item.added", output_index=index, item=item | {"status": "in_progress"})
         elif isinstance(part, Thinking):
             event("response.output_item.added", output_index=index, item=item | {"summary": []})
             event(

@@ -220,7 +220,7 @@ FAULTS = [
     "fault,kind,retryable,retry_after,partial", FAULTS, ids=[f"{f.kind}-{k}" for f, k, *_ in FAULTS]
 )
 async def test_faults_map_to_provider_errors(fake_model, fault, kind, retryable, retry_after, partial):
-    provider = AnthropicProvider("test-key", base_url=fake_model.base_url, idle_timeout=0.5)
+    provider = AnthropicProvider("test-key", base_url=fake_model.base_url, idle_timeout=2.0)
     fake_model.script(Reply(parts=[Text("partial answer that will be lost")], fault=fault))
     with pytest.raises(ProviderError) as caught:
         async for _ in provider.stream(request()):

@@ -15,8 +15,8 @@ from textual.widget import Widget
 
 from claw_tui.core import events as ev
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
-from claw_tui.core.tasks import TaskGraph
 from claw_tui.core.diffs import FileChange
+from claw_tui.core.tasks import TaskGraph
 from claw_tui.ui.screens.approval import ApprovalScreen
 from claw_tui.ui.theming import CLAW_VARIABLES, DEFAULT_THEME, register_themes
 

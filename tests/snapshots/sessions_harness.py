@@ -15,7 +15,6 @@ from typing import Any
 from textual.app import App
 from textual.screen import Screen
 
-from claw_tui.engine.sessions import SessionStore, UsageRecord
 from claw_tui.core.transcript import (
     Message,
     TextBlock,
@@ -23,6 +22,7 @@ from claw_tui.core.transcript import (
     tool_result,
     user_text,
 )
+from claw_tui.engine.sessions import SessionStore, UsageRecord
 from claw_tui.ui.screens.rewind import RewindPicker
 from claw_tui.ui.screens.sessions import SessionBrowser
 from claw_tui.ui.theming import CLAW_VARIABLES, DEFAULT_THEME, register_themes

@@ -94,7 +94,7 @@ class SwarmApp(App[None]):
         yield self.tool_log
 
     def on_mount(self) -> None:
-        tasks = self.agent.tasks
+        tasks = self.agent.task_graph
         tasks.subscribe(lambda _task: self.task_pane.set_tasks(tasks.list()))
         self.run_worker(self._turn(), exit_on_error=False)
 

@@ -15,8 +15,8 @@ def test_mcp(snap_compare, size):
     warehouse "✗ failed" in red with its error clipped in the last column; search "○ disabled" dimmed;
     docs "! needs-trust" in yellow, scope project. The summary at the top right counts each status in
     its colour. The details pane (titled demo, "demo 1.2.3" on its frame) shows the command
-    ./demo-server, the file it is declared in, and the tool list with descriptions (resources and
-    prompts below when tall enough). The footer has r reconnect, e disable, t trust and a sign in
+    ./demo-server, the file it is declared in, and the tool list: each name in accent colour with its
+    whole description dimmed and indented under it (resources and prompts below when tall enough). The footer has r reconnect, e disable, t trust and a sign in
     dimmed (demo needs neither), esc close."""
     assert snap_compare(mcp_app(), terminal_size=size, run_before=mcp_ready)
 

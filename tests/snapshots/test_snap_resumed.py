@@ -14,9 +14,9 @@ from snapshots.sessions_harness import SONNET, assistant, count_lines_session, t
 
 from claw_tui.config import load_config
 from claw_tui.core import events as ev
-from claw_tui.engine.sessions import SessionStore, UsageRecord
 from claw_tui.core.tasks import TaskGraph
 from claw_tui.core.transcript import ThinkingBlock, user_text
+from claw_tui.engine.sessions import SessionStore, UsageRecord
 from claw_tui.ui.app import ClawApp
 
 START = 1_700_000_000.0

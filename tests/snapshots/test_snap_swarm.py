@@ -22,7 +22,7 @@ def test_task_pane_during_a_swarm(snap_compare, fake_model, isolated_home, monke
     app = SwarmApp(project, max_concurrent=3)
 
     async def run_before(pilot) -> None:
-        while not (running_gates(app.tool_log) == 3 and len(app.agent.tasks.list()) == 4):
+        while not (running_gates(app.tool_log) == 3 and len(app.agent.task_graph.list()) == 4):
             await pilot.pause(0.02)
         await pilot.pause()
 

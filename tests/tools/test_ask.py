@@ -32,7 +32,7 @@ def _input(*questions):
 def _ctx(tmp_path, asker=None):
     ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
     if asker is not None:
-        ctx.services["asker"] = asker
+        ctx.services.asker = asker
     return ctx
 
 

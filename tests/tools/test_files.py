@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from claw_tui.core.diffs import apply_hunks, hunks
+from claw_tui.core.diffs import FileChange, apply_hunks, hunks
 from claw_tui.core.transcript import ImageBlock
 from claw_tui.tools import files
-from claw_tui.core.diffs import FileChange
 from claw_tui.tools.base import ToolContext, ToolError, ToolKind
 from claw_tui.tools.files import Edit, Read, Write
 

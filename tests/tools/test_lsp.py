@@ -5,7 +5,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from claw_tui.tools.base import ToolContext, ToolError
+from claw_tui.tools.base import Services, ToolContext, ToolError
 from claw_tui.tools.lsp import LSP, LspError, LspManager, default_config
 
 LIB = 'import json\n\n\ndef greet(name):\n    """Say hello to someone."""\n    return "hi " + name\n'
@@ -18,7 +18,7 @@ async def project(tmp_path):
     (tmp_path / "main.py").write_text(MAIN)
     manager = LspManager(tmp_path)
     ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
-    ctx.services["lsp"] = manager
+    ctx.services.lsp = manager
     yield ctx
     await manager.close()
 
@@ -68,7 +68,7 @@ async def test_navigation_through_the_tool(project):
 
 
 async def test_undefined_name_and_new_diagnostics_after_edit(project):
-    manager: LspManager = project.services["lsp"]
+    manager: LspManager = project.services.lsp
     main = project.cwd / "main.py"
     assert (
         await lsp(project, operation="diagnostics", file_path="main.py")
@@ -99,7 +99,7 @@ async def test_missing_server_is_a_clear_error(tmp_path):
         tmp_path,
         {"python": {"command": ["no-such-language-server"], "extensions": [".py"]}},
     )
-    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path], services={"lsp": manager})
+    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path], services=Services(lsp=manager))
     with pytest.raises(LspError, match="'no-such-language-server' is not installed"):
         await lsp(ctx, operation="diagnostics", file_path="a.py")
     await manager.close()
@@ -123,7 +123,7 @@ async def test_a_server_that_dies_is_explained(tmp_path):
 async def test_unconfigured_files_missing_files_and_no_manager(tmp_path):
     (tmp_path / "x.rs").write_text("fn main() {}\n")
     manager = LspManager(tmp_path, {})
-    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path], services={"lsp": manager})
+    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path], services=Services(lsp=manager))
     with pytest.raises(
         LspError, match="No language server is configured for .rs files"
     ):

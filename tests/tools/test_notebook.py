@@ -6,8 +6,8 @@ import json
 import nbformat
 import pytest
 
-from claw_tui.core.transcript import ImageBlock
 from claw_tui.core.diffs import FileChange
+from claw_tui.core.transcript import ImageBlock
 from claw_tui.tools.base import ToolContext, ToolError, ToolKind
 from claw_tui.tools.files import Read
 from claw_tui.tools.notebook import NotebookEdit

@@ -41,7 +41,8 @@ def test_detect_reports_a_missing_binary():
     assert "bubblewrap is not installed" in status.reason
     notice = unavailable_notice(status)
     assert notice.startswith("Bubblewrap is not installed")
-    assert notice.endswith("Bash commands run unsandboxed and ask for approval.")
+    assert notice.endswith("every command needs the user's approval first (no rule or permission mode lets one "
+                           "run unasked).")
 
 
 def test_detect_reports_a_bwrap_that_cannot_make_a_sandbox():
@@ -54,9 +55,9 @@ def test_detect_reports_a_bwrap_that_cannot_make_a_sandbox():
 def test_sandbox_active_follows_settings_and_availability(tmp_path, monkeypatch):
     ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
     assert sandbox_active(ctx)  # no settings: the defaults, sandbox on
-    ctx.services["sandbox_settings"] = SandboxSettings(enabled=False)
+    ctx.services.sandbox = SandboxSettings(enabled=False)
     assert not sandbox_active(ctx)
-    ctx.services["sandbox_settings"] = SandboxSettings(enabled=True)
+    ctx.services.sandbox = SandboxSettings(enabled=True)
     monkeypatch.setenv(BWRAP_ENV, "/nonexistent/bwrap")
     assert not sandbox_active(ctx)
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from claw_tui.config import SandboxSettings
 from claw_tui.tools.base import ToolContext, ToolError, ToolKind
-from claw_tui.tools.sandbox import BWRAP_ENV
+from claw_tui.tools.sandbox import BWRAP_ENV, SandboxGuard
 from claw_tui.tools.shell import (
     MAX_OUTPUT_CHARS,
     Bash,
@@ -32,10 +32,11 @@ async def _context(tmp_path: Path, *, sandbox: bool):
     workspace = tmp_path / "ws"
     workspace.mkdir()
     ctx = ToolContext(cwd=workspace, roots=[workspace])
-    ctx.services["sandbox_settings"] = SandboxSettings(enabled=sandbox)
+    ctx.services.sandbox = SandboxSettings(enabled=sandbox)
+    ctx.services.sandbox_guard = SandboxGuard(off_by_user=not sandbox)  # off: the user's own choice
     yield ctx
-    if "shell" in ctx.services:
-        await ctx.services["shell"].close()
+    if ctx.services.shell is not None:
+        await ctx.services.shell.close()
 
 
 @pytest.fixture
@@ -299,13 +300,13 @@ async def test_unknown_task_ids(ctx):
 
 async def test_close_kills_background_tasks_and_removes_the_temp_dir(tmp_path):
     ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
-    ctx.services["sandbox_settings"] = SandboxSettings(enabled=False)
+    ctx.services.sandbox = SandboxSettings(enabled=False)
     await bash(ctx, "sleep 300 & echo pid=$!; wait", run_in_background=True)
     text = ""
     while "pid=" not in text:
         text += (await task_output(ctx, "bash_1", timeout=50)).output
     pid = int(re.search(r"pid=(\d+)", text)[1])
-    shell = ctx.services["shell"]
+    shell = ctx.services.shell
     await shell.close()
     assert await _eventually(lambda: not _alive(pid))
     assert not shell.tmpdir.exists()
@@ -334,7 +335,7 @@ async def test_sandboxed_shell_keeps_its_state_and_its_own_tmp(sandboxed):
     await bash(sandboxed, "export IN_SANDBOX=yes; mkdir -p deeper && cd deeper; echo scratch > /tmp/note")
     result = await bash(sandboxed, 'echo "$IN_SANDBOX $(pwd) $(cat /tmp/note)"')
     assert result.output == f"yes {sandboxed.cwd / 'deeper'} scratch"
-    assert (sandboxed.services["shell"].tmpdir / "note").read_text() == "scratch\n"
+    assert (sandboxed.services.shell.tmpdir / "note").read_text() == "scratch\n"
 
 
 async def test_sandbox_cuts_the_network_unless_allowed(sandboxed):
@@ -343,7 +344,7 @@ async def test_sandbox_cuts_the_network_unless_allowed(sandboxed):
         port = server.getsockname()[1]
         cut = await bash(sandboxed, f'{sys.executable} -c "{code.format(port=port)}"')
         assert cut.is_error and "Connection refused" in cut.output
-        sandboxed.services["sandbox_settings"] = SandboxSettings(enabled=True, network=True)
+        sandboxed.services.sandbox = SandboxSettings(enabled=True, network=True)
         allowed = await bash(sandboxed, f'{sys.executable} -c "{code.format(port=port)}"')
         assert allowed.output == "connected"
 
@@ -377,21 +378,30 @@ async def test_missing_bwrap_is_said_once(sandboxed, monkeypatch):
     monkeypatch.setenv(BWRAP_ENV, "/nonexistent/bwrap")
     first = await bash(sandboxed, "echo hi")
     assert first.output == (
-        "Bubblewrap is not installed (no executable at /nonexistent/bwrap): "
-        "Bash commands run unsandboxed and ask for approval.\nhi"
+        "Bubblewrap is not installed (no executable at /nonexistent/bwrap): the sandbox is unavailable, so Bash "
+        "commands run unsandboxed, with the user's full permissions, and every command needs the user's approval "
+        "first (no rule or permission mode lets one run unasked).\nhi"
     )
     assert first.metadata["sandboxed"] is False
     assert (await bash(sandboxed, "echo again")).output == "again"
 
 
-async def test_no_notice_when_the_sandbox_is_turned_off(ctx, monkeypatch):
+async def test_no_notice_when_the_user_turned_the_sandbox_off(ctx, monkeypatch):
     monkeypatch.setenv(BWRAP_ENV, "/nonexistent/bwrap")
     assert (await bash(ctx, "echo hi")).output == "hi"
+
+
+async def test_a_sandbox_turned_off_by_the_repository_is_said(ctx):
+    ctx.services.sandbox_guard = SandboxGuard(off_by_user=False)
+    first = (await bash(ctx, "echo hi")).output
+    assert first.startswith("The sandbox is turned off by this repository's settings, not by the user: Bash commands")
+    assert first.endswith("every command needs the user's approval first (no rule or permission mode lets one run "
+                          "unasked).\nhi")
 
 
 async def test_environment_starts_from_the_context(tmp_path):
     ctx = ToolContext(cwd=tmp_path, roots=[tmp_path], env={**os.environ, "FROM_CTX": "1"})
     shell = ShellManager.for_context(ctx)
     assert shell.env["FROM_CTX"] == "1"
-    assert ShellManager.for_context(ctx) is shell is ctx.services["shell"]
+    assert ShellManager.for_context(ctx) is shell is ctx.services.shell
     await shell.close()

@@ -26,7 +26,7 @@ async def test_create_list_update_get(ctx):
     )
     assert result.output == "Task #1 created successfully: Write the parser"
     await call(TaskCreate(), ctx, subject="Test the parser", description="Cover errors")
-    assert isinstance(ctx.services["tasks"], TaskGraph)
+    assert isinstance(ctx.services.task_graph, TaskGraph)
 
     result = await call(TaskUpdate(), ctx, taskId="2", addBlockedBy=["1"])
     assert "#2 [pending] Test the parser (blocked by #1)" in result.output

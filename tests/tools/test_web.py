@@ -75,7 +75,10 @@ def server():
 
 @pytest.fixture
 def ctx(tmp_path):
-    return ToolContext(cwd=tmp_path, roots=[tmp_path])
+    """The test server is on loopback: these tests are the user who opted 127.0.0.1 and localhost in."""
+    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
+    ctx.services.local_network_ok = lambda host: host in ("127.0.0.1", "localhost")
+    return ctx
 
 
 async def fetch(ctx, url, prompt="What does it say?", tool=None):
@@ -156,11 +159,15 @@ async def test_results_are_cached_per_url(server, ctx):
     assert _Handler.hits["/count"] == 1
 
 
-def test_http_is_upgraded_except_on_loopback():
-    assert web._upgraded("http://example.com/a?b=1") == "https://example.com/a?b=1"
-    assert web._upgraded("http://localhost:8000/") == "http://localhost:8000/"
-    assert web._upgraded("http://127.0.0.1/") == "http://127.0.0.1/"
-    assert web._upgraded("http://[::1]:9/") == "http://[::1]:9/"
+def test_http_is_upgraded_except_on_loopback_and_opted_in_hosts():
+    def nobody(host: str) -> bool:
+        return False
+
+    assert web._upgraded("http://example.com/a?b=1", nobody) == "https://example.com/a?b=1"
+    assert web._upgraded("http://localhost:8000/", nobody) == "http://localhost:8000/"
+    assert web._upgraded("http://127.0.0.1/", nobody) == "http://127.0.0.1/"
+    assert web._upgraded("http://[::1]:9/", nobody) == "http://[::1]:9/"
+    assert web._upgraded("http://wiki.intranet/", lambda host: host == "wiki.intranet") == "http://wiki.intranet/"
 
 
 def test_input_and_rule_target(ctx):
@@ -176,31 +183,13 @@ def test_input_and_rule_target(ctx):
 
 
 async def test_web_search_without_a_backend_says_so(ctx):
-    ctx.services["model"] = "openai/gpt-5"
     tool = WebSearch()
-    with pytest.raises(ToolError, match="WebSearch is not available with openai/gpt-5"):
+    with pytest.raises(ToolError, match="WebSearch is not available here"):
         await tool.run(
             tool.Input.model_validate({"query": "textual markdown stream"}), ctx
         )
 
 
-async def test_web_search_uses_the_provider_backend(ctx):
-    calls = []
-
-    async def backend(query, allowed, blocked):
-        calls.append((query, allowed, blocked))
-        return "1. Textual docs — https://textual.textualize.io/"
-
-    ctx.services["web_search"] = backend
-    tool = WebSearch()
-    parsed = tool.Input.model_validate(
-        {"query": "textual", "allowed_domains": ["textualize.io"]}
-    )
-    result = await tool.run(parsed, ctx)
-    assert calls == [("textual", ["textualize.io"], None)]
-    assert 'Web search results for "textual"' in result.output
-    assert "https://textual.textualize.io/" in result.output
+def test_web_search_takes_one_domain_filter():
     with pytest.raises(ValidationError):
-        tool.Input.model_validate(
-            {"query": "x y", "allowed_domains": ["a"], "blocked_domains": ["b"]}
-        )
+        WebSearch.Input.model_validate({"query": "x y", "allowed_domains": ["a"], "blocked_domains": ["b"]})

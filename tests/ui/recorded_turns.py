@@ -1,7 +1,6 @@
 """Recorded engine events and an agent that replays them, for pilot and snapshot tests of the TUI.
 
-`RecordedAgent` has the surface the UI uses (model, permissions.mode, tasks, transcript,
-run_turn, set_model…). Its turns replay fixed event lists; a gate can hold a turn after a
+`RecordedAgent` is a `FrontendAgent` (the surface every front end uses): its turns are recorded. Its turns replay fixed event lists; a gate can hold a turn after a
 given event so a test can act mid-stream (cancel, queue) without sleeping.
 """
 
@@ -10,12 +9,23 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claw_tui.config import LoadedConfig, Settings
 from claw_tui.core import events as ev
-from claw_tui.engine.permissions import PermissionEngine
 from claw_tui.core.tasks import TaskGraph
 from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock
+from claw_tui.engine.agent_defs import BUILTIN_AGENTS, AgentDef
+from claw_tui.engine.permissions import PermissionEngine
+from claw_tui.engine.user_commands import CommandPrompt
+
+if TYPE_CHECKING:
+    from claw_tui.engine.checkpoints import CheckpointStore
+    from claw_tui.engine.frontend import FrontendAgent
+    from claw_tui.engine.scheduler import Scheduler
+    from claw_tui.engine.sessions import SessionStore
+    from claw_tui.engine.subagents import SubagentManager
+    from claw_tui.mcp import McpManager
 
 MODEL = "anthropic/claude-sonnet-4-6"
 
@@ -93,12 +103,25 @@ class RecordedAgent:
         self.cwd = cwd
         self.model = MODEL
         self.permissions = PermissionEngine("default", [], [cwd])
-        self.tasks = TaskGraph()
+        self.task_graph: TaskGraph | None = TaskGraph()
         self.transcript: list[Message] = []
         self.session_id: str | None = None
+        self.new_session_id: str | None = None
+        self.total_cost_usd = 0.0
         self.config = LoadedConfig(settings=Settings(), rules=[], files=[])
         self.settings = self.config.settings
         self.sandbox_status = "disabled"
+        self.sandbox_warning: str | None = None
+        self.store: SessionStore | None = None  # sessions are not saved
+        self.checkpoints: CheckpointStore | None = None
+        self.mcp: McpManager | None = None
+        self.system_prompt: str | None = None
+        self.append_system_prompt = ""
+        self.session_agents: list[AgentDef] = []
+        self.subagents: SubagentManager | None = None
+        self.startup_notes: list[str] = []
+        self.scheduler: Scheduler | None = None
+        self.notes_for_model: list[str] = []
         self.turns: deque[list[ev.EngineEvent]] = deque(turns)
         self.prompts: list[str] = []
         self.models_used: list[str] = []
@@ -109,7 +132,9 @@ class RecordedAgent:
         self.cancelled = 0
         self.compactions: list[str] = []
 
-    async def run_turn(self, prompt: str):
+    async def run_turn(self, prompt: str | CommandPrompt):
+        if isinstance(prompt, CommandPrompt):  # a user command: the model would get its expansion
+            prompt = prompt.prompt if isinstance(prompt.prompt, str) else prompt.typed
         self.prompts.append(prompt)
         self.models_used.append(self.model)
         events = self.turns.popleft() if self.turns else text_turn(f"echo: {prompt}", turn_id=f"turn_{len(self.prompts)}")
@@ -133,8 +158,57 @@ class RecordedAgent:
     def set_model(self, model: str) -> None:
         self.model = model
 
-    def reset_context_measure(self) -> None:
-        pass
+    def use_local_server(self, base_url: str) -> None:
+        self.local_base_url = base_url
+
+    def apply_config(self, config: LoadedConfig) -> None:
+        self.config, self.settings = config, config.settings
 
     def take_cut_short_usage(self) -> ev.Usage | None:
         return None  # recorded turns are not billed
+
+    def tell_model(self, text: str) -> None:
+        self.notes_for_model.append(text)
+
+    async def attach_files(self, prompt: str):
+        from claw_tui.core.transcript import user_text
+        from claw_tui.engine.file_mentions import Attached
+
+        return Attached(user_text(prompt))  # recorded turns read no files
+
+    def load_session(self, session_id: str) -> None:
+        raise AssertionError("a recorded agent has no stored sessions")
+
+    def new_conversation(self) -> None:
+        self.transcript.clear()
+        self.session_id = None
+        self.total_cost_usd = 0.0
+
+    def tool_summary(self, name: str, data: dict) -> str:
+        return name
+
+    def tool_names(self) -> list[str]:
+        return ["Read", "Edit"]
+
+    def agent_types(self) -> list[AgentDef]:
+        return list(BUILTIN_AGENTS)
+
+    def refresh_agent_types(self) -> None:
+        pass
+
+    async def prepare(self) -> None:
+        pass
+
+    async def start_mcp(self, mcp_config=(), *, strict: bool = False, wait: bool = True) -> McpManager:
+        from claw_tui.mcp import McpManager
+
+        self.mcp = McpManager([], project=self.cwd)  # no servers: recorded turns call no MCP tool
+        await self.mcp.start()
+        return self.mcp
+
+    async def aclose(self) -> None:
+        pass
+
+
+if TYPE_CHECKING:  # the UI's tests drive the app with it as they would with the real agent
+    _: type[FrontendAgent] = RecordedAgent

@@ -8,11 +8,10 @@ from claw_tui.ui.commands import (
     CommandRegistry,
     expand_template,
     parse_invocation,
-    split_frontmatter,
 )
 
 REQUIRED = ["help", "clear", "compact", "cost", "model", "resume", "sessions", "init", "memory", "permissions", "mcp", "agents", "tasks", "diff", "undo", "rewind", "theme", "export", "status", "config", "exit"]
-EXTRA = ["trust"]  # claw's own, beyond the list
+EXTRA = ["trust", "schedule"]  # claw's own, beyond the list
 
 
 def test_every_required_command_is_registered_once():
@@ -47,12 +46,6 @@ def test_templates_substitute_arguments():
     assert expand_template("Review $ARGUMENTS now", "a.py") == "Review a.py now"
     assert expand_template("Fix the tests.", "only unit") == "Fix the tests.\n\nonly unit"
     assert expand_template("Fix the tests.", "") == "Fix the tests."
-
-
-def test_frontmatter_is_optional():
-    assert split_frontmatter("just a body") == ({}, "just a body")
-    meta, body = split_frontmatter('---\ndescription: "Quoted"\n---\nbody\n')
-    assert meta == {"description": "Quoted"} and body == "body\n"
 
 
 def test_parse_invocation():

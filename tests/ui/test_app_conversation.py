@@ -80,28 +80,56 @@ async def test_thinking_is_folded_with_a_char_count_and_expands():
         assert "abcdefg" in str(thinking._body.render())
 
 
-async def test_tool_call_is_one_line_that_expands_to_input_and_output():
+async def test_tool_call_shows_its_result_inline_and_opens_with_enter_or_a_click():
     app = ConversationApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await feed(
             app,
-            ev.TextDelta(text="Reading."),
-            ev.ToolCallStarted(call_id="c1", name="Read"),
-            ev.ToolCallQueued(call_id="c1", name="Read", input={"file_path": "a.py"}, summary="Read a.py"),
+            ev.TextDelta(text="Running."),
+            ev.ToolCallStarted(call_id="c1", name="Bash"),
+            ev.ToolCallQueued(call_id="c1", name="Bash", input={"command": "python hello.py"}, summary="Bash: python hello.py"),
             ev.ToolCallRunning(call_id="c1"),
         )
         block = app.query_one(ToolCallBlock)
-        assert str(block.title) == "● Read a.py"
-        await feed(app, ev.ToolCallFinished(call_id="c1", name="Read", status="done", output="print('hi')"))
-        assert str(block.title) == "✓ Read a.py"
-        assert block.collapsed
+        assert str(block.title) == "● Bash: python hello.py"
+        output = "\n".join(["hello, world", *(f"line {n}" for n in range(2, 12))])
+        await feed(app, ev.ToolCallFinished(call_id="c1", name="Bash", status="done", output=output))
         await pilot.pause()
-        block.query_one("CollapsibleTitle").focus()
+        assert str(block.title) == "✓ Bash: python hello.py"
+        shown = str(block._body.render())
+        assert shown.startswith("hello, world\nline 2") and "line 11" not in shown and "5 more lines" in shown
+        block.focus()
         await pilot.press("enter")
         await pilot.pause()
         assert not block.collapsed
-        assert '"file_path": "a.py"' in str(block._input_view.render())
-        assert "print('hi')" in str(block._output_view.render())
+        opened = str(block._body.render())
+        assert opened.startswith("$ python hello.py\nhello, world") and "line 11" in opened
+        await pilot.click(ToolCallBlock)
+        await pilot.pause()
+        assert block.collapsed and "line 11" not in str(block._body.render())
+
+
+async def test_a_failed_call_shows_its_error_whole_and_an_edit_its_diff():
+    app = ConversationApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        error = "\n".join(f"Traceback line {n}" for n in range(12))
+        edit = {"file_path": "a.py", "old_string": "x = 1", "new_string": "x = 2"}
+        await feed(
+            app,
+            ev.ToolCallStarted(call_id="c1", name="Bash"),
+            ev.ToolCallQueued(call_id="c1", name="Bash", input={"command": "pytest"}, summary="Bash: pytest"),
+            ev.ToolCallFinished(call_id="c1", name="Bash", status="failed", output=error, is_error=True),
+            ev.ToolCallStarted(call_id="c2", name="Edit"),
+            ev.ToolCallQueued(call_id="c2", name="Edit", input=edit, summary="Edit a.py"),
+            ev.FileChanged(call_id="c2", path="a.py", before="x = 1\ny = 0\n", after="x = 2\ny = 0\n"),
+            ev.ToolCallFinished(call_id="c2", name="Edit", status="done", output="Edited a.py",
+                                metadata={"partly_applied": True}),
+        )
+        await pilot.pause()
+        failed, edited = app.query(ToolCallBlock)
+        assert str(failed._body.render()) == error
+        assert str(edited._body.render()).splitlines()[:2] == ["- x = 1", "+ x = 2"]
+        assert "some hunks rejected" in str(edited.title) and edited.has_class("-partial")
 
 
 async def test_a_retry_that_discards_the_partial_reply_removes_its_block():

@@ -100,7 +100,7 @@ async def test_a_prompt_sent_during_a_turn_is_queued_then_sent(project):
         assert [b.source for b in main.query(AssistantText)] == ["first answer", "second answer"]
 
 
-async def test_bang_runs_a_shell_command_without_the_model(project):
+async def test_bang_runs_a_shell_command_and_keeps_it_for_the_next_prompt(project):
     (project / "hello.txt").write_text("hi from the file\n")
     app, agent = make_app(project)
     async with app.run_test() as pilot:
@@ -108,9 +108,12 @@ async def test_bang_runs_a_shell_command_without_the_model(project):
         await settle(pilot)
         block = screen(app).query_one(ShellBlock)
         assert "hi from the file" in str(block.output.render())
-        assert str(block.status.render()) == "exit 3"
+        assert str(block.status.render()) == "exit 3 · the model sees this with your next prompt"
         assert block.has_class("-failed")
-        assert agent.prompts == []
+        assert agent.prompts == [], "no turn: the command waits for the next prompt"
+        assert len(agent.notes_for_model) == 1
+        assert "<bash-input>cat hello.txt; exit 3</bash-input>" in agent.notes_for_model[0]
+        assert "<bash-stdout>\nhi from the file\n</bash-stdout>" in agent.notes_for_model[0]
 
 
 async def test_a_failing_turn_is_reported_in_the_conversation_and_the_app_lives_on(project):
@@ -126,6 +129,27 @@ async def test_a_failing_turn_is_reported_in_the_conversation_and_the_app_lives_
         await settle(pilot)
         assert any("RuntimeError: the engine broke" in n for n in notes(app))
         assert app.is_running and not screen(app).turn_running
+
+
+async def test_a_failed_background_worker_says_what_it_could_not_do(project):
+    """Any named worker that fails is reported once, in words; a failed turn only in the conversation."""
+
+    class BrokenAgent(RecordedAgent):
+        async def prepare(self):
+            raise OSError("the SDK would not load")
+
+        async def run_turn(self, prompt):
+            yield ev.TurnStarted(turn_id="t1", model=self.model)
+            raise RuntimeError("the engine broke")
+
+    app = ClawApp(project, agent_factory=lambda app: BrokenAgent(project))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press(*"hi", "enter")
+        await settle(pilot)
+        shown = [n.message for n in app._notifications]
+        assert shown == ["Could not prepare the model's client: OSError: the SDK would not load"]
+        assert any("RuntimeError: the engine broke" in n for n in notes(app))
 
 
 async def test_an_agent_that_cannot_be_created_is_explained(project):
@@ -290,14 +314,27 @@ async def test_clear_starts_a_new_conversation(project):
         assert notes(app) == ["New conversation."]
 
 
-async def test_shift_tab_cycles_the_permission_mode(project):
+async def test_shift_tab_cycles_the_permission_mode_and_asks_before_bypass(project):
+    from claw_tui.ui.screens.bypass import BypassScreen
+
     app, agent = make_app(project)
     async with app.run_test() as pilot:
         seen = []
-        for _ in range(4):
+        for _ in range(3):
             await pilot.press("shift+tab")
+            await pilot.pause()
             seen.append((agent.permissions.mode, screen(app).status.mode))
-        assert seen == [(m, m) for m in ("acceptEdits", "plan", "bypassPermissions", "default")]
+        assert seen == [("acceptEdits", "acceptEdits"), ("plan", "plan"), ("plan", "plan")]
+        assert isinstance(app.screen, BypassScreen), "bypassPermissions is asked for, not cycled into"
+        await pilot.press("shift+tab")  # cycling on declines it
+        await pilot.pause()
+        assert agent.permissions.mode == "default" and not isinstance(app.screen, BypassScreen)
+        for key in ("shift+tab", "shift+tab", "shift+tab", "y"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert agent.permissions.mode == "bypassPermissions" == screen(app).status.mode
+        await pilot.press("shift+tab")
+        assert agent.permissions.mode == "default"
 
 
 async def test_wide_layout_shows_the_panes_beside_the_conversation(project):
@@ -349,10 +386,10 @@ async def test_every_key_in_the_footer_does_what_it_says(project):
         main = screen(app)
         shown = {key.description: key.key for key in main.query(FooterKey)}
         assert shown == {
-            "cancel": "escape", "help": "f1", "focus": "f2", "panes": "ctrl+b", "hide": "f8", "zoom": "f11",
+            "stop/quit": "ctrl+c", "help": "f1", "focus": "f2", "panes": "ctrl+b", "hide": "f8", "zoom": "f11",
             "palette": "ctrl+p",
         }
-        assert str(main.query_one("FooterKey").render()).strip().startswith("esc")
+        assert str(main.query_one("FooterKey").render()).strip().startswith("^c")
         assert "f2-f7" in [str(k.render()).split()[0] for k in main.query(FooterKey)]
         await pilot.press(shown["help"])
         await pilot.pause()
@@ -363,7 +400,7 @@ async def test_every_key_in_the_footer_does_what_it_says(project):
         await pilot.press(shown["zoom"])
         await pilot.pause()
         assert main.maximized is main.conversation
-        await pilot.press(shown["cancel"])  # Esc restores the zoom
+        await pilot.press("escape")  # Esc restores the zoom
         await pilot.pause()
         assert main.maximized is None
         await pilot.press(shown["panes"])
@@ -474,7 +511,7 @@ async def test_first_run_with_a_local_server_switches_to_its_model(project, monk
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert agent.model == "local/llama3"
-        assert agent.settings.providers.local.base_url == fake_model.base_url + "/v1"
+        assert agent.local_base_url == fake_model.base_url + "/v1"
         assert any("using the local server" in n for n in notes(app))
 
 
@@ -593,8 +630,8 @@ async def test_cancelling_puts_queued_prompts_back_into_the_prompt(project):
 async def test_the_task_pane_follows_the_agents_task_graph(project):
     app, agent = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
-        agent.tasks.create("Write the parser")
-        agent.tasks.create("Test the parser")
+        agent.task_graph.create("Write the parser")
+        agent.task_graph.create("Test the parser")
         await pilot.pause()
         assert [t.subject for t in screen(app).task_pane.tasks.values()] == ["Write the parser", "Test the parser"]
         await pilot.press(*"/tasks", "enter")
@@ -613,13 +650,32 @@ async def test_init_and_user_commands_send_their_prompt_to_the_model(project):
         await settle(pilot)
         assert agent.prompts[0] == "Review src/app.py for bugs."
         assert agent.prompts[1].startswith("Please analyse this repository and write an AGENTS.md")
-        assert [p.text for p in screen(app).query(UserPrompt)] == agent.prompts
+        shown = [p.text for p in screen(app).query(UserPrompt)]
+        assert shown == ["/review src/app.py", agent.prompts[1]], "a user command shows as typed, as in Claude Code"
+
+
+async def test_a_real_skill_runs_as_its_folder_name(project):
+    """pydantic-ai's pre-push-review skill has no `name`: Claude Code runs it as /pre-push-review."""
+    import shutil
+
+    source = Path(__file__).parents[1] / "data" / "claude_folders" / "pydantic-ai" / ".claude"
+    shutil.copytree(source, project / ".claude", symlinks=True)
+    app, agent = make_app(project)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("n")  # the folder's settings carry hooks: the trust question comes first
+        await pilot.press(*"/pre-push-review main", "enter")
+        await settle(pilot)
+        sent = agent.prompts[0]
+        assert "Skill 'pre-push-review'" in sent and "ARGUMENTS: main" in sent
+        assert "Use the strongest locally available reviewer to catch problems" in sent
+        assert [p.text for p in screen(app).query(UserPrompt)] == ["/pre-push-review main"]
 
 
 async def test_a_code_line_wider_than_the_pane_folds_and_copies_whole(project):
     from textual.selection import Selection
 
-    from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH
+    from claw_tui.ui.widgets.markdown_marks import FOLD_GLYPH
 
     long_line = "print('" + "a very long line of code " * 8 + "')"
     app, _ = make_app(project, text_turn("Here:\n\n```python\n", long_line + "\n", "```\n\nand short:\n\n```\nx = 1\n```\n"))
@@ -647,3 +703,11 @@ async def test_text_dragged_over_in_an_answer_is_copied_by_ctrl_c(project):
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.clipboard == "answer"
+
+
+async def test_what_claw_does_not_honour_is_a_note_at_start(project):
+    app, agent = make_app(project)
+    agent.startup_notes = ["Hooks of type `http` are not run by claw (PreToolUse)."]
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert any("Hooks of type `http` are not run by claw (PreToolUse)." in n for n in notes(app))

@@ -202,7 +202,7 @@ async def test_the_model_calls_an_mcp_tool_and_it_shows_in_the_tool_log(app_for,
 
 def test_prompt_arguments_map_by_position_by_name_and_the_last_takes_the_rest():
     from claw_tui.mcp import PromptEntry
-    from claw_tui.ui.mcp_prompt import PromptArgumentError, map_arguments
+    from claw_tui.mcp.prompts import PromptArgumentError, map_arguments
 
     review = PromptEntry("srv", "review", None, (("code", True, None), ("language", False, None)))
     assert map_arguments(review, "x rust") == {"code": "x", "language": "rust"}

@@ -22,14 +22,15 @@ from fake_model import Reply, Text, Thinking, ToolCall
 from recorded_turns import settle
 
 from claw_tui.config import user_data_dir
-from claw_tui.engine.sessions import SessionStore
 from claw_tui.core.transcript import Message, TextBlock, user_text
-from claw_tui.ui.history import SummaryBlock
+from claw_tui.engine.sessions import SessionStore
+from claw_tui.ui.replay import SummaryBlock
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.screens.rewind import RewindPicker
 from claw_tui.ui.screens.sessions import PreviewList, SessionBrowser
 from claw_tui.ui.widgets.conversation import (
     AssistantText,
+    Greeting,
     NoteBlock,
     ThinkingBlock,
     ToolCallBlock,
@@ -470,7 +471,9 @@ async def test_a_long_session_mounts_one_page_and_scrolling_up_brings_back_more(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         conversation = app.main_screen.conversation
-        mounted = len(conversation.blocks) - 1  # the last one is the "Resumed" line
+        greeting, *_, resumed = conversation.blocks
+        assert isinstance(greeting, Greeting) and "Resumed" in str(resumed.render())
+        mounted = len(conversation.blocks) - 2
         # About a screenful of the 600 history blocks is mounted; the rest wait as recipes.
         assert 24 <= mounted < 48 and conversation.unmounted == 600 - mounted
         assert conversation.max_scroll_y > 0, "enough to scroll up with"
@@ -480,6 +483,7 @@ async def test_a_long_session_mounts_one_page_and_scrolling_up_brings_back_more(
         page = conversation.PAGE
         assert conversation.unmounted == 600 - mounted - page
         assert texts(app.main_screen, UserPrompt)[0] == f"question {300 - (mounted + page) // 2}"
+        assert conversation.blocks[0] is greeting, "the earlier page goes under the greeting"
 
 
 def in_terminal(args: list[str], cwd: Path, until: str) -> tuple[int, str]:
@@ -528,3 +532,60 @@ def test_claw_resume_with_an_unknown_id_says_so_in_the_app(project, monkeypatch)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     code, out = in_terminal(["--resume", "zzzz9"], project, until="No session matches")
     assert code == 0 and "Traceback" not in out
+
+
+async def test_a_damaged_message_is_skipped_and_named_when_the_app_resumes(project, app_for):
+    import sqlite3
+
+    with SessionStore.open(user_data_dir() / "sessions.db") as store:
+        session_id = store.import_session(
+            project,
+            [user_text("first question"), Message(role="assistant", content=[TextBlock(text="first answer")]),
+             user_text("second question"), Message(role="assistant", content=[TextBlock(text="second answer")])],
+        )
+    with sqlite3.connect(user_data_dir() / "sessions.db") as conn:
+        conn.execute("UPDATE messages SET data = '{\"role\": \"us' WHERE session_id = ? AND idx = 2", (session_id,))
+    app = app_for(resume=session_id)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        assert texts(screen, UserPrompt) == ["first question"]
+        assert texts(screen, AssistantText) == ["first answer", "second answer"]
+        notes = texts(screen, NoteBlock)
+        assert sum("message 3" in n and "damaged" in n for n in notes) == 1
+
+
+async def test_a_session_open_in_another_claw_is_not_resumed_and_the_choices_are_named(project, app_for):
+    from claw_tui.engine.session_lock import SessionLock
+
+    with SessionStore.open(user_data_dir() / "sessions.db") as store:
+        session_id = store.import_session(project, [user_text("held elsewhere")])
+    other = SessionLock.acquire(user_data_dir(), session_id)  # another writer has it
+    try:
+        app = app_for(resume=session_id)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            assert app.agent.session_id != session_id
+            note = texts(app.main_screen, NoteBlock)[-1]
+            assert "open in another claw" in note and "read-only" in note and "fork" in note
+    finally:
+        other.release()
+
+
+async def test_bang_shows_a_secret_raw_on_screen_only(project, fake_model, app_for):
+    """The documented way to see what redaction hides: `!cmd` output is the user's, on screen, never stored or sent."""
+    from claw_tui.ui.widgets.conversation import ShellBlock
+
+    secret = "Zq8" + "w-4Lr9" + "Tk2p"
+    (project / ".env").write_text(f"DB_PASSWORD={secret}\n")
+    fake_model.script(Reply(parts=[Text("noted")]))
+    app = app_for()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"!cat .env", "enter")
+        await settle(pilot)
+        assert secret in str(app.main_screen.query_one(ShellBlock).output.render())
+        await prompt(pilot, "hello")
+        assert texts(app.main_screen, AssistantText) == ["noted"]
+    assert secret not in "".join(r.body.decode() for r in fake_model.requests)
+    assert secret.encode() not in b"".join(p.read_bytes() for p in user_data_dir().glob("sessions.db*"))

@@ -83,3 +83,39 @@ async def test_a_narrow_bar_gives_up_the_provider_then_the_sandbox(tmp_path):
         await pilot.pause()
         line = str(bar.render())
         assert line.rstrip().endswith(" claude-sonnet-4-6  bypass permissions") and "…" in line
+
+
+async def test_commands_running_unsandboxed_unasked_for_keep_a_marker_however_narrow(tmp_path):
+    """"sandbox off" (bubblewrap missing, or a repository turned it off) is never folded away."""
+    app = BarApp()
+    async with app.run_test(size=(60, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.cwd, bar.model, bar.sandbox, bar.mode = "~/project", "anthropic/claude-sonnet-4-6", "off", "bypassPermissions"
+        await pilot.pause()
+        assert str(bar.render()).rstrip().endswith(" claude-sonnet-4-6  bypass permissions  sandbox OFF")
+
+
+async def test_the_app_says_once_at_start_that_the_sandbox_is_missing(project, fake_model, monkeypatch):
+    from recorded_turns import settle
+
+    from claw_tui.config import load_config
+    from claw_tui.tools.sandbox import BWRAP_ENV
+    from claw_tui.ui.app import ClawApp
+    from claw_tui.ui.widgets.conversation import NoteBlock
+
+    monkeypatch.setenv(BWRAP_ENV, "/nonexistent/bwrap")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_model.base_url)
+    app = ClawApp(project, config=load_config(project), permission_mode="bypassPermissions")
+    async with app.run_test(size=(160, 40)) as pilot:
+        for _ in range(200):
+            if app.main_screen.status.sandbox not in ("", "…"):
+                break
+            await pilot.pause(0.02)
+        await settle(pilot)
+        assert app.main_screen.status.sandbox == "off"
+        notes = [str(n.render()) for n in app.main_screen.query(NoteBlock)]
+    said = ("Sandbox: the sandbox is unavailable (bubblewrap is not installed (no executable at /nonexistent/bwrap)): "
+            "every Bash command will ask for approval. To run commands unsandboxed under your rules, set "
+            "sandbox.enabled = false in your user config.")
+    assert notes == [said]

@@ -82,7 +82,7 @@ async def test_escape_mid_swarm_cancels_every_child(fake_model, app_for):
         await pilot.press("escape")
         await settle(pilot)
 
-        children = app.agent.ctx.services["subagents"].list()
+        children = app.agent.subagents.list()
         assert [(c.id, c.status) for c in children] == [(call_id, "cancelled") for call_id, _, _ in CHILDREN]
         assert pane_lines(screen.task_pane) == [
             f"■ #{n} {description} — general-purpose agent · cancelled @{call_id}"
@@ -114,7 +114,7 @@ async def test_a_background_child_reports_live_after_the_turn_ended(project, fak
         assert screen.tool_log.calls[call_id].status == "done", "the Agent call returned when the child started"
 
         (project / GATE).touch()
-        manager = app.agent.ctx.services["subagents"]
+        manager = app.agent.subagents
         await manager.children[call_id].done.wait()
         await pilot.pause()
         await pilot.pause()

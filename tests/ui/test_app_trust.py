@@ -9,23 +9,44 @@ from claw_tui.ui.app import ClawApp
 from claw_tui.ui.widgets.conversation import NoteBlock
 
 
-async def test_untrusted_settings_are_named_at_start_and_trust_lets_them_in(project, monkeypatch):
+async def test_the_trust_question_is_a_screen_naming_what_would_run_and_y_applies_it_at_once(project, monkeypatch):
+    from claw_tui.ui.screens.trust import TrustScreen
+
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     (project / ".claw").mkdir()
     (project / ".claw" / "config.toml").write_text(
-        '[permissions]\nallow = ["Bash"]\n\n[[hooks.PreToolUse]]\nhooks = [{ command = "echo hi" }]\n'
+        '[permissions]\nallow = ["Bash"]\n\n[[hooks.PreToolUse]]\nhooks = [{ command = "./audit.sh" }]\n'
     )
     config = load_config(project)
     agent = RecordedAgent(project)
     app = ClawApp(project, config=config, agent_factory=lambda app: agent)
     async with app.run_test() as pilot:
-        await settle(pilot)
-        shown = " ".join(n.message for n in app._notifications)
-        assert "not trusted yet" in shown and "hooks from .claw/config.toml" in shown
-        assert "permissions.allow from .claw/config.toml" in shown
-        await pilot.press(*"/trust", "enter")
+        while not isinstance(app.screen, TrustScreen):
+            await pilot.pause(0.02)
+        assert app.screen.items == ["PreToolUse hook runs `./audit.sh`", "runs without asking: Bash"]
+        await pilot.press("y")
         await settle(pilot)
         note = str(app.main_screen.query(NoteBlock).last().render())
-        assert "hooks from .claw/config.toml, permissions.allow from .claw/config.toml take effect" in note
+        assert "hooks from .claw/config.toml, permissions.allow from .claw/config.toml now take effect" in note
+        assert [h.hooks[0].command for h in agent.settings.hooks["PreToolUse"]] == ["./audit.sh"], "at once"
     assert FolderTrust().is_trusted(project)
     assert load_config(project).withheld == []
+
+
+async def test_slash_trust_takes_effect_without_a_restart(project, monkeypatch, fake_model, app_for):
+    """The real agent: an allow rule from the folder asks nothing once /trust ran, in the same session."""
+    from claw_tui.ui.screens.trust import TrustScreen
+
+    (project / ".claw").mkdir()
+    (project / ".claw" / "config.toml").write_text('[permissions]\nallow = ["Bash(echo:*)"]\n')
+    app = app_for(mode="default")
+    async with app.run_test() as pilot:
+        while not isinstance(app.screen, TrustScreen):
+            await pilot.pause(0.02)
+        await pilot.press("n")
+        await settle(pilot)
+        rules = [r.rule for r in app.agent.permissions.rules_for_display()]
+        assert "Bash(echo:*)" not in rules
+        await pilot.press(*"/trust", "enter")
+        await settle(pilot)
+        assert "Bash(echo:*)" in [r.rule for r in app.agent.permissions.rules_for_display()]

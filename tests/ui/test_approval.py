@@ -18,8 +18,7 @@ from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
-from claw_tui.core.diffs import apply_hunks
-from claw_tui.core.diffs import FileChange
+from claw_tui.core.diffs import FileChange, apply_hunks
 from claw_tui.ui.approver import SHUTDOWN_NOTE, TuiApprover
 from claw_tui.ui.screens.approval import ApprovalScreen
 from claw_tui.ui.theming import CLAW_VARIABLES
@@ -207,3 +206,17 @@ async def test_cancelling_the_waiting_turn_takes_the_screen_away():
         await pilot.pause()
         assert not isinstance(app.screen, ApprovalScreen)
         assert app.answers == []
+
+
+async def test_a_plan_to_approve_reads_as_markdown_not_json():
+    from textual.widgets import Markdown
+
+    plan = "## Plan\n\n1. Read `app.py`\n2. Fix the greeting\n"
+    request = ApprovalRequest(call_id="c1", tool_name="ExitPlanMode", input={"plan": plan}, summary="Approve plan",
+                              reason="plan mode: the plan needs approval")
+    app = ApprovalApp(request)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        shown = app.screen.query_one("#approval-plan", Markdown)
+        assert shown.source == plan
+        assert not app.screen.query("#approval-input")

@@ -7,7 +7,8 @@ from textual.geometry import Offset
 from textual.selection import Selection
 
 from claw_tui.ui.theming import CLAW_VARIABLES, register_themes
-from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH, MarkdownView
+from claw_tui.ui.widgets.markdown_marks import FOLD_GLYPH
+from claw_tui.ui.widgets.markdown_view import MarkdownView
 
 ANSWER = """# Plan
 
@@ -224,6 +225,14 @@ async def test_bare_urls_show_once_and_inline_html_shows_as_written():
     async with app.run_test(size=(100, 10)) as pilot:
         await pilot.pause()
         assert shown(app.view) == ["See https://auto.link, https://x.y, docs (https://d.e) and <kbd>q</kbd> or <b>bold</b>."]
+
+
+async def test_a_file_name_is_not_made_into_a_link():
+    """Only an address written out is a link: "hello.py" is not "hello.py (http://hello.py)"."""
+    app = ViewApp("I wrote hello.py and README.md; see www.example.com or https://docs.python.org.")
+    async with app.run_test(size=(100, 10)) as pilot:
+        await pilot.pause()
+        assert shown(app.view) == ["I wrote hello.py and README.md; see www.example.com or https://docs.python.org."]
 
 
 async def test_a_table_is_spaced_like_any_other_block():

@@ -20,8 +20,8 @@ from snapshots.sessions_harness import (
 )
 from textual.content import Content
 
-from claw_tui.engine.sessions import SessionStore
 from claw_tui.core.transcript import Message, user_text
+from claw_tui.engine.sessions import SessionStore
 from claw_tui.ui.screens.rewind import RewindPicker
 from claw_tui.ui.screens.sessions import (
     HIT_STYLE,

@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static, TextArea
 
+from claw_tui.config import save_user_file
 from claw_tui.engine.agent_defs import (
     AgentDef,
     AgentDefError,
@@ -204,7 +205,7 @@ class AgentEditor(ModalScreen[Path | None]):
             self.error(f"Not saved: {exc}")
             return
         try:
-            self.path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+            save_user_file(self.path, text if text.endswith("\n") else text + "\n")
         except OSError as exc:
             self.error(f"Cannot write {short_path(self.path)}: {exc.strerror or exc}.")
             return

@@ -24,8 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
-from claw_tui.core.diffs import Hunk, apply_hunks
-from claw_tui.core.diffs import FileChange
+from claw_tui.core.diffs import FileChange, Hunk, apply_hunks
 from claw_tui.ui.widgets.diff_view import FileDiff, HunkView, file_diff, file_header
 
 INPUT_PREVIEW_CHARS = 4_000
@@ -159,6 +158,13 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
         yield Static(Content.assemble(("Sandbox: ", "bold"), sandbox), id="approval-sandbox")
 
     def _compose_generic(self) -> ComposeResult:
+        plan = self.request.input.get("plan") if self.request.tool_name == "ExitPlanMode" else None
+        if isinstance(plan, str):  # a plan is Markdown: shown as a document, not as JSON with its \n
+            from textual.widgets import Markdown
+
+            with VerticalScroll(id="approval-body", can_focus=False):
+                yield Markdown(plan, id="approval-plan")
+            return
         text = json.dumps(self.request.input, indent=2, ensure_ascii=False, default=str)
         if len(text) > INPUT_PREVIEW_CHARS:
             text = text[:INPUT_PREVIEW_CHARS] + "\n…"

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown
 
-from claw_tui.ui.commands import CommandRegistry
+if TYPE_CHECKING:
+    from claw_tui.ui.commands import CommandRegistry
+
 
 PROMPT_KEYS = (
     ("Enter", "send the prompt (queued while a turn runs)"),
     ("Shift+Enter, Ctrl+J", "new line"),
     ("Up / Down", "previous / next prompt (at the first / last line)"),
     ("/", "commands, completed as you type"),
-    ("@", "mention a file (fuzzy, honours .gitignore) or an MCP resource (@server:uri)"),
-    ("!cmd", "run a shell command yourself; the model does not see it"),
-    ("Esc", "cancel the running turn"),
+    ("@", "attach a file's content (fuzzy, honours .gitignore; a large file is cut, saying so) or an MCP resource (@server:uri)"),
+    ("!cmd", "run a shell command yourself; it and its output go to the model with your next prompt"),
+    ("Esc, Ctrl+C", "cancel the running turn and its tools; Ctrl+C clears the prompt, twice quits"),
+    ("Ctrl+D", "quit, on an empty prompt"),
+    ("Click, or Tab + Enter", "open a tool call to see all of it (its first lines show under it)"),
 )
 
 
@@ -30,9 +35,7 @@ def key_name(key: str) -> str:
     return "+".join(KEY_WORDS.get(part, part.upper() if len(part) <= 3 else part.capitalize()) for part in key.split("+"))
 
 
-def help_markdown(registry: CommandRegistry) -> str:
-    from claw_tui.ui.screens.main import MainScreen
-
+def help_markdown(registry: CommandRegistry, bindings: Iterable[BindingType]) -> str:
     lines = ["# claw help", "", "## Commands", "", "| Command | What it does |", "|---|---|"]
     for command in registry.commands.values():
         usage = f"{command.slash} {command.argument_hint}".strip()
@@ -40,7 +43,7 @@ def help_markdown(registry: CommandRegistry) -> str:
     lines += ["", "## Prompt", "", "| Key | |", "|---|---|"]
     lines += [f"| {key} | {what} |" for key, what in PROMPT_KEYS]
     lines += ["", "## Screen", "", "| Key | |", "|---|---|"]
-    for binding in MainScreen.BINDINGS:
+    for binding in bindings:
         assert isinstance(binding, Binding)
         what = binding.tooltip or binding.description
         # The footer may show one key for a family ("f2-f7"); here each key stands on its own line.
@@ -60,9 +63,10 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1", "dismiss", "close")]
 
-    def __init__(self, registry: CommandRegistry) -> None:
+    def __init__(self, registry: CommandRegistry, bindings: Iterable[BindingType]) -> None:
+        """`bindings`: the keys of the screen the help is about."""
         super().__init__()
-        self._text = help_markdown(registry)
+        self._text = help_markdown(registry, bindings)
 
     def compose(self):  # type: ignore[override]
         with VerticalScroll():

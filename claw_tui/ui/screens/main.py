@@ -18,46 +18,40 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.events import Unmount
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from claw_tui.config import layer_files, user_config_dir, user_data_dir
+from claw_tui.config import user_data_dir
 from claw_tui.core import events as ev
-from claw_tui.engine.sessions import StoreError, UsageRecord
-from claw_tui.core.transcript import Message
 from claw_tui.core.diffs import FileChange
+from claw_tui.core.transcript import Message
+from claw_tui.engine.sessions import UsageRecord
+from claw_tui.engine.user_commands import CommandPrompt
 from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
-from claw_tui.ui.history import build_history, usage_turns
 from claw_tui.ui.messages import EngineEvent, TasksChanged
+from claw_tui.ui.replay import build_history, usage_turns
+from claw_tui.ui.reports import Workspace
 from claw_tui.ui.widgets.conversation import SLICE_S, Conversation, UserPrompt
 from claw_tui.ui.widgets.cost_meter import CostMeter, UsageTotals
 from claw_tui.ui.widgets.diff_view import DiffView
+from claw_tui.ui.widgets.pane_box import PaneBox
 from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput
 from claw_tui.ui.widgets.status_bar import StatusBar, short_path
 from claw_tui.ui.widgets.task_graph import TaskGraphPane
 from claw_tui.ui.widgets.tool_log import MAX_CALLS as TOOL_LOG_CALLS
 from claw_tui.ui.widgets.tool_log import ToolLog
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
-    from claw_tui.engine.agent import Agent
+    from claw_tui.engine.frontend import FrontendAgent
     from claw_tui.mcp import McpManager
 
 WIDE_MIN_COLUMNS = 140
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
-SHELL_OUTPUT_LIMIT = 200_000  # bytes of `!cmd` output kept for display
-
-
-class PaneBox(Vertical):
-    """A titled frame around one secondary pane; zooms (maximizes) as a whole."""
-
-    ALLOW_MAXIMIZE = True
-
-    def __init__(self, pane: Widget, *, title: str, id: str) -> None:
-        super().__init__(pane, id=id)
-        self.border_title = title
+QUIT_WINDOW_S = 2.0  # a second Ctrl+C within this quits
 
 
 # (key in focus_pane, frame id, tab label, focus key)
@@ -69,12 +63,20 @@ PANES = (
 )
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "main.tcss"
+    REPORTS_OWN_FAILURES = frozenset({"turn"})  # a failed turn is an error in the conversation
     mcp_error = ""  # why the MCP servers did not start (a configuration file that cannot be read)
+    # Focused as the screen is pushed, before on_mount: keys typed while the app starts go to the prompt
+    # (Textual's default would focus the conversation, the first focusable widget, until on_mount).
+    AUTO_FOCUS = "#prompt"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "escape", "cancel", tooltip="Cancel the running turn, or go back to the prompt"),
+        Binding(
+            "ctrl+c", "interrupt", "stop/quit", key_display="^c",
+            tooltip="Copy the selection; else cancel the running turn or command; else clear the prompt; twice on an empty prompt quits (so does Ctrl+D)",
+        ),
+        Binding("escape", "escape", "cancel", show=False, tooltip="Cancel the running turn, or go back to the prompt"),
         Binding("f1", "slash('help')", "help", tooltip="Commands and keys"),
         # The footer shows F2 as "f2-f7 focus"; the help screen lists each key on its own.
         Binding("f2", "focus_pane('conversation')", "focus", key_display="f2-f7", tooltip="Focus the conversation"),
@@ -86,10 +88,10 @@ class MainScreen(Screen[None]):
         Binding("ctrl+b", "toggle_side", "panes", tooltip="Show or hide the side panes"),
         Binding("f8", "hide_pane", "hide", tooltip="Hide the focused side pane (its focus key shows it again)"),
         Binding("f11", "zoom", "zoom", tooltip="Zoom the focused pane (again or Esc to restore)"),
-        Binding("shift+tab", "cycle_mode", "mode", show=False, tooltip="Cycle permission mode: default, acceptEdits, plan, bypassPermissions"),
+        Binding("shift+tab", "cycle_mode", "mode", show=False, tooltip="Cycle permission mode: default, acceptEdits, plan (bypassPermissions asks first)"),
     ]
 
-    def __init__(self, *, agent: Agent | None, cwd: Path, registry: CommandRegistry, agent_error: str = "") -> None:
+    def __init__(self, *, agent: FrontendAgent | None, cwd: Path, registry: CommandRegistry, agent_error: str = "") -> None:
         super().__init__()
         self.agent = agent
         self.agent_error = agent_error
@@ -110,12 +112,15 @@ class MainScreen(Screen[None]):
         self.usage = UsageTotals()
         # Per path: the content before the session's first change and after its last one.
         self.session_changes: dict[str, tuple[str | None, str]] = {}
-        self._queue: list[tuple[str | Message, UserPrompt]] = []
+        self._queue: list[tuple[str | Message | CommandPrompt, UserPrompt]] = []
         self._turn: Worker[None] | None = None
         self._turn_id: str | None = None  # set while a turn is open (TurnStarted seen, TurnFinished not yet)
         self._side_shown = {"wide": True, "narrow": False}
         self._hidden_panes: set[str] = set()  # side panes hidden with F8 (wide layout)
         self._broken_panes: set[str] = set()
+        self._last_interrupt = 0.0  # when Ctrl+C last found nothing to cancel (a second press quits)
+        self._firing: Worker[None] | None = None  # fires the scheduled prompts while there are any
+        self.mcp_started = asyncio.Event()  # set once the MCP servers were started (or could not be)
 
     @property
     def panes(self) -> tuple[Any, ...]:
@@ -147,63 +152,77 @@ class MainScreen(Screen[None]):
         self.status.sandbox = "…"
         self.cost_meter.set_model(self.agent.model)
         self.cost_meter.set_budget(self.agent.settings.budget.session_usd)
-        if (tasks := self.agent.tasks) is not None:
+        if (tasks := self.agent.task_graph) is not None:
             tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
+        if (scheduler := self.agent.scheduler) is not None:  # scheduled prompts show in the task pane
+            scheduler.subscribe(lambda: self.post_message(TasksChanged()))
         self._watch_subagents()
+        await self.conversation.add_greeting(
+            Content.assemble(
+                ("claw", "bold $text-primary"), f" · {self.agent.model} · {short_path(self.cwd)}\n",
+                "Enter sends · / commands · @ attaches a file · ! runs a command · Shift+Tab mode · F1 help · Ctrl+C twice quits",
+            )
+        )
         # The rest imports and starts things (the SDK, MCP servers, git, bwrap): after the first frame,
         # so they neither delay it nor compete with it for the interpreter.
         self.call_after_refresh(self._start_background_work)
-        for problem in self.registry.problems:
+        for problem in [*self.registry.problems, *self.agent.startup_notes]:
             await self.conversation.add_note(problem, "warning")
 
     def _start_background_work(self) -> None:
         self._read_sandbox()
         self._read_cost_today()
         self.refresh_git()
+        self._prepare_agent()  # first on the import thread: the first prompt waits for the model's SDK
         self._start_mcp()
-        self._prepare_agent()
         self._sweep_worktrees()
         self._preload_markdown()
+        self._ask_trust()
 
-    @work(thread=True, group="preload", exit_on_error=False)
     def _preload_markdown(self) -> None:
         """The Markdown renderer's imports, and what a first parse and highlight load, before the first
-        answer needs them. A parser of its own: the shared one is used on the event loop only."""
-        from markdown_it import MarkdownIt
-        from textual.highlight import highlight
+        answer needs them (on the import thread: the answer's own import waits for it to finish)."""
+        from claw_tui.engine import background_imports
+        from claw_tui.ui.widgets import diff_view, markdown_view
 
-        import claw_tui.ui.widgets.markdown_blocks  # noqa: F401 - imported for its imports
+        background_imports.start(markdown_view.RENDERER)
+        background_imports.run(markdown_view.warm_up)
+        background_imports.run(diff_view.warm_up)  # the first approval's diff
 
-        MarkdownIt("gfm-like").parse("*warm* https://example.com\n\n| a |\n|---|\n| 1 |\n")
-        highlight("x = 1", language="python")
-
-    @work(thread=True, group="sandbox", exit_on_error=False)
+    @work(thread=True, group="sandbox", name="read the sandbox status", exit_on_error=False)
     def _read_sandbox(self) -> None:
         """Detecting bubblewrap runs a program; keep it off the event loop."""
         assert self.agent is not None
+        warning = None
         try:
             status = self.agent.sandbox_status.split(":")[0]
+            warning = self.agent.sandbox_warning
         except Exception:  # noqa: BLE001 - a detection failure must not hide the rest of the status bar
             status = "unknown"
-        self.app.call_from_thread(setattr, self.status, "sandbox", status)
+        self.app.call_from_thread(self._show_sandbox, status, warning)
 
-    @work(thread=True, group="cost-today", exit_on_error=False)
+    async def _show_sandbox(self, status: str, warning: str | None) -> None:
+        """The status bar's sandbox field; once, the warning that commands run unsandboxed and ask."""
+        self.status.sandbox = status
+        if warning:
+            await self.conversation.add_note(f"Sandbox: {warning}", "warning")
+
+    @work(thread=True, group="cost-today", name="read today's cost", exit_on_error=False)
     def _read_cost_today(self) -> None:
         """Today's spend before this session, from the session store (a database read: off the loop)."""
-        store = getattr(self.agent, "store", None)
-        if store is None:
+        if self.agent is None or (store := self.agent.store) is None:
             return
         try:
             spent = store.cost_today()
             # The meter adds this session's whole cost, a resumed one's earlier spend included.
-            session_id = getattr(self.agent, "session_id", None)
+            session_id = self.agent.session_id
             if session_id and (info := store.get(session_id)) is not None:
                 spent -= info.cost_usd
         except Exception:  # noqa: BLE001 - the meter then shows this session only
             return
         self.app.call_from_thread(self.cost_meter.set_today, spent)
 
-    @work(exclusive=True, group="git", exit_on_error=False)
+    @work(exclusive=True, group="git", name="read the git status", exit_on_error=False)
     async def refresh_git(self) -> None:
         await self.status.refresh_git(self.cwd)
 
@@ -301,10 +320,20 @@ class MainScreen(Screen[None]):
             self.maximize(focused)
 
     def action_cycle_mode(self) -> None:
+        """default → acceptEdits → plan → back to default; bypassPermissions only after a yes on its own screen."""
         if self.agent is None:
             return
         current = self.agent.permissions.mode
         mode = PERMISSION_MODES[(PERMISSION_MODES.index(current) + 1) % len(PERMISSION_MODES)] if current in PERMISSION_MODES else "default"
+        if mode != "bypassPermissions":
+            self.set_mode(mode)
+            return
+        from claw_tui.ui.screens.bypass import BypassScreen
+
+        self.app.push_screen(BypassScreen(), callback=lambda yes: self.set_mode("bypassPermissions" if yes else "default"))
+
+    def set_mode(self, mode: str) -> None:
+        assert self.agent is not None
         self.agent.permissions.mode = mode
         self.status.mode = mode
 
@@ -317,6 +346,24 @@ class MainScreen(Screen[None]):
                 worker.cancel()
         elif self.focused is not self.prompt:
             self.prompt.focus()
+
+    async def action_interrupt(self) -> None:
+        """Ctrl+C as in Claude Code and a shell: copy, else cancel, else clear, else quit when pressed twice."""
+        if (selection := self.get_selected_text()) is not None:
+            self.app.copy_to_clipboard(selection)
+            return
+        now = time.monotonic()
+        if self.turn_running or [w for w in self.workers if w.group == "shell" and w.is_running]:
+            await self.action_escape()
+        elif self.prompt.text:
+            self.prompt.clear()
+        elif now - self._last_interrupt < QUIT_WINDOW_S:
+            self.app.exit()
+        else:
+            self._last_interrupt = now
+            self.notify("Press Ctrl+C again to quit (or Ctrl+D).", timeout=QUIT_WINDOW_S)
+            return
+        self._last_interrupt = 0.0
 
     async def action_slash(self, name: str) -> None:
         if (command := self.registry.get(name)) is not None:
@@ -349,7 +396,7 @@ class MainScreen(Screen[None]):
             self.log.error(f"/{command.name} failed", exc)
             await self.conversation.add_note(f"/{command.name} failed: {type(exc).__name__}: {exc}", "error")
 
-    async def send_prompt(self, text: str, *, message: Message | None = None) -> None:
+    async def send_prompt(self, text: str, *, message: Message | CommandPrompt | None = None) -> None:
         """Start a turn with `text` (or with `message`, shown as `text`), or queue it when one is running."""
         if self.agent is None:
             await self.conversation.add_note(f"No agent to send to: {self.agent_error}", "error")
@@ -367,6 +414,12 @@ class MainScreen(Screen[None]):
     @property
     def turn_running(self) -> bool:
         return self._turn is not None and not self._turn.is_finished
+
+    @property
+    def prompt_idle(self) -> bool:
+        """No turn, queued prompt or `!command` running, and no screen over this one: a scheduled prompt may go."""
+        shells = [w for w in self.workers if w.group == "shell" and w.is_running]
+        return not self.turn_running and not self._queue and not shells and self.app.screen is self
 
     def run_engine(self, events: AsyncIterator[ev.EngineEvent], label: str = "working…") -> None:
         """Consume an engine event stream (a turn, a compaction) in the exclusive turn worker."""
@@ -455,66 +508,63 @@ class MainScreen(Screen[None]):
             self.run_engine(self._turn_events(text))
 
     async def on_tasks_changed(self, message: TasksChanged) -> None:
-        if self.agent is not None and self.agent.tasks is not None:
-            self.task_pane.set_tasks(self.agent.tasks.list())
+        if self.agent is not None and self.agent.task_graph is not None:
+            self.task_pane.set_tasks(self.agent.task_graph.list())
+        if self.agent is not None and (scheduler := self.agent.scheduler) is not None:
+            self.task_pane.set_schedule(scheduler.jobs(), scheduler.clock.now())
+            if scheduler.jobs() and (self._firing is None or self._firing.is_finished):  # the firing loop runs while there are jobs
+                self._firing = self._fire_scheduled()
 
     # --- MCP servers and subagents ---------------------------------------------------------
 
-    def _service(self, name: str) -> Any:
-        """One of the agent's session services; None for an agent without them (the UI tests' recorded one)."""
-        ctx = getattr(self.agent, "ctx", None)
-        return ctx.services.get(name) if ctx is not None else None
-
     @property
     def mcp_manager(self) -> McpManager | None:
-        return self._service("mcp")
+        return self.agent.mcp if self.agent is not None else None
 
     def _watch_subagents(self) -> None:
         """Background subagents work outside any turn: their events reach the panes as a turn's do."""
-        if (subagents := self._service("subagents")) is not None:
+        if self.agent is not None and (subagents := self.agent.subagents) is not None:
             subagents.subscribe(lambda event: self.post_message(EngineEvent(event)))
 
-    @work(group="prepare", exit_on_error=False)
+    @work(group="prepare", name="prepare the model's client", exit_on_error=False)
     async def _prepare_agent(self) -> None:
         """Load the model's SDK and client now, in a thread, rather than when the first prompt is sent."""
-        if (prepare := getattr(self.agent, "prepare", None)) is not None:
-            await prepare()
+        if self.agent is not None:
+            await self.agent.prepare()
 
-    @work(thread=True, group="worktrees", exit_on_error=False)
+    @work(thread=True, group="worktrees", name="remove stale worktrees", exit_on_error=False)
     def _sweep_worktrees(self) -> None:
         """Remove worktrees that subagents of a claw process which has died left behind."""
         from claw_tui.engine import worktrees
 
         worktrees.cleanup_stale(self.cwd)
 
-    @work(group="mcp", exit_on_error=False)
+    @work(group="trust", name="ask whether to trust this folder", exit_on_error=False)
+    async def _ask_trust(self) -> None:
+        from claw_tui.ui import trust
+
+        await self.mcp_started.wait()
+        await trust.ask_at_start(self)
+
+    @work(group="schedule", name="fire the scheduled prompts", exit_on_error=False)
+    async def _fire_scheduled(self) -> None:
+        if self.agent is not None and (scheduler := self.agent.scheduler) is not None:
+            from claw_tui.ui import schedule
+
+            await schedule.fire_when_idle(self, scheduler)
+
+    @work(group="mcp", name="start the MCP servers", exit_on_error=False)
     async def _start_mcp(self) -> None:
-        """Start the MCP servers without waiting for them, then say which ones did not come up."""
-        from claw_tui.ui.mcp_prompt import prompt_commands
+        from claw_tui.ui.mcp_commands import start_servers
 
-        start = getattr(self.agent, "start_mcp", None)
-        if start is None:
-            return
-        try:
-            manager = await start(self.app.mcp_config, strict=self.app.strict_mcp_config, wait=False)
-        except Exception as exc:  # noqa: BLE001 - a bad config file is a note (naming the file), never a traceback
-            self.mcp_error = f"MCP servers not started: {exc}"
-            await self.conversation.add_note(self.mcp_error, "warning")
-            return
-        self.registry.sources.append(lambda: prompt_commands(manager))
-        self.prompt.resource_source = lambda: [(r.mention[1:], r.name) for r in manager.resources()]
-        await manager.wait_settled()
-        why = {"failed": "failed to start", "needs-auth": "needs you to sign in", "needs-trust": "needs your trust"}
-        down = [f"{s.name} {why[s.status]}" for s in manager.statuses() if s.status in why]
-        if down:
-            await self.conversation.add_note(f"MCP: {'; '.join(down)}. /mcp shows the details.", "warning")
+        await start_servers(self)
 
-    async def _turn_events(self, prompt: str | Message) -> AsyncIterator[ev.EngineEvent]:
-        """A turn, after attaching the MCP resources a typed prompt mentions (`@server:uri`)."""
+    async def _turn_events(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]:
+        """A turn, after attaching the MCP resources (`@server:uri`) and files (`@path`) a typed prompt mentions."""
         assert self.agent is not None
         manager = self.mcp_manager
         if isinstance(prompt, str) and manager is not None:
-            from claw_tui.ui.mcp_prompt import attach_resources, resource_mentions
+            from claw_tui.mcp.mentions import attach_resources, resource_mentions
 
             if resource_mentions(manager, prompt):
                 prompt, attached, problems = await attach_resources(manager, prompt)
@@ -522,42 +572,32 @@ class MainScreen(Screen[None]):
                     yield ev.Notice(text=f"Attached {', '.join(attached)} to the prompt.")
                 for problem in problems:
                     yield ev.Notice(text=problem, level="warning")
+        if isinstance(prompt, str):
+            from claw_tui.engine.file_mentions import file_mentions
+
+            if file_mentions(prompt):  # `@file`: its content goes with the prompt
+                attached = await self.agent.attach_files(prompt)
+                if attached.attached:
+                    prompt = attached.message
+                    yield ev.Notice(text=f"Attached {', '.join(attached.attached)}.")
+                for problem in attached.problems:
+                    yield ev.Notice(text=problem, level="warning")
         async for event in self.agent.run_turn(prompt):
             yield event
 
     @on(Unmount)
     async def _close_agent(self) -> None:
         """Quitting stops what the session started: MCP servers, background subagents, shells."""
-        close = getattr(self.agent, "aclose", None)
-        if close is not None:
-            await close()
+        if self.agent is not None:
+            await self.agent.aclose()
 
     # --- `!cmd` ----------------------------------------------------------------------------
 
-    @work(group="shell", exit_on_error=False)
+    @work(group="shell", name="run the shell command", exit_on_error=False)
     async def run_shell(self, command: str) -> None:
-        block = await self.conversation.add_shell(command)
-        try:
-            proc = await asyncio.create_subprocess_shell(
-                command,
-                cwd=self.cwd,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        except OSError as exc:
-            block.finish(str(exc), 127)
-            return
-        assert proc.stdout is not None
-        try:
-            output = await proc.stdout.read(SHELL_OUTPUT_LIMIT)
-            await proc.wait()
-        except asyncio.CancelledError:
-            proc.kill()
-            await proc.wait()
-            block.finish("cancelled", proc.returncode or -1)
-            raise
-        block.finish(output.decode("utf-8", "replace"), proc.returncode or 0)
+        from claw_tui.ui import shell_command
+
+        await shell_command.run(self, command)
 
     # --- commands' helpers ---------------------------------------------------------------------
 
@@ -567,25 +607,24 @@ class MainScreen(Screen[None]):
         self._queue.clear()
         self.status.queued = 0
         if self.agent is not None:
-            self.agent.transcript.clear()
-            self.agent.reset_context_measure()
-            self.agent.session_id = None  # the next message starts a new stored session; this one is kept
-            self.agent.total_cost_usd = 0.0
+            self.agent.new_conversation()  # the next message starts a new stored session; this one is kept
         # Every pane starts over, as for a loaded session: the old one's calls, diff and cost belong to it.
-        await self._fresh_panes()
+        await self.fresh_panes()
         await self._fill_cost_meter([])
-        if self.agent is not None and self.agent.tasks is not None:  # open tasks carry over
-            self.task_pane.set_tasks(self.agent.tasks.list())
+        if self.agent is not None and self.agent.task_graph is not None:  # open tasks carry over
+            self.task_pane.set_tasks(self.agent.task_graph.list())
         await self.conversation.add_note("New conversation.")
 
     def open_model_picker(self) -> None:
-        from claw_tui.ui.screens.model_picker import ModelPickerScreen
+        from claw_tui.ui.screens.model_picker import ModelChoice, ModelPickerScreen
 
         assert self.agent is not None
 
-        async def chosen(model: str | None) -> None:
-            if model:
-                await self.switch_model(model)
+        async def chosen(model: ModelChoice | None) -> None:
+            if model is not None:
+                if model.base_url:  # a discovered local server: its models are reached at its own address
+                    self.agent.use_local_server(model.base_url)
+                await self.switch_model(model.id)
 
         self.app.push_screen(ModelPickerScreen(current=self.agent.model), callback=chosen)
 
@@ -606,23 +645,7 @@ class MainScreen(Screen[None]):
 
     # --- stored sessions -----------------------------------------------------------------------
 
-    async def open_session(self, session_id: str) -> bool:
-        """Load a stored session into the agent and draw it on fresh panes; False (with a note) when it cannot be read."""
-        agent = self.agent
-        assert agent is not None and agent.store is not None
-        graph = agent.tasks
-        try:
-            agent.load_session(session_id)
-            if agent.tasks is not graph and agent.tasks is not None:
-                agent.tasks.subscribe(lambda _task: self.post_message(TasksChanged()))
-            await self._fresh_panes()
-            await self.show_session(session_id)
-        except StoreError as exc:  # a busy or damaged database: say so, the app goes on
-            await self.conversation.add_note(f"Cannot open the session: {exc}", "error")
-            return False
-        return True
-
-    async def _fresh_panes(self) -> None:
+    async def fresh_panes(self) -> None:
         """New pane widgets in place of the old ones, so a loaded session starts from clean panes.
 
         The cost meter is replaced by `show_history`, which fills a new one before mounting it.
@@ -643,6 +666,7 @@ class MainScreen(Screen[None]):
         self.conversation.border_title = "Conversation · F2"
         if self.focused is None:
             self.prompt.focus()
+        self.post_message(TasksChanged())  # the new task pane lists the scheduled prompts too
 
     async def show_session(self, session_id: str) -> None:
         """Draw a stored session as it looked live; the agent has just loaded it."""
@@ -654,6 +678,8 @@ class MainScreen(Screen[None]):
         whole = bool(transcript) and not transcript[0].is_compaction_summary
         messages = list(transcript) if whole else store.messages(session_id)
         await self.show_history(messages, store.usage(session_id), store.events(session_id))
+        for notice in store.take_notices():  # a damaged message was skipped
+            await self.conversation.add_note(notice, "warning")
 
     async def show_history(
         self, messages: list[Message], usage: Sequence[UsageRecord] = (), events: Sequence[dict[str, Any]] = ()
@@ -678,8 +704,8 @@ class MainScreen(Screen[None]):
                 if change.call_id == last:
                     self.diff_view.handle_event(change)
         await self._fill_cost_meter(usage_turns(usage, history.prompt_times))
-        if self.agent is not None and self.agent.tasks is not None:
-            self.task_pane.set_tasks(self.agent.tasks.list())
+        if self.agent is not None and self.agent.task_graph is not None:
+            self.task_pane.set_tasks(self.agent.task_graph.list())
 
     async def _fill_cost_meter(self, turns: list[list[ev.Usage]]) -> None:
         """A new cost meter takes the usage before it is mounted, so it draws once, not per model call."""
@@ -698,206 +724,10 @@ class MainScreen(Screen[None]):
         await self.query_one("#pane-cost").mount(meter)
         self._read_cost_today()
 
+    def workspace(self) -> Workspace:
+        status = self.status
+        return Workspace(cwd=self.cwd, branch=status.branch, dirty=status.dirty, sandbox=status.sandbox)
+
     def _tool_summary(self, name: str, data: dict[str, Any]) -> str:
-        tool = getattr(self.agent, "tools", {}).get(name)
-        if tool is None:  # an MCP server's tool that is not connected (yet)
-            return name
-        try:
-            return tool.summary(tool.Input.model_validate(data))
-        except ValueError:  # an input the tool refused: live, the call kept its bare name too
-            return name
+        return self.agent.tool_summary(name, data) if self.agent is not None else name
 
-    def show_undone(self, paths: list[Path]) -> None:
-        """After /undo: the diff pane shows each file going from claw's version back to what it is now."""
-        changes = []
-        for path in paths:
-            key = str(path.relative_to(self.cwd)) if path.is_relative_to(self.cwd) else str(path)
-            first, written = self.session_changes.get(key, (None, ""))
-            now = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
-            changes.append(FileChange(Path(key), written, now or ""))
-            if now == first or (now is None and first is None):
-                self.session_changes.pop(key, None)  # back to how the session found it
-            else:
-                self.session_changes[key] = (first, now or "")
-        self.diff_view.show_changes(changes, f"Undone ({len(changes)} {'file' if len(changes) == 1 else 'files'})")
-
-    async def announce_session(self, session_id: str, verb: str) -> None:
-        """One line under a session just drawn: which it is, and where it was if not here."""
-        assert self.agent is not None
-        info = self.agent.store.get(session_id)
-        if info is None:
-            return
-        title = f"“{info.title}”" if info.title else "an untitled session"
-        count = f"{info.message_count} message{'s' if info.message_count != 1 else ''}"
-        await self.conversation.add_note(f"{verb} {title} ({count}) · session {session_id}")
-        if Path(info.project) != self.cwd:
-            await self.conversation.add_note(
-                f"This session was recorded in {short_path(Path(info.project))}; claw works in {short_path(self.cwd)}.",
-                "warning",
-            )
-
-    async def session_store_for(self, command: str) -> Any:
-        """The agent's session store, or None after saying why /command cannot run now."""
-        store = getattr(self.agent, "store", None)
-        if store is None:
-            await self.conversation.add_note(f"{command}: sessions are not being saved in this run of claw.", "warning")
-        elif self.turn_running:
-            await self.conversation.add_note(f"{command}: wait for the turn to end, or press Esc to stop it.", "warning")
-            return None
-        return store
-
-    async def open_session_browser(self, command: str = "/sessions") -> None:
-        """/sessions: the browser over this project's sessions; resume or fork the one chosen."""
-        from claw_tui.ui.screens.sessions import BrowserResult, SessionBrowser
-
-        if (store := await self.session_store_for(command)) is None:
-            return
-        assert self.agent is not None
-
-        async def chosen(result: BrowserResult | None) -> None:
-            if result is None:
-                return
-            if self.turn_running:  # a turn started from the palette while the browser was open
-                await self.conversation.add_note("A turn is running: open /sessions again once it ends.", "warning")
-            elif result.action == "fork" and result.message_index is not None:
-                await self.fork_session(result.session_id, result.message_index)
-            else:
-                await self.resume_session(result.session_id)
-
-        self.app.push_screen(SessionBrowser(store, self.cwd, current_session=self.agent.session_id), callback=chosen)
-
-    async def resume_session(self, id_or_prefix: str) -> None:
-        """/resume ID: load that session in place of the current one (which stays stored)."""
-        if (store := await self.session_store_for("/resume")) is None:
-            return
-        try:
-            session_id = store.resolve_id(id_or_prefix)
-        except StoreError as exc:
-            await self.conversation.add_note(f"/resume: {exc} /sessions lists them.", "error")
-            return
-        if await self.open_session(session_id):
-            await self.announce_session(session_id, "Resumed")
-
-    async def fork_session(self, session_id: str, message_index: int) -> None:
-        """A new session with messages 0..message_index of `session_id`, loaded in its place."""
-        assert self.agent is not None
-        try:
-            fork = self.agent.store.fork(session_id, message_index)
-        except StoreError as exc:
-            await self.conversation.add_note(f"Cannot fork: {exc}", "error")
-            return
-        if await self.open_session(fork):
-            await self.announce_session(fork, f"Forked at message {message_index + 1}:")
-
-    async def undo_last_turn(self) -> None:
-        """/undo: the files of the last turn that changed any go back; a file the user changed since stays."""
-        if (await self.session_store_for("/undo")) is None:
-            return
-        assert self.agent is not None
-        if not self.agent.session_id:
-            await self.conversation.add_note("/undo: no file has changed in this session.")
-            return
-        report = self.agent.checkpoints.undo_last_turn(self.agent.session_id)
-        lines = report.lines(self.cwd)
-        await self.conversation.add_note("Undo: " + "\n".join(lines), "warning" if report.skipped else "info")
-        if report.restored or report.deleted:
-            self.show_undone(report.restored + report.deleted)
-            if (tell := getattr(self.agent, "tell_model", None)) is not None:  # its history still shows the edits
-                tell("The user undid the file changes of the last turn (" + "; ".join(lines) + "). "
-                     "Those files are back as they were before it; read them again before editing.")
-
-    async def open_rewind_picker(self) -> None:
-        """/rewind: pick a prompt; the conversation goes back to just before it, and so do the files."""
-        from claw_tui.ui.screens.rewind import RewindPicker
-
-        if (store := await self.session_store_for("/rewind")) is None:
-            return
-        assert self.agent is not None
-        messages = store.messages(self.agent.session_id) if self.agent.session_id else []
-
-        async def chosen(index: int | None) -> None:
-            if index is not None:
-                await self.rewind_to(index, messages[index])
-
-        self.app.push_screen(RewindPicker(messages), callback=chosen)
-
-    async def rewind_to(self, index: int, prompt: Message) -> None:
-        """Restore files to before message `index`, keep messages 0..index-1, and put the prompt back in the box."""
-        agent = self.agent
-        assert agent is not None and agent.session_id is not None
-        if self.turn_running:
-            await self.conversation.add_note("/rewind: wait for the turn to end, or press Esc to stop it.", "warning")
-            return
-        session_id = agent.session_id
-        try:
-            report = agent.checkpoints.rewind(session_id, index)
-            agent.store.truncate_after(session_id, index - 1)
-        except StoreError as exc:
-            await self.conversation.add_note(f"/rewind: {exc}", "error")
-            return
-        if not await self.open_session(session_id):
-            return
-        files = report.lines(self.cwd) if not report.empty else ["No file had changed since then."]
-        await self.conversation.add_note("Rewound to before that prompt.\n" + "\n".join(files))
-        self.prompt.load_text(prompt.text)
-        self.prompt.move_cursor(self.prompt.document.end)
-
-    def cost_summary(self) -> str:
-        u = self.usage
-        cost = f"${u.cost_usd:.4f}" + (f" (+ {u.unpriced_calls} calls at unknown prices)" if u.unpriced_calls else "")
-        return (
-            f"**Cost of this session: {cost}**\n\n"
-            f"- Model calls: {u.calls}\n"
-            f"- Input tokens: {u.input_tokens:,}\n"
-            f"- Output tokens: {u.output_tokens:,}\n"
-            f"- Cache reads: {u.cache_read_tokens:,} tokens, cache writes: {u.cache_write_tokens:,} tokens\n"
-        )
-
-    def status_report(self) -> str:
-        lines = ["**Status**", "", f"- Directory: `{short_path(self.cwd)}`"]
-        if self.status.branch:
-            lines.append(f"- Git branch: `{self.status.branch}`" + (" (uncommitted changes)" if self.status.dirty else ""))
-        if self.agent is not None:
-            lines += [
-                f"- Model: `{self.agent.model}`",
-                f"- Permission mode: `{self.agent.permissions.mode}` (Shift+Tab cycles)",
-                f"- Sandbox: {self.status.sandbox or 'unknown'}",
-                f"- Session: `{self.agent.session_id or 'not stored'}`",
-            ]
-            files = self.agent.config.files
-            lines.append("- Config files: " + (", ".join(f"`{short_path(f)}`" for f in files) if files else "none (defaults)"))
-        return "\n".join(lines)
-
-    def permissions_report(self) -> str:
-        if self.agent is None:
-            return "No agent."
-        permissions = self.agent.permissions
-        # The engine's rules: the configured ones plus those "always allow" added this session.
-        rows = [(r.behavior, r.rule, r.source) for r in permissions.rules_for_display()]
-        head = f"**Permission rules** (mode `{permissions.mode}`)\n\n"
-        problems = "".join(f"\n- {problem}" for problem in permissions.problems)
-        if problems:
-            problems = "\n\n**Rules that could not be read**" + problems
-        withheld = self.agent.config.withheld
-        if withheld:
-            problems += "\n\n**Waiting for `claw trust`**: " + ", ".join(withheld)
-        if not rows:
-            return head + "No rules: every tool follows the mode." + problems
-        table = "| Behavior | Rule | From |\n|---|---|---|\n" + "".join(f"| {b} | `{r}` | {s} |\n" for b, r, s in rows)
-        return head + table + problems
-
-    def memory_report(self) -> str:
-        from claw_tui.engine.memory import load_memory
-
-        files = load_memory(self.cwd, user_config_dir=user_config_dir())
-        if not files:
-            return "**Memory files**\n\nNone found. `/init` asks the model to write an AGENTS.md."
-        return "**Memory files**\n\n" + "\n".join(f"- `{short_path(Path(f.path))}`" for f in files)
-
-    def config_report(self) -> str:
-        lines = ["**Configuration files** (later ones override earlier ones)", ""]
-        for source, path in layer_files(self.cwd):
-            state = "present" if path.is_file() else "not present"
-            lines.append(f"- {source}: `{short_path(path)}` ({state})")
-        lines += ["", "Environment variables `CLAW_*` and command-line flags override every file."]
-        return "\n".join(lines)

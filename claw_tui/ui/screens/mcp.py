@@ -2,7 +2,8 @@
 
 One row per server (transport, scope, coloured status, tool / resource / prompt counts, last
 error); the details pane below shows the highlighted server in full: where it is declared, what
-it runs, its whole last error and its tools, resources and prompts. The manager lives in the
+it runs, its whole last error and its tools (whole descriptions, invisible characters escaped,
+suspicious ones and changed definitions flagged), resources and prompts. The manager lives in the
 agent and keeps its servers connected on its own, so the screen reads its statuses once a second
 and redraws only when they changed. Reconnect, enable / disable, trust and sign-in run as workers
 on the app's event loop (the manager's asyncio tasks live there) and report on the status line.
@@ -23,6 +24,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static
 
 from claw_tui.ui.screens.sessions import short_path
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from claw_tui.mcp import McpManager, ServerConfig, ServerStatus
@@ -137,7 +139,7 @@ class ConfirmTrust(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class McpScreen(Screen[None]):
+class McpScreen(ReportsWorkerFailures, Screen[None]):
     """The MCP servers: status at a glance, details, reconnect / enable / disable / trust / sign in."""
 
     CSS_PATH = "mcp.tcss"
@@ -191,7 +193,7 @@ class McpScreen(Screen[None]):
         """Everything the screen draws from: redraw when (and only when) this changes."""
         if self.manager is None:
             return ()
-        tools = tuple((t.server, t.remote_name) for t in self.manager.tools())
+        tools = tuple((t.server, t.remote_name, t.definition_hash, self.manager.changed(t)) for t in self.manager.tools())
         return (tuple(self.statuses()), tools)
 
     def _poll(self) -> None:
@@ -295,20 +297,24 @@ class McpScreen(Screen[None]):
         text.update(Content.assemble(*parts))
 
     def _offers(self, status: ServerStatus) -> list[str | tuple[str, str] | Content]:
-        """The server's tools (name and first line of description), resources and prompts."""
+        """The server's tools with their whole descriptions (invisible characters escaped, anything
+        suspicious flagged), resources and prompts."""
         if self.manager is None or status.status != "connected":
             return []
+        from claw_tui.mcp.pins import escape_invisible
+
         tools = [t for t in self.manager.tools() if t.server == status.name]
         parts: list[str | tuple[str, str] | Content] = ["\n\n", (f"Tools ({len(tools)})", "bold")]
-        width = max([len(t.remote_name) for t in tools] or [0])
-        # One line per tool: the description's first line, clipped to the pane (0 before the first layout).
-        room = self.query_one("#mcp-details-text", Static).size.width - width - 4
         for tool in tools:
-            first = tool.description.strip().splitlines()[0] if tool.description.strip() else ""
-            first = _clip(first, max(12, room)) if room > 0 else first
-            parts += ["\n  ", (tool.remote_name.ljust(width), "$text-accent")]
-            if first and first != tool.remote_name:
-                parts += ["  ", (first, "dim")]
+            parts += ["\n  ", (tool.remote_name, "$text-accent")]
+            problems = [*tool.flags]
+            if self.manager.changed(tool):
+                problems.insert(0, "changed since you approved it: its next call asks")
+            for problem in problems:
+                parts += ["\n    ", (f"⚠ {problem}", "bold $text-warning")]
+            description = escape_invisible(tool.raw_description.strip())
+            if description and description != tool.remote_name:
+                parts += ["\n", ("\n".join("    " + line for line in description.splitlines()), "dim")]
         if not tools:
             parts += ["\n  ", ("none", "dim")]
         resources = [r.mention for r in self.manager.resources() if r.server == status.name]
@@ -386,7 +392,7 @@ class McpScreen(Screen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
-    @work(group="mcp-actions", exit_on_error=False)
+    @work(group="mcp-actions", name="change the MCP server", exit_on_error=False)
     async def _act(self, name: str, doing: str, action: Callable[[], Awaitable[object]]) -> None:
         """Run one manager call, then wait for where the server settles and say so on the status line."""
         manager = self.manager

@@ -14,12 +14,14 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from claw_tui.providers import catalog
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 
 @dataclass(frozen=True)
 class ModelChoice:
     id: str  # "anthropic/claude-sonnet-4-5", "local/llama3"
     detail: str  # context window and prices, or the server it came from
+    base_url: str | None = None  # the local server that serves it
 
 
 def _tokens(n: int) -> str:
@@ -40,8 +42,8 @@ def catalog_choices() -> list[ModelChoice]:
     ]
 
 
-class ModelPickerScreen(ModalScreen[str | None]):
-    """Dismisses with the chosen model id, or None."""
+class ModelPickerScreen(ReportsWorkerFailures, ModalScreen[ModelChoice | None]):
+    """Dismisses with the chosen model (a local one with its server's address), or None."""
 
     DEFAULT_CSS = """
     ModelPickerScreen { align: center middle; }
@@ -78,10 +80,12 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self._fill("")
         self._discover()
 
-    @work(exclusive=True, group="model-discovery", exit_on_error=False)
+    @work(exclusive=True, group="model-discovery", name="look for local model servers", exit_on_error=False)
     async def _discover(self) -> None:
         servers = await self.app.discover_local()  # type: ignore[attr-defined]
-        self.local = [ModelChoice(f"local/{model}", f"local server {url}") for url, models in servers for model in models]
+        self.local = [
+            ModelChoice(f"local/{model}", f"local server {url}", base_url=url) for url, models in servers for model in models
+        ]
         note = f"{len(self.local)} local models found." if self.local else "No local model server found."
         self.query_one("#model-local", Static).update(note)
         self._fill(self.query_one("#model-filter", Input).value)
@@ -100,9 +104,11 @@ class ModelPickerScreen(ModalScreen[str | None]):
         if q and "/" in q and not any(c.id.lower() == q for c in shown):
             options.add_option(Option(Content.assemble("  use ", (query.strip(), "bold")), id=query.strip()))
         if options.option_count:
-            ids = [c.id for c in shown]
-            # Unfiltered, the current model is highlighted, so Enter keeps it.
-            options.highlighted = ids.index(self.current) if not q and self.current in ids else 0
+            ids = [c.id.lower() for c in shown]
+            # A model typed in full is the one Enter picks, not the first id it is part of ("openai/gpt-5"
+            # is not "openai/gpt-5.5"); unfiltered, the current model is highlighted, so Enter keeps it.
+            wanted = q or self.current.lower()
+            options.highlighted = ids.index(wanted) if wanted in ids else 0
 
     @on(Input.Changed, "#model-filter")
     def _filter(self, event: Input.Changed) -> None:
@@ -112,11 +118,16 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def _submit(self) -> None:
         options = self.query_one("#model-list", OptionList)
         if options.highlighted is not None:
-            self.dismiss(options.get_option_at_index(options.highlighted).id)
+            self._choose(options.get_option_at_index(options.highlighted).id)
 
     @on(OptionList.OptionSelected, "#model-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self._choose(event.option.id)
+
+    def _choose(self, model_id: str | None) -> None:
+        if model_id:
+            known = next((c for c in [*self.local, *self.choices] if c.id == model_id), None)
+            self.dismiss(known or ModelChoice(model_id, ""))
 
     def action_cursor(self, direction: str) -> None:
         options = self.query_one("#model-list", OptionList)

@@ -25,11 +25,21 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from claw_tui.core.transcript import ImageBlock, Message
 from claw_tui.engine.session_io import export_markdown
 from claw_tui.engine.sessions import SearchHit, SessionInfo, SessionStore, StoreError
-from claw_tui.core.transcript import ImageBlock, Message
+from claw_tui.ui.workers import ReportsWorkerFailures
 
 LIST_LIMIT = 500
+
+
+def busy_hint(exc: StoreError) -> str:
+    """What the user can do about a session another claw has open: view it read-only, or fork it."""
+    from claw_tui.engine.session_lock import SessionBusy
+
+    if isinstance(exc, SessionBusy):
+        return "/sessions shows it read-only (the preview); press f there to fork it and go on in a copy."
+    return ""
 SEARCH_LIMIT = 50
 SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before the full-text search runs
 PREVIEW_MESSAGES = 200  # the preview renders at most this many messages
@@ -152,6 +162,21 @@ class PreviewList(OptionList):
     """The highlighted session's messages; Enter forks from the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", "fork from here")]
+    _scroll_top: bool | None = None  # a scroll to the highlight that waits for the list to have a height
+
+    def scroll_to_highlight_once_shown(self, top: bool) -> None:
+        """Scroll to the highlighted message now, or when the list first gets a height (a new pane's
+        layout can come after the options do; OptionList gives up on a list of height 0)."""
+        self._scroll_top = top
+        self._scroll_if_shown()
+
+    def on_resize(self) -> None:
+        self._scroll_if_shown()
+
+    def _scroll_if_shown(self) -> None:
+        if self._scroll_top is not None and self.scrollable_content_region:
+            self.scroll_to_highlight(top=self._scroll_top)
+            self._scroll_top = None
 
 
 class ConfirmDelete(ModalScreen[bool]):
@@ -187,7 +212,7 @@ class ConfirmDelete(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class SessionBrowser(Screen[BrowserResult | None]):
+class SessionBrowser(ReportsWorkerFailures, Screen[BrowserResult | None]):
     """Browse, search, resume, fork, rename, export and delete sessions."""
 
     CSS_PATH = "sessions.tcss"
@@ -372,7 +397,7 @@ class SessionBrowser(Screen[BrowserResult | None]):
         if query:
             self._search(query, None if self.all_projects else self.project)
 
-    @work(thread=True, exclusive=True, group="session-search", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="session-search", name="search the sessions", exit_on_error=False)
     def _search(self, query: str, project: Path | None) -> None:
         try:
             hits = self.store.search(query, project, limit=SEARCH_LIMIT)
@@ -468,7 +493,7 @@ class SessionBrowser(Screen[BrowserResult | None]):
         except StoreError:
             return None
 
-    @work(thread=True, exclusive=True, group="session-preview", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="session-preview", name="show the session's preview", exit_on_error=False)
     def _load_preview(self, session_id: str, focus_message: int | None) -> None:
         try:
             messages = self.store.messages(session_id)
@@ -510,7 +535,7 @@ class SessionBrowser(Screen[BrowserResult | None]):
         index_in_shown = ids.index(target) if target in ids else len(ids) - 1
         preview.highlighted = index_in_shown + (1 if start else 0)
         # After the next refresh, when the new options have their heights.
-        self.call_after_refresh(preview.scroll_to_highlight, top=focus_message is not None)
+        self.call_after_refresh(preview.scroll_to_highlight_once_shown, top=focus_message is not None)
 
     # --- actions --------------------------------------------------------------------------
 

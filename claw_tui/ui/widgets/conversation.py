@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from claw_tui.core import events as ev
+from claw_tui.ui.widgets import tool_preview
 from claw_tui.ui.widgets.markdown_view import MarkdownView
+from claw_tui.ui.widgets.tool_preview import CallView, Change
 
 STATUS_GLYPHS = {
     "started": "…",
@@ -198,40 +200,66 @@ class ThinkingBlock(Collapsible):
         return restore
 
 
-class ToolCallBlock(Collapsible):
-    """One line per tool call ("✓ Read src/app.py"); expands to its input and output."""
+class ToolCallBlock(Vertical, can_focus=True):
+    """One tool call: its line ("✓ Read src/app.py") and the first lines of its result under it (errors
+    whole, an edit as a coloured diff, a command's output); a click or Enter shows all of it."""
 
     DEFAULT_CSS = """
-    ToolCallBlock { margin: 0; background: transparent; border-top: none; padding-bottom: 0; }
-    ToolCallBlock > Contents { padding: 0 0 0 2; }
-    ToolCallBlock .tool-section { color: $text-muted; text-style: bold; }
-    ToolCallBlock .tool-output { margin-bottom: 1; }
-    ToolCallBlock.-failed CollapsibleTitle, ToolCallBlock.-denied CollapsibleTitle { color: $error; }
-    ToolCallBlock.-done CollapsibleTitle { color: $success; }
-    ToolCallBlock.-cancelled CollapsibleTitle { color: $warning; }
+    ToolCallBlock { height: auto; margin: 0; padding: 0; }
+    ToolCallBlock > .tool-title { height: auto; }
+    ToolCallBlock > .tool-body { height: auto; padding: 0 0 0 2; color: $text; display: none; }
+    ToolCallBlock.-shown > .tool-body { display: block; }
+    ToolCallBlock:focus > .tool-title { background: $boost; text-style: bold; }
+    ToolCallBlock:hover > .tool-title { background: $boost; }
+    ToolCallBlock.-failed > .tool-title, ToolCallBlock.-denied > .tool-title { color: $error; }
+    ToolCallBlock.-done > .tool-title { color: $success; }
+    ToolCallBlock.-partial > .tool-title { color: $warning; }
+    ToolCallBlock.-cancelled > .tool-title { color: $warning; }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "toggle", "open/close", show=False)]
 
     def __init__(self, call_id: str, name: str) -> None:
+        super().__init__()
         self.call_id = call_id
         self.tool_name = name
         self.summary = name
         self.status = "started"
         self.input: dict[str, Any] | None = None
         self.output: str | None = None
-        self._input_view = Static(classes="tool-input")
-        self._output_view = Static(classes="tool-output")
-        super().__init__(
-            Static("input", classes="tool-section"),
-            self._input_view,
-            Static("output", classes="tool-section"),
-            self._output_view,
-            title="",
-            collapsed=True,
-        )
+        self.changes: list[Change] = []
+        self.partly_applied = False
+        self._collapsed = True
+        self.title: Content = Content("")
+        self._title_view = Static(classes="tool-title")
+        self._body = Static(classes="tool-body")
         self._retitle()
 
+    def compose(self):  # type: ignore[override]
+        yield self._title_view
+        yield self._body
+
+    @property
+    def collapsed(self) -> bool:
+        """Showing the first lines only (True), or the whole call (False)."""
+        return self._collapsed
+
+    @collapsed.setter
+    def collapsed(self, collapsed: bool) -> None:
+        self._collapsed = collapsed
+        self._fill()
+
+    def action_toggle(self) -> None:
+        self.collapsed = not self.collapsed
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.collapsed = not self.collapsed
+
     def _retitle(self) -> None:
-        self.title = Content.assemble(f"{STATUS_GLYPHS.get(self.status, '·')} ", self.summary)  # type: ignore[assignment]
+        glyph = "◐" if self.partly_applied else STATUS_GLYPHS.get(self.status, "·")
+        suffix = ("  · some hunks rejected", "$text-warning") if self.partly_applied else ""
+        self.title = Content.assemble(f"{glyph} ", self.summary, suffix)
+        self._title_view.update(self.title)
 
     def set_status(self, status: str) -> None:
         self.remove_class(f"-{self.status}")
@@ -245,8 +273,13 @@ class ToolCallBlock(Collapsible):
         self.set_status("queued")
         self._fill()
 
+    def file_changed(self, event: ev.FileChanged) -> None:
+        self.changes.append(Change(event.path, event.before, event.after))
+
     def finished(self, event: ev.ToolCallFinished) -> None:
         self.output = event.output
+        self.partly_applied = bool(event.metadata.get("partly_applied"))
+        self.set_class(self.partly_applied, "-partial")
         self.set_status(event.status)
         self._fill()
 
@@ -254,28 +287,37 @@ class ToolCallBlock(Collapsible):
     def is_finished(self) -> bool:
         return self.status in ("done", "failed", "denied", "cancelled")
 
-    def _fill(self) -> None:
-        if self.collapsed:
-            return
-        shown_input = json.dumps(self.input, indent=2, ensure_ascii=False) if self.input is not None else "…"
-        self._input_view.update(Content(clip(shown_input)))
-        self._output_view.update(Content(clip(self.output) if self.output is not None else "…"))
+    def view(self) -> CallView:
+        return CallView(self.tool_name, self.status, self.input, self.output, self.changes)
 
-    def _watch_collapsed(self, collapsed: bool) -> None:
-        super()._watch_collapsed(collapsed)
-        self._fill()
+    def _fill(self) -> None:
+        body = tool_preview.preview(self.view()) if self.collapsed else tool_preview.full(self.view())
+        self._body.update(body if body is not None else "")
+        self.set_class(body is not None, "-shown")
 
     def restorer(self) -> Restorer:
         fields = (self.call_id, self.tool_name, self.summary, self.status, self.input, self.output)
+        changes, partly = list(self.changes), self.partly_applied
 
         def restore() -> ToolCallBlock:
             call_id, name, summary, status, input, output = fields
-            block = ToolCallBlock(call_id, name)
-            block.summary, block.input, block.output = summary, input, output
-            block.set_status(status)
-            return block
+            return ToolCallBlock.stored(call_id, name, summary, status, input, output, changes, partly)
 
         return restore
+
+    @classmethod
+    def stored(
+        cls, call_id: str, name: str, summary: str, status: str, input: dict[str, Any] | None, output: str | None,
+        changes: list[Change], partly_applied: bool = False,
+    ) -> ToolCallBlock:
+        """A finished call drawn again (an unmounted block, a stored session)."""
+        block = cls(call_id, name)
+        block.summary, block.input, block.output, block.changes = summary, input, output, changes
+        block.partly_applied = partly_applied
+        block.set_class(partly_applied, "-partial")
+        block.set_status(status)
+        block._fill()
+        return block
 
 
 class NoteBlock(Static):
@@ -340,6 +382,11 @@ class ShellBlock(Vertical):
         self.status.update(f"exit {exit_code}")
         self.set_class(exit_code != 0, "-failed")
 
+    def set_note(self, note: str) -> None:
+        """A word after the exit status (that the model will see it)."""
+        if self.result is not None:
+            self.status.update(f"exit {self.result[1]} · {note}")
+
     def restorer(self) -> Restorer:
         command, result = self.command, self.result
 
@@ -350,6 +397,18 @@ class ShellBlock(Vertical):
             return block
 
         return restore
+
+
+class Greeting(Static):
+    """The first screen's line: what answers, and the keys a newcomer needs first."""
+
+    DEFAULT_CSS = """
+    Greeting { margin: 1 0 0 0; padding: 0 1; color: $text-muted; }
+    """
+
+    def restorer(self) -> Restorer:
+        content = self.content
+        return lambda: Greeting(content)
 
 
 class PrunedMarker(Static):
@@ -416,6 +475,9 @@ class Conversation(VerticalScroll):
     async def add_markdown(self, markdown: str) -> MarkdownNote:
         return await self._add(MarkdownNote(markdown))
 
+    async def add_greeting(self, text: Content) -> Greeting:
+        return await self._add(Greeting(text))
+
     async def add_shell(self, command: str) -> ShellBlock:
         return await self._add(ShellBlock(command))
 
@@ -468,6 +530,9 @@ class Conversation(VerticalScroll):
             case ev.ToolCallRunning(call_id=call_id):
                 if block := self._tools.get(call_id):
                     block.set_status("running")
+            case ev.FileChanged(call_id=call_id):
+                if block := self._tools.get(call_id):
+                    block.file_changed(event)
             case ev.ToolCallFinished():
                 (await self._tool_block(event.call_id, event.name)).finished(event)
             case ev.MessageCompleted(message=message) if message.role == "assistant":
@@ -613,7 +678,10 @@ class Conversation(VerticalScroll):
                 page = self._pruned[-count:]
                 del self._pruned[-count:]
                 height, y = self.virtual_size.height, self.scroll_y
-                await self.mount_all([restore() for restore in page], after=self._marker)
+                # Under the greeting of a session resumed at start: it stays the first line.
+                first = next(iter(self.blocks), None)
+                after = first if isinstance(first, Greeting) else self._marker
+                await self.mount_all([restore() for restore in page], after=after)
                 self._show_marker()
                 self.call_after_refresh(self._keep_view, height, y)
         finally:

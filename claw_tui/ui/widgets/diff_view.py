@@ -7,6 +7,7 @@ theme variables only (`$diff-added-bg`, `$diff-removed-bg`, `$diff-added`, `$dif
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -24,8 +25,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from claw_tui.core import events as ev
-from claw_tui.core.diffs import Hunk, hunks, split_lines
-from claw_tui.core.diffs import FileChange
+from claw_tui.core.diffs import FileChange, Hunk, hunks, split_lines
 
 CONTEXT_LINES = 3
 MAX_CHANGED_LINES = 120  # removed + added lines drawn per hunk; the rest is counted in a note
@@ -50,6 +50,29 @@ def is_binary(text: str | None) -> bool:
     return text is not None and "\x00" in text[:8192]
 
 
+@functools.lru_cache(maxsize=256)
+def language_for(path: str) -> str:
+    """Pygments' name for a file's language, from its name alone. Textual's `highlight(path=…)` guesses
+    from the content too, which imports every lexer Pygments has (half a second before the first
+    diff or approval showed; seconds for a name no lexer claims)."""
+    if path.endswith(".tcss"):  # Textual's own CSS, unknown to Pygments
+        return "scss"
+    from pygments.lexers import get_lexer_for_filename
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_for_filename(path)
+    except ClassNotFound:
+        return "text"
+    return lexer.aliases[0] if lexer.aliases else lexer.name
+
+
+def warm_up() -> None:
+    """What the first diff loads (Pygments' file-name patterns, compiled once, and a lexer), before an
+    approval needs it: on the import thread, at start."""
+    highlight("x = 1\n", language=language_for("warm_up.py"))
+
+
 class HighlightedLines:
     """One side of a change, split into lines of highlighted Content."""
 
@@ -57,7 +80,7 @@ class HighlightedLines:
         plain = [line.rstrip("\r\n") for line in split_lines(text)]
         self.lines: list[Content] = [Content(line) for line in plain]
         if text and len(text) <= HIGHLIGHT_LIMIT:
-            coloured = highlight(text, path=path).split("\n")
+            coloured = highlight(text, language=language_for(path)).split("\n")
             if len(coloured) >= len(plain):  # the lexer splits as splitlines does; guard anyway
                 self.lines = coloured[: len(plain)]
         self.lines = [line.expand_tabs(4) for line in self.lines]

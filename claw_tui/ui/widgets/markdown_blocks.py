@@ -22,7 +22,7 @@ from rich.style import Style as RichStyle
 from textual.content import Content
 from textual.style import Style
 
-from claw_tui.ui.widgets.markdown_view import FOLD_GLYPH, FOLDED, NO_COPY, PADDING_ROW, WRAPPED
+from claw_tui.ui.widgets.markdown_marks import FOLD_GLYPH, FOLDED, NO_COPY, PADDING_ROW, WRAPPED
 
 if TYPE_CHECKING:
     from claw_tui.ui.widgets.markdown_view import MarkdownView
@@ -157,7 +157,14 @@ class _Blocks(RichMarkdown):
 # at a time, and building either costs more than a block's whole parse or render.
 @cache
 def _parser() -> MarkdownIt:
-    return MarkdownIt("gfm-like")
+    return new_parser()
+
+
+def new_parser() -> MarkdownIt:
+    """GitHub's flavour, where only a written-out address is a link: "hello.py" stays a file name."""
+    parser = MarkdownIt("gfm-like")
+    parser.linkify.set({"fuzzy_link": False})
+    return parser
 
 
 @cache

@@ -15,6 +15,7 @@ folded line starts with "↪", and a copy joins it back to the line it came from
 from __future__ import annotations
 
 import re
+from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -26,16 +27,13 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from claw_tui.ui.widgets.markdown_marks import FOLDED, NO_COPY, PADDING_ROW, WRAPPED
+
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-# Segment meta: cells a copy leaves out (code padding, the fold glyph), the mark of a folded line,
-# and of a row a copy leaves out (a code block's top and bottom padding).
-NO_COPY = "claw.no_copy"
-FOLDED = "claw.folded"
-PADDING_ROW = "claw.padding_row"
-WRAPPED = "claw.wrapped"  # a paragraph's row that continues the row above: a copy joins them with a space
-FOLD_GLYPH = "↪"
+RENDERER = "claw_tui.ui.widgets.markdown_blocks"  # loaded on first use, or preloaded on the import thread
+
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and line feed
 
 # Component class → the Rich theme style Rich's Markdown renderer looks up.
@@ -129,8 +127,7 @@ class MarkdownView(Widget):
             self.refresh(layout=True)
 
     def _add_source(self, text: str) -> None:
-        from claw_tui.ui.widgets.markdown_blocks import top_level_blocks
-
+        top_level_blocks = _blocks_module().top_level_blocks
         if self._cr and text.startswith("\n"):
             text = text[1:]
         self._cr = text.endswith("\r")
@@ -175,8 +172,7 @@ class MarkdownView(Widget):
 
     def _render(self, tokens: list[Token], width: int) -> list[Strip]:
         """A block's rows at this width, on the widget's colours, each exactly `width` cells."""
-        from claw_tui.ui.widgets.markdown_blocks import renderer
-
+        renderer = _blocks_module().renderer
         console = self.app.console
         options = console.options.update(
             width=width, min_width=width, max_width=width, height=None, highlight=False, markup=False
@@ -308,3 +304,19 @@ def _offset_of_line(text: str, line: int) -> int:
         if offset == 0:
             return len(text)
     return offset
+
+
+def _blocks_module() -> ModuleType:
+    """The renderer's module, once its import (perhaps under way on the import thread) has finished."""
+    from claw_tui.engine import background_imports
+
+    return background_imports.wait(RENDERER)
+
+
+def warm_up() -> None:
+    """What a first parse and highlight load, before the first answer needs them (off the event loop:
+    with a parser of its own, as the shared one is used on the event loop only)."""
+    from textual.highlight import highlight
+
+    _blocks_module().new_parser().parse("*warm* https://example.com\n\n| a |\n|---|\n| 1 |\n")
+    highlight("x = 1", language="python")

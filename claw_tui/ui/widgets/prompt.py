@@ -24,6 +24,9 @@ from textual.message import Message
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from claw_tui.core.private_files import open_private, write_private
+from claw_tui.ui.workers import ReportsWorkerFailures
+
 PASTE_COLLAPSE_CHARS = 800
 PASTE_COLLAPSE_LINES = 15
 MENU_SIZE = 8
@@ -58,15 +61,14 @@ class PromptHistory:
         if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             # Rewrite only when the file has grown to twice the bound; append otherwise.
             if len(self.entries) == self.limit:
                 existing = self.path.read_text(encoding="utf-8").count("\n") if self.path.is_file() else 0
                 if existing >= 2 * self.limit:
                     body = "".join(json.dumps({"text": e}) + "\n" for e in self.entries)
-                    self.path.write_text(body, encoding="utf-8")
+                    write_private(self.path, body)
                     return
-            with self.path.open("a", encoding="utf-8") as f:
+            with open_private(self.path, "a") as f:
                 f.write(json.dumps({"text": text}) + "\n")
         except OSError:
             pass  # history is a convenience; a read-only disk must not break sending
@@ -227,7 +229,7 @@ class CompletionMenu(OptionList, can_focus=False):
 _MENTION = re.compile(r"(?:^|\s)@(\S*)$")
 
 
-class PromptInput(TextArea):
+class PromptInput(ReportsWorkerFailures, TextArea):
     """Enter sends; Shift+Enter or Ctrl+J adds a line; Up/Down at the edges walk history."""
 
     DEFAULT_CSS = """
@@ -282,6 +284,8 @@ class PromptInput(TextArea):
         # TextArea binds F6 / F7 to line / all selection; the screen uses them to move between panes.
         if action in ("select_line", "select_all"):
             return False
+        if action == "copy" and self.selection.is_empty:
+            return False  # Ctrl+C with nothing selected cancels or quits (the screen's binding)
         return super().check_action(action, parameters)
 
     # --- keys ---------------------------------------------------------------------------
@@ -322,6 +326,8 @@ class PromptInput(TextArea):
             self.submit()
         elif key in ("shift+enter", "ctrl+j"):
             self.insert("\n")
+        elif key == "ctrl+d" and not self.text:  # as in a shell: Ctrl+D on an empty prompt quits
+            self.app.exit()
         elif key == "up" and self.cursor_location[0] == 0 and self.prompt_history.entries:
             self._walk_history(-1)
         elif key == "down" and self.cursor_location[0] == self.document.line_count - 1 and self._history_index is not None:
@@ -369,15 +375,20 @@ class PromptInput(TextArea):
     # --- pastes ---------------------------------------------------------------------------
 
     async def _on_paste(self, event: events.Paste) -> None:
-        text = event.text
+        # Terminals paste with CR line ends (what Enter sends); the prompt and the model get LF.
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        event.stop()
+        event.prevent_default()
+        if self.read_only:
+            return
         lines = text.count("\n") + 1
         if len(text) > PASTE_COLLAPSE_CHARS or lines > PASTE_COLLAPSE_LINES:
-            event.stop()
-            event.prevent_default()
             placeholder = f"[Pasted text #{len(self._pastes) + 1} +{lines} lines]"
             self._pastes[placeholder] = text
-            self.replace(placeholder, *self.selection)
-            self.focus()
+            text = placeholder
+        if result := self._replace_via_keyboard(text, *self.selection):
+            self.move_cursor(result.end_location)
+        self.focus()
 
     def expand_pastes(self, text: str) -> str:
         for placeholder, pasted in self._pastes.items():
@@ -422,7 +433,7 @@ class PromptInput(TextArea):
             for mention, label in search_resources(known, match.group(1))
         ]
         if self.file_index.files is None:
-            self.run_worker(self._index_files(), group="file-index", exclusive=True, exit_on_error=False)
+            self.run_worker(self._index_files(), group="file-index", name="index the project's files", exclusive=True, exit_on_error=False)
             menu.show(resources)
             return
         files = [Completion(Content(f"@{path}"), start, f"@{path} ") for path in self.file_index.search(match.group(1))]

@@ -87,8 +87,8 @@ class StatusBar(Widget):
         left = Content(self.cwd)
         if self.branch:
             left += Content.assemble(("  ⎇ ", "$text-muted"), (self.branch + ("*" if self.dirty else ""), "$accent"))
-        if self.working:
-            left += Content.assemble("  ", (f"{SPINNER[self.frame]} {self.working}", "$primary"))
+        if self.working:  # first, so the narrowest terminal still shows that a turn runs
+            left = Content.assemble((f"{SPINNER[self.frame]} {self.working}", "$primary"), "  ", left)
         if self.queued:
             left += Content.assemble((f"  {self.queued} queued", "$secondary"))
         width = self.content_region.width or self.size.width
@@ -103,11 +103,13 @@ class StatusBar(Widget):
         prefix goes first, then the sandbox (the mode always stays: it says how claw may act)."""
         label, style = MODE_LABELS.get(self.mode, (self.mode, "$text"))
         sandbox = Content.styled("  sandbox " + self.sandbox, "$text-muted") if self.sandbox else Content("")
+        # Commands running unsandboxed without the user's say-so: a marker that never folds away.
+        off = Content.styled("  sandbox OFF", "bold $warning") if self.sandbox == "off" else None
         short_model = self.model.split("/", 1)[-1]
         variants = [
-            Content.assemble((self.model, "bold"), "  ", (label, style), sandbox),
-            Content.assemble((short_model, "bold"), "  ", (label, style), sandbox),
-            Content.assemble((short_model, "bold"), "  ", (label, style)),
+            Content.assemble((self.model, "bold"), "  ", (label, style), off or sandbox),
+            Content.assemble((short_model, "bold"), "  ", (label, style), off or sandbox),
+            Content.assemble((short_model, "bold"), "  ", (label, style), off or ""),
         ]
         return next((v for v in variants if v.cell_length <= room_for), variants[-1])
 

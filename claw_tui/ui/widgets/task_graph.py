@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -20,6 +21,9 @@ from textual.widgets.tree import TreeNode
 
 from claw_tui.core import events as ev
 from claw_tui.core.tasks import Task
+
+if TYPE_CHECKING:
+    from claw_tui.engine.scheduler import ScheduledJob
 
 TASK_TOOLS = frozenset({"TaskCreate", "TaskUpdate", "Agent"})
 GLYPHS = {"pending": "○", "in_progress": "◐", "completed": "●", "deleted": "✗"}
@@ -42,11 +46,18 @@ class TaskNode:
     show_owner: bool = False
 
 
+@dataclass(frozen=True)
+class JobNode:
+    """A scheduled prompt, listed under the tasks."""
+
+    job: ScheduledJob
+
+
 def _order(task_id: str) -> tuple[int, str]:
     return (int(task_id), "") if task_id.isdigit() else (1 << 62, task_id)
 
 
-class TaskGraphPane(Tree[TaskNode]):
+class TaskGraphPane(Tree[TaskNode | JobNode]):
     """The model's tasks and their dependencies, updated as TaskCreate / TaskUpdate run."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
@@ -91,12 +102,18 @@ class TaskGraphPane(Tree[TaskNode]):
         super().__init__(self.EMPTY, **kwargs)
         self.tasks_source = tasks_source
         self.tasks: dict[str, Task] = {}
+        self.jobs: list[ScheduledJob] = []
+        self.jobs_seen_at = datetime.now().astimezone()  # the scheduler's time when the jobs were set
         self.guide_depth = 3
 
     # --- public API -----------------------------------------------------------------------
 
     def set_tasks(self, tasks: Iterable[Task]) -> None:
         self.tasks = {t.id: t for t in tasks if t.status != "deleted"}
+        self._rebuild()
+
+    def set_schedule(self, jobs: Iterable[ScheduledJob], now: datetime) -> None:
+        self.jobs, self.jobs_seen_at = list(jobs), now
         self._rebuild()
 
     def handle_event(self, event: Any) -> None:
@@ -106,7 +123,8 @@ class TaskGraphPane(Tree[TaskNode]):
     @property
     def progress(self) -> str:
         done = sum(t.status == "completed" for t in self.tasks.values())
-        return f"{done}/{len(self.tasks)} done" if self.tasks else self.EMPTY
+        progress = f"{done}/{len(self.tasks)} done" if self.tasks else self.EMPTY
+        return f"{progress} · {len(self.jobs)} scheduled" if self.jobs else progress
 
     # --- building -------------------------------------------------------------------------
 
@@ -139,6 +157,8 @@ class TaskGraphPane(Tree[TaskNode]):
         for task in ordered:  # only reachable if the graph had a cycle; show it rather than hide it
             if task.id not in placed:
                 add(self.root, task)
+        for job in self.jobs:
+            self.root.add_leaf(job.prompt, data=JobNode(job))
         self.root.expand()
 
     # --- drawing --------------------------------------------------------------------------
@@ -148,10 +168,14 @@ class TaskGraphPane(Tree[TaskNode]):
             return Style()
         return self.get_component_rich_style(f"task-graph--{name}", partial=True)
 
-    def render_label(self, node: TreeNode[TaskNode], base_style: Style, style: Style) -> Text:
+    def render_label(self, node: TreeNode[TaskNode | JobNode], base_style: Style, style: Style) -> Text:
         data = node.data
         if data is None:
             label = Text(str(node.label), Style(bold=True))
+            label.stylize(style)
+            return label
+        if isinstance(data, JobNode):
+            label = self._job_label(data.job)
             label.stylize(style)
             return label
         task = data.task
@@ -185,6 +209,18 @@ class TaskGraphPane(Tree[TaskNode]):
         if node._allow_expand:
             return Text.assemble((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE, base_style), label)
         return label
+
+    def _job_label(self, job: ScheduledJob) -> Text:
+        """◷ every 5 minutes · next 14:05 · the prompt"""
+        from claw_tui.ui.schedule import when
+
+        muted = self._style("muted")
+        kind = "" if job.recurring else ", once"
+        return Text.assemble(
+            ("◷ ", self._style("owner")),
+            (f"{job.human}{kind} · next {when(job.next_at, self.jobs_seen_at)} · ", muted),
+            " ".join(job.prompt.split()),
+        )
 
     def _agent_parts(self, task: Task) -> list[tuple[str, Style]]:
         """A subagent's task: its own status, its type, and why it failed."""

@@ -17,8 +17,8 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from claw_tui.core import events as ev
-from claw_tui.engine.sessions import UsageRecord
 from claw_tui.core.transcript import Message, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
+from claw_tui.engine.sessions import UsageRecord
 from claw_tui.ui.widgets.conversation import (
     AssistantText,
     NoteBlock,
@@ -28,6 +28,9 @@ from claw_tui.ui.widgets.conversation import (
 )
 from claw_tui.ui.widgets.conversation import ThinkingBlock as ThinkingView
 from claw_tui.ui.widgets.tool_log import CallRecord as LogRecord
+from claw_tui.ui.widgets.tool_preview import Change
+
+REMINDER = "<system-reminder>"  # how the agent wraps what it tells the model with a prompt
 
 # (tool name, input) → the one-line summary the tool log and conversation show
 Summarize = Callable[[str, dict[str, Any]], str]
@@ -62,6 +65,7 @@ class ToolCall:
     summary: str
     status: str = "cancelled"  # a call with no result never finished (claw was closed during it)
     output: str | None = None
+    changes: list[Change] = field(default_factory=list)  # the files it wrote, as recorded
 
     def answer(self, result: ToolResultBlock) -> None:
         self.output = result.text
@@ -75,11 +79,12 @@ class ToolCall:
             self.status = "failed"
 
     def restorer(self) -> Restorer:
+        partly = self.status == "done" and "The user rejected hunk" in (self.output or "")
+
         def restore() -> ToolCallBlock:
-            block = ToolCallBlock(self.call_id, self.name)
-            block.summary, block.input, block.output = self.summary, self.input, self.output
-            block.set_status(self.status)
-            return block
+            return ToolCallBlock.stored(
+                self.call_id, self.name, self.summary, self.status, self.input, self.output, self.changes, partly
+            )
 
         return restore
 
@@ -144,13 +149,19 @@ def build_history(
             for result in message.tool_results:
                 if (call := calls.get(result.tool_use_id)) is not None:
                     call.answer(result)
-            typed = next((b.text for b in message.content if isinstance(b, TextBlock)), "")
+            # What the user typed: notes claw sent along (an /undo, a !command) come first, as reminders.
+            typed = next(
+                (b.text for b in message.content if isinstance(b, TextBlock) and not b.text.startswith(REMINDER)), ""
+            )
             if typed.strip():
                 history.add(_user(typed))
                 history.prompt_times.append(message.created_at)
         else:
             _assistant(message, history, calls, summarize)
     history.calls = list(calls.values())
+    for change in history.file_changes:
+        if (call := calls.get(change.call_id)) is not None:
+            call.changes.append(Change(change.path, change.before, change.after))
     return history
 
 

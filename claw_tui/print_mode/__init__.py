@@ -1,0 +1,1 @@
+"""Print mode: `claw -p` and Claude Code's print-mode protocol."""

@@ -26,7 +26,16 @@ from claw_tui.core.transcript import (
     repair,
 )
 from claw_tui.providers import catalog
-from claw_tui.providers.base import ModelRequest, ModelResponse, ProviderEvent, StopReason, TokenUsage
+from claw_tui.providers.base import (
+    ModelRequest,
+    ModelResponse,
+    ProviderEvent,
+    SearchHit,
+    StopReason,
+    TokenUsage,
+    WebSearcher,
+    WebSearchResult,
+)
 from claw_tui.providers.errors import (
     TRANSPORT_ERRORS,
     Where,
@@ -71,6 +80,7 @@ class OpenAIProvider:
         self.api = api
         self.name = name
         self.idle_timeout = idle_timeout
+        self.cut_short_usage: TokenUsage | None = None  # OpenAI's APIs report usage only at a stream's end
         self.base_url = str(self._client.base_url)
 
     def _where(self, model: str = "") -> Where:
@@ -97,10 +107,11 @@ class OpenAIProvider:
         reasoning = info is not None and info.reasoning
         if self.api_for(request.model) == "responses":
             reader: _ChatReader | _ResponsesReader = _ResponsesReader(self.name, request.model, where)
-            call = self._client.responses.create(**responses_params(request, reasoning), stream=True)
+            call = self._client.responses.create(**sent_as_built(responses_params(request, reasoning)), stream=True)
         else:
             reader = _ChatReader(self.name, request.model)
-            call = self._client.chat.completions.create(**self._chat_params(request, reasoning), stream=True)
+            chat = sent_as_built(self._chat_params(request, reasoning), required=("messages",))
+            call = self._client.chat.completions.create(**chat, stream=True)
         started = False
         try:
             raw = await within(self.idle_timeout, call)
@@ -119,6 +130,31 @@ class OpenAIProvider:
         if not reader.stopped:
             raise ended_early(where, partial=reader.yielded)
         yield reader.response()
+
+    @property
+    def web_searcher(self) -> WebSearcher | None:
+        """OpenAI's Responses API searches the web server-side; local servers do not."""
+        return self if self.name == "openai" else None
+
+    async def web_search(
+        self, model: str, query: str, allowed_domains: list[str] | None, blocked_domains: list[str] | None
+    ) -> WebSearchResult:
+        """One search through the Responses API's web_search tool, in a request of its own. The API
+        filters only by allowed domains; blocked ones are asked for and dropped from the results."""
+        tool: dict[str, Any] = {"type": "web_search"}
+        if allowed_domains:
+            tool["filters"] = {"allowed_domains": allowed_domains}
+        ask = f"Perform a web search for the query: {query}"
+        if blocked_domains:
+            ask += f"\nDo not use results from these domains: {', '.join(blocked_domains)}."
+        try:
+            response = await self._client.responses.create(
+                model=model, instructions=SEARCH_INSTRUCTIONS, input=ask, tools=[tool],  # type: ignore[list-item]
+                store=False,
+            )
+        except SDK_ERRORS as exc:
+            raise to_provider_error(exc, self._where(model), partial=False) from None
+        return _search_result(response, blocked_domains or [])
 
     def _chat_params(self, request: ModelRequest, reasoning: bool) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -141,6 +177,44 @@ class OpenAIProvider:
         if request.temperature is not None and not reasoning:
             params["temperature"] = request.temperature
         return params
+
+
+SEARCH_INSTRUCTIONS = (
+    "You search the web for a coding agent. Search for the query, then answer in a few sentences with "
+    "what the results say, citing the pages you used."
+)
+
+
+def _search_result(response: Any, blocked: list[str]) -> WebSearchResult:
+    texts: list[str] = []
+    hits: dict[str, SearchHit] = {}
+    searches = 0
+    for item in response.output:
+        if item.type == "web_search_call":
+            searches += 1
+            for source in getattr(item.action, "sources", None) or []:
+                hits.setdefault(source.url, SearchHit(title=source.url, url=source.url))
+        elif item.type == "message":
+            for part in item.content:
+                if part.type != "output_text":
+                    continue
+                texts.append(part.text)
+                for note in part.annotations or []:
+                    if note.type == "url_citation":
+                        hits[note.url] = SearchHit(title=note.title or note.url, url=note.url)
+    usage = response.usage
+    details = usage.input_tokens_details if usage is not None else None
+    token_usage = TokenUsage()
+    if usage is not None:
+        token_usage = _usage(usage.input_tokens, getattr(details, "cached_tokens", 0), 0, usage.output_tokens)
+    kept = [hit for hit in hits.values() if not any(_on_domain(hit.url, d) for d in blocked)]
+    return WebSearchResult(text="".join(texts).strip(), hits=kept, usage=token_usage, searches=searches)
+
+
+def _on_domain(url: str, domain: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    domain = domain.lower().lstrip(".")
+    return host == domain or host.endswith("." + domain)
 
 
 # --- Chat Completions: request ------------------------------------------------------------
@@ -191,6 +265,20 @@ def to_chat_messages(system: str, messages: list[Message]) -> list[dict[str, Any
         elif parts:
             out.append({"role": "user", "content": parts})
     return out
+
+
+def sent_as_built(params: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Keyword arguments that send `params`, the request's wire JSON, as it is.
+
+    The openai SDK (2.x) walks every value of a request against its typed parameter dicts before
+    sending it, to apply aliases and formats that the JSON claw builds never needs: the whole
+    conversation and every tool's schema, on every request (on the edit task, most of a run's
+    CPU after start-up; the anthropic SDK sends its body as given). The body goes in `extra_body`,
+    which the SDK sends untouched; `model` stays an argument, and so do the arguments the SDK
+    requires (given empty: the body's value replaces them).
+    """
+    body = dict(params)
+    return {"model": body.pop("model"), **{key: [] for key in required}, "extra_body": body}
 
 
 # --- Responses: request -------------------------------------------------------------------

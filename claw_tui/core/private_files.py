@@ -13,7 +13,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import TextIO, cast
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -34,7 +34,7 @@ def private_dir(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def open_private(path: Path, mode: str = "a", encoding: str = "utf-8") -> Iterator[IO[str]]:
+def open_private(path: Path, mode: str = "a", encoding: str = "utf-8") -> Iterator[TextIO]:
     """Open a text file of claw's for writing ("a" or "w"), created 0600 and kept so."""
     private_dir(path.parent)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
@@ -45,7 +45,7 @@ def open_private(path: Path, mode: str = "a", encoding: str = "utf-8") -> Iterat
         os.close(fd)
         raise
     with os.fdopen(fd, mode, encoding=encoding) as f:
-        yield f
+        yield cast(TextIO, f)  # a text mode: fdopen returns a TextIOWrapper
 
 
 def write_private(path: Path, text: str) -> None:

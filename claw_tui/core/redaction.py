@@ -205,7 +205,8 @@ def _assignment_spans(text: str, lowered: str) -> Iterable[tuple[int, int]]:
             start = at
             while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
                 start -= 1
-            end = _NAME_REST.match(text, at).end()
+            rest = _NAME_REST.match(text, at)
+            end = rest.end() if rest else at
             yield from _assignment_at(text, start, end)
             at = lowered.find(hint, end)
     for pattern, hint, back in ((_URL_PASSWORD, "://", 40), (_AUTH_HEADER, "authorization", 0)):

@@ -7,6 +7,7 @@ Dependencies form a DAG: an edge that would close a cycle is refused, naming the
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import time
@@ -83,7 +84,7 @@ class Task:
         )
 
 
-TaskListener = Callable[[Task], None]
+TaskListener = Callable[[Task], object]  # what it returns is ignored
 
 
 class TaskGraph:
@@ -106,7 +107,7 @@ class TaskGraph:
             t for t in self._tasks.values() if include_deleted or t.status != "deleted"
         ]
 
-    def ready(self) -> list[Task]:
+    def ready(self) -> builtins.list[Task]:
         """Pending tasks whose blockers have all completed: what can be started now."""
         return [
             t
@@ -115,7 +116,7 @@ class TaskGraph:
             and all(self._tasks[b].status == "completed" for b in t.blocked_by)
         ]
 
-    def open_blockers(self, task: Task) -> list[str]:
+    def open_blockers(self, task: Task) -> builtins.list[str]:
         return sorted(
             (b for b in task.blocked_by if self._tasks[b].status != "completed"),
             key=_id_order,
@@ -215,7 +216,7 @@ class TaskGraph:
         self._notify(list(changed.values()))
         return task
 
-    def _check_edges(self, edges: list[tuple[str, str]]) -> None:
+    def _check_edges(self, edges: builtins.list[tuple[str, str]]) -> None:
         pending: list[tuple[str, str]] = []
         for blocker, blocked in edges:
             for end in (blocker, blocked):
@@ -232,8 +233,8 @@ class TaskGraph:
             pending.append((blocker, blocked))
 
     def _path(
-        self, start: str, goal: str, extra: list[tuple[str, str]]
-    ) -> list[str] | None:
+        self, start: str, goal: str, extra: builtins.list[tuple[str, str]]
+    ) -> builtins.list[str] | None:
         """A chain start → … → goal along "blocks" edges (plus `extra`), or None."""
         came_from: dict[str, str | None] = {start: None}
         frontier = [start]
@@ -262,7 +263,7 @@ class TaskGraph:
             self._listeners.remove(listener) if listener in self._listeners else None
         )
 
-    def _notify(self, tasks: list[Task]) -> None:
+    def _notify(self, tasks: builtins.list[Task]) -> None:
         for listener in list(self._listeners):
             for task in tasks:
                 try:

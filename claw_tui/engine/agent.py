@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from concurrent.futures import Future
+from contextlib import aclosing
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -205,10 +206,9 @@ class Agent:
         # --bare: no hooks, no memory files, no language servers (print mode's minimal start).
         with_hooks = settings.hooks and not settings.disable_all_hooks and not bare
         hooks = HookRunner(settings.hooks, cwd, env=settings.env) if with_hooks else None
-        if bare:
-            memory_files, path_rules, memory_problems = [], [], []
-        else:
-            memory_files, path_rules, memory_problems = scan_memory(cwd, user_config_dir=user_config_dir())
+        memory_files, path_rules, memory_problems = (
+            ([], [], []) if bare else scan_memory(cwd, user_config_dir=user_config_dir())
+        )
         memory = memory_prompt(memory_files)
         # Skills: only names and descriptions up front; the Skill tool loads a body on demand.
         memory = "\n\n".join(p for p in (memory, skills_prompt(list_skills(cwd))) if p)
@@ -236,7 +236,7 @@ class Agent:
         return agent
 
     async def start_mcp(
-        self, mcp_config: list[str] | tuple[str, ...] = (), *, strict: bool = False, wait: bool = True, **kwargs: Any
+        self, mcp_config: Sequence[str] = (), *, strict: bool = False, wait: bool = True, **kwargs: Any
     ) -> McpManager:
         """Start the configured MCP servers; their tools join the model's as they connect.
 
@@ -458,10 +458,11 @@ class Agent:
         self.transcript.append(message)
         if mirror is not None:
             mirror.append(message)
-        if self._ensure_session():
+        if stored := self._ensure_session():
+            store, session_id = stored
             self._unsaved.append(message)
             while self._unsaved:
-                self.store.append_message(self.session_id, self._unsaved[0])
+                store.append_message(session_id, self._unsaved[0])
                 self._unsaved.pop(0)
                 self._stored_count += 1
         return self.event(ev.MessageCompleted, message=message)
@@ -479,8 +480,8 @@ class Agent:
         }
 
     def _hook_session_id(self) -> str:
-        if self._ensure_session():
-            return self.session_id or ""
+        if stored := self._ensure_session():
+            return stored[1]
         if not self._unstored_session_id:
             import uuid
 
@@ -515,26 +516,27 @@ class Agent:
 
     # --- the session on disk ------------------------------------------------------------
 
-    def _ensure_session(self) -> bool:
-        """Create the stored session on the first message, so an app opened and closed leaves none."""
+    def _ensure_session(self) -> tuple[SessionStore, str] | None:
+        """The store and the stored session's id, the session created on the first message so an app
+        opened and closed leaves none; None without a store."""
         if self.store is None:
-            return False
+            return None
         if not self.session_id:
             session_id = self.store.create_session(self.cwd, self.model, session_id=self.new_session_id)
             self.new_session_id = None
-            self._lock_session(session_id)
+            self._lock_session(self.store, session_id)
             self.session_id = session_id
             self._stored_count = 0
             self._unsaved = [m for m in self._unsaved if m in self.transcript]  # not a cleared session's
-        return True
+        return self.store, self.session_id
 
-    def _lock_session(self, session_id: str) -> None:
+    def _lock_session(self, store: SessionStore, session_id: str) -> None:
         """Be the session's one writer (SessionBusy if another claw is); the main agent only."""
         if self.agent_id is not None or (self._session_lock and self._session_lock.session_id == session_id):
             return
         from claw_tui.engine.session_lock import SessionLock
 
-        lock = SessionLock.acquire(self.store.path.parent, session_id)
+        lock = SessionLock.acquire(store.path.parent, session_id)
         self.release_session()
         self._session_lock = lock
 
@@ -546,8 +548,9 @@ class Agent:
 
     def record_event(self, event: BaseModel | dict[str, Any]) -> None:
         """Keep what a resumed session needs to look as it did (compactions, file changes, tasks)."""
-        if self._ensure_session():
-            self.store.append_event(self.session_id, event)
+        if stored := self._ensure_session():
+            store, session_id = stored
+            store.append_event(session_id, event)
 
     def load_session(self, session_id: str) -> None:
         """Continue a stored session with its last model: the model sees it from its last compaction summary on.
@@ -555,18 +558,21 @@ class Agent:
         Raises SessionBusy when another claw has it open. Calls a crash left unanswered get
         their stored result first.
         """
-        self._lock_session(session_id)
+        store = self.store
+        if store is None:
+            raise RuntimeError("load_session needs an agent with a session store")
+        self._lock_session(store, session_id)
         self._unsaved.clear()  # the previous session's: they could not be stored, and do not belong here
-        self.store.settle_interrupted_calls(session_id)
-        messages = self.store.messages(session_id)
-        info = self.store.get(session_id)
+        store.settle_interrupted_calls(session_id)
+        messages = store.messages(session_id)
+        info = store.get(session_id)
         self.session_id = session_id
         if self.agent_id is None:
             self.session_start = "resume"
         self._stored_count = len(messages)
         start = max((i for i, m in enumerate(messages) if m.is_compaction_summary), default=0)
         tail = messages[start:]
-        for event in self.store.events(session_id, {"summary_edited"}):
+        for event in store.events(session_id, {"summary_edited"}):
             for i, msg in enumerate(tail):
                 if msg.id == event.get("message_id") and msg.is_compaction_summary:
                     tail[i] = msg.model_copy(update={"content": [TextBlock(text=event.get("text", ""))]})
@@ -581,7 +587,7 @@ class Agent:
         from claw_tui.core.tasks import TaskGraph
 
         # The session's own tasks, or none: never those of whatever this agent ran before.
-        snapshots = self.store.events(session_id, {"tasks"})
+        snapshots = store.events(session_id, {"tasks"})
         self.ctx.services.task_graph = TaskGraph.from_json(snapshots[-1]["graph"]) if snapshots else TaskGraph()
         self._watch_tasks()
         self.reset_context_measure()
@@ -592,8 +598,8 @@ class Agent:
             graph.subscribe(lambda _task: self.record_event({"type": "tasks", "graph": graph.to_json()}))
 
     def _before_write(self, path: Path, prior: bytes | None) -> None:
-        if self.checkpoints is not None and self._ensure_session():
-            self.checkpoints.snapshot(self.session_id, self._turn_id, self._stored_count, path, prior)
+        if self.checkpoints is not None and (stored := self._ensure_session()):
+            self.checkpoints.snapshot(stored[1], self._turn_id, self._stored_count, path, prior)
 
     def after_write(self, path: Path) -> None:
         if self.checkpoints is None or not self.session_id or not path.is_file():
@@ -616,14 +622,17 @@ class Agent:
         """Something the user did outside a turn that the model must know (an /undo): it goes with the next prompt."""
         self._notes_for_model.append(self._redact(text))  # `!cmd` output may hold secrets, shown raw on screen only
 
-    async def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]:
+    async def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncGenerator[ev.EngineEvent, None]:
         """One turn. A `CommandPrompt` is a slash command the front end expanded (user_commands.py)."""
         turn_id = self._turn_id = new_id("turn")
         yield self.event(ev.TurnStarted, turn_id=turn_id, model=self.model)
-        expansion = prompt if isinstance(prompt, CommandPrompt) else None
-        if expansion is not None:
-            prompt = expansion.prompt
-        message = user_text(prompt) if isinstance(prompt, str) else prompt
+        expansion: CommandPrompt | None = None
+        given: str | Message
+        if isinstance(prompt, CommandPrompt):
+            expansion, given = prompt, prompt.prompt
+        else:
+            given = prompt
+        message = user_text(given) if isinstance(given, str) else given
         self._stop_requested = None
         if self.hooks is not None:
             events, blocked = await session_hooks.before_prompt(self, message, expansion)
@@ -662,17 +671,21 @@ class Agent:
                         level="warning",
                     )
                     break
+                # Each inner stream is closed with the turn's (aclosing), so a turn closed at a yield
+                # (see the except below) stops its model call and its tools at once.
                 if compaction.needs_compaction(self):
-                    async for item in compaction.compact(self, trigger="auto"):
-                        yield item
+                    async with aclosing(compaction.compact(self, trigger="auto")) as compacting:
+                        async for item in compacting:
+                            yield item
                 rounds += 1
                 response: ModelResponse | None = None
-                async for item in self._call_model():
-                    if isinstance(item, ModelResponse):
-                        response = item
-                    else:
-                        failure = item if isinstance(item, ev.Error) else failure
-                        yield item
+                async with aclosing(self._call_model()) as model_call:
+                    async for item in model_call:
+                        if isinstance(item, ModelResponse):
+                            response = item
+                        else:
+                            failure = item if isinstance(item, ev.Error) else failure
+                            yield item
                 if response is None:  # the model call failed for good; an Error was yielded
                     stop_reason = "error"
                     if self.hooks is not None and failure is not None:
@@ -700,10 +713,13 @@ class Agent:
                     break
                 self._done_results = []
                 ends_turn = False
-                async for item in run_tool_calls(self, calls, set(response.incomplete_tool_calls), self._done_results):
-                    if isinstance(item, ev.ToolCallFinished) and item.metadata.get("ends_turn") and not item.is_error:
-                        ends_turn = True  # the call was the turn's answer (StructuredOutput)
-                    yield item
+                async with aclosing(
+                    run_tool_calls(self, calls, set(response.incomplete_tool_calls), self._done_results)
+                ) as running:
+                    async for item in running:
+                        if isinstance(item, ev.ToolCallFinished) and item.metadata.get("ends_turn") and not item.is_error:
+                            ends_turn = True  # the call was the turn's answer (StructuredOutput)
+                        yield item
                 order = {c.id: i for i, c in enumerate(calls)}
                 results = sorted(self._done_results, key=lambda r: order.get(r.tool_use_id, 0))
                 self._done_results = []
@@ -714,7 +730,9 @@ class Agent:
                     break
                 if ends_turn:
                     break
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):
+            # Cancelled inside a model call or a tool, or closed at a yield (a front end's task
+            # cancelled while it drew an event, which aclose()s its streams): the same either way.
             self._settle_after_cancel()
             self._count_cut_short_call()
             raise
@@ -725,7 +743,7 @@ class Agent:
             stop_reason = "error"
         yield self.event(ev.TurnFinished, turn_id=turn_id, stop_reason=stop_reason, turns=rounds)
 
-    async def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]:
+    async def compact(self, instructions: str = "") -> AsyncGenerator[ev.EngineEvent, None]:
         """`/compact [instructions]`: summarise the older part of the conversation now."""
         async for item in compaction.compact(self, instructions, trigger="manual"):
             yield item
@@ -783,7 +801,7 @@ class Agent:
             thinking_budget=self.settings.thinking_budget,
         )
 
-    async def _call_model(self) -> AsyncIterator[Any]:
+    async def _call_model(self) -> AsyncGenerator[Any, None]:
         """Stream one model response, retrying what a new attempt can fix."""
         settings = self.settings
         attempts = settings.max_retries + 1
@@ -792,14 +810,15 @@ class Agent:
             self._streamed_chars = 0  # of this attempt, for the usage of a call a cancel cuts short
             try:
                 provider, native = await self.provider_for(self.model)
-                async for item in provider.stream(self._request(native, provider)):
-                    if isinstance(item, ModelResponse):
-                        item.message.model = self.model
-                        self._partial = None
-                        yield item
-                        return
-                    self._track_partial(item)
-                    yield item.model_copy(update={"agent_id": self.agent_id})
+                async with aclosing(provider.stream(self._request(native, provider))) as stream:
+                    async for item in stream:
+                        if isinstance(item, ModelResponse):
+                            item.message.model = self.model
+                            self._partial = None
+                            yield item
+                            return
+                        self._track_partial(item)
+                        yield item.model_copy(update={"agent_id": self.agent_id})
                 raise ProviderError("The model's stream ended without a final message.", kind="stream")
             except ProviderError as err:
                 streamed = bool(self._partial and self._partial.content)
@@ -859,9 +878,8 @@ class Agent:
         """A model call cancelled mid-stream is billed for what the server counted before: add it to
         the session's cost and store it, and keep its Usage event for the front end (`take_cut_short_usage`)."""
         for provider in self._providers.values():
-            usage = provider.cut_short_usage
+            usage = provider.take_cut_short_usage()
             if usage is not None:
-                provider.cut_short_usage = None
                 # The stream's start reports a placeholder output count (1); what streamed is what was made.
                 streamed = -(-self._streamed_chars // 4)
                 reported = usage.output_tokens if usage.output_tokens > 1 else 0

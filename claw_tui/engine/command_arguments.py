@@ -36,7 +36,8 @@ def fill_arguments(
 
     text = _INDEXED.sub(lambda m: word(m.group(1) or m.group(2)), body)
     for i, name in enumerate(names):
-        text = re.sub(rf"\${re.escape(name)}(?![\w])", lambda _m, i=i: word(str(i)), text)
+        value = word(str(i))
+        text = re.sub(rf"\${re.escape(name)}(?![\w])", lambda _m: value, text)  # noqa: B023 (used at once)
     text = text.replace("$ARGUMENTS", args)
     if skill_dir is not None:
         text = text.replace("${CLAUDE_SKILL_DIR}", str(skill_dir))

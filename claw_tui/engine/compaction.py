@@ -10,7 +10,7 @@ claw itself, so they are never forgotten. The summary is a visible, editable mes
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any, Literal
 
 from claw_tui.core import events as ev
@@ -125,7 +125,7 @@ def needs_compaction(agent: Agent) -> bool:
 
 async def compact(
     agent: Agent, instructions: str = "", trigger: Literal["manual", "auto"] = "manual", keep_turns: int = 2
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """Summarise the older part of the transcript; yields engine events."""
     messages = repair(agent.transcript)
     cut = split_point(messages, keep_turns)

@@ -6,7 +6,7 @@ a front end needs that is not here is added here first, so the surface stays one
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -62,9 +62,9 @@ class FrontendAgent(Protocol):
     def sandbox_warning(self) -> str | None: ...  # commands run unsandboxed unasked-for: said once at start
 
     # --- turns ----------------------------------------------------------------------------
-    def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]: ...
+    def run_turn(self, prompt: str | Message | CommandPrompt) -> AsyncGenerator[ev.EngineEvent, None]: ...
 
-    def compact(self, instructions: str = "") -> AsyncIterator[ev.EngineEvent]: ...
+    def compact(self, instructions: str = "") -> AsyncGenerator[ev.EngineEvent, None]: ...
 
     def take_cut_short_usage(self) -> ev.Usage | None: ...
 

@@ -290,7 +290,7 @@ class PermissionEngine:
             paths = []
         call = _Call(tool=tool, kind=kind, target=target, paths=paths)
         if isinstance(tool, Git):
-            call.git_words = tool.shell_words(input)
+            call.git_words = tool.shell_words(input)  # type: ignore[arg-type]  # validated as the Git tool's input
             if kind == ToolKind.WRITE:
                 call.git_repo = repository_root(ctx.cwd)
         if call.is_bash:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from claw_tui.core.transcript import Message, TextBlock, user_text
+from claw_tui.core.transcript import ContentBlock, Message, TextBlock, user_text
 from claw_tui.engine.user_commands import CommandError, CommandPrompt, load_user_commands, parse_invocation
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ async def _mcp_prompt(agent: FrontendAgent, name: str, args: str) -> CommandProm
         raise PromptError(f"/{name}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - the server's refusal or failure, named; nothing is sent
         raise PromptError(f"/{name} failed: {exc}") from None
-    blocks = [block for _, content in messages for block in content]
+    blocks: list[ContentBlock] = [block for _, content in messages for block in content]
     if not blocks:
         raise PromptError(f"/{name}: the server's prompt is empty; nothing sent.")
     typed = f"/{name} {args}".rstrip()

@@ -125,7 +125,7 @@ class Scheduler:
         self.clock: Clock = clock or SystemClock()
         self._jobs: dict[str, ScheduledJob] = {}
         self._changed = asyncio.Event()
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[], object]] = []
 
     # --- the jobs ---------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class Scheduler:
         """Soonest first."""
         return sorted(self._jobs.values(), key=lambda j: j.next_at)
 
-    def subscribe(self, listener: Callable[[], None]) -> None:
+    def subscribe(self, listener: Callable[[], object]) -> None:
         """Call `listener()` whenever a job is added, fired, rescheduled or removed."""
         self._listeners.append(listener)
 

@@ -81,7 +81,7 @@ def lock_path(folder: Path, session_id: str) -> Path:
 
 def any_locked(folder: Path) -> list[str]:
     """The sessions some process holds now (recovery must not swap the database under it)."""
-    held = []
+    held: list[str] = []
     if fcntl is None or not (folder / "locks").is_dir():
         return held
     for path in (folder / "locks").glob("*.lock"):

@@ -18,6 +18,7 @@ approver; what the main tree changed meanwhile is a conflict, kept as a patch.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
@@ -25,12 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import BaseModel
+
 from claw_tui.core import events as ev
 from claw_tui.core.approval import ApprovalRequest
 from claw_tui.core.diffs import FileChange
 from claw_tui.core.transcript import new_id
 from claw_tui.engine.agent_defs import AgentDef
-from claw_tui.tools.base import FileEditTool, Services, ToolContext, ToolError, ToolResult
+from claw_tui.engine.permissions import Decision, PermissionEngine
+from claw_tui.tools.base import FileEditTool, Services, Tool, ToolContext, ToolError, ToolResult
 
 if TYPE_CHECKING:
     from claw_tui.engine.agent import Agent
@@ -38,7 +42,7 @@ if TYPE_CHECKING:
 
 ChildStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
 Emit = Callable[[Any], Awaitable[None]]
-Listener = Callable[[Any], None]
+Listener = Callable[[Any], object]  # what it returns is ignored
 
 # The task graph has no "failed": a child that failed or was cancelled leaves its task pending
 # (the work is still to do); `metadata["agent_status"]` says what really happened.
@@ -495,7 +499,7 @@ class SubagentManager:
     async def merge(
         self,
         wt: Worktree,
-        changes: list[WorktreeChange],
+        changes: builtins.list[WorktreeChange],
         *,
         call_id: str,
         label: str,
@@ -559,7 +563,7 @@ class SubagentManager:
                 )
         return "\n".join(notes)
 
-    def _merge_decision(self, wt: Worktree, changes: list[WorktreeChange]) -> tuple[str, str]:
+    def _merge_decision(self, wt: Worktree, changes: builtins.list[WorktreeChange]) -> tuple[str, str]:
         """What the parent's rules say about writing these files, as if Write wrote each one."""
         from claw_tui.tools.files import Write, WriteInput
 
@@ -579,11 +583,11 @@ class SubagentManager:
     async def _apply(
         self,
         wt: Worktree,
-        approved: list[FileChange | WorktreeChange],
-        clean: list[WorktreeChange],
+        approved: builtins.list[FileChange | WorktreeChange],
+        clean: builtins.list[WorktreeChange],
         call_id: str,
         emit: Emit | None,
-    ) -> tuple[list[str], list[WorktreeChange]]:
+    ) -> tuple[builtins.list[str], builtins.list[WorktreeChange]]:
         """Write what was approved; a file that changed while the user looked is a conflict."""
         from claw_tui.tools.textfiles import write_change
 
@@ -601,8 +605,8 @@ class SubagentManager:
                         late.append(source)
                     continue
                 before, after = item.before, item.after
+                rel = source.rel if source is not None else str(item.path)
             else:
-                source = item
                 target = wt.main_path(item.rel)
                 current = target.read_bytes() if target.is_file() else None
                 if current != item.base:
@@ -616,7 +620,7 @@ class SubagentManager:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(item.after)
                 before, after = None, "(binary or deleted file)"
-            rel = source.rel if source is not None else str(item.path)
+                rel = item.rel
             applied.append(rel)
             changed = ev.FileChanged(call_id=call_id, path=rel, before=before, after=after)
             self.parent.record_event(changed)
@@ -666,7 +670,7 @@ class SubagentManager:
         worktrees.remove_worktree(wt)
         return f"Left and removed worktree {wt.branch}; back in {cwd}.\n{note}".strip()
 
-    def _move(self, cwd: Path, roots: list[Path], permissions: Any) -> None:
+    def _move(self, cwd: Path, roots: builtins.list[Path], permissions: Any) -> None:
         parent = self.parent
         parent.cwd = cwd
         parent.ctx.cwd = cwd
@@ -681,21 +685,19 @@ class SubagentManager:
 # --- helpers ------------------------------------------------------------------------------
 
 
-class IsolatedPermissions:
+class IsolatedPermissions(PermissionEngine):
     """The parent's rules and mode over a worktree's roots.
 
     Edits inside the worktree are allowed where the parent's engine would ask: they reach the
     main tree only through the merge, which asks then. Deny rules and plan mode still deny.
     """
 
-    def __init__(self, parent: Any, worktree: Worktree, roots: list[Path]) -> None:
-        from claw_tui.engine.permissions import PermissionEngine
-
+    def __init__(self, parent: PermissionEngine, worktree: Worktree, roots: list[Path]) -> None:
         self._parent = parent
         self._worktree = worktree
-        self._engine = PermissionEngine(parent.mode, parent.rules_for_display(), roots, guard=parent.guard)
+        super().__init__(parent.mode, parent.rules_for_display(), roots, guard=parent.guard)
 
-    @property
+    @property  # type: ignore[override]  # the parent's mode, which Shift+Tab and plan mode change
     def mode(self) -> str:
         return self._parent.mode
 
@@ -703,11 +705,8 @@ class IsolatedPermissions:
     def mode(self, value: str) -> None:
         self._parent.mode = value
 
-    def decide(self, tool: Any, input: Any, ctx: ToolContext, *, sandboxed: bool) -> Any:
-        from claw_tui.engine.permissions import Decision
-
-        self._engine.mode = self._parent.mode
-        decision = self._engine.decide(tool, input, ctx, sandboxed=sandboxed)
+    def decide(self, tool: Tool, input: BaseModel, ctx: ToolContext, *, sandboxed: bool) -> Decision:
+        decision = super().decide(tool, input, ctx, sandboxed=sandboxed)
         if decision.behavior == "ask" and isinstance(tool, FileEditTool):
             root = self._worktree.path.resolve()
             paths = [Path(p).resolve() for p in tool.touched_paths(input, ctx)]
@@ -716,19 +715,6 @@ class IsolatedPermissions:
                     "allow", f"isolated worktree: edits stay on {self._worktree.branch} until they are merged"
                 )
         return decision
-
-    @property
-    def guard(self) -> Any:
-        return self._engine.guard
-
-    def add_rule(self, behavior: str, rule: str, source: str) -> None:
-        self._engine.add_rule(behavior, rule, source)  # type: ignore[arg-type]
-
-    def suggest_rule(self, tool: Any, input: Any, ctx: ToolContext) -> str | None:
-        return self._engine.suggest_rule(tool, input, ctx)
-
-    def rules_for_display(self) -> list[Any]:
-        return self._engine.rules_for_display()
 
 
 def isolated_workspace(wt: Worktree, parent: Agent) -> tuple[Path, list[Path], IsolatedPermissions]:

@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -68,7 +68,7 @@ class CallHost(Protocol):
 
 async def run_tool_calls(
     host: CallHost, calls: list[ToolUseBlock], incomplete: set[str], results: list[ToolResultBlock]
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """Run a response's calls: consecutive read-only calls together, the rest in order.
 
     Yields engine events; each call's result lands in `results` as it finishes, so a cancel
@@ -277,7 +277,8 @@ class ToolCall:
         host, call = self.host, self.call
         sandboxed = is_sandboxed(tool, ctx)
         decision = host.permissions.decide(tool, parsed, ctx, sandboxed=sandboxed)
-        behavior, decided_by = decision.behavior, decision.reason
+        behavior: str = decision.behavior
+        decided_by = decision.reason
         if hook_decision in ("allow", "deny", "ask") and decision.behavior != "deny":
             behavior, decided_by = hook_decision, f"PreToolUse hook ({hook_decision})"
         note, narrowed = "", False

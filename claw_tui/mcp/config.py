@@ -144,7 +144,7 @@ def parse_server(name: str, raw: Any, *, scope: Scope, source: str) -> ServerCon
         url = raw.get("url")
         if not isinstance(url, str) or not url:
             raise McpConfigError(f"a {transport} server needs `url`")
-        oauth = raw.get("oauth") if isinstance(raw.get("oauth"), dict) else {}
+        oauth = raw["oauth"] if isinstance(raw.get("oauth"), dict) else {}
         return ServerConfig(
             url=expand_vars(url),
             headers=_str_map(raw.get("headers"), "`headers`"),

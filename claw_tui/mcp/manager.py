@@ -283,11 +283,12 @@ class _Server:
             self._transport_error = message
             self._signal.set()  # wakes a pending initialize; the serving loop ignores it
             return
-        kind = {
+        kinds: dict[type, str] = {
             mcp_types.ToolListChangedNotification: "tools",
             mcp_types.ResourceListChangedNotification: "resources",
             mcp_types.PromptListChangedNotification: "prompts",
-        }.get(type(message))
+        }
+        kind = kinds.get(type(message))
         if kind is not None:
             self._pending_refresh.add(kind)
             self._signal.set()

@@ -273,7 +273,7 @@ class ClaudeStream:
             out.append(self._event({"type": "message_start", "message": {
                 "id": self._message_id, "type": "message", "role": "assistant", "model": "", "content": [],
                 "stop_reason": None, "stop_sequence": None, "usage": _usage_dict(0, 0, 0, 0)}}))
-        kind = {ev.TextDelta: "text", ev.ThinkingDelta: "thinking"}.get(type(event), "tool_use")
+        kind = "text" if isinstance(event, ev.TextDelta) else "thinking" if isinstance(event, ev.ThinkingDelta) else "tool_use"
         if isinstance(event, ev.ToolCallStarted) or self._block is None or self._block[1] != kind:
             out += self._close_block()
             index = 0 if self._block is None else self._block[0] + 1

@@ -220,7 +220,7 @@ class PrintSession:
             self._commands = load_user_commands(self.agent.cwd).commands
         return self._commands
 
-    async def turn(self, prompt: str | Message) -> None:
+    async def turn(self, prompt: str | Message | CommandPrompt) -> None:
         """One prompt through the agent, its events to the output; a --json-schema run is reminded to
         answer through StructuredOutput when a turn ends without it."""
         self.output.begin(self)
@@ -235,7 +235,7 @@ class PrintSession:
                     break
                 await self._run(REMINDER)
 
-    async def _run(self, prompt: str | Message) -> None:
+    async def _run(self, prompt: str | Message | CommandPrompt) -> None:
         async for event in self.agent.run_turn(prompt):
             self.output.event(event)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +60,7 @@ class AnthropicProvider:
         self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0)
         self.idle_timeout = idle_timeout
         self.base_url = str(self._client.base_url)
-        self.cut_short_usage: TokenUsage | None = None  # what the last call used before it was cancelled
+        self._in_flight: _StreamReader | None = None  # the call streaming now, or the one a cancel cut short
 
     def _where(self, model: str = "") -> Where:
         return Where("Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", self.base_url, model)
@@ -72,11 +71,16 @@ class AnthropicProvider:
         except SDK_ERRORS as exc:
             raise to_provider_error(exc, self._where(), partial=False) from None
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
+    def take_cut_short_usage(self) -> TokenUsage | None:
+        """What the call a cancel cut short had used (the server counts the input when the stream
+        starts), once. It holds however the stream stopped: cancelled inside or closed at a yield."""
+        reader, self._in_flight = self._in_flight, None
+        return reader.usage if reader is not None else None
+
+    async def stream(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         where = self._where(request.model)
-        reader = _StreamReader(self.name, request.model)
+        reader = self._in_flight = _StreamReader(self.name, request.model)
         started = False
-        self.cut_short_usage = None
         try:
             raw = await within(self.idle_timeout, self._client.messages.create(**build_params(request), stream=True))
             started = True
@@ -87,14 +91,13 @@ class AnthropicProvider:
                         yield out
             finally:
                 await raw.close()
-        except asyncio.CancelledError:
-            # The server counted the input when the stream started: a cancelled call is billed for it.
-            self.cut_short_usage = reader.usage
-            raise
         except TimeoutError:
+            self._in_flight = None
             raise stalled(where, self.idle_timeout, partial=reader.yielded) from None
         except SDK_ERRORS as exc:
+            self._in_flight = None
             raise to_provider_error(exc, where, partial=reader.yielded, started=started) from None
+        self._in_flight = None
         if not reader.stopped:
             raise ended_early(where, partial=reader.yielded)
         yield reader.response()

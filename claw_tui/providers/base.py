@@ -8,7 +8,7 @@ failure is raised as a `ProviderError` whose `retryable` says whether a new atte
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -93,12 +93,15 @@ class ProviderError(Exception):
 
 class Provider(Protocol):
     name: str  # "anthropic", "openai", "local"
-    # What the last call used before it was cancelled, where the API reports it mid-stream (Anthropic).
-    cut_short_usage: TokenUsage | None
 
-    def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]: ...
+    def stream(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]: ...
 
     async def list_models(self) -> list[str]: ...
+
+    def take_cut_short_usage(self) -> TokenUsage | None:
+        """What the call a cancel cut short had used, once; None where the API reports usage only at
+        a stream's end (OpenAI)."""
+        ...
 
     @property
     def web_searcher(self) -> WebSearcher | None:

@@ -136,6 +136,7 @@ def spending_limit(where: Where, body: object, error_type: str | None = None) ->
     if isinstance(inner, Mapping):
         codes |= {str(value).lower() for value in (inner.get("code"), inner.get("type")) if value}
     detail = api_message(body)
+    which: str | None
     if codes & _QUOTA_CODES:
         code = min(codes & _QUOTA_CODES)
         which = f"your account's quota is used up ({code})"
@@ -187,8 +188,8 @@ def from_exception(exc: BaseException, where: Where, *, partial: bool, started: 
     `started`: the response had begun (HTTP 200 came), so a broken connection is a broken
     stream, not an unreachable server; `partial`: deltas were already yielded.
     """
-    if isinstance(exc, _sdk("APIStatusError")) and exc.status_code >= 400:  # type: ignore[attr-defined]
-        return status_error(where, exc.status_code, exc.body, exc.response.headers)
+    if isinstance(exc, _sdk("APIStatusError")) and (status := getattr(exc, "status_code", 0)) >= 400:
+        return status_error(where, status, getattr(exc, "body", None), exc.response.headers)  # type: ignore[attr-defined]
     if isinstance(exc, (*_sdk("APIConnectionError"), httpx2.TransportError)):
         cause = exc.__cause__ or exc
         detail = " ".join(str(cause).split()).rstrip(".") or type(cause).__name__

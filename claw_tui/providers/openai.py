@@ -8,7 +8,7 @@ shown but never sent back.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -80,7 +80,6 @@ class OpenAIProvider:
         self.api = api
         self.name = name
         self.idle_timeout = idle_timeout
-        self.cut_short_usage: TokenUsage | None = None  # OpenAI's APIs report usage only at a stream's end
         self.base_url = str(self._client.base_url)
 
     def _where(self, model: str = "") -> Where:
@@ -95,13 +94,16 @@ class OpenAIProvider:
         info = self._info(model)
         return "responses" if info is not None and info.api == "responses" else self.api
 
+    def take_cut_short_usage(self) -> TokenUsage | None:
+        return None  # OpenAI's APIs report usage only at a stream's end
+
     async def list_models(self) -> list[str]:
         try:
             return [m.id async for m in self._client.models.list()]
         except SDK_ERRORS as exc:
             raise to_provider_error(exc, self._where(), partial=False) from None
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
+    async def stream(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         where = self._where(request.model)
         info = self._info(request.model)
         reasoning = info is not None and info.reasoning

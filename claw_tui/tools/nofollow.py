@@ -13,7 +13,7 @@ import contextlib
 import errno
 import os
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from claw_tui.tools.base import ToolError
 
@@ -70,7 +70,7 @@ def _real_path(fd: int) -> str | None:
 def open_file(path: Path, mode: str = "rb") -> BinaryIO:
     """`open(path, mode)` for "rb", "wb" (truncate in place) or "xb" (create), following no link."""
     flags = {"rb": os.O_RDONLY, "wb": os.O_WRONLY | os.O_TRUNC, "xb": os.O_WRONLY | os.O_CREAT | os.O_EXCL}[mode]
-    return os.fdopen(open_fd(path, flags, make_parents=mode == "xb"), mode)
+    return cast(BinaryIO, os.fdopen(open_fd(path, flags, make_parents=mode == "xb"), mode))
 
 
 def read_bytes(path: Path) -> bytes:

@@ -14,7 +14,7 @@ is `.claude/settings.json`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,7 @@ _SCAN_DEPTH = 3  # nested repositories and agent folders are looked for this dee
 _SCAN_ENTRIES = 20_000  # and no further than this many directory entries
 _SKIP = {"node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", "target", "dist",
          "build"}
+AddTarget = Callable[[Path, bool], None]  # a protected path, and whether it is a directory
 
 
 def user_config_dirs() -> list[Path]:
@@ -125,7 +126,7 @@ def _real(path: Path) -> Path | None:
         return None
 
 
-def _git_targets(dot_git: Path, add: callable) -> None:  # type: ignore[valid-type]
+def _git_targets(dot_git: Path, add: AddTarget) -> None:
     """A `.git` directory's hooks, config and info; for a `.git` file (a linked worktree or a
     submodule checkout) the file itself and the same inside the git directories it names."""
     if dot_git.is_file() or dot_git.is_symlink() and not dot_git.is_dir():
@@ -143,7 +144,7 @@ def _git_targets(dot_git: Path, add: callable) -> None:  # type: ignore[valid-ty
             _git_dir_internals(nested.parent, add)
 
 
-def _git_dir_internals(git_dir: Path, add: callable) -> None:  # type: ignore[valid-type]
+def _git_dir_internals(git_dir: Path, add: AddTarget) -> None:
     for name in GIT_INTERNALS_DIRS:
         add(git_dir / name, True)
     for name in GIT_INTERNALS_FILES:

@@ -153,7 +153,7 @@ def guarded_transport(opted_in: Callable[[str], bool], resolver: Resolver = _sys
     transport = httpx2.AsyncHTTPTransport(trust_env=False)
     # httpx2 builds its connection pool without a way to pass a network backend; the pool reads this
     # attribute for every connection it makes.
-    transport._pool._network_backend = _guarded_backend(opted_in, resolver)  # type: ignore[attr-defined]
+    transport._pool._network_backend = _guarded_backend(opted_in, resolver)  # type: ignore[attr-defined, assignment]
     return transport
 
 

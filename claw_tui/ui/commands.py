@@ -144,6 +144,7 @@ async def _clear(screen: MainScreen, args: str) -> None:
 
 
 async def _compact(screen: MainScreen, args: str) -> None:
+    assert screen.agent is not None  # is_available=_has_agent
     screen.run_engine(screen.agent.compact(args), label="Compacting…")
 
 

@@ -6,15 +6,16 @@ messages as the user's message.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from claw_tui.core.transcript import Message
+from claw_tui.core.transcript import ContentBlock, Message
 from claw_tui.engine.user_commands import CommandPrompt
 from claw_tui.mcp import McpManager, PromptEntry
 from claw_tui.mcp.prompts import PromptArgumentError, argument_hint, map_arguments
 from claw_tui.ui.commands import SlashCommand
 
 if TYPE_CHECKING:
+    from claw_tui.ui.app import ClawApp
     from claw_tui.ui.screens.main import MainScreen
 
 
@@ -48,7 +49,7 @@ async def run_prompt(manager: McpManager, entry: PromptEntry, screen: MainScreen
         except Exception as exc:  # noqa: BLE001 - shown as a note; nothing is sent
             await screen.conversation.add_note(f"/{entry.command} failed: {exc}", "error")
             return
-        blocks = [block for _, content in messages for block in content]
+        blocks: list[ContentBlock] = [block for _, content in messages for block in content]
         if not blocks:
             await screen.conversation.add_note(
                 f"/{entry.command}: the server's prompt is empty; nothing sent.", "warning"
@@ -66,7 +67,8 @@ async def start_servers(screen: MainScreen) -> None:
         screen.mcp_started.set()
         return
     try:
-        manager = await screen.agent.start_mcp(screen.app.mcp_config, strict=screen.app.strict_mcp_config, wait=False)
+        app = cast("ClawApp", screen.app)
+        manager = await screen.agent.start_mcp(app.mcp_config, strict=app.strict_mcp_config, wait=False)
     except Exception as exc:  # noqa: BLE001 - a bad config file is a note (naming the file), never a traceback
         screen.mcp_error = f"MCP servers not started: {exc}"
         await screen.conversation.add_note(screen.mcp_error, "warning")

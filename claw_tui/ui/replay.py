@@ -141,8 +141,7 @@ def build_history(
             skip -= 1
             continue
         if message.is_compaction_summary:
-            done = compactions.get(message.id)
-            history.add(_note(_compaction_line(done)))
+            history.add(_note(_compaction_line(compactions.get(message.id))))
             history.add(_summary(edited.get(message.id, message.text)), rows=1)
             skip = done.kept_messages if done is not None else 0
         elif message.role == "user":

@@ -57,7 +57,7 @@ def show_undone(screen: MainScreen, paths: list[Path]) -> None:
 
 async def announce(screen: MainScreen, session_id: str, verb: str) -> None:
     """One line under a session just drawn: which it is, and where it was if not here."""
-    assert screen.agent is not None
+    assert screen.agent is not None and screen.agent.store is not None
     info = screen.agent.store.get(session_id)
     if info is None:
         return
@@ -118,7 +118,7 @@ async def resume(screen: MainScreen, id_or_prefix: str) -> None:
 
 async def fork(screen: MainScreen, session_id: str, message_index: int) -> None:
     """A new session with messages 0..message_index of `session_id`, loaded in its place."""
-    assert screen.agent is not None
+    assert screen.agent is not None and screen.agent.store is not None  # the browser opens only with a store
     try:
         fork = screen.agent.store.fork(session_id, message_index)
     except StoreError as exc:
@@ -132,7 +132,7 @@ async def undo_last_turn(screen: MainScreen) -> None:
     """/undo: the files of the last turn that changed any go back; a file the user changed since stays."""
     if (await store_for(screen, "/undo")) is None:
         return
-    assert screen.agent is not None
+    assert screen.agent is not None and screen.agent.checkpoints is not None  # kept wherever a store is
     if not screen.agent.session_id:
         await screen.conversation.add_note("/undo: no file has changed in this session.")
         return
@@ -167,6 +167,7 @@ async def rewind_to(screen: MainScreen, index: int, prompt: Message) -> None:
     """Restore files to before message `index`, keep messages 0..index-1, and put the prompt back in the box."""
     agent = screen.agent
     assert agent is not None and agent.session_id is not None
+    assert agent.store is not None and agent.checkpoints is not None  # /rewind opens only with a store
     if screen.turn_running:
         await screen.conversation.add_note("/rewind: wait for the turn to end, or press Esc to stop it.", "warning")
         return

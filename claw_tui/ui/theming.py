@@ -109,7 +109,7 @@ def parse_theme(data: dict[str, Any], source: str) -> Theme:
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
         raise ThemeFileError(f"{source}: `dark` must be true or false")
-    return Theme(name=name.strip(), dark=dark, variables=dict(variables), **checked)
+    return Theme(name=name.strip(), dark=dark, variables=dict(variables), **checked)  # type: ignore[arg-type]  # colours only
 
 
 def load_theme_file(path: Path) -> Theme:

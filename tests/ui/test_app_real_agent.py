@@ -66,6 +66,31 @@ async def test_escape_cancels_a_slow_real_stream_and_the_next_turn_works(project
         assert [m.role for m in app.agent.transcript][-2:] == ["user", "assistant"]
 
 
+async def test_a_cancel_that_lands_while_the_screen_draws_keeps_the_text_and_the_cost(
+    project, fake_model, app_for, monkeypatch
+):
+    """Escape while the turn's worker pauses between events (not inside the engine's stream, as under
+    load): the engine still keeps what streamed and counts the call the cancel cut short."""
+    import claw_tui.ui.screens.main as main_module
+
+    monkeypatch.setattr(main_module, "SLICE_S", 0.0)  # the worker pauses after every event
+    fake_model.script(Reply(parts=[Text("word " * 3000)]), Reply(parts=[Text("Fresh answer.")]))
+    app = app_for()
+    async with app.run_test() as pilot:
+        await pilot.press(*"count", "enter")
+        screen = main(app)
+        while not screen.query(AssistantText):
+            await pilot.pause(0.01)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not screen.turn_running
+        assert screen.usage.calls == 1 and screen.usage.input_tokens > 0
+        kept = app.agent.transcript[-1]
+        assert kept.role == "assistant" and kept.text.startswith("word word"), "what streamed is kept"
+        stored = app.store.get(app.agent.session_id)
+        assert stored is not None and stored.cost_usd == pytest.approx(screen.usage.cost_usd)
+
+
 async def test_a_real_write_approval_with_one_hunk_accepted_and_one_rejected(project, fake_model, app_for):
     """Mode default asks for the write; the user rejects the first hunk and approves: only the second
     lands on disk, and the model is told which hunk was rejected."""

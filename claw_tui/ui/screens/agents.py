@@ -227,7 +227,7 @@ class AgentsScreen(Screen[None]):
 
     CSS_PATH = "agents.tcss"
     AUTO_FOCUS = "#agents-table"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (140, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]  # noqa: RUF012 (Textual types it per instance)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "new agent", tooltip="Write a new agent into .claw/agents/"),
         Binding("e", "edit", "edit", tooltip="Edit the agent's file (custom agents only)"),

@@ -9,9 +9,10 @@ side pane (its focus key brings it back); F11 zooms the focused pane.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -199,7 +200,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
             warning = self.agent.sandbox_warning
         except Exception:  # noqa: BLE001 - a detection failure must not hide the rest of the status bar
             status = "unknown"
-        self.app.call_from_thread(self._show_sandbox, status, warning)
+        self.app.call_from_thread(self._show_sandbox, status, warning)  # type: ignore[arg-type]  # it awaits it
 
     async def _show_sandbox(self, status: str, warning: str | None) -> None:
         """The status bar's sandbox field; once, the warning that commands run unsandboxed and ask."""
@@ -421,21 +422,24 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         shells = [w for w in self.workers if w.group == "shell" and w.is_running]
         return not self.turn_running and not self._queue and not shells and self.app.screen is self
 
-    def run_engine(self, events: AsyncIterator[ev.EngineEvent], label: str = "working…") -> None:
+    def run_engine(self, events: AsyncGenerator[ev.EngineEvent, None], label: str = "working…") -> None:
         """Consume an engine event stream (a turn, a compaction) in the exclusive turn worker."""
         self.status.working = label
         self._turn = self._consume(events)
 
     @work(exclusive=True, group="turn", exit_on_error=False, name="turn")
-    async def _consume(self, events: AsyncIterator[ev.EngineEvent]) -> None:
+    async def _consume(self, events: AsyncGenerator[ev.EngineEvent, None]) -> None:
         # A burst of buffered stream data is parsed without the SDK ever waiting on the network, so
         # without a pause now and then this loop would hold the event loop (keys, frames) to its end.
+        # A cancel may land on that pause, outside the engine's stream: closing the stream then lets the
+        # engine keep what streamed and count the call cut short, as when the cancel lands inside it.
         slice_start = time.perf_counter()
-        async for event in events:
-            self.post_message(EngineEvent(event))
-            if time.perf_counter() - slice_start > SLICE_S:
-                await asyncio.sleep(0)
-                slice_start = time.perf_counter()
+        async with contextlib.aclosing(events):
+            async for event in events:
+                self.post_message(EngineEvent(event))
+                if time.perf_counter() - slice_start > SLICE_S:
+                    await asyncio.sleep(0)
+                    slice_start = time.perf_counter()
 
     def cancel_turn(self) -> None:
         if self._turn is not None:
@@ -482,7 +486,8 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
                 first_before = self.session_changes[path][0] if path in self.session_changes else before
                 self.session_changes[path] = (first_before, after)
 
-    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:  # type: ignore[override]
+        # (Textual calls the handler of each class along the MRO: ReportsWorkerFailures' runs too.)
         worker = event.worker
         if worker.name != "turn" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
@@ -492,8 +497,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         if self.agent is not None and (usage := self.agent.take_cut_short_usage()) is not None:
             await self.route(usage)  # the call the cancel cut short was billed for its input
         if self._turn_id is not None:  # the turn ended without its TurnFinished: tell every pane
-            reason = "cancelled" if event.state == WorkerState.CANCELLED else "error"
-            await self.route(ev.TurnFinished(turn_id=self._turn_id, stop_reason=reason))
+            await self.route(ev.TurnFinished(
+                turn_id=self._turn_id, stop_reason="cancelled" if event.state == WorkerState.CANCELLED else "error"
+            ))
         if worker is not self._turn:
             return
         self._turn = None
@@ -559,7 +565,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
         await start_servers(self)
 
-    async def _turn_events(self, prompt: str | Message | CommandPrompt) -> AsyncIterator[ev.EngineEvent]:
+    async def _turn_events(self, prompt: str | Message | CommandPrompt) -> AsyncGenerator[ev.EngineEvent, None]:
         """A turn, after attaching the MCP resources (`@server:uri`) and files (`@path`) a typed prompt mentions."""
         assert self.agent is not None
         manager = self.mcp_manager
@@ -567,9 +573,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
             from claw_tui.mcp.mentions import attach_resources, resource_mentions
 
             if resource_mentions(manager, prompt):
-                prompt, attached, problems = await attach_resources(manager, prompt)
-                if attached:
-                    yield ev.Notice(text=f"Attached {', '.join(attached)} to the prompt.")
+                prompt, resources, problems = await attach_resources(manager, prompt)
+                if resources:
+                    yield ev.Notice(text=f"Attached {', '.join(resources)} to the prompt.")
                 for problem in problems:
                     yield ev.Notice(text=problem, level="warning")
         if isinstance(prompt, str):
@@ -582,8 +588,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
                     yield ev.Notice(text=f"Attached {', '.join(attached.attached)}.")
                 for problem in attached.problems:
                     yield ev.Notice(text=problem, level="warning")
-        async for event in self.agent.run_turn(prompt):
-            yield event
+        async with contextlib.aclosing(self.agent.run_turn(prompt)) as turn:
+            async for event in turn:
+                yield event
 
     @on(Unmount)
     async def _close_agent(self) -> None:
@@ -620,10 +627,12 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
         assert self.agent is not None
 
+        agent = self.agent
+
         async def chosen(model: ModelChoice | None) -> None:
             if model is not None:
                 if model.base_url:  # a discovered local server: its models are reached at its own address
-                    self.agent.use_local_server(model.base_url)
+                    agent.use_local_server(model.base_url)
                 await self.switch_model(model.id)
 
         self.app.push_screen(ModelPickerScreen(current=self.agent.model), callback=chosen)
@@ -670,7 +679,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
     async def show_session(self, session_id: str) -> None:
         """Draw a stored session as it looked live; the agent has just loaded it."""
-        assert self.agent is not None
+        assert self.agent is not None and self.agent.store is not None  # a stored session was loaded
         store = self.agent.store
         transcript = self.agent.transcript
         # Without a compaction the loaded transcript is the whole session (repaired, which draws the

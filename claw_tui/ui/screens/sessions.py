@@ -217,7 +217,7 @@ class SessionBrowser(ReportsWorkerFailures, Screen[BrowserResult | None]):
 
     CSS_PATH = "sessions.tcss"
     AUTO_FOCUS = "#sessions-table"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (140, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]  # noqa: RUF012 (Textual types it per instance)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "search", show=False, tooltip="Filter titles and search message text"),
         Binding("f", "fork", "fork", tooltip="Fork: pick a message in the preview to fork from"),

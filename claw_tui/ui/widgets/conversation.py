@@ -216,7 +216,7 @@ class ToolCallBlock(Vertical, can_focus=True):
     ToolCallBlock.-partial > .tool-title { color: $warning; }
     ToolCallBlock.-cancelled > .tool-title { color: $warning; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "toggle", "open/close", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "open_or_close", "open/close", show=False)]
 
     def __init__(self, call_id: str, name: str) -> None:
         super().__init__()
@@ -248,7 +248,7 @@ class ToolCallBlock(Vertical, can_focus=True):
         self._collapsed = collapsed
         self._fill()
 
-    def action_toggle(self) -> None:
+    def action_open_or_close(self) -> None:
         self.collapsed = not self.collapsed
 
     def on_click(self, event: events.Click) -> None:
@@ -525,14 +525,14 @@ class Conversation(VerticalScroll):
             case ev.ToolCallQueued():
                 (await self._tool_block(event.call_id, event.name)).queued(event)
             case ev.PermissionRequested(call_id=call_id):
-                if block := self._tools.get(call_id):
-                    block.set_status("waiting")
+                if tool := self._tools.get(call_id):
+                    tool.set_status("waiting")
             case ev.ToolCallRunning(call_id=call_id):
-                if block := self._tools.get(call_id):
-                    block.set_status("running")
+                if tool := self._tools.get(call_id):
+                    tool.set_status("running")
             case ev.FileChanged(call_id=call_id):
-                if block := self._tools.get(call_id):
-                    block.file_changed(event)
+                if tool := self._tools.get(call_id):
+                    tool.file_changed(event)
             case ev.ToolCallFinished():
                 (await self._tool_block(event.call_id, event.name)).finished(event)
             case ev.MessageCompleted(message=message) if message.role == "assistant":
@@ -562,9 +562,9 @@ class Conversation(VerticalScroll):
                 )
             case ev.TurnFinished(stop_reason=reason):
                 await self._end_block()
-                for block in self._tools.values():
-                    if not block.is_finished:
-                        block.set_status("cancelled")
+                for tool in self._tools.values():
+                    if not tool.is_finished:
+                        tool.set_status("cancelled")
                 self._tools.clear()
                 if reason == "cancelled":
                     await self._add_unlocked(NoteBlock("Cancelled.", "warning"))

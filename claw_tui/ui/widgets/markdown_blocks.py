@@ -163,7 +163,7 @@ def _parser() -> MarkdownIt:
 def new_parser() -> MarkdownIt:
     """GitHub's flavour, where only a written-out address is a link: "hello.py" stays a file name."""
     parser = MarkdownIt("gfm-like")
-    parser.linkify.set({"fuzzy_link": False})
+    parser.linkify.set({"fuzzy_link": False})  # type: ignore[union-attr]  # gfm-like has linkify
     return parser
 
 

@@ -154,13 +154,13 @@ class MarkdownView(Widget):
             self._style_key = self._colours()
         del self._lines[self._fixed :]
         for tokens in self._blocks[self._drawn :]:
-            self._extend(self._render(tokens, width), width)
+            self._extend(self._render_block(tokens, width), width)
         self._drawn, self._fixed = len(self._blocks), len(self._lines)
         self.drew_plain_code = False
         if self._tail:
             self.plain_code_allowed = self.streaming  # finished blocks above are always highlighted
             try:
-                self._extend(self._render(self._tail, width), width)
+                self._extend(self._render_block(self._tail, width), width)
             finally:
                 self.plain_code_allowed = False
 
@@ -170,7 +170,7 @@ class MarkdownView(Widget):
                 self._lines.append(Strip.blank(width, self.rich_style))
             self._lines.extend(block)
 
-    def _render(self, tokens: list[Token], width: int) -> list[Strip]:
+    def _render_block(self, tokens: list[Token], width: int) -> list[Strip]:
         """A block's rows at this width, on the widget's colours, each exactly `width` cells."""
         renderer = _blocks_module().renderer
         console = self.app.console

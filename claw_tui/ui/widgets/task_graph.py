@@ -136,7 +136,7 @@ class TaskGraphPane(Tree[TaskNode | JobNode]):
         ordered = sorted(self.tasks.values(), key=lambda t: _order(t.id))
         placed: set[str] = set()
 
-        def add(parent: TreeNode[TaskNode], task: Task) -> None:
+        def add(parent: TreeNode[TaskNode | JobNode], task: Task) -> None:
             blockers = tuple(
                 sorted((b for b in task.blocked_by if b in self.tasks and self.tasks[b].status != "completed"), key=_order)
             )

@@ -74,7 +74,10 @@ class ClawAcpAgent:
                 load_session=True,
                 prompt_capabilities=s.PromptCapabilities(image=True, audio=False, embedded_context=True),
                 mcp_capabilities=s.McpCapabilities(http=True, sse=True),
-                session_capabilities=s.SessionCapabilities(list=s.SessionListCapabilities()),
+                session_capabilities=s.SessionCapabilities(
+                    list=s.SessionListCapabilities(), fork=s.SessionForkCapabilities(),
+                    resume=s.SessionResumeCapabilities(), close=s.SessionCloseCapabilities(),
+                ),
             ),
             auth_methods=[
                 s.AuthMethodAgent(
@@ -145,20 +148,61 @@ class ClawAcpAgent:
         self, cwd: str, session_id: str, mcp_servers: list[Any] | None = None,
         additional_directories: list[str] | None = None, **meta: Any,
     ) -> s.LoadSessionResponse:
-        folder = _folder(cwd)
-        from claw_tui.engine.sessions import StoreError
-
-        store = self.store()
-        try:
-            resolved = store.resolve_id(session_id)
-        except StoreError as exc:
-            raise acp.RequestError(-32002, str(exc), {"sessionId": session_id}) from None
-        if resolved in self.sessions:
-            raise acp.RequestError(-32602, f"session {resolved} is already open on this connection")
-        session = self._open(folder, additional_directories, resolved)
+        session = self._open(_folder(cwd), additional_directories, self._stored(session_id))
         await self._replay(session)
         await self._start(session, mcp_servers)
         return s.LoadSessionResponse(modes=self._modes(session), config_options=self._options(session))
+
+    async def resume_session(
+        self, session_id: str, cwd: str, additional_directories: list[str] | None = None,
+        mcp_servers: list[Any] | None = None, **meta: Any,
+    ) -> s.ResumeSessionResponse:
+        """A stored session continued, without replaying its history (the client has it)."""
+        session = self._open(_folder(cwd), additional_directories, self._stored(session_id))
+        await self._start(session, mcp_servers)
+        return s.ResumeSessionResponse(modes=self._modes(session), config_options=self._options(session))
+
+    async def fork_session(
+        self, session_id: str, cwd: str, additional_directories: list[str] | None = None,
+        mcp_servers: list[Any] | None = None, **meta: Any,
+    ) -> s.ForkSessionResponse:
+        """A new stored session holding a copy of the conversation so far (claw's --fork-session)."""
+        from claw_tui.engine.sessions import StoreError
+
+        store, stored = self.store(), self._stored(session_id, open_here=False)
+        info = store.get(stored)
+        try:
+            fork = store.fork(stored, info.message_count - 1) if info is not None and info.message_count else None
+        except StoreError as exc:
+            raise acp.RequestError(-32603, str(exc)) from None
+        if fork is None:
+            raise acp.RequestError(-32602, f"session {stored} has no messages to fork")
+        session = self._open(_folder(cwd), additional_directories, fork)
+        await self._start(session, mcp_servers)
+        return s.ForkSessionResponse(session_id=session.id, modes=self._modes(session),
+                                     config_options=self._options(session))
+
+    async def close_session(self, session_id: str, **meta: Any) -> s.CloseSessionResponse:
+        await self._close_session(self._session(session_id))
+        return s.CloseSessionResponse()
+
+    async def ext_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise acp.RequestError.method_not_found(f"_{method}")
+
+    async def ext_notification(self, method: str, params: dict[str, Any]) -> None:
+        """Extension notifications claw does not know are ignored, as the protocol asks."""
+
+    def _stored(self, session_id: str, *, open_here: bool = True) -> str:
+        """A stored session's full id; with `open_here`, refused when this connection has it open."""
+        from claw_tui.engine.sessions import StoreError
+
+        try:
+            resolved = self.store().resolve_id(session_id)
+        except StoreError as exc:
+            raise acp.RequestError(-32002, str(exc), {"sessionId": session_id}) from None
+        if open_here and resolved in self.sessions:
+            raise acp.RequestError(-32602, f"session {resolved} is already open on this connection")
+        return resolved
 
     async def list_sessions(self, cwd: str | None = None, cursor: str | None = None, **meta: Any) -> s.ListSessionsResponse:
         offset = int(cursor) if cursor and cursor.isdigit() else 0
@@ -220,7 +264,12 @@ class ClawAcpAgent:
             session_id=session_id,
         )
         if stored:
-            agent.load_session(stored)
+            from claw_tui.engine.sessions import StoreError
+
+            try:
+                agent.load_session(stored)
+            except StoreError as exc:  # another claw is writing it (SessionBusy), or it cannot be read
+                raise acp.RequestError(-32603, str(exc), {"sessionId": stored}) from None
         session = AcpSession(id=session_id, agent=agent, cwd=folder, mode=agent.permissions.mode)
         fs = self.client_capabilities.fs
         if fs is not None and fs.read_text_file and fs.write_text_file:

@@ -64,7 +64,7 @@ class AcpApprover:
         if len(every) > 1:
             options.append(s.PermissionOption(option_id=BY_HUNK, name="Review each change", kind="allow_once"))
         options.append(s.PermissionOption(option_id=REJECT, name="Reject", kind="reject_once"))
-        content = [diff_content(c.path, c.before, c.after) for c in request.changes]
+        content: list[Any] = [diff_content(c.path, c.before, c.after) for c in request.changes]
         if request.command:
             where = f"in {request.cwd}" + ("" if request.sandboxed is None else ", sandboxed" if request.sandboxed else ", not sandboxed")
             content.append(helpers.tool_content(helpers.text_block(f"`{request.command}`\n\n{where} — {request.reason}")))

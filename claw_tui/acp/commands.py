@@ -30,7 +30,7 @@ def acp_main(argv: list[str]) -> int:
         import acp
 
         try:
-            await acp.run_agent(agent)
+            await acp.run_agent(agent, use_unstable_protocol=True)  # session/fork, resume and close
         finally:
             await agent.close()
 

@@ -118,7 +118,7 @@ def _reply(turn: int) -> bytes:
 
 async def _rehearse(scratch: Path | None = None) -> dict[str, list[str]]:
     """Each rehearsed model's turn, as the engine events' types; the file's text after each is checked."""
-    from claw_tui.config import LoadedConfig, Settings
+    from claw_tui.config import LoadedConfig, SandboxSettings, Settings
     from claw_tui.engine.agent import Agent
 
     seen: dict[str, list[str]] = {}
@@ -149,7 +149,7 @@ async def _rehearse(scratch: Path | None = None) -> dict[str, list[str]]:
             project = Path(tmp)
             for model in REHEARSED_MODELS:
                 (project / "notes.txt").write_text("alpha\nbeta\n")
-                settings = Settings(model=model, sandbox={"enabled": False}, lsp={})
+                settings = Settings(model=model, sandbox=SandboxSettings(enabled=False), lsp={})
                 agent = Agent.create(project, config=LoadedConfig(settings, [], []), permission_mode="bypassPermissions")
                 try:
                     seen[model] = [event.type async for event in agent.run_turn("rehearse")]

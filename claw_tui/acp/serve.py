@@ -329,7 +329,7 @@ def _serve_acp(conn: socket.socket, first: bytes) -> int:
             lambda: asyncio.StreamReaderProtocol(reader, loop=loop), sock=conn)
         writer = asyncio.StreamWriter(transport, protocol, reader, loop)
         agent = ClawAcpAgent()
-        connection = AgentSideConnection(agent, writer, reader, listening=False)
+        connection = AgentSideConnection(agent, writer, reader, listening=False, use_unstable_protocol=True)
         try:
             await connection.listen()
         finally:

@@ -143,7 +143,7 @@ class TurnTranslator:
         elif isinstance(event, ev.ToolCallFinished):
             self.open_calls.discard(event.call_id)
             self._output.pop(event.call_id, None)
-            diffs = self._edits.pop(event.call_id, None)
+            diffs = self._edits.pop(event.call_id, [])
             if event.call_id in self.terminal_calls:  # the client's terminal shows the output
                 self.terminal_calls.discard(event.call_id)
                 content = None

@@ -113,7 +113,8 @@ def agent_env(home: Path, base_url: str | None, **extra: str) -> dict[str, str]:
 async def claw_acp(client: RecordingClient, env: dict[str, str], cwd: Path,
                    fs: bool = False, terminal: bool = False) -> AsyncIterator[Any]:
     """`claw acp` as a subprocess, initialised; yields the SDK's connection to it."""
-    async with acp.spawn_agent_process(client, sys.executable, "-m", "claw_tui", "acp", env=env, cwd=cwd) as (conn, _):
+    async with acp.spawn_agent_process(client, sys.executable, "-m", "claw_tui", "acp", env=env, cwd=cwd,
+                                       use_unstable_protocol=True) as (conn, _):
         caps = s.ClientCapabilities(fs=s.FileSystemCapabilities(read_text_file=fs, write_text_file=fs), terminal=terminal)
         conn.initialized = await conn.initialize(protocol_version=acp.PROTOCOL_VERSION, client_capabilities=caps)
         yield conn

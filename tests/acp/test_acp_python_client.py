@@ -244,3 +244,34 @@ async def test_commands_run_in_the_clients_terminal_when_not_sandboxed(tmp_path,
     sent = str(fake_model.requests[1].json["messages"]) + str(fake_model.requests[2].json["messages"])
     assert "hi from the editor" in sent
     assert f"bar in {project / 'sub'} key=[]" in sent
+
+
+async def test_a_session_resumed_forked_and_closed(tmp_path, isolated_home, fake_model):
+    """session/resume goes on without replaying; session/fork is a new stored copy that goes on apart;
+    session/close ends a session (a prompt to it is refused)."""
+    from claw_tui.engine.sessions import SessionStore
+
+    project = tmp_path / "project"
+    project.mkdir()
+    fake_model.script(*(Reply(parts=[Text(answer)]) for answer in ("One.", "Two.", "Three.")))
+    env = agent_env(isolated_home, fake_model.base_url)
+    async with claw_acp(RecordingClient(), env, project) as conn:
+        sid = (await conn.new_session(cwd=str(project), mcp_servers=[])).session_id
+        await conn.prompt(session_id=sid, prompt=[acp.text_block("first")])
+        await conn.close_session(session_id=sid)
+        with pytest.raises(acp.RequestError):
+            await conn.prompt(session_id=sid, prompt=[acp.text_block("closed")])
+    client = RecordingClient()
+    async with claw_acp(client, env, project) as conn:
+        await conn.resume_session(cwd=str(project), session_id=sid, mcp_servers=[])
+        assert not [u for u in client.updates if u.session_update == "user_message_chunk"]  # nothing replayed
+        await conn.prompt(session_id=sid, prompt=[acp.text_block("second")])
+        fork = (await conn.fork_session(cwd=str(project), session_id=sid, mcp_servers=[])).session_id
+        await conn.prompt(session_id=fork, prompt=[acp.text_block("third, in the fork")])
+    assert fork != sid
+    with SessionStore.open(isolated_home / "data" / "sessions.db") as store:
+        def prompts(session_id: str) -> list[str]:
+            return [m.text for m in store.messages(session_id) if m.role == "user" and m.text]
+
+        assert prompts(sid) == ["first", "second"]
+        assert prompts(fork) == ["first", "second", "third, in the fork"]

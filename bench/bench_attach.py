@@ -81,7 +81,7 @@ def main() -> None:
             (project / "notes.txt").write_text("alpha\nbeta\n")
             server.script(*script())
             start = time.perf_counter()
-            subprocess.run(cmd, env=env, cwd=project, check=True, capture_output=True)
+            subprocess.run(cmd, env=env, cwd=project, check=True, capture_output=True, stdin=subprocess.DEVNULL)
             elapsed = time.perf_counter() - start
             assert (project / "notes.txt").read_text() == "alpha\ngamma\n", f"{check}: the task really ran"
             assert server.pending == 0, f"{check}: all four requests were made"

@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--attach",
         action="store_true",
-        help="with -p: run through the warm engine (`claw serve`) instead of starting one",
+        help="run through the warm engine (`claw serve`) instead of starting claw afresh",
     )
     p.add_argument("--cwd", type=Path, default=None, help=argparse.SUPPRESS)
     from claw_tui.mcp.config import add_mcp_config_flag
@@ -132,12 +132,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def attached_run(args: argparse.Namespace, argv: list[str]) -> int:
-    """`claw -p --attach`: the same command line, run by a worker of the warm engine (`claw serve`)."""
-    if not (args.headless or args.input_format == "stream-json" or not sys.stdout.isatty()):
-        raise CliError(
-            '--attach runs print mode through the warm engine (claw -p --attach "prompt"); '
-            "the full-screen app does not attach to it: run claw without --attach"
-        )
+    """`claw --attach …`: the same command line (print mode or the app), run by a worker of the warm
+    engine (`claw serve`) on this terminal or these pipes."""
     from claw_tui.acp.attach import AttachError, run_attached, without_attach
 
     try:

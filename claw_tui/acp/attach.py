@@ -1,4 +1,4 @@
-"""`claw -p --attach`: a print-mode run carried out by a worker of the warm engine.
+"""`claw --attach`: a run (print mode, or the app) carried out by a worker of the warm engine.
 
 The worker runs claw's own command line (`claw -p …`, the same code as a cold run) on this
 process's standard input, output and error, which go to it over the socket (SCM_RIGHTS), in this
@@ -24,7 +24,8 @@ from typing import Any
 from claw_tui.acp.serve import PRINT_METHOD, STDIO, socket_path
 
 PROTOCOL_VERSION = 1
-FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# SIGWINCH: the app redraws for the terminal's new size.
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH)
 
 
 class AttachError(Exception):
@@ -69,8 +70,9 @@ def run_attached(argv: list[str]) -> int:
             try:
                 return int(_answer(replies, 2).get("exitCode", 1))
             except AttachError:
-                if forwarded and forwarded[-1] != signal.SIGINT:
-                    _die_by(forwarded[-1])  # the worker died of it, as a cold run would have: so does this one
+                deadly = [sig for sig in forwarded if sig not in (signal.SIGINT, signal.SIGWINCH)]
+                if deadly:
+                    _die_by(deadly[-1])  # the worker died of it, as a cold run would have: so does this one
                 raise
 
 

@@ -38,6 +38,7 @@ SOCKET_ENV = "CLAW_ENGINE_SOCKET"
 PRINT_METHOD = "_claw/print"
 STDIO = (0, 1, 2)
 _FIRST_LINE_LIMIT = 1024 * 1024
+_ENGINE_STREAMS: list[object] = []
 # What every run needs, imported before the first fork: each worker starts with them loaded.
 WARM_MODULES = (
     "claw_tui.engine.agent", "claw_tui.engine.toolset", "claw_tui.engine.sessions",
@@ -47,6 +48,7 @@ WARM_MODULES = (
     "claw_tui.tools.sandbox", "claw_tui.mcp.manager", "claw_tui.acp.agent", "acp",
     "claw_tui.print_mode.run", "claw_tui.print_mode.protocol", "claw_tui.print_mode.control",
     "claw_tui.print_mode.prompts", "claw_tui.engine.prompt_input",
+    "textual.app", "claw_tui.ui.app",  # `claw --attach`: the app
 )  # fmt: skip
 
 
@@ -164,6 +166,9 @@ def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SEC
             clients += 1
             worker = os.fork()
             if worker == 0:  # pragma: no cover - the worker; its exit code is its whole report
+                # A session of its own: a terminal it is handed is not its controlling terminal, so
+                # the app on it is never stopped as a background job of the engine's terminal.
+                os.setsid()
                 listener.close()
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -274,9 +279,14 @@ def _become_caller(params: dict[str, Any], given: dict[int, int]) -> None:
         else:  # closed in the caller: closed here too, as a cold run would find it
             with contextlib.suppress(OSError):
                 os.close(target)
+    # The engine's own stream objects close their descriptors when collected, and those numbers
+    # are the caller's streams now: they are kept for the life of the process.
+    _ENGINE_STREAMS.extend((sys.stdin, sys.stdout, sys.stderr, sys.__stdin__, sys.__stdout__, sys.__stderr__))
     sys.stdin = _stream(0, "r")
     sys.stdout = _stream(1, "w")
     sys.stderr = _stream(2, "w", errors="backslashreplace", line_buffering=True)
+    for name in ("stdin", "stdout", "stderr"):  # the originals too: Textual's driver uses sys.__stderr__
+        setattr(sys, f"__{name}__", getattr(sys, name))
     signal.signal(signal.SIGINT, signal.default_int_handler)  # a forwarded Ctrl+C: KeyboardInterrupt
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 

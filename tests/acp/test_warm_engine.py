@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -261,18 +262,45 @@ def test_attach_without_an_engine_says_how_to_start_one(tmp_path):
     assert out.stderr == f"claw: no warm engine at {tmp_path / 'none.sock'}: start one with `claw serve`\n"
 
 
-def test_the_app_does_not_attach_and_says_so(tmp_path):
-    """`claw --attach` on a terminal (the app, not print mode) is refused in one line, nothing started."""
-    import pty
+@pytest.mark.needs("tmux")
+def test_the_app_runs_attached_on_the_callers_terminal(tmp_path, engine, fake_model):
+    """`claw --attach` on a terminal: the app, run by a worker on this terminal, takes keys, follows a
+    resize, answers through the fake model, stores the session and exits 0 on Ctrl+D."""
+    socket_path, _ = engine
+    project = tmp_path / "project"
+    project.mkdir()
+    data = tmp_path / "data"
+    fake_model.script(Reply(parts=[Text("Hello from the warm engine.")]))
+    env = {"CLAW_ENGINE_SOCKET": str(socket_path), "CLAW_CONFIG_DIR": os.environ["CLAW_CONFIG_DIR"],
+           "CLAW_DATA_DIR": str(data), "CLAW_NO_LOCAL_DISCOVERY": "1", "ANTHROPIC_API_KEY": "test-key",
+           "ANTHROPIC_BASE_URL": fake_model.base_url, "CLAW_SANDBOX__ENABLED": "false", "TERM": "xterm-256color"}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    name = f"claw-attach-{os.getpid()}"
+    command = f"cd {shlex.quote(str(project))} && env {exports} {shlex.quote(sys.executable)} -m claw_tui --attach; " \
+              "echo EXIT=$?; sleep 60"
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", command], check=True)
 
-    leader, follower = pty.openpty()
-    env = {**os.environ, "CLAW_ENGINE_SOCKET": str(tmp_path / "none.sock"), "TERM": "xterm"}
-    proc = subprocess.Popen([sys.executable, "-m", "claw_tui", "--attach"], env=env, stdin=follower, stdout=follower,
-                            stderr=subprocess.PIPE, text=True)
-    os.close(follower)
+    def screen() -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True,
+                              check=False).stdout
+
+    def wait_for(text: str) -> str:
+        for _ in range(600):
+            if text in (shown := screen()):
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never showed:\n{screen()}")
+
     try:
-        _, stderr = proc.communicate(timeout=60)
+        wait_for("Ask claw")
+        subprocess.run(["tmux", "resize-window", "-t", name, "-x", "80", "-y", "24"], check=True)
+        shown = wait_for("▏^p palette")
+        assert max(len(line) for line in shown.splitlines()) <= 80  # drawn again for the new size
+        subprocess.run(["tmux", "send-keys", "-t", name, "say hello", "Enter"], check=True)
+        wait_for("Hello from the warm engine.")
+        subprocess.run(["tmux", "send-keys", "-t", name, "C-d"], check=True)
+        wait_for("EXIT=0")
     finally:
-        os.close(leader)
-    assert proc.returncode == 1
-    assert stderr.startswith("claw: --attach runs print mode through the warm engine") and "Traceback" not in stderr
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+    assert fake_model.requests[-1].json["messages"][0]["content"][0]["text"] == "say hello"
+    assert [row[0] for row in transcript(data)] == ["user", "assistant"]

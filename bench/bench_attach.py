@@ -1,6 +1,6 @@
 """The warm engine: `claw -p --attach` beside a cold `claw -p`, and the engine's memory over many runs.
 
-    python bench/bench_attach.py [--runs N] [--memory-runs N] [--codex PATH]
+    python bench/bench_attach.py [--runs N] [--memory-runs N] [--app-runs N] [--codex PATH]
 
 The task is the edit task of bench_startup.py (four requests to the local fake model server:
 read, search, edit, answer), run alternately cold and attached, on the Anthropic path and on
@@ -8,7 +8,8 @@ the OpenAI path (Responses API). With `--codex PATH` (the `codex` binary of the 
 `@openai/codex`), Codex CLI's cold `codex exec` runs the same four-request task against the
 same fake server in the same rotation (its tool is a shell, so its edit is a `sed`; its sandbox off, as claw's is here). Then the
 engine serves `--memory-runs` attached runs and its resident memory after the first and after
-the last is printed. Medians; nothing is asserted.
+the last is printed. With tmux, `--app-runs` launches of the app, cold and `claw --attach`
+alternately, are timed to the prompt showing on the screen. Medians; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -61,10 +62,33 @@ def report(label: str, seconds: list[float]) -> None:
     print(f"{label:<62} median {statistics.median(seconds) * 1000:7.0f} ms   (min {min(seconds) * 1000:.0f})")
 
 
+def app_launch(cmd: list[str], env: dict[str, str], project: Path) -> float:
+    """Seconds from starting the app in tmux to its prompt showing; then Ctrl+D quits it."""
+    import shlex
+
+    name = f"bench-attach-{os.getpid()}"
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith(("CLAW_", "ANTHROPIC_",
+                                                                                            "OPENAI_", "HOME")))
+    line = f"cd {shlex.quote(str(project))} && env {exports} {shlex.join(cmd)}; sleep 30"
+    start = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", line], check=True)
+    try:
+        while "Ask claw" not in subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True,
+                                               text=True, check=False).stdout:
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - start
+        subprocess.run(["tmux", "send-keys", "-t", name, "C-d"], check=True)
+        time.sleep(1.0)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, check=False)
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--memory-runs", type=int, default=100)
+    parser.add_argument("--app-runs", type=int, default=5)
     parser.add_argument("--codex", help="the codex binary (npm @openai/codex); without it Codex CLI is left out")
     opts = parser.parse_args()
     with fake_claw_home() as (project, server):
@@ -112,6 +136,16 @@ def main() -> None:
         print(f"The edit task (four requests to the fake server), {opts.runs} runs each, alternating:")
         for label, seconds in runs.items():
             report(label, seconds)
+
+        if shutil.which("tmux") and opts.app_runs:
+            app: dict[str, list[float]] = {}
+            for _ in range(opts.app_runs):
+                for label, cmd in (("claw (the app), cold", [claw]), ("claw --attach (the app), warm engine",
+                                                                    [claw, "--attach"])):
+                    app.setdefault(label, []).append(app_launch(cmd, base, project))
+            print(f"The app, launch to the prompt on screen (tmux 120x40), {opts.app_runs} runs each, alternating:")
+            for label, seconds in app.items():
+                report(label, seconds)
 
         attach = [claw, "--attach", "-p", "--permission-mode", "acceptEdits", TASK]
         env = {**base, "CLAW_MODEL": "anthropic/claude-sonnet-4-6"}

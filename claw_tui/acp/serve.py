@@ -47,7 +47,9 @@ WARM_MODULES = (
     "anthropic", "openai", "claw_tui.tools.shell", "claw_tui.tools.files", "claw_tui.tools.search",
     "claw_tui.tools.sandbox", "claw_tui.mcp.manager", "claw_tui.acp.agent", "acp",
     "claw_tui.print_mode.run", "claw_tui.print_mode.protocol", "claw_tui.print_mode.control",
-    "claw_tui.print_mode.prompts", "claw_tui.engine.prompt_input",
+    "claw_tui.print_mode.prompts", "claw_tui.print_mode.mcp_approver", "claw_tui.engine.prompt_input",
+    "claw_tui.engine.checkpoints", "claw_tui.engine.session_lock", "claw_tui.mcp.mentions",
+    "claw_tui.mcp.resource_tools",
     "textual.app", "claw_tui.ui.app",  # `claw --attach`: the app
 )  # fmt: skip
 

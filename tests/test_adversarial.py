@@ -743,6 +743,7 @@ def var_tmp_project():
     shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.needs("bwrap")
 async def test_sandboxed_writes_outside_the_workspace_fail(fake_model, var_tmp_project):
     project = var_tmp_project
     outside, sibling = project.parent / "outside" / "x", project.parent / "proj-evil" / "x"
@@ -771,6 +772,7 @@ _WAYS_OUT = {
 }
 
 
+@pytest.mark.needs("bwrap")
 @pytest.mark.parametrize("network", [False, True], ids=["cut", "allowed"])
 @pytest.mark.parametrize("way", sorted(_WAYS_OUT))
 async def test_sandboxed_network_call_never_arrives(fake_model, project, way, network):
@@ -792,6 +794,7 @@ async def test_sandboxed_network_call_never_arrives(fake_model, project, way, ne
         assert "connected" not in result.text.split("\n") and "curl-exit=0" not in result.text
 
 
+@pytest.mark.needs("bwrap")
 @pytest.mark.parametrize("network", [False, True], ids=["cut", "allowed"])
 async def test_sandboxed_udp_datagram_never_arrives(fake_model, project, network):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
@@ -809,6 +812,7 @@ async def test_sandboxed_udp_datagram_never_arrives(fake_model, project, network
                 server.recv(100)
 
 
+@pytest.mark.needs("bwrap")
 @pytest.mark.parametrize("sandboxed", [True, False], ids=["sandboxed", "unsandboxed"])
 async def test_sandboxed_command_cannot_reach_a_unix_socket_outside(fake_model, var_tmp_project, sandboxed):
     """A service's socket (Docker's is root on the host) stays out of reach through the read-only
@@ -831,6 +835,7 @@ async def test_sandboxed_command_cannot_reach_a_unix_socket_outside(fake_model, 
         assert arrived and "connected" in text.split("\n")
 
 
+@pytest.mark.needs("bwrap")
 async def test_sandboxed_read_only_command_through_a_symlink_asks(fake_model, project):
     """In default mode a sandboxed `cat` runs unasked only inside the workspace, symlinks resolved."""
     (project.parent / "outside" / "secret.txt").write_text("the launch codes\n")

@@ -28,7 +28,7 @@ from claw_tui.tools.base import ToolContext
 
 BWRAP_ENV = "CLAW_BWRAP"  # points claw at another bubblewrap binary (or a missing one, to test without)
 _PROBE_TIMEOUT_SECONDS = 15.0
-_detected: dict[str | None, SandboxStatus] = {}
+_detected: dict[str, SandboxStatus] = {}
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,10 @@ def detect(bwrap: str | None = None) -> SandboxStatus:
     """Whether bubblewrap can sandbox commands here, found on PATH unless `bwrap` (or $CLAW_BWRAP) names it."""
     wanted = bwrap or os.environ.get(BWRAP_ENV) or "bwrap"
     path = shutil.which(wanted)
-    if path not in _detected:
-        _detected[path] = _probe(path, wanted)
-    return _detected[path]
+    key = path or f"missing {wanted}"  # each missing name is said as itself
+    if key not in _detected:
+        _detected[key] = _probe(path, wanted)
+    return _detected[key]
 
 
 def _probe(path: str | None, wanted: str) -> SandboxStatus:

@@ -77,6 +77,7 @@ def _nothing_planted(project, config: bytes) -> None:
 
 @pytest.mark.parametrize(("mode", "rules"), [("bypassPermissions", []), ("default", [("allow", "Bash(./plant.sh:*)")]),
                                              ("acceptEdits", [("allow", "Bash(./plant.sh:*)")])])
+@pytest.mark.needs("bwrap")
 async def test_sandboxed_code_cannot_write_protected_paths(fake_model, var_tmp_project, mode, rules):
     """A script the rules allow (a repository's test script, say) tries to plant a hook, set
     core.fsmonitor, write agent configuration (that does not exist yet) and tamper with a nested
@@ -92,6 +93,7 @@ async def test_sandboxed_code_cannot_write_protected_paths(fake_model, var_tmp_p
     _nothing_planted(project, config)
 
 
+@pytest.mark.needs("bwrap")
 async def test_protection_is_the_users_to_turn_off_never_the_repositorys(fake_model, var_tmp_project):
     project = var_tmp_project
     config = _planted_repo(project)
@@ -122,6 +124,7 @@ ROOT_ESCAPES = [
 ]
 
 
+@pytest.mark.needs("bwrap")
 async def test_root_inside_the_sandbox_has_no_capabilities(fake_model, var_tmp_project):
     project, outside = var_tmp_project, var_tmp_project.parent / "outside"
     _git_init(project)
@@ -170,6 +173,7 @@ async def test_a_sandbox_turned_off_by_the_user_follows_the_rules(fake_model, pr
     assert agent.sandbox_warning is None
 
 
+@pytest.mark.needs("bwrap")
 async def test_a_sandbox_turned_off_by_a_trusted_repository_still_asks(fake_model, project, monkeypatch):
     from claw_tui.config import FolderTrust, load_config
     from claw_tui.engine.agent import Agent
@@ -219,6 +223,7 @@ READS = [
 
 @pytest.mark.parametrize(("mode", "rules"), [("bypassPermissions", []), ("acceptEdits", [("allow", "Bash")]),
                                              ("default", [("allow", "Bash")]), ("plan", [])])
+@pytest.mark.needs("bwrap")
 async def test_read_deny_rules_bind_sandboxed_commands(fake_model, var_tmp_project, mode, rules):
     """With `Read(./secrets/**)` denied, no command reveals the secret: the plain spellings are denied by
     the rule, and what the rule cannot see (computed paths, a program opening the file itself) finds
@@ -240,6 +245,7 @@ async def test_read_deny_rules_bind_sandboxed_commands(fake_model, var_tmp_proje
     assert (project / "secrets" / "key.txt").read_text() == SECRET + "\n"
 
 
+@pytest.mark.needs("bwrap")
 async def test_a_placeholder_holds_while_any_sandbox_needs_it(fake_model, var_tmp_project):
     """A background command keeps `.claude` (missing, so held by an empty read-only directory) blocked;
     commands started meanwhile are blocked too, and the host is left as it was once all have ended."""

@@ -28,6 +28,7 @@ def run_in(argv: list[str], **wrap_args) -> subprocess.CompletedProcess[str]:
     return subprocess.run(wrap(argv, **wrap_args), capture_output=True, text=True, check=False, timeout=60)
 
 
+@pytest.mark.needs("bwrap")
 def test_detect_finds_the_working_bwrap_and_remembers():
     status = detect()
     assert status.available, status.reason
@@ -52,6 +53,7 @@ def test_detect_reports_a_bwrap_that_cannot_make_a_sandbox():
     assert "cannot create a sandbox" in status.reason
 
 
+@pytest.mark.needs("bwrap")
 def test_sandbox_active_follows_settings_and_availability(tmp_path, monkeypatch):
     ctx = ToolContext(cwd=tmp_path, roots=[tmp_path])
     assert sandbox_active(ctx)  # no settings: the defaults, sandbox on
@@ -62,6 +64,7 @@ def test_sandbox_active_follows_settings_and_availability(tmp_path, monkeypatch)
     assert not sandbox_active(ctx)
 
 
+@pytest.mark.needs("bwrap")
 def test_workspace_writable_everything_else_read_only(tmp_path, outside):
     root = tmp_path / "ws"
     root.mkdir()
@@ -89,6 +92,7 @@ def _connect_script(port: int) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+@pytest.mark.needs("bwrap")
 def test_network_is_cut_unless_allowed(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]

@@ -318,6 +318,7 @@ async def test_close_kills_background_tasks_and_removes_the_temp_dir(tmp_path):
 # --- the sandbox -----------------------------------------------------------------------------
 
 
+@pytest.mark.needs("bwrap")
 async def test_sandboxed_writes_only_in_the_workspace(sandboxed):
     outside = Path(tempfile.mkdtemp(prefix="claw-outside-", dir="/var/tmp"))
     try:
@@ -331,6 +332,7 @@ async def test_sandboxed_writes_only_in_the_workspace(sandboxed):
     assert f"{outside}/x': Read-only file system" in result.output
 
 
+@pytest.mark.needs("bwrap")
 async def test_sandboxed_shell_keeps_its_state_and_its_own_tmp(sandboxed):
     await bash(sandboxed, "export IN_SANDBOX=yes; mkdir -p deeper && cd deeper; echo scratch > /tmp/note")
     result = await bash(sandboxed, 'echo "$IN_SANDBOX $(pwd) $(cat /tmp/note)"')
@@ -338,6 +340,7 @@ async def test_sandboxed_shell_keeps_its_state_and_its_own_tmp(sandboxed):
     assert (sandboxed.services.shell.tmpdir / "note").read_text() == "scratch\n"
 
 
+@pytest.mark.needs("bwrap")
 async def test_sandbox_cuts_the_network_unless_allowed(sandboxed):
     code = "import socket; socket.create_connection(('127.0.0.1', {port}), timeout=10); print('connected')"
     with socket.create_server(("127.0.0.1", 0)) as server:
@@ -367,6 +370,7 @@ async def test_sandboxed_cancel_leaves_no_process(sandboxed):
     assert await _eventually(lambda: not _pids_running(marker))
 
 
+@pytest.mark.needs("bwrap")
 async def test_sandboxed_timeout_leaves_no_process(sandboxed):
     marker = str(random.randint(10**8, 10**9))
     result = await bash(sandboxed, f"sleep {marker} & echo started; wait", timeout=500)

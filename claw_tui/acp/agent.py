@@ -299,6 +299,9 @@ class ClawAcpAgent:
         except McpConfigError as exc:
             await self._close_session(session)
             raise acp.RequestError(-32602, str(exc)) from None
+        except acp.RequestError:
+            await self._close_session(session)
+            raise
         self._later(self._send(session.id, prompts.available_commands_update(agent)))
 
     # --- prompts ---------------------------------------------------------------------------
@@ -476,6 +479,9 @@ def _client_mcp_config(servers: list[Any]) -> list[str]:
     for server in servers:
         data = server.model_dump(by_alias=True, exclude_none=True)
         entry: dict[str, Any]
+        if data.get("type") == "acp":  # not advertised in initialize (mcpCapabilities.acp is false)
+            raise acp.RequestError(-32602, f"MCP server {data.get('name')}: claw does not take MCP over ACP "
+                                   "(type acp); it takes stdio, http and sse servers")
         if data.get("command"):
             entry = {"command": data["command"], "args": data.get("args", []),
                      "env": {e["name"]: e["value"] for e in data.get("env", [])}}

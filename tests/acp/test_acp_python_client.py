@@ -275,3 +275,15 @@ async def test_a_session_resumed_forked_and_closed(tmp_path, isolated_home, fake
 
         assert prompts(sid) == ["first", "second"]
         assert prompts(fork) == ["first", "second", "third, in the fork"]
+
+
+async def test_an_mcp_server_over_acp_is_refused_by_name(tmp_path, isolated_home, fake_model):
+    """claw does not offer MCP over ACP (initialize says so); a client sending one is told which and why."""
+    project = tmp_path / "project"
+    project.mkdir()
+    async with claw_acp(RecordingClient(), agent_env(isolated_home, fake_model.base_url), project) as conn:
+        assert not conn.initialized.agent_capabilities.mcp_capabilities.acp
+        server = acp.schema.AcpMcpServer(type="acp", name="editor-tools", server_id="s1")
+        with pytest.raises(acp.RequestError) as caught:
+            await conn.new_session(cwd=str(project), mcp_servers=[server])
+    assert "MCP server editor-tools: claw does not take MCP over ACP" in str(caught.value.data or caught.value)

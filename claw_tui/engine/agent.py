@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from concurrent.futures import Future
 from contextlib import aclosing
@@ -25,12 +24,13 @@ from claw_tui.config import LoadedConfig, Settings, load_config
 from claw_tui.core import events as ev
 from claw_tui.core.approval import Approver, DenyingApprover
 from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, tool_result, user_text
-from claw_tui.engine import background_imports, compaction, session_hooks, system_prompt, web_search
+from claw_tui.engine import background_imports, compaction, session_hooks, web_search
+from claw_tui.engine.model_call import ModelCall
 from claw_tui.engine.services import SessionServices
 from claw_tui.engine.sessions import StoreError
 from claw_tui.engine.tool_calls import run_tool_calls
 from claw_tui.engine.user_commands import CommandPrompt
-from claw_tui.providers.base import ModelRequest, ModelResponse, Provider, ProviderError, TokenUsage, ToolSpec
+from claw_tui.providers.base import ModelResponse, Provider, TokenUsage
 from claw_tui.tools.base import Tool, ToolContext, ToolResult
 
 if TYPE_CHECKING:
@@ -97,9 +97,8 @@ class Agent:
         self._building: dict[str, Future[Provider]] = {}  # providers whose client is being built
         self.local_base_url: str | None = None  # the local server picked or found, before any configured
         self._cut_short_usage: ev.Usage | None = None
-        self._streamed_chars = 0
-        # What a cancel must keep: the reply streamed so far, and results of calls that ran.
-        self._partial: Message | None = None
+        # What a cancel must keep: the reply streamed so far (the model call's), and results of calls that ran.
+        self._model_call: ModelCall | None = None
         self._done_results: list[ToolResultBlock] = []
         # The context size the provider last reported, and how much transcript it covered.
         self._measured_tokens = 0
@@ -679,7 +678,8 @@ class Agent:
                             yield item
                 rounds += 1
                 response: ModelResponse | None = None
-                async with aclosing(self._call_model()) as model_call:
+                self._model_call = ModelCall(self)
+                async with aclosing(self._model_call.stream()) as model_call:
                     async for item in model_call:
                         if isinstance(item, ModelResponse):
                             response = item
@@ -769,9 +769,9 @@ class Agent:
 
     def _settle_after_cancel(self) -> None:
         """Keep what streamed and answer unanswered tool calls, so the history stays valid."""
-        if self._partial is not None and self._partial.content:
-            self.commit(self._partial)
-        self._partial = None
+        partial = self._model_call.take_partial() if self._model_call is not None else None
+        if partial is not None and partial.content:
+            self.commit(partial)
         if self._done_results:
             self.commit(Message(role="user", content=list(self._done_results)))
             self._done_results = []
@@ -782,110 +782,11 @@ class Agent:
 
     # --- model calls with retries -------------------------------------------------------
 
-    def _request(self, native_model: str, provider: Provider) -> ModelRequest:
-        # WebSearch runs on the provider's server-side search: not offered where the API has none.
-        offered = [t for t in self.tools.values() if t.name != "WebSearch" or provider.web_searcher is not None]
-        return ModelRequest(
-            model=native_model,
-            system=system_prompt.build(
-                self.cwd,
-                self.ctx.roots,
-                self.model,
-                memory=self.memory_prompt,
-                extra=self.append_system_prompt,
-                base=system_prompt.BASE if self.system_prompt is None else self.system_prompt,
-            ),
-            messages=repair(self.transcript),
-            tools=[ToolSpec(name=t.name, description=t.description, input_schema=t.schema()) for t in offered],
-            max_tokens=self.settings.max_tokens,
-            thinking_budget=self.settings.thinking_budget,
-        )
-
-    async def _call_model(self) -> AsyncGenerator[Any, None]:
-        """Stream one model response, retrying what a new attempt can fix."""
-        settings = self.settings
-        attempts = settings.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            self._partial = Message(role="assistant", model=self.model)
-            self._streamed_chars = 0  # of this attempt, for the usage of a call a cancel cuts short
-            try:
-                provider, native = await self.provider_for(self.model)
-                async with aclosing(provider.stream(self._request(native, provider))) as stream:
-                    async for item in stream:
-                        if isinstance(item, ModelResponse):
-                            item.message.model = self.model
-                            self._partial = None
-                            yield item
-                            return
-                        self._track_partial(item)
-                        yield item.model_copy(update={"agent_id": self.agent_id})
-                raise ProviderError("The model's stream ended without a final message.", kind="stream")
-            except ProviderError as err:
-                streamed = bool(self._partial and self._partial.content)
-                self._partial = None
-                if not err.retryable or attempt == attempts:
-                    msg = err.message if attempt == 1 else f"{err.message} (gave up after {attempt} attempts)"
-                    yield self.event(ev.Error, message=msg, kind=err.kind, status=err.status)
-                    return
-                delay = self._retry_delay(err, attempt)
-                if delay is None:
-                    yield self.event(
-                        ev.Error,
-                        message=f"{err.message} The provider asks to wait {err.retry_after:.0f} s; try again later.",
-                        kind=err.kind,
-                        status=err.status,
-                    )
-                    return
-                yield self.event(
-                    ev.Retrying,
-                    attempt=attempt,
-                    max_attempts=attempts - 1,
-                    delay_s=delay,
-                    reason=err.message,
-                    kind=err.kind,
-                    status=err.status,
-                    discard_partial=streamed or err.partial,
-                )
-                await asyncio.sleep(delay)
-
-    def _retry_delay(self, err: ProviderError, attempt: int) -> float | None:
-        s = self.settings
-        if err.retry_after is not None:
-            return None if err.retry_after > s.max_retry_wait else max(0.0, err.retry_after)
-        backoff = s.retry_base_delay * (2 ** (attempt - 1))
-        return min(s.max_retry_wait, backoff * (1 + random.random() * 0.25))
-
-    def _track_partial(self, item: Any) -> None:
-        """Mirror streamed text into a partial message kept if the turn is cancelled."""
-        if isinstance(item, ev.TextDelta | ev.ThinkingDelta):
-            self._streamed_chars += len(item.text)
-        elif isinstance(item, ev.ToolCallInputDelta):
-            self._streamed_chars += len(item.partial_json)
-        partial = self._partial
-        if partial is None:
-            return
-        last = partial.content[-1] if partial.content else None
-        if isinstance(item, ev.TextDelta):
-            if isinstance(last, TextBlock):
-                last.text += item.text
-            else:
-                partial.content.append(TextBlock(text=item.text))
-        elif isinstance(item, ev.ThinkingDelta):
-            # Unsigned thinking cannot be replayed; it is shown, not kept.
-            pass
-
     def _count_cut_short_call(self) -> None:
         """A model call cancelled mid-stream is billed for what the server counted before: add it to
         the session's cost and store it, and keep its Usage event for the front end (`take_cut_short_usage`)."""
-        for provider in self._providers.values():
-            usage = provider.take_cut_short_usage()
-            if usage is not None:
-                # The stream's start reports a placeholder output count (1); what streamed is what was made.
-                streamed = -(-self._streamed_chars // 4)
-                reported = usage.output_tokens if usage.output_tokens > 1 else 0
-                usage = usage.model_copy(update={"output_tokens": max(streamed, reported)})
-                if usage != TokenUsage():
-                    self._cut_short_usage = self.usage_event(usage)
+        if self._model_call is not None and (usage := self._model_call.cut_short_usage()) is not None:
+            self._cut_short_usage = self.usage_event(usage)
 
     def take_cut_short_usage(self) -> ev.Usage | None:
         """The usage of the model call the last cancel cut short, once."""

@@ -47,6 +47,9 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CLAW_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("CLAW_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("CLAW_NO_LOCAL_DISCOVERY", "1")
+    # No language servers unless a test sets some (settings lsp=None: the default, pylsp): otherwise
+    # every test touching a .py file would start pylsp in the background.
+    monkeypatch.setenv("CLAW_LSP", "{}")
     for var in _KEY_VARS:
         monkeypatch.delenv(var, raising=False)
     return home

@@ -25,7 +25,7 @@ import claw_tui.cli
 from claw_tui.engine.toolset import builtin_tools
 from claw_tui.providers import registry
 import claw_tui.providers.anthropic
-registry.preload_first_request_modules()
+registry.preload_first_request_modules("anthropic")
 builtin_tools()
 assert threading.active_count() == 1, "forking needs a single-threaded server"
 reply = sys.stdout

@@ -1,7 +1,11 @@
 """The engine side never imports Textual, Rich or claw_tui.ui (DESIGN.md's one rule)."""
 
+import json
+import os
 import subprocess
 import sys
+
+import pytest
 
 ENGINE_PACKAGES = ("claw_tui.core", "claw_tui.engine", "claw_tui.providers", "claw_tui.tools", "claw_tui.mcp", "claw_tui.acp")
 
@@ -98,3 +102,66 @@ def test_print_mode_and_version_leave_the_acp_side_unimported(tmp_path):
     for argv in (["--version"], ["-p", "hello"]):
         out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=tmp_path, check=True)
         assert out.stdout.splitlines()[-1] == "loaded:", argv
+
+
+# `claw -p` through its real entry point, writing the modules it loaded when it exits.
+PRINT_RUN = (
+    "import atexit, json, sys\n"
+    "out = sys.argv.pop(1)\n"
+    "atexit.register(lambda: open(out, 'w').write(json.dumps(sorted(sys.modules))))\n"
+    "from claw_tui.cli import main\n"
+    "main(sys.argv[1:])\n"
+)
+# Tool modules a print run loads for what they hold besides a tool: the session's shell (the agent
+# builds its ShellManager) and print mode's answers to AskUserQuestion from --answer flags.
+SERVICE_MODULES = {"claw_tui.tools.shell", "claw_tui.tools.ask"}
+
+
+def answer(output_format: str, stdout: str) -> str:
+    if output_format == "text":
+        return stdout
+    last = json.loads(stdout.splitlines()[-1])  # json: the result object; stream-json: the result line
+    return last["result"] + "\n"
+
+
+# Each provider with one of the output formats: Claude Code's protocol (json, stream-json) prints
+# without the app's libraries too.
+@pytest.mark.parametrize(
+    ("model", "sdk", "other_sdk", "output_format"),
+    [("anthropic/claude-sonnet-4-6", "anthropic", "openai", "stream-json"), ("openai/gpt-5", "openai", "anthropic", "text"),
+     ("local/llama3", "openai", "anthropic", "json")],
+)
+def test_print_mode_loads_only_what_the_run_uses(tmp_path, fake_model, model, sdk, other_sdk, output_format):
+    from fake_model import Reply, Text, ToolCall
+
+    from claw_tui.engine.toolset import BUILTIN
+
+    (tmp_path / "app.py").write_text("print('alpha')\n")
+    fake_model.script(Reply(parts=[ToolCall("Read", {"file_path": "app.py"})]), Reply(parts=[Text("It prints alpha.")]))
+    env = {
+        **os.environ,
+        "ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": fake_model.base_url,
+        "OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": f"{fake_model.base_url}/v1",
+        "CLAW_LOCAL_BASE_URL": f"{fake_model.base_url}/v1",
+        # A Python server configured but not installed: nothing of LSP may load, though app.py is read.
+        "CLAW_LSP": json.dumps({"python": {"command": ["claw-no-such-server"], "extensions": [".py"]}}),
+    }
+    out = tmp_path / "modules.json"
+    run = subprocess.run(
+        [sys.executable, "-c", PRINT_RUN, str(out), "-p", "--model", model, "--output-format", output_format,
+         "--verbose", "what does app.py print?"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, check=False,
+    )
+    assert run.returncode == 0 and answer(output_format, run.stdout) == "It prints alpha.\n", run.stderr
+    loaded = set(json.loads(out.read_text()))
+    roots = {m.split(".")[0] for m in loaded}
+    assert sdk in roots and "claw_tui.tools.files" in loaded  # the run's own: its SDK, the tool it called
+    unused = {"textual", "rich", "markdown_it", "mcp", "mcp_types", "lsprotocol", "pygls", "jsonschema", other_sdk}
+    assert roots & unused == set()
+    claws = {m for m in loaded if m.startswith("claw_tui.")}
+    assert {m for m in claws if m.startswith(("claw_tui.ui", "claw_tui.mcp.", "claw_tui.tools.lsp"))} == {
+        "claw_tui.mcp.config",  # reads the declarations, to find that no server is declared
+        "claw_tui.tools.lsp_config",  # reads the configuration, to find that no server is installed
+    }
+    tool_modules = {where.split(":")[0] for where in BUILTIN}
+    assert claws & tool_modules == {"claw_tui.tools.files"} | SERVICE_MODULES

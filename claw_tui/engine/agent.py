@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from claw_tui.config import LoadedConfig, Settings, load_config
+from claw_tui.core import background_imports
 from claw_tui.core import events as ev
 from claw_tui.core.approval import Approver, DenyingApprover
 from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, tool_result, user_text
-from claw_tui.engine import background_imports, compaction, session_hooks, web_search
+from claw_tui.engine import compaction, session_hooks, web_search
 from claw_tui.engine.model_call import ModelCall
 from claw_tui.engine.services import SessionServices
 from claw_tui.engine.sessions import StoreError
@@ -48,8 +49,22 @@ if TYPE_CHECKING:
     from claw_tui.engine.transcript_file import TranscriptFile
     from claw_tui.mcp import McpManager
     from claw_tui.tools.ask import Asker
+    from claw_tui.tools.lsp import LspManager
 
 REGISTRY = "claw_tui.providers.registry"  # imported in a thread: it brings the HTTP stack
+
+
+def language_servers(cwd: Path, settings: Settings) -> LspManager | None:
+    """The session's language servers: None, and nothing of claw's LSP support loaded, when no
+    configured server is installed (pylsp for Python is, with `[dev]`)."""
+    from claw_tui.tools.lsp_config import parse_config
+
+    installed = {language: c for language, c in parse_config(settings.lsp).items() if c.installed()}
+    if not installed:
+        return None
+    from claw_tui.tools.lsp import LspManager
+
+    return LspManager(cwd, installed)
 
 
 class Agent:
@@ -129,7 +144,7 @@ class Agent:
         self._turn_id = ""
         # SessionStart hooks run before the next turn with this source; None once they ran.
         self.session_start: str | None = "startup" if agent_id is None else None
-        self._background: set[asyncio.Task[Any]] = set()  # Notification hooks, not awaited
+        self._background: set[asyncio.Task[Any]] = set()  # work not waited for (in_background)
         self._notes_for_model: list[str] = []  # what the user did between turns, told with the next prompt
         # What of the user's setup (Claude Code's included) claw does not honour: front ends name it once at start.
         self.startup_notes: list[str] = []
@@ -180,7 +195,6 @@ class Agent:
         from claw_tui.engine.skills import list_skills, skills_prompt
         from claw_tui.engine.subagents import SubagentManager
         from claw_tui.engine.toolset import builtin_tools
-        from claw_tui.tools.lsp import LspManager
         from claw_tui.tools.sandbox import SandboxGuard
 
         cwd = cwd.resolve()
@@ -197,7 +211,7 @@ class Agent:
         permissions = PermissionEngine(mode, rules, roots, guard=guard)  # type: ignore[arg-type]
         approver = approver or DenyingApprover()
         services = SessionServices(
-            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=None if bare else LspManager(cwd, settings.lsp),
+            sandbox=settings.sandbox, task_graph=TaskGraph(), lsp=None if bare else language_servers(cwd, settings),
             asker=asker, sandbox_guard=SandboxGuard(config.sandbox_off_by_user, permissions.read_denied_paths),
             local_network_ok=permissions.allows_local_network, scheduler=scheduler,
         )
@@ -236,23 +250,29 @@ class Agent:
 
     async def start_mcp(
         self, mcp_config: Sequence[str] = (), *, strict: bool = False, wait: bool = True, **kwargs: Any
-    ) -> McpManager:
-        """Start the configured MCP servers; their tools join the model's as they connect.
+    ) -> McpManager | None:
+        """Start the configured MCP servers; their tools join the model's as they connect. None,
+        with none of the MCP client loaded, when no server is declared anywhere.
 
         Raises McpConfigError (naming the file) on a configuration that cannot be read.
         """
         from claw_tui.config import FolderTrust, project_server_allowed
+        from claw_tui.mcp.config import load_servers
 
+        servers = load_servers(self.cwd, tuple(mcp_config), strict=strict)
+        if not servers:
+            return None
         if "project_policy" not in kwargs:  # `claw trust`, enableAllProjectMcpServers & co
             trusted = self.config.trusted if self.config.trusted is not None else FolderTrust().is_trusted(self.cwd)
             kwargs["project_policy"] = lambda name: project_server_allowed(name, self.settings, trusted)
         # The MCP SDK brings the HTTP stack an SDK import on the import thread may be loading too.
         module = await background_imports.imported("claw_tui.mcp.manager")
-        manager = module.McpManager.from_config(self.cwd, mcp_config, strict=strict, **kwargs)
+        manager = module.McpManager.for_servers(servers, self.cwd, **kwargs)
         self.mcp = manager
         manager.on_tools_changed(self._refresh_mcp_tools)
         await manager.start()
         if wait:
+            self.prepare_meanwhile()
             await manager.wait_settled()
         self._refresh_mcp_tools()
         return manager
@@ -311,9 +331,10 @@ class Agent:
 
     def tool_summary(self, name: str, data: dict[str, Any]) -> str:
         """A call's one line for the tool log; the bare name for a tool not (or no longer) offered."""
-        tool = self.tools.get(name)
-        if tool is None:  # an MCP server's tool that is not connected (yet)
+        offered = self.tools.get(name)
+        if offered is None:  # an MCP server's tool that is not connected (yet)
             return name
+        tool = offered.loaded()
         try:
             return tool.summary(tool.Input.model_validate(data))
         except ValueError:  # an input the tool refused: live, the call kept its bare name too
@@ -332,11 +353,11 @@ class Agent:
 
     def refresh_agent_types(self) -> None:
         """Offer the agent types on disk now (made or edited on /agents) from the next request on."""
-        from claw_tui.engine.agent_tools import Agent as AgentTool
+        from claw_tui.engine.agent_defs import describe_types
 
         tool = self.tools.get("Agent")
-        if isinstance(tool, AgentTool):
-            tool.describe_types(self.agent_types())
+        if tool is not None:  # this instance's description: the tool's own, plus the types, as Claude Code has it
+            tool.description = describe_types(type(tool).description, self.agent_types())  # type: ignore[misc]
 
     def new_conversation(self) -> None:
         """Start over: the next message begins a new stored session; the current one stays stored."""
@@ -415,7 +436,7 @@ class Agent:
 
         def make() -> Provider:
             provider = factory(name)
-            registry.preload_first_request_modules()
+            registry.preload_first_request_modules(name)
             return provider
 
         return make
@@ -441,6 +462,12 @@ class Agent:
             await self.provider_for(self.model)
         except Exception:  # noqa: BLE001, S110 - the turn that needs the provider says what is wrong
             pass
+
+    def prepare_meanwhile(self) -> None:
+        """Get the provider ready while the caller waits on something else (MCP servers connecting,
+        hooks running): importing its SDK overlaps with a wait, never with Python work, which the
+        GIL runs one thread at a time."""
+        self.in_background(self.prepare())
 
     # --- the turn -----------------------------------------------------------------------
 
@@ -615,7 +642,7 @@ class Agent:
         from claw_tui.engine.file_mentions import attach_files
         from claw_tui.tools.files import Read
 
-        return await attach_files(prompt, self.tools.get("Read") or Read(), self.ctx, self.permissions)
+        return await attach_files(prompt, (self.tools.get("Read") or Read()).loaded(), self.ctx, self.permissions)
 
     def tell_model(self, text: str) -> None:
         """Something the user did outside a turn that the model must know (an /undo): it goes with the next prompt."""
@@ -625,6 +652,10 @@ class Agent:
         """One turn. A `CommandPrompt` is a slash command the front end expanded (user_commands.py)."""
         turn_id = self._turn_id = new_id("turn")
         yield self.event(ev.TurnStarted, turn_id=turn_id, model=self.model)
+        if (lsp := self.ctx.services.lsp) is not None:
+            lsp.start_configured()  # servers set to start with the session; the others start on a first file
+        if self.hooks is not None:
+            self.prepare_meanwhile()  # while the SessionStart and UserPromptSubmit hooks run
         expansion: CommandPrompt | None = None
         given: str | Message
         if isinstance(prompt, CommandPrompt):
@@ -841,7 +872,7 @@ class Agent:
             await asyncio.wait(self._background, timeout=10)
 
     def in_background(self, work: Awaitable[Any]) -> None:
-        """Run a Notification hook without waiting for it; `aclose` lets it finish."""
+        """Run work without waiting for it (a Notification hook, getting the provider ready); `aclose` lets it finish."""
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)

@@ -173,6 +173,13 @@ def list_agents(cwd: Path, user_dir: Path | None = None) -> list[AgentDef]:
     return scan_agents(cwd, user_dir)[0]
 
 
+def describe_types(description: str, agents: list[AgentDef]) -> str:
+    """The Agent tool's description with the available agent types listed, as Claude Code does."""
+    lines = [f"- {a.name}: {a.description} (Tools: {', '.join(a.tools) if a.tools is not None else 'all'})"
+             for a in agents]
+    return description + "\n\nAvailable agent types:\n" + "\n".join(lines)
+
+
 def find_agent(agents: list[AgentDef], name: str) -> AgentDef:
     """The agent type called `name` (case-insensitive); AgentDefError listing the known ones."""
     for agent in agents:

@@ -11,7 +11,7 @@ at once, up to `agents.max_concurrent`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -77,12 +77,6 @@ class Agent(Tool[AgentInput]):
     Input = AgentInput
     kind: ClassVar[ToolKind] = ToolKind.READ
     concurrent_safe: ClassVar[bool] = True
-
-    def describe_types(self, agents: list[Any]) -> None:
-        """List the available agent types in this instance's description, as Claude Code does."""
-        lines = [f"- {a.name}: {a.description} (Tools: {', '.join(a.tools) if a.tools is not None else 'all'})"
-                 for a in agents]
-        self.description = AGENT_DESCRIPTION + "\n\nAvailable agent types:\n" + "\n".join(lines)  # type: ignore[misc]
 
     def summary(self, input: AgentInput) -> str:
         kind = input.subagent_type or "general-purpose"

@@ -96,6 +96,6 @@ class FrontendAgent(Protocol):
 
     async def start_mcp(
         self, mcp_config: Sequence[str] = (), *, strict: bool = False, wait: bool = True
-    ) -> McpManager: ...
+    ) -> McpManager | None: ...  # None: no server is declared
 
     async def aclose(self) -> None: ...

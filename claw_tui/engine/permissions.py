@@ -23,10 +23,8 @@ from pydantic import BaseModel
 from claw_tui.config import RuleSource
 from claw_tui.engine import bash_effects, bash_parse, command_rules
 from claw_tui.engine.bash_effects import BashEffects
-from claw_tui.mcp.tools import McpTool
 from claw_tui.tools import protected
 from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolKind
-from claw_tui.tools.git import Git, repository_root
 
 Behavior = Literal["allow", "ask", "deny"]
 
@@ -211,7 +209,7 @@ class PermissionEngine:
         for rule in self._rules_for("deny"):
             if self._matches_any_part(rule, call):
                 return Decision("deny", rule.describe())
-        if isinstance(tool, McpTool) and (changed := tool.changed_since_approval()) is not None:
+        if tool.name.startswith("mcp__") and (changed := _changed_mcp_tool(tool)) is not None:
             return Decision("ask", changed)  # a new tool under an old name: no rule or mode approved it
         if call.is_bash and (hidden := self._unjudgeable(call)) is not None:
             return Decision("ask", hidden)
@@ -289,10 +287,13 @@ class PermissionEngine:
         except (OSError, ValueError, RuntimeError):
             paths = []
         call = _Call(tool=tool, kind=kind, target=target, paths=paths)
-        if isinstance(tool, Git):
-            call.git_words = tool.shell_words(input)  # type: ignore[arg-type]  # validated as the Git tool's input
-            if kind == ToolKind.WRITE:
-                call.git_repo = repository_root(ctx.cwd)
+        if tool.name == "Git":  # its module loads with the tool's first call, not with every decision
+            from claw_tui.tools.git import Git, repository_root
+
+            if isinstance(tool, Git):
+                call.git_words = tool.shell_words(input)  # type: ignore[arg-type]  # validated as the Git tool's input
+                if kind == ToolKind.WRITE:
+                    call.git_repo = repository_root(ctx.cwd)
         if call.is_bash:
             command = target if target is not None else str(getattr(input, "command", ""))
             call.target = command
@@ -723,3 +724,9 @@ def _glob_to_regex(pattern: str) -> str:
             i += 1
     return "".join(out)
 
+
+def _changed_mcp_tool(tool: Tool) -> str | None:
+    """Why an MCP server's tool changed since it was allowed (the MCP client loads only with servers)."""
+    from claw_tui.mcp.tools import McpTool
+
+    return tool.changed_since_approval() if isinstance(tool, McpTool) else None

@@ -163,6 +163,7 @@ class ToolCall:
         return (time.monotonic() - self._started) * 1000
 
     async def _finish(self, result: ToolResult, status: ev.ToolStatus) -> None:
+        self.late_diagnostics(result)
         result = self.host.redact(result)
         text = result.output
         if len(text) > MAX_RESULT_CHARS:
@@ -199,6 +200,8 @@ class ToolCall:
         if permission.updated_input is not None and permission.updated_input != raw_input:
             parsed = await self.take_updated_input(tool, permission, ctx)
             raw_input = dict(permission.updated_input)
+        if (lsp := ctx.services.lsp) is not None:  # the first file of a language starts its server, in the background
+            lsp.touch(tool.touched_paths(parsed, ctx))
         await self.emit(ev.ToolCallRunning, call_id=self.call.id)
         result = await self.run(tool, parsed, ctx, permission)
         await self.post_hooks(raw_input, result, permission.changes)
@@ -216,9 +219,10 @@ class ToolCall:
                 "This call was not run: its input did not arrive complete (the reply hit the output "
                 "limit). Send it again, smaller if needed."
             )
-        tool = tools.get(call.name)
-        if tool is None:
+        offered = tools.get(call.name)
+        if offered is None:
             raise _Ended.error(f"Unknown tool {call.name!r}. Available tools: {', '.join(sorted(tools))}")
+        tool = offered.loaded()  # a built-in's module loads on its first call
         raw_input = dict(call.input)
         try:
             return tool, tool.Input.model_validate(raw_input), raw_input
@@ -389,16 +393,23 @@ class ToolCall:
         return result
 
     async def diagnostics(self, result: ToolResult, changes: list[FileChange]) -> None:
+        """The problems the edit introduced, as far as its language server reports them within
+        a tenth of a second; the rest come with a later result (`late_diagnostics`)."""
         lsp = self.host.ctx.services.lsp
         if lsp is None or result.is_error:
             return
-        for change in changes:
-            try:
-                text = await lsp.diagnostics_after_edit(change.path)
-            except Exception:  # noqa: BLE001, S112 - diagnostics are a bonus; a language server problem never fails the edit
-                continue
-            if text:
-                result.content.append(TextBlock(text=text))
+        try:
+            text = await lsp.after_edit([change.path for change in changes], owner=self.host)
+        except Exception:  # noqa: BLE001 - diagnostics are a bonus; a language server problem never fails the edit
+            return
+        if text:
+            result.content.append(TextBlock(text=text))
+
+    def late_diagnostics(self, result: ToolResult) -> None:
+        """Diagnostics of this agent's earlier edits that arrived since their results went back."""
+        lsp = self.host.ctx.services.lsp
+        if lsp is not None and (text := lsp.late_diagnostics(owner=self.host)):
+            result.content.append(TextBlock(text=text))
 
     async def post_hooks(self, raw_input: dict[str, Any], result: ToolResult, changes: list[FileChange]) -> None:
         """PostToolUse hooks see Claude Code's `tool_response`, PostToolUseFailure hooks the error; either

@@ -495,16 +495,18 @@ class McpManager:
     def from_config(
         cls, cwd: Path, mcp_config: Iterable[str] = (), *, strict: bool = False, **kwargs: Any
     ) -> McpManager:
-        """Servers from every scope plus `--mcp-config` values; raises McpConfigError on a bad file.
+        """Servers from every scope plus `--mcp-config` values; raises McpConfigError on a bad file."""
+        return cls.for_servers(load_servers(cwd, tuple(mcp_config), strict=strict), cwd, **kwargs)
 
-        `MCP_TIMEOUT` (startup) and `MCP_TOOL_TIMEOUT` (per call), in milliseconds as in Claude
-        Code, set the defaults.
-        """
+    @classmethod
+    def for_servers(cls, servers: Iterable[ServerConfig], project: Path, **kwargs: Any) -> McpManager:
+        """A manager of these servers, with the defaults `MCP_TIMEOUT` (startup) and `MCP_TOOL_TIMEOUT`
+        (per call) set in milliseconds, as in Claude Code."""
         for env, key in (("MCP_TIMEOUT", "connect_timeout"), ("MCP_TOOL_TIMEOUT", "call_timeout")):
             raw = os.environ.get(env, "")
             if raw.isdigit() and int(raw) > 0:
                 kwargs.setdefault(key, int(raw) / 1000)
-        return cls(load_servers(cwd, tuple(mcp_config), strict=strict), project=cwd, **kwargs)
+        return cls(servers, project=project, **kwargs)
 
     async def __aenter__(self) -> Self:
         await self.start()

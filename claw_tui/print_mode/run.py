@@ -788,6 +788,8 @@ async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
         manager = await agent.start_mcp(_without_sdk_servers(args.mcp_config), strict=args.strict_mcp_config)
     except McpConfigError as exc:
         raise CliError(str(exc)) from None
+    if manager is None:  # no server is declared
+        return
     for status in manager.statuses():
         if status.status not in ("connected", "disabled"):
             detail = f": {status.last_error}" if status.last_error else ""

@@ -44,14 +44,19 @@ def _first(*values: str | None) -> str | None:
     return next((v for v in values if v), None)
 
 
-# Modules an SDK's first request imports on first use: httpcore's anyio backend, and the trace
-# propagation the anthropic SDK loads lazily (it may fail for a bad OTEL_PROPAGATORS; the SDK copes).
-FIRST_REQUEST_MODULES = ("anyio._backends._asyncio", "opentelemetry.propagate")
+# Modules a provider's first request imports on first use: httpcore's anyio backend, the trace
+# propagation the anthropic SDK loads lazily (it may fail for a bad OTEL_PROPAGATORS; the SDK copes),
+# and the openai SDK's Chat Completions resource (its client loads each resource on first use).
+FIRST_REQUEST_MODULES = {
+    "anthropic": ("anyio._backends._asyncio", "opentelemetry.propagate"),
+    "openai": ("anyio._backends._asyncio", "openai.resources.chat"),
+    "local": ("anyio._backends._asyncio", "openai.resources.chat"),
+}
 
 
-def preload_first_request_modules() -> None:
+def preload_first_request_modules(provider_name: str) -> None:
     """Import them now (the agent calls this in a thread) rather than on the event loop mid-turn."""
-    for name in FIRST_REQUEST_MODULES:
+    for name in FIRST_REQUEST_MODULES.get(provider_name, ()):
         with contextlib.suppress(Exception):
             importlib.import_module(name)
 

@@ -190,6 +190,11 @@ class Tool(Generic[InputT]):
     async def run(self, input: InputT, ctx: ToolContext) -> ToolResult:
         raise NotImplementedError
 
+    def loaded(self) -> Tool[InputT]:
+        """The tool that validates and runs calls: itself. A built-in is offered from its declaration
+        (engine/toolset.py), whose `loaded()` imports the tool's module on the first call."""
+        return self
+
 
 class FileEditTool(Tool[InputT]):
     """A tool whose effect is a set of file writes the user can review hunk by hunk."""

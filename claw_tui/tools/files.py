@@ -31,7 +31,6 @@ from claw_tui.tools.base import (
     ToolKind,
     ToolResult,
 )
-from claw_tui.tools.notebook import parse_notebook, render_notebook
 from claw_tui.tools.textfiles import (
     NEW_FILE_FORMAT,
     BinaryFileError,
@@ -195,6 +194,8 @@ class Read(Tool[ReadInput]):
     def _notebook(self, path: Path, label: str, input: ReadInput, ctx: ToolContext) -> ToolResult:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:  # the size only: the content comes through nofollow
             raise ToolError(f"{label} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; search it with Grep instead.")
+        from claw_tui.tools.notebook import parse_notebook, render_notebook  # NotebookEdit's module: for notebooks only
+
         text, _ = read_text(path, ctx)
         try:
             blocks = render_notebook(parse_notebook(text))

@@ -1,10 +1,13 @@
 """LSP: language servers as a service (`LspManager`) and as the model's `LSP` tool.
 
-The manager starts one server per configured language on first use and routes each question
-to it; the agent loop calls `diagnostics_after_edit` after Edit/Write so the model sees the
-problems its edit introduced. The protocol work (pygls, lsprotocol) lives in lsp_client,
-imported only when a server first starts: lsprotocol alone takes about half a second to load,
-and every Agent builds an LspManager and an LSP tool.
+The manager starts a language's server in the background when the session first touches a file
+of that language (or with the session, when configured so), and routes each question to it. After
+Edit/Write the tool-call pipeline asks it for the problems the edit introduced, waiting at most
+`EDIT_WAIT`: an edit never waits for a server that is still starting, and diagnostics that come
+later go with the next tool result (as Claude Code delivers IDE diagnostics). The protocol work
+(pygls, lsprotocol: about half a second to import) lives in lsp_client, imported on a thread
+when the first server starts. The agent builds a manager only when a configured server is
+installed.
 
 Positions: the tool speaks 1-based lines and characters; the manager 0-based code points.
 """
@@ -12,44 +15,57 @@ Positions: the tool speaks 1-based lines and characters; the manager 0-based cod
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from claw_tui.core import background_imports
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
-from claw_tui.tools.lsp_config import LanguageServerConfig, LspError, default_config
+from claw_tui.tools.lsp_config import LanguageServerConfig, LspError, default_config, parse_config
 
 if TYPE_CHECKING:
     from lsprotocol import types as lsp
 
-    from claw_tui.tools.lsp_client import LanguageServer
+    from claw_tui.tools.lsp_client import Baseline, LanguageServer
 
-DIAGNOSTICS_TIMEOUT = 3.0  # how long to wait for a server to publish after a change
+__all__ = ["LSP", "LspError", "LspManager", "default_config"]
+
+CLIENT = "claw_tui.tools.lsp_client"
+DIAGNOSTICS_TIMEOUT = 3.0  # how long the LSP tool's `diagnostics` waits for a server to publish
+EDIT_WAIT = 0.1  # how long an edit's result waits for its diagnostics; later ones go with a later result
 MAX_LINES = 200
 
 
+@dataclass
+class _Pending:
+    """An edited file whose diagnostics were not in when its edit's result went back."""
+
+    owner: object  # the agent whose next tool result carries them
+    baseline: Baseline | None  # None: its server was not ready at the edit, so nothing is known of before
+
+
 class LspManager:
-    """The language servers of one session, started on first use and stopped by `close()`."""
+    """The language servers of one session, started in the background and stopped by `close()`."""
 
     def __init__(
         self,
         root: Path,
-        config: Mapping[str, Mapping[str, Any]] | None = None,
+        config: Mapping[str, Any] | None = None,
         *,
         diagnostics_timeout: float = DIAGNOSTICS_TIMEOUT,
+        edit_wait: float = EDIT_WAIT,
     ) -> None:
         self.root = root.resolve()
         self.diagnostics_timeout = diagnostics_timeout
-        self.configs: dict[str, LanguageServerConfig] = {}
-        for language, raw in (default_config() if config is None else config).items():
-            try:
-                self.configs[language] = LanguageServerConfig.model_validate(raw)
-            except ValidationError as exc:
-                raise ValueError(f"Bad language server config for {language!r}: {exc}") from None
+        self.edit_wait = edit_wait
+        self.configs: dict[str, LanguageServerConfig] = parse_config(config)
         self._servers: dict[str, LanguageServer] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._starts: dict[str, asyncio.Task[LanguageServer]] = {}
+        self._pending: dict[Path, _Pending] = {}
 
     def language_for(self, path: Path) -> str | None:
         suffix = path.suffix.lower()
@@ -58,27 +74,73 @@ class LspManager:
             None,
         )
 
+    # --- starting servers ------------------------------------------------------------------
+
+    def start_configured(self) -> None:
+        """Start the servers configured to start with the session (idempotent)."""
+        for language, config in self.configs.items():
+            if config.start_with_session:
+                self._start(language)
+
+    def touch(self, paths: Iterable[Path]) -> None:
+        """A tool call touched these files: start their languages' servers in the background."""
+        for path in paths:
+            if (language := self.language_for(path)) is not None:
+                self._start(language)
+
+    def _start(self, language: str) -> asyncio.Task[LanguageServer]:
+        """The task that starts (or started) `language`'s server; a new one if that server has since stopped."""
+        task = self._starts.get(language)
+        server = self._servers.get(language)
+        if task is None or (task.done() and server is not None and not server.running):
+            task = self._starts[language] = asyncio.create_task(self._run_server(language))
+            task.add_done_callback(_retrieve)
+        return task
+
+    async def _run_server(self, language: str) -> LanguageServer:
+        self._servers.pop(language, None)  # one that stopped: a failed restart must not look like it
+        client = await background_imports.imported(CLIENT)  # lsprotocol and pygls load on the import thread
+        # Its converter is built there too (tens of milliseconds), off the event loop.
+        make = functools.partial(client.LanguageServer, language, self.configs[language], self.root)
+        server: LanguageServer = await background_imports.settled(background_imports.run(make))
+        try:
+            await server.start()
+        except BaseException:
+            await server.close()
+            raise
+        self._servers[language] = server
+        for path in [p for p in self._pending if self.language_for(p) == language]:
+            self._sync(server, path)  # edited before it was ready: it reports on them now
+        return server
+
     async def _server_for(self, path: Path) -> LanguageServer:
+        """The file's server, waiting for it to start; LspError says why there is none."""
         language = self.language_for(path)
         if language is None:
             known = ", ".join(f"{lang} ({' '.join(c.extensions)})" for lang, c in self.configs.items()) or "none"
             raise LspError(
                 f"No language server is configured for {path.suffix or 'extensionless'} files. Configured: {known}."
             )
-        async with self._locks.setdefault(language, asyncio.Lock()):
-            server = self._servers.get(language)
-            if server is not None and server.running:
-                return server
-            from claw_tui.tools.lsp_client import LanguageServer  # ~0.5 s, paid by the first server to start
+        task = self._start(language)
+        if task.done() and not task.cancelled() and task.exception() is not None:  # asked again: try again
+            del self._starts[language]
+            task = self._start(language)
+        return await asyncio.shield(task)
 
-            server = LanguageServer(language, self.configs[language], self.root)
-            try:
-                await server.start()
-            except BaseException:
-                await server.close()
-                raise
-            self._servers[language] = server
-            return server
+    def _ready(self, path: Path) -> LanguageServer | None:
+        """The file's server if it is up and answering now; None while it starts, or if it failed."""
+        server = self._servers.get(self.language_for(path) or "")
+        return server if server is not None and server.ready and server.running else None
+
+    @staticmethod
+    def _sync(server: LanguageServer, path: Path) -> bool:
+        try:
+            server.sync(path)
+        except LspError:  # deleted or replaced by a directory since: nothing to report on
+            return False
+        return True
+
+    # --- questions -------------------------------------------------------------------------
 
     async def diagnostics(self, path: Path) -> list[lsp.Diagnostic]:
         server = await self._server_for(path)
@@ -101,17 +163,73 @@ class LspManager:
         server = await self._server_for(path)
         return await server.document_symbols(path)
 
-    async def diagnostics_after_edit(self, path: Path) -> str:
-        """Errors and warnings in `path` that were not there before the edit, as text ("" if none)."""
-        path = Path(path).resolve()
-        if self.language_for(path) is None or not path.is_file():
-            return ""
-        server = await self._server_for(path)
-        return await server.diagnostics_after_edit(path, self.diagnostics_timeout)
+    # --- diagnostics after edits -------------------------------------------------------------
+
+    async def after_edit(self, paths: Iterable[Path], owner: object) -> str:
+        """Errors and warnings the edit of `paths` introduced, as text ("" if none), waiting at most
+        `edit_wait` for them; what is not in by then goes with `owner`'s next `late_diagnostics`."""
+        waiting: list[tuple[LanguageServer, Path, Baseline]] = []
+        for path in (Path(p).resolve() for p in paths):
+            if self.language_for(path) is None or not path.is_file():
+                continue
+            server = self._ready(path)
+            if path in self._pending:  # an earlier edit's report is still due: it will cover this one
+                self._pending[path].owner = owner
+                if server is not None:
+                    self._sync(server, path)
+                continue
+            if server is None:
+                self.touch([path])
+                self._pending[path] = _Pending(owner, None)
+                continue
+            baseline = server.baseline(path)
+            if self._sync(server, path):
+                waiting.append((server, path, baseline))
+        # Each waits at most edit_wait, all at once: the edit's result waits edit_wait at most.
+        await asyncio.gather(*(server.wait_for_diagnostics(path.as_uri(), self.edit_wait) for server, path, _ in waiting))
+        reports = []
+        for server, path, baseline in waiting:
+            report = server.report_since(path, baseline)
+            if report is None:
+                self._pending[path] = _Pending(owner, baseline)
+            elif report:
+                reports.append(report)
+        return "\n\n".join(reports)
+
+    def late_diagnostics(self, owner: object) -> str:
+        """Diagnostics of `owner`'s earlier edits that have come in since their results went back."""
+        reports = []
+        for path, pending in list(self._pending.items()):
+            if pending.owner is not owner:
+                continue
+            task = self._starts.get(self.language_for(path) or "")
+            if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+                del self._pending[path]  # its server did not start: no report is coming
+                continue
+            server = self._ready(path)
+            if server is None:
+                continue
+            report = server.report_since(path, pending.baseline, "an earlier edit")
+            if report is not None:
+                del self._pending[path]
+                if report:
+                    reports.append(report)
+        return "\n\n".join(reports)
 
     async def close(self) -> None:
+        starts, self._starts = list(self._starts.values()), {}
+        for task in starts:
+            task.cancel()
+        await asyncio.gather(*starts, return_exceptions=True)
         servers, self._servers = list(self._servers.values()), {}
         await asyncio.gather(*(s.close() for s in servers), return_exceptions=True)
+        self._pending.clear()
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """A failed start is told to whoever asks for the server, never as "exception was never retrieved"."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _capped(lines: list[str]) -> list[str]:
@@ -188,11 +306,14 @@ class LSP(Tool[LSPInput]):
     async def run(self, input: LSPInput, ctx: ToolContext) -> ToolResult:
         manager: LspManager | None = ctx.services.lsp
         if manager is None:
-            raise ToolError("LSP is not available in this session: no language servers are set up.")
+            raise ToolError(
+                "LSP is not available in this session: no language server is installed "
+                "(claw uses pylsp for Python when it is; others are configured under [lsp])."
+            )
         path = ctx.resolve(input.file_path)
         if not path.is_file():
             raise ToolError(f"File does not exist: {input.file_path}")
-        from claw_tui.tools import lsp_client  # the answers' formatting needs lsprotocol: loaded on first use
+        lsp_client = await background_imports.imported(CLIENT)  # the answers' formatting needs lsprotocol
 
         shown = lsp_client.relative(path, ctx.cwd)
         operation = _ALIASES.get(input.operation, input.operation)

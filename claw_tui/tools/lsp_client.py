@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 30.0
+SHUTDOWN_TIMEOUT = 1.0
 
 
 def _converter() -> Any:
@@ -47,13 +48,52 @@ def _converter() -> Any:
         optional,
         lambda obj, _: None if obj is None else converter.structure(obj, required),
     )
+    _prepare(converter)
     return converter
+
+
+# What every session exchanges with its server: initialize (its answer holds every capability
+# type), the notifications it sends, and the diagnostics it gets.
+_EXCHANGED = (lsp.INITIALIZE, lsp.INITIALIZED, lsp.TEXT_DOCUMENT_DID_OPEN, lsp.TEXT_DOCUMENT_DID_CHANGE,
+              lsp.WORKSPACE_DID_CHANGE_CONFIGURATION, lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+
+def _prepare(converter: Any) -> None:
+    """Have cattrs generate its code for those messages now, on the worker thread that builds the
+    client: on the event loop, structuring the first initialize answer took 0.3 s."""
+    for method in _EXCHANGED:
+        message, answer = lsp.METHOD_TO_TYPES[method][:2]
+        converter.get_structure_hook(message)
+        if answer is not None:
+            converter.get_structure_hook(answer)
+    # Nested types are reached only by serialising: one initialize request like the real one.
+    converter.unstructure(lsp.InitializeRequest(id=0, params=lsp.InitializeParams(process_id=None, capabilities=_capabilities())))
+
+
+def _capabilities() -> lsp.ClientCapabilities:
+    return lsp.ClientCapabilities(
+        text_document=lsp.TextDocumentClientCapabilities(
+            synchronization=lsp.TextDocumentSyncClientCapabilities(did_save=True),
+            publish_diagnostics=lsp.PublishDiagnosticsClientCapabilities(version_support=True),
+            hover=lsp.HoverClientCapabilities(content_format=[lsp.MarkupKind.Markdown, lsp.MarkupKind.PlainText]),
+            document_symbol=lsp.DocumentSymbolClientCapabilities(hierarchical_document_symbol_support=True),
+        ),
+        workspace=lsp.WorkspaceClientCapabilities(workspace_folders=True, configuration=False),
+    )
 
 
 @dataclass
 class _Document:
     version: int
     text: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The serious diagnostics of a file before an edit (`known` False: the server had said nothing of it)."""
+
+    known: bool
+    counts: Counter[tuple[Any, ...]]
 
 
 class LanguageServer:
@@ -70,6 +110,7 @@ class LanguageServer:
         self._published: dict[str, asyncio.Event] = {}
         self._stderr: deque[str] = deque(maxlen=20)
         self._drain: asyncio.Task[None] | None = None
+        self.ready = False  # initialised: it answers requests and publishes diagnostics
 
         # pygls tags the handler with attributes, which a bound method cannot carry.
         @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
@@ -98,20 +139,7 @@ class LanguageServer:
             root_uri=self.root.as_uri(),
             workspace_folders=[lsp.WorkspaceFolder(uri=self.root.as_uri(), name=self.root.name)],
             initialization_options=self.config.initialization_options,
-            capabilities=lsp.ClientCapabilities(
-                text_document=lsp.TextDocumentClientCapabilities(
-                    synchronization=lsp.TextDocumentSyncClientCapabilities(did_save=True),
-                    publish_diagnostics=lsp.PublishDiagnosticsClientCapabilities(version_support=True),
-                    hover=lsp.HoverClientCapabilities(
-                        content_format=[
-                            lsp.MarkupKind.Markdown,
-                            lsp.MarkupKind.PlainText,
-                        ]
-                    ),
-                    document_symbol=lsp.DocumentSymbolClientCapabilities(hierarchical_document_symbol_support=True),
-                ),
-                workspace=lsp.WorkspaceClientCapabilities(workspace_folders=True, configuration=False),
-            ),
+            capabilities=_capabilities(),
         )
         await self.request(self.client.initialize_async(params), "initialize", STARTUP_TIMEOUT)
         self.client.initialized(lsp.InitializedParams())
@@ -119,6 +147,7 @@ class LanguageServer:
             self.client.workspace_did_change_configuration(
                 lsp.DidChangeConfigurationParams(settings=self.config.settings)
             )
+        self.ready = True
 
     async def _drain_stderr(self, stream: asyncio.StreamReader) -> None:
         # An unread pipe fills up and stalls the server; keep the tail to explain failures.
@@ -238,13 +267,20 @@ class LanguageServer:
             or []
         )
 
-    async def diagnostics_after_edit(self, path: Path, timeout: float) -> str:
-        """Errors and warnings in `path` that were not there before the edit, as text ("" if none)."""
+    def baseline(self, path: Path) -> Baseline:
+        """What the server last said of `path`: taken before an edit is synced, to report only what it added."""
         uri = path.as_uri()
-        known_before = uri in self.diagnostics
-        before = Counter(_key(d) for d in self.diagnostics.get(uri, []) if _serious(d))
-        self.sync(path)
-        await self.wait_for_diagnostics(uri, timeout)
+        found = self.diagnostics.get(uri)
+        return Baseline(found is not None, Counter(_key(d) for d in found or [] if _serious(d)))
+
+    def report_since(self, path: Path, baseline: Baseline | None, when: str = "this edit") -> str | None:
+        """Errors and warnings in `path` that were not there at `baseline` (None: nothing is known of
+        before), as text ("" if none); None while the server has not published for the current text."""
+        uri = path.as_uri()
+        if not self._fresh.get(uri):
+            return None
+        known = baseline is not None and baseline.known
+        before = Counter(baseline.counts if baseline is not None else ())
         new = []
         for diagnostic in self.diagnostics.get(uri, []):
             if not _serious(diagnostic):
@@ -256,11 +292,7 @@ class LanguageServer:
         if not new:
             return ""
         shown = relative(path, self.root)
-        heading = (
-            f"New diagnostics in {shown} after this edit:"
-            if known_before
-            else f"Diagnostics in {shown} after this edit:"
-        )
+        heading = f"{'New diagnostics' if known else 'Diagnostics'} in {shown} after {when}:"
         lines = [format_diagnostic(path, d, self.root) for d in new[:20]]
         if len(new) > 20:
             lines.append(f"… and {len(new) - 20} more")
@@ -271,19 +303,24 @@ class LanguageServer:
         return lsp.Position(line=line, character=_utf16_units(line_text[:character]))
 
     async def close(self) -> None:
+        """Shut a ready server down politely (briefly: a session's end waits for it); kill one
+        that is still starting, which would answer nothing before its initialisation."""
         process = self.client._server
         if process is None:  # never started
             return
         try:
-            if self.running and process.returncode is None:
-                await asyncio.wait_for(self.client.shutdown_async(None), 5)
+            if self.ready and self.running and process.returncode is None:
+                await asyncio.wait_for(self.client.shutdown_async(None), SHUTDOWN_TIMEOUT)
                 self.client.exit(None)
-            await asyncio.wait_for(self.client.stop(), 5)
+                await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT)
         except Exception:  # a server that will not stop politely is killed below
             log.debug("language server %s did not stop cleanly", self.language, exc_info=True)
-        if process is not None and process.returncode is None:
+        if process.returncode is None:
             process.kill()
-            await process.wait()
+        try:
+            await asyncio.wait_for(self.client.stop(), SHUTDOWN_TIMEOUT)
+        except Exception:  # the process is gone; what is left of the connection goes with it
+            log.debug("language server %s connection did not close", self.language, exc_info=True)
         if self._drain is not None:
             self._drain.cancel()
 

@@ -38,7 +38,7 @@ LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
 
 
 async def default_discovery() -> list[tuple[str, list[str]]]:
-    from claw_tui.engine import background_imports
+    from claw_tui.core import background_imports
 
     registry = await background_imports.imported("claw_tui.providers.registry")  # it brings the HTTP stack
     return await registry.discover_local_servers()

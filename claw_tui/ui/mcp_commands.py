@@ -75,6 +75,8 @@ async def start_servers(screen: MainScreen) -> None:
         return
     finally:
         screen.mcp_started.set()  # the trust question names the servers that wait for it
+    if manager is None:  # no server is declared
+        return
     screen.registry.sources.append(lambda: prompt_commands(manager))
     screen.prompt.resource_source = lambda: [(r.mention[1:], r.name) for r in manager.resources()]
     await manager.wait_settled()

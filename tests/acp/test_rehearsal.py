@@ -23,5 +23,5 @@ def test_the_rehearsal_runs_a_turn_on_each_wire_and_leaves_nothing(isolated_home
 
 def _threads() -> set[str]:
     """The threads running, but claw's import thread, which lives as long as the process (a forked
-    worker starts its own: engine/background_imports.py)."""
+    worker starts its own: core/background_imports.py)."""
     return {t.name for t in threading.enumerate() if not t.name.startswith("claw-import")}

@@ -8,8 +8,8 @@ import time
 from agent_harness import make_agent, of_type, run
 from fake_model import Reply, Text, ToolCall
 
+from claw_tui.core import background_imports
 from claw_tui.core import events as ev
-from claw_tui.engine import background_imports
 
 
 async def test_a_local_model_without_an_address_is_found_on_the_usual_ports(tmp_path, fake_model, monkeypatch):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 
 import pytest
@@ -69,6 +71,7 @@ async def test_navigation_through_the_tool(project):
 
 async def test_undefined_name_and_new_diagnostics_after_edit(project):
     manager: LspManager = project.services.lsp
+    manager.edit_wait = 10.0  # the server is ready: give it all the time it needs to publish
     main = project.cwd / "main.py"
     assert (
         await lsp(project, operation="diagnostics", file_path="main.py")
@@ -76,21 +79,60 @@ async def test_undefined_name_and_new_diagnostics_after_edit(project):
     )
 
     main.write_text(MAIN + "print(missing_name)\n")
-    report = await manager.diagnostics_after_edit(main)
+    report = await manager.after_edit([main], owner=project)
     assert report.splitlines() == [
         "New diagnostics in main.py after this edit:",
         "main.py:5:7: error: undefined name 'missing_name' [pyflakes]",
     ]
     # The same problem, moved down a line by an unrelated edit, is not new.
     main.write_text("import os\n" + MAIN + "print(missing_name)\n")
-    report = await manager.diagnostics_after_edit(main)
+    report = await manager.after_edit([main], owner=project)
     assert "missing_name" not in report
     assert "'os' imported but unused" in report
 
     main.write_text(MAIN)
-    assert await manager.diagnostics_after_edit(main) == ""
+    assert await manager.after_edit([main], owner=project) == ""
     text = await lsp(project, operation="diagnostics", file_path="main.py")
     assert text == "No diagnostics in main.py."
+
+
+async def test_an_edit_never_waits_for_a_starting_server_its_diagnostics_come_later(tmp_path):
+    (tmp_path / "main.py").write_text(MAIN + "print(missing_name)\n")
+    manager = LspManager(tmp_path)
+    agent, other_agent = object(), object()
+    try:
+        # The server is not even started: the edit's result goes back without waiting for it.
+        assert await manager.after_edit([tmp_path / "main.py"], owner=agent) == ""
+        assert manager.late_diagnostics(owner=agent) == ""
+        # Once the server is up and has published, the report is due to the agent that edited.
+        await manager.diagnostics(tmp_path / "main.py")
+        assert manager.late_diagnostics(owner=other_agent) == ""
+        assert manager.late_diagnostics(owner=agent).splitlines() == [
+            "Diagnostics in main.py after an earlier edit:",
+            "main.py:5:7: error: undefined name 'missing_name' [pyflakes]",
+        ]
+        assert manager.late_diagnostics(owner=agent) == ""  # delivered once
+    finally:
+        await manager.close()
+
+
+# A server that starts, says where it is, and never answers.
+SILENT_SERVER = [sys.executable, "-c", "import os, time; open('pid', 'w').write(str(os.getpid())); time.sleep(600)"]
+
+
+async def test_a_server_that_never_answers_slows_no_edit_and_is_killed_at_close(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    manager = LspManager(tmp_path, {"python": {"command": SILENT_SERVER, "extensions": [".py"]}})
+    manager.touch([tmp_path / "a.py"])
+    # Waiting for this server would take its whole start-up timeout and end in an error.
+    assert await manager.after_edit([tmp_path / "a.py"], owner=manager) == ""
+    while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text():
+        await asyncio.sleep(0.02)
+    assert not manager._starts["python"].done()  # still waiting for its answer to initialize
+    pid = int((tmp_path / "pid").read_text())
+    await manager.close()  # not the polite shutdown, which it would never answer
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 
 async def test_missing_server_is_a_clear_error(tmp_path):
@@ -128,7 +170,7 @@ async def test_unconfigured_files_missing_files_and_no_manager(tmp_path):
         LspError, match="No language server is configured for .rs files"
     ):
         await lsp(ctx, operation="diagnostics", file_path="x.rs")
-    assert await manager.diagnostics_after_edit(tmp_path / "x.rs") == ""
+    assert await manager.after_edit([tmp_path / "x.rs"], owner=manager) == ""
     with pytest.raises(ToolError, match="File does not exist"):
         await lsp(ctx, operation="hover", file_path="nope.py", line=1, character=1)
     with pytest.raises(ToolError, match="not available"):

@@ -199,12 +199,8 @@ class RecordedAgent:
     async def prepare(self) -> None:
         pass
 
-    async def start_mcp(self, mcp_config=(), *, strict: bool = False, wait: bool = True) -> McpManager:
-        from claw_tui.mcp import McpManager
-
-        self.mcp = McpManager([], project=self.cwd)  # no servers: recorded turns call no MCP tool
-        await self.mcp.start()
-        return self.mcp
+    async def start_mcp(self, mcp_config=(), *, strict: bool = False, wait: bool = True) -> McpManager | None:
+        return None  # as the agent without a declared server: recorded turns call no MCP tool
 
     async def aclose(self) -> None:
         pass

@@ -50,7 +50,7 @@ class SlowImport(importlib.abc.MetaPathFinder):
 async def test_the_first_prompt_waits_for_a_background_import_in_progress(project, fake_model, app_for, monkeypatch):
     """The provider registry is still being imported on its thread when the first prompt is sent:
     the turn waits for the import instead of taking the half-made module."""
-    from claw_tui.engine import background_imports
+    from claw_tui.core import background_imports
 
     fake_model.script(Reply(parts=[Text("Hello there.")]))
     slow = SlowImport(REGISTRY)

@@ -183,7 +183,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     def _preload_markdown(self) -> None:
         """The Markdown renderer's imports, and what a first parse and highlight load, before the first
         answer needs them (on the import thread: the answer's own import waits for it to finish)."""
-        from claw_tui.engine import background_imports
+        from claw_tui.core import background_imports
         from claw_tui.ui.widgets import diff_view, markdown_view
 
         background_imports.start(markdown_view.RENDERER)

@@ -308,7 +308,7 @@ def _offset_of_line(text: str, line: int) -> int:
 
 def _blocks_module() -> ModuleType:
     """The renderer's module, once its import (perhaps under way on the import thread) has finished."""
-    from claw_tui.engine import background_imports
+    from claw_tui.core import background_imports
 
     return background_imports.wait(RENDERER)
 

@@ -118,7 +118,8 @@ def warm_up() -> None:
     from claw_tui.acp.rehearsal import rehearse
     from claw_tui.providers.registry import preload_first_request_modules
 
-    preload_first_request_modules()
+    for provider in ("anthropic", "openai", "local"):
+        preload_first_request_modules(provider)
     rehearse()
     # What the rehearsal dropped goes now, not in a worker: an SDK client collected there would
     # try to close itself on the run's event loop and say so on the run's standard error.

@@ -415,12 +415,16 @@ class ClawAcpAgent:
         ]
 
     async def _replay(self, session: AcpSession) -> None:
+        from claw_tui.engine.toolset import DeclaredTool
+
         store, agent = self.store(), session.agent
         summaries: dict[str, str] = {}
         messages = store.messages(session.id)
         for message in messages:
             for call in message.tool_uses:
                 tool = agent.tools.get(call.name)
+                if isinstance(tool, DeclaredTool):  # a built-in offered from its declaration: its class has Input
+                    tool = tool.loaded()
                 try:
                     summaries[call.id] = tool.summary(tool.Input.model_validate(call.input)) if tool else call.name
                 except Exception:  # noqa: BLE001 - an old call whose input no longer validates keeps its name

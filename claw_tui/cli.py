@@ -28,7 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="claw",
         description="A terminal coding agent. Without -p, opens the full-screen app.",
-        epilog="Sessions: `claw sessions --help`. Trust a folder's own hooks and servers: `claw trust [DIR]`.",
+        epilog=(
+            "Sessions: `claw sessions --help`. Trust a folder's own hooks and servers: `claw trust [DIR]`. "
+            "Editors (Agent Client Protocol): `claw acp`. The warm engine: `claw serve`, then `claw -p --attach`."
+        ),
     )
     p.add_argument("prompt", nargs="?", help="the prompt (with -p); read from standard input when omitted")
     p.add_argument("-v", "--version", action="version", version=f"claw {__version__}")
@@ -69,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="resume a session by id (or id prefix); without an id the app opens the session browser",
     )
+    p.add_argument(
+        "--attach",
+        action="store_true",
+        help="run through the warm engine (`claw serve`) instead of starting claw afresh",
+    )
     p.add_argument("--cwd", type=Path, default=None, help=argparse.SUPPRESS)
     from claw_tui.mcp.config import add_mcp_config_flag
 
@@ -94,11 +102,17 @@ def main(argv: list[str] | None = None) -> None:
         argv = ["--resume"]
     if argv[:1] == ["trust"]:
         sys.exit(trust_main(argv[1:]))
+    if argv[:1] in (["acp"], ["serve"]):  # the ACP side loads only for these
+        from claw_tui.acp.commands import acp_main, serve_main
+
+        sys.exit(acp_main(argv[1:]) if argv[0] == "acp" else serve_main(argv[1:], run_cli=main))
     args = build_parser().parse_args(argv)
     try:
         # As Claude Code: print mode also when stdout is not a terminal, or for the Agent SDK's
         # protocol, which it starts without -p.
-        if args.headless or args.input_format == "stream-json" or not sys.stdout.isatty():
+        if args.attach:
+            code = attached_run(args, argv)
+        elif args.headless or args.input_format == "stream-json" or not sys.stdout.isatty():
             from claw_tui.print_mode.run import run
 
             code = run(args)
@@ -119,6 +133,17 @@ def main(argv: list[str] | None = None) -> None:
     # anthropic SDK's 3,300 modules they took about a third of a second).
     gc.freeze()
     sys.exit(code)
+
+
+def attached_run(args: argparse.Namespace, argv: list[str]) -> int:
+    """`claw --attach …`: the same command line (print mode or the app), run by a worker of the warm
+    engine (`claw serve`) on this terminal or these pipes."""
+    from claw_tui.acp.attach import AttachError, run_attached, without_attach
+
+    try:
+        return run_attached(without_attach(argv))
+    except AttachError as exc:
+        raise CliError(str(exc)) from None
 
 
 def trust_main(argv: list[str]) -> int:

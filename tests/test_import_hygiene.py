@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-ENGINE_PACKAGES = ("claw_tui.core", "claw_tui.engine", "claw_tui.providers", "claw_tui.tools", "claw_tui.mcp")
+ENGINE_PACKAGES = ("claw_tui.core", "claw_tui.engine", "claw_tui.providers", "claw_tui.tools", "claw_tui.mcp", "claw_tui.acp")
 
 
 def test_engine_modules_do_not_load_ui_libraries():
@@ -86,6 +86,22 @@ def test_the_tuis_start_leaves_markdown_and_mcp_unimported():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_print_mode_and_version_leave_the_acp_side_unimported(tmp_path):
+    """`claw acp` and `claw serve` load the ACP SDK; `claw --version` and `claw -p` never pay for it."""
+    code = (
+        "import sys\n"
+        "from claw_tui import cli\n"
+        "try:\n"
+        "    cli.main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('loaded:' + ','.join(sorted(m for m in sys.modules if m == 'acp' or m.startswith(('acp.', 'claw_tui.acp')))))\n"
+    )
+    for argv in (["--version"], ["-p", "hello"]):
+        out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=tmp_path, check=True)
+        assert out.stdout.splitlines()[-1] == "loaded:", argv
 
 
 # `claw -p` through its real entry point, writing the modules it loaded when it exits.

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import os
 import queue
 import sys
 import threading
@@ -45,6 +46,26 @@ _pending = 0  # work queued or running on the import thread
 _interval = 0.0  # the switch interval to restore when the last of it ends
 _collecting = True  # whether the garbage collector was on when the first of it was queued
 _frozen = False  # whether the heap was frozen already
+
+
+def _after_fork() -> None:
+    """A forked child (the warm engine's worker) has no import thread: it starts its own when
+    asked, and keeps the imports that had finished; work the parent still had queued is not its."""
+    global _lock, _queue, _thread, _pending
+    _lock = threading.Lock()
+    _queue = queue.SimpleQueue()
+    _thread = None
+    if _pending:
+        _pending = 0
+        sys.setswitchinterval(_interval)
+        if _collecting:
+            gc.enable()
+    for name, future in list(_imports.items()):
+        if not future.done():
+            del _imports[name]
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def start(name: str) -> Future[ModuleType]:

@@ -225,6 +225,8 @@ class SubagentManager:
         ctx = ToolContext(cwd=cwd, roots=roots, env=dict(parent.ctx.env), services=services)
         if child.worktree is None:
             ctx.before_write = parent.ctx.before_write  # the parent's checkpoints: /undo covers a child's edits
+            # The same editor's buffers and terminals as the parent (ACP), for the same workspace.
+            ctx.editor_files, ctx.editor_terminals = parent.ctx.editor_files, parent.ctx.editor_terminals
         memory = "\n\n".join(p for p in (agent_def.system_prompt, parent.memory_prompt) if p)
         # A child is an agent of its parent's class: named through the parent, since agent.py imports this module.
         agent = type(parent)(

@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from claw_tui.config import user_config_dir, user_data_dir
-from claw_tui.core.private_files import write_private
-
 TransportName = Literal["stdio", "sse", "http", "ws"]
 Scope = Literal["user", "project", "local", "flag"]
 
@@ -243,6 +240,8 @@ def load_servers(
     """
     found: list[ServerConfig] = []
     if not strict:
+        from claw_tui.config import user_config_dir  # not at import: the parser's flag needs none of it
+
         config_dir = user_config_dir()
         found += _from_claude_json(project)
         found += _from_mcp_json(config_dir / "mcp.json", "user")
@@ -263,7 +262,11 @@ class TrustStore:
     """Project servers the user allowed, per project path: {project: {server: fingerprint}}."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or user_data_dir() / "trusted_mcp.json"
+        if path is None:
+            from claw_tui.config import user_data_dir
+
+            path = user_data_dir() / "trusted_mcp.json"
+        self.path = path
 
     def _load(self) -> dict[str, dict[str, str]]:
         try:
@@ -284,6 +287,8 @@ class TrustStore:
             entry[server.name] = server.fingerprint
         else:
             entry.pop(server.name, None)
+        from claw_tui.core.private_files import write_private
+
         write_private(self.path, json.dumps(data, indent=2, sort_keys=True))
 
 

@@ -109,10 +109,11 @@ class OpenAIProvider:
         reasoning = info is not None and info.reasoning
         if self.api_for(request.model) == "responses":
             reader: _ChatReader | _ResponsesReader = _ResponsesReader(self.name, request.model, where)
-            call = self._client.responses.create(**responses_params(request, reasoning), stream=True)
+            call = self._client.responses.create(**sent_as_built(responses_params(request, reasoning)), stream=True)
         else:
             reader = _ChatReader(self.name, request.model)
-            call = self._client.chat.completions.create(**self._chat_params(request, reasoning), stream=True)
+            chat = sent_as_built(self._chat_params(request, reasoning), required=("messages",))
+            call = self._client.chat.completions.create(**chat, stream=True)
         started = False
         try:
             raw = await within(self.idle_timeout, call)
@@ -266,6 +267,20 @@ def to_chat_messages(system: str, messages: list[Message]) -> list[dict[str, Any
         elif parts:
             out.append({"role": "user", "content": parts})
     return out
+
+
+def sent_as_built(params: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Keyword arguments that send `params`, the request's wire JSON, as it is.
+
+    The openai SDK (2.x) walks every value of a request against its typed parameter dicts before
+    sending it, to apply aliases and formats that the JSON claw builds never needs: the whole
+    conversation and every tool's schema, on every request (on the edit task, most of a run's
+    CPU after start-up; the anthropic SDK sends its body as given). The body goes in `extra_body`,
+    which the SDK sends untouched; `model` stays an argument, and so do the arguments the SDK
+    requires (given empty: the body's value replaces them).
+    """
+    body = dict(params)
+    return {"model": body.pop("model"), **{key: [] for key in required}, "extra_body": body}
 
 
 # --- Responses: request -------------------------------------------------------------------

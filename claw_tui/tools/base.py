@@ -19,6 +19,8 @@ from pydantic import BaseModel
 
 from claw_tui.core.diffs import FileChange
 from claw_tui.core.transcript import ImageBlock, TextBlock
+from claw_tui.tools.editor_files import EditorFiles
+from claw_tui.tools.editor_terminals import EditorTerminals
 
 if TYPE_CHECKING:
     from claw_tui.config import SandboxSettings
@@ -69,6 +71,8 @@ class FileState:
 
     mtime_ns: int
     size: int
+    # The text's digest when it was read through the editor (`ToolContext.editor_files`).
+    digest: str | None = None
 
 
 class PermissionMode(Protocol):
@@ -116,6 +120,10 @@ class ToolContext:
     # Paths as this tool call first resolved them: the agent loop gives each call an empty dict, so
     # the file the permission engine judged is the one the tool opens (see tools/nofollow).
     resolved: dict[str, Path] | None = None
+    # The editor's buffers and terminals, when a front end offers them (ACP): see tools/editor_files.py
+    # and tools/editor_terminals.py.
+    editor_files: EditorFiles | None = None
+    editor_terminals: EditorTerminals | None = None
 
     def resolve(self, path: str | os.PathLike[str]) -> Path:
         """Resolve a model-given path: `~`, relative to cwd, `..` and symlinks (once per call)."""

@@ -36,14 +36,16 @@ from claw_tui.tools.textfiles import (
     BinaryFileError,
     TextFormat,
     count_lines,
+    current_text,
     decode,
+    editor_text,
     encode,
     missing_file_message,
     number_lines,
     read_text,
-    require_fresh,
+    remember_text,
+    save_change,
     shown,
-    write_change,
 )
 
 DEFAULT_LINE_LIMIT = 2000
@@ -64,6 +66,8 @@ _BINARY_SUFFIXES = {
     ".o", ".a", ".pyc", ".class", ".wasm", ".bin", ".sqlite", ".db", ".ico", ".bmp", ".tiff", ".mp3",
     ".mp4", ".mov", ".avi", ".wav", ".flac", ".ogg", ".woff", ".woff2", ".ttf", ".otf", ".psd", ".parquet",
 }  # fmt: skip
+# Read through the editor only what an editor holds as text.
+_NOT_PLAIN_TEXT = _IMAGE_SUFFIXES | _BINARY_SUFFIXES | {".ipynb"}
 
 
 def _image_type(data: bytes) -> str | None:
@@ -131,8 +135,21 @@ class Read(Tool[ReadInput]):
         return [ctx.resolve(input.file_path)]
 
     async def run(self, input: ReadInput, ctx: ToolContext) -> ToolResult:
+        path = ctx.resolve(input.file_path)
+        if ctx.editor_files is not None and path.is_file() and path.suffix.lower() not in _NOT_PLAIN_TEXT:
+            return await self._from_editor(path, input, ctx)
         # A paged read of a huge file takes a while; keep the event loop (and the UI) free.
-        return await asyncio.to_thread(self._read, ctx.resolve(input.file_path), input, ctx)
+        return await asyncio.to_thread(self._read, path, input, ctx)
+
+    async def _from_editor(self, path: Path, input: ReadInput, ctx: ToolContext) -> ToolResult:
+        """A text file as the editor has it: an open buffer's unsaved text is what the model reads."""
+        text, _ = await editor_text(path, ctx)
+        remember_text(path, text, ctx)
+        start, limit = max(input.offset or 1, 1), input.limit or DEFAULT_LINE_LIMIT
+        lines = text.split("\n") if text else []
+        if text.endswith("\n"):
+            lines.pop()
+        return _page_result(shown(path, ctx), lines, start, limit)
 
     def _read(self, path: Path, input: ReadInput, ctx: ToolContext) -> ToolResult:
         label = shown(path, ctx)
@@ -205,18 +222,26 @@ class Read(Tool[ReadInput]):
                 lines = text.split("\n") if text else []
                 if text.endswith("\n"):
                     lines.pop()
-                total: int | None = len(lines)
-                chosen = [_cut_line(line, len(line)) for line in lines[start - 1 : start - 1 + limit]]
-            else:
-                chosen, total = _stream_lines(path, start, limit)
+                return _page_result(label, lines, start, limit)
+            chosen, total = _stream_lines(path, start, limit)
         except BinaryFileError as exc:
             raise ToolError(f"{label} is a binary file ({exc}); Read shows only text, images and notebooks.") from None
-        if total == 0:
-            return ToolResult.text(f"(The file {label} exists but is empty.)")
-        if not chosen:
-            length = f", which has {total} lines" if total is not None else ""
-            return ToolResult.text(f"(offset {start} is past the end of {label}{length}.)")
-        return ToolResult.text(_numbered(chosen, start, total))
+        return _chosen_result(label, chosen, start, total)
+
+
+def _page_result(label: str, lines: list[str], start: int, limit: int) -> ToolResult:
+    """Lines [start, start+limit) of a file held whole, numbered."""
+    chosen = [_cut_line(line, len(line)) for line in lines[start - 1 : start - 1 + limit]]
+    return _chosen_result(label, chosen, start, len(lines))
+
+
+def _chosen_result(label: str, chosen: list[str], start: int, total: int | None) -> ToolResult:
+    if total == 0:
+        return ToolResult.text(f"(The file {label} exists but is empty.)")
+    if not chosen:
+        length = f", which has {total} lines" if total is not None else ""
+        return ToolResult.text(f"(offset {start} is past the end of {label}{length}.)")
+    return ToolResult.text(_numbered(chosen, start, total))
 
 
 def _stream_lines(path: Path, start: int, limit: int) -> tuple[list[str], int | None]:
@@ -306,20 +331,20 @@ class Write(FileEditTool[WriteInput]):
 
     async def propose(self, input: WriteInput, ctx: ToolContext) -> list[FileChange]:
         path = ctx.resolve(input.file_path)
-        before, fmt = _existing_text(path, ctx)
+        before, fmt = await _existing_text(path, ctx)
         encode(path, input.content, fmt, ctx)
         return [FileChange(path=path, before=before, after=input.content)]
 
     async def apply(self, changes: list[FileChange], ctx: ToolContext) -> ToolResult:
         lines = []
         for change in changes:
-            created = write_change(change, ctx)
+            created = await save_change(change, ctx)
             verb = "Created" if created else "Updated"
             lines.append(f"{verb} {shown(change.path, ctx)} ({count_lines(change.after)} lines).")
         return ToolResult.text("\n".join(lines))
 
 
-def _existing_text(path: Path, ctx: ToolContext) -> tuple[str | None, TextFormat]:
+async def _existing_text(path: Path, ctx: ToolContext) -> tuple[str | None, TextFormat]:
     """The current text of a file about to be changed (None if new); refuses unread or stale files."""
     if not path.exists():
         return None, NEW_FILE_FORMAT
@@ -332,8 +357,7 @@ def _existing_text(path: Path, ctx: ToolContext) -> tuple[str | None, TextFormat
             f"{MAX_EDIT_BYTES // 2**20} MB, which they hold whole in memory and show as a diff. Change a file this "
             "big with a streaming command via Bash (e.g. `sed -i`), after finding the place with Grep."
         )
-    require_fresh(path, ctx)
-    return read_text(path, ctx)
+    return await current_text(path, ctx)
 
 
 class EditInput(BaseModel):
@@ -385,7 +409,7 @@ class Edit(FileEditTool[EditInput]):
             raise ToolError(f"{label} is a Jupyter notebook. Use NotebookEdit to edit its cells.")
         if not path.exists() and old:
             raise ToolError(missing_file_message(path, ctx) + " To create a file, use Write.")
-        text, fmt = _existing_text(path, ctx)
+        text, fmt = await _existing_text(path, ctx)
         if text is None:
             after = new
         elif not old:
@@ -416,7 +440,7 @@ class Edit(FileEditTool[EditInput]):
             if change.before == change.after:
                 parts.append(f"{label} was left unchanged (no part of the edit was accepted).")
                 continue
-            created = write_change(change, ctx)
+            created = await save_change(change, ctx)
             if created:
                 parts.append(f"Created {label} ({count_lines(change.after)} lines).")
             else:

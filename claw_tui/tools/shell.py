@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from claw_tui.core.redaction import KEY_VARIABLES, redact, secret_values
 from claw_tui.tools import sandbox
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
+from claw_tui.tools.editor_terminals import EditorTerminals
 
 DEFAULT_TIMEOUT_MS = 120_000
 MAX_TIMEOUT_MS = 600_000
@@ -327,12 +328,17 @@ class ShellManager:
         roots: Sequence[Path],
         emit: Emit | None = None,
         policy: sandbox.Policy = sandbox.UNRESTRICTED,
+        terminals: EditorTerminals | None = None,
+        call_id: str | None = None,
     ) -> CommandResult:
-        """Run a command to its end (or its timeout), carrying its directory and exports forward."""
+        """Run a command to its end (or its timeout), carrying its directory and exports forward;
+        in the editor's terminal when `terminals` is given and the command is not sandboxed."""
         async with self._lock:
             note = self._check_cwd()
             state = self.tmpdir / _STATE_FILE
             state.unlink(missing_ok=True)
+            if terminals is not None and not sandboxed:
+                return await self._run_in_editor(terminals, call_id, command, state, timeout, note)
             inside = f"/tmp/{_STATE_FILE}" if sandboxed else str(state)
             run = await self._start(
                 command, state=inside, sandboxed=sandboxed, network=network, roots=roots, emit=emit, policy=policy
@@ -356,6 +362,21 @@ class ShellManager:
             if not timed_out:
                 self._load_state(state)
             return CommandResult(self.scrub(run.output.text()), run.returncode, timed_out, self.cwd, note)
+
+    async def _run_in_editor(
+        self, terminals: EditorTerminals, call_id: str | None, command: str, state: Path, timeout: float, note: str
+    ) -> CommandResult:
+        bash = shutil.which("bash", path=self.env.get("PATH")) or shutil.which("bash") or "bash"
+        # The editor adds its own environment: claw's keys are blanked so a command cannot read them there either.
+        env = {**self.env, **dict.fromkeys(KEY_VARIABLES, "")}
+        done = await terminals.run(
+            call_id, [bash, "-c", _SCRIPT, "bash", str(state), command], cwd=self.cwd, env=env, timeout=timeout
+        )
+        if not done.timed_out:
+            self._load_state(state)
+        output = OutputBuffer()
+        output.add(done.output)
+        return CommandResult(self.scrub(output.text()), done.exit_code, done.timed_out, self.cwd, note)
 
     def _load_state(self, state: Path) -> None:
         """Take the directory and exports the command left; keep the old ones if it left none."""
@@ -518,6 +539,8 @@ class Bash(Tool[BashInput]):
             roots=ctx.roots,
             emit=ctx.emit_output,
             policy=policy,
+            terminals=ctx.editor_terminals,
+            call_id=ctx.call_id,
         )
         parts = [notice, done.note, done.output.rstrip("\n")]
         if done.timed_out:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from claw_tui.core.diffs import FileChange
 from claw_tui.tools import nofollow
-from claw_tui.tools.base import ToolContext, ToolError
+from claw_tui.tools.base import FileState, ToolContext, ToolError
+from claw_tui.tools.editor_files import digest
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -193,3 +194,71 @@ def count_lines(text: str) -> int:
 def number_lines(lines: list[str], first: int) -> str:
     """`cat -n` style: the line number right-aligned in six columns, a tab, the line."""
     return "\n".join(f"{n:>6}\t{line}" for n, line in enumerate(lines, start=first))
+
+
+# --- through the editor (ToolContext.editor_files) ---------------------------------------------
+
+
+async def editor_text(path: Path, ctx: ToolContext) -> tuple[str, TextFormat]:
+    """An existing file's text as the editor has it, LF-normalised, with the line endings to write back."""
+    assert ctx.editor_files is not None
+    try:
+        text = await ctx.editor_files.read_text(path)
+    except Exception as exc:  # noqa: BLE001 - whatever the editor answered, the model gets a message to act on
+        raise ToolError(f"Could not read {shown(path, ctx)} from the editor: {exc}") from None
+    return _normalised(text, "utf-8", b"")
+
+
+def remember_text(path: Path, text: str, ctx: ToolContext) -> None:
+    """Note what the model saw of a file read through the editor (a buffer may differ from the disk)."""
+    try:
+        st = path.stat()
+        ctx.read_files[path] = FileState(st.st_mtime_ns, st.st_size, digest(text))
+    except OSError:
+        ctx.read_files[path] = FileState(0, 0, digest(text))
+
+
+async def current_text(path: Path, ctx: ToolContext) -> tuple[str, TextFormat]:
+    """The text of an existing file about to be changed; refuses a file not read or changed since."""
+    if ctx.editor_files is None:
+        require_fresh(path, ctx)
+        return read_text(path, ctx)
+    text, fmt = await editor_text(path, ctx)
+    state = ctx.read_files.get(path)
+    if state is None:
+        raise ToolError(f"{shown(path, ctx)} has not been read yet. Read it first before writing to it.")
+    if state.digest != digest(text):
+        raise ToolError(
+            f"File has been modified since read: {shown(path, ctx)} changed in the editor (or on disk) after you "
+            "last read it. Read it again before editing it."
+        )
+    return text, fmt
+
+
+async def save_change(change: FileChange, ctx: ToolContext) -> bool:
+    """`write_change`, through the editor when there is one; True when the file was created."""
+    if ctx.editor_files is None:
+        return write_change(change, ctx)
+    path = change.path
+    label = shown(path, ctx)
+    exists = path.exists()
+    fmt = NEW_FILE_FORMAT
+    if not exists and change.before is not None:
+        raise ToolError(f"{label} was deleted after the change was proposed; nothing was written.")
+    if exists:
+        if change.before is None:
+            raise ToolError(
+                f"{label} was created by someone else after the change was proposed; Read it, then try again."
+            )
+        current, fmt = await editor_text(path, ctx)
+        if current != change.before:
+            raise ToolError(f"{label} changed after the change was proposed; nothing was written. Read it again.")
+    if ctx.before_write is not None:
+        ctx.before_write(path, path.read_bytes() if exists else None)
+    text = change.after.replace("\n", fmt.newline) if fmt.newline != "\n" else change.after
+    try:
+        await ctx.editor_files.write_text(path, text)
+    except Exception as exc:  # noqa: BLE001 - reported to the model; nothing else was changed
+        raise ToolError(f"Could not write {label} through the editor: {exc}") from None
+    remember_text(path, change.after, ctx)
+    return not exists

@@ -134,7 +134,7 @@ def test_headless_names_a_hostile_description_at_start(tmp_path, fake_model):
 async def test_mcp_screen_shows_the_whole_description_escaped_and_flagged(tmp_path, monkeypatch):
     from snapshots.mcp_agents_harness import McpHost, mcp_ready
 
-    from claw_tui.mcp.config import user_config_dir
+    from claw_tui.config import user_config_dir
 
     project = tmp_path / "project"
     project.mkdir()

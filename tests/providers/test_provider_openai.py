@@ -245,3 +245,25 @@ async def test_a_rejected_key_names_the_variable(fake_model, name, variable):
 
 async def test_list_models(fake_model):
     assert await make(fake_model, name="local").list_models() == ["llama3", "qwen3-coder"]
+
+
+@pytest.mark.parametrize("api", APIS)
+async def test_the_request_goes_out_exactly_as_claw_built_it(fake_model, collect, api):
+    """The body is sent as built (past the SDK's per-request walk of its typed dicts): every field,
+    the history with a tool call, its result and an image, the tools, the system prompt."""
+    from claw_tui.core.transcript import ToolUseBlock
+    from claw_tui.providers.openai import responses_params
+
+    history = [
+        user_text("read a.txt"),
+        Message(role="assistant", content=[TextBlock(text="Reading."),
+                                           ToolUseBlock(id="call_1", name="Read", input={"file_path": "a.txt"})]),
+        Message(role="user", content=[ToolResultBlock(tool_use_id="call_1", content=[
+            TextBlock(text="alpha"), ImageBlock(media_type="image/png", data="AAAA")])]),
+    ]
+    fake_model.script(Reply(parts=[Text("ok")]))
+    provider = make(fake_model, api)
+    built = request(*history, system="sys", tools=[READ], max_tokens=500, temperature=0.2)
+    await collect(provider, built)
+    expected = provider._chat_params(built, False) if api == "chat" else responses_params(built, False)
+    assert fake_model.requests[0].json == {**expected, "stream": True}

@@ -22,15 +22,6 @@ ALLOW, ALWAYS, REJECT, BY_HUNK = "allow_once", "allow_always", "reject_once", "r
 ACCEPT_HUNK, REJECT_HUNK = "accept_hunk", "reject_hunk"
 
 
-def _where(hunk: Hunk) -> str:
-    """Where a hunk sits in the file as it was, in words the model can act on."""
-    if hunk.a_end == hunk.a_start:
-        return f"new lines after line {hunk.a_start}" if hunk.a_start else "new lines at the top"
-    if hunk.a_end - hunk.a_start == 1:
-        return f"line {hunk.a_start + 1}"
-    return f"lines {hunk.a_start + 1}-{hunk.a_end}"
-
-
 class AcpApprover:
     def __init__(self, conn: Any, session_id: str, cwd: Path) -> None:
         self.conn = conn  # the SDK's connection to the client
@@ -97,7 +88,7 @@ class AcpApprover:
                 accepted.setdefault(index, set()).add(hunk.index)
             else:
                 rejected.append(
-                    f"The user rejected hunk {hunk.index + 1} of {_shown(change.path, self.cwd)} ({_where(hunk)}); "
+                    f"The user rejected hunk {hunk.index + 1} of {_shown(change.path, self.cwd)} ({hunk.where()}); "
                     "those lines were not changed."
                 )
         narrowed = _narrowed(request.changes, accepted)

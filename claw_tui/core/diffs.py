@@ -30,6 +30,14 @@ class Hunk:
     removed: tuple[str, ...]
     added: tuple[str, ...]
 
+    def where(self) -> str:
+        """Where the hunk sits in the file as it was, in words the model can act on."""
+        if self.a_end == self.a_start:
+            return f"new lines after line {self.a_start}" if self.a_start else "new lines at the top"
+        if self.a_end - self.a_start == 1:
+            return f"line {self.a_start + 1}"
+        return f"lines {self.a_start + 1}-{self.a_end}"
+
 
 def split_lines(text: str | None) -> list[str]:
     return [] if not text else text.splitlines(keepends=True)

@@ -23,7 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
-from claw_tui.core.diffs import FileChange, Hunk, apply_hunks
+from claw_tui.core.diffs import FileChange, apply_hunks
 from claw_tui.ui.widgets.diff_view import FileDiff, HunkView, file_diff, file_header
 
 INPUT_PREVIEW_CHARS = 4_000
@@ -34,15 +34,6 @@ HUNK_KEYS = "j/k move · space accept/reject · a accept all · r reject all · 
 class HunkRef:
     file: int  # index into request.changes
     hunk: int  # Hunk.index
-
-
-def describe_lines(hunk: Hunk) -> str:
-    """Where a hunk sits in the file as it was, in words the model can act on."""
-    if hunk.a_end == hunk.a_start:
-        return f"new lines after line {hunk.a_start}" if hunk.a_start else "new lines at the top"
-    if hunk.a_end - hunk.a_start == 1:
-        return f"line {hunk.a_start + 1}"
-    return f"lines {hunk.a_start + 1}-{hunk.a_end}"
 
 
 def narrow_changes(
@@ -57,7 +48,7 @@ def narrow_changes(
         for hunk in diff.hunks:
             if hunk.index not in keep:
                 rejected.append(
-                    f"The user rejected hunk {hunk.index + 1} of {diff.path} ({describe_lines(hunk)}); "
+                    f"The user rejected hunk {hunk.index + 1} of {diff.path} ({hunk.where()}); "
                     "those lines were not changed."
                 )
         if keep >= every:

@@ -319,9 +319,11 @@ class ToolCall:
                 changes, narrowed = answer.changes, True
         await self.emit(ev.PermissionDecided, call_id=call.id, behavior=behavior, decided_by=decided_by)
         if behavior == "deny":
-            text = f"Permission to use {call.name} was denied ({decided_by})."
-            if note:
-                text += f" {'The user says' if decided_by.startswith('user') else 'Reason'}: {note}"
+            if decided_by.startswith("user"):  # as Claude Code tells its models: stop unless told how to go on
+                text = f"Permission to use {call.name} was denied by the user; nothing was run or written. " + (
+                    f"The user says: {note}" if note else "Stop here and wait for the user to say how to go on.")
+            else:
+                text = f"Permission to use {call.name} was denied ({decided_by})." + (f" Reason: {note}" if note else "")
             raise _Ended.error(text, "denied")
         return _Permission(behavior, decided_by, note, changes, narrowed, updated_input)
 

@@ -274,8 +274,20 @@ async def test_denied_write_is_reported_to_the_model_with_the_users_note(tmp_pat
     assert not (tmp_path / "new.txt").exists()
     assert approver.requests[0].changes and approver.requests[0].changes[0].after == "hello\n"
     result = agent.transcript[2].tool_results[0]
-    assert result.is_error and "not that file" in result.text
+    assert result.is_error and result.text == (
+        "Permission to use Write was denied by the user; nothing was run or written. The user says: not that file")
     assert [f.status for f in of_type(events, ev.ToolCallFinished)] == ["denied"]
+
+
+async def test_a_denial_without_a_word_tells_the_model_to_wait_for_the_user(tmp_path, fake_model):
+    fake_model.script(Reply(parts=[ToolCall("Write", {"file_path": "new.txt", "content": "hello\n"})]),
+                      Reply(parts=[Text("ok")]))
+    agent = make_agent(tmp_path, fake_model.base_url, mode="default",
+                       approver=ScriptedApprover(ApprovalResponse(behavior="deny")))
+    await run(agent, "write it")
+    assert agent.transcript[2].tool_results[0].text == (
+        "Permission to use Write was denied by the user; nothing was run or written. "
+        "Stop here and wait for the user to say how to go on.")
 
 
 async def test_remembered_approval_adds_a_session_rule(tmp_path, fake_model):

@@ -332,5 +332,8 @@ async def test_a_long_code_block_streams_plain_and_ends_highlighted():
         await feed(app, ev.TextDelta(text="```\n\nThat is all.\n\nMore after it."))
         await written(block)  # the block is finished while the answer still streams
         await feed(app, completed("…"))
-        await pilot.pause()
+        for _ in range(200):  # highlighted once the answer ends, in a refresh of its own (later under load)
+            await pilot.pause(0.02)
+            if colours("def").isdisjoint(colours("x")):
+                break
         assert colours("def").isdisjoint(colours("x")), "once done, it is"

@@ -825,13 +825,18 @@ class Agent:
         usage, self._cut_short_usage = self._cut_short_usage, None
         return usage
 
-    def usage_event(self, u: TokenUsage) -> ev.Usage:
+    def usage_event(self, u: TokenUsage, *, extra_usd: float = 0.0, measures_context: bool = True) -> ev.Usage:
+        """A model call's usage and cost, added to the session's and stored. `extra_usd`: a priced call's
+        fees beyond tokens (web searches); `measures_context`: whether the call's tokens are the
+        conversation's size (not a side call's, such as a web search)."""
         from claw_tui.providers import catalog
 
         cost = catalog.cost_usd(self.model, u)
         if cost is not None:
+            cost += extra_usd
             self.total_cost_usd += cost
-        self._measured_tokens = u.input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.output_tokens
+        if measures_context:
+            self._measured_tokens = u.input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.output_tokens
         info = catalog.lookup(self.model)
         event = self.event(
             ev.Usage,
@@ -841,7 +846,7 @@ class Agent:
             cache_read_tokens=u.cache_read_tokens,
             cache_write_tokens=u.cache_write_tokens,
             cost_usd=cost,
-            context_tokens=u.input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.output_tokens,
+            context_tokens=self._measured_tokens if measures_context else self.context_estimate(),
             context_window=info.context_window if info else None,
         )
         if self.store is not None and self.session_id:

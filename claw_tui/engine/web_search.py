@@ -31,28 +31,6 @@ async def search(agent: Agent, query: str, allowed: list[str] | None, blocked: l
 
 def _usage(agent: Agent, found: WebSearchResult) -> ev.Usage:
     """The search call's cost, added to the session's; the context gauge stays as it is."""
-    from claw_tui.providers import catalog
     from claw_tui.providers.base import PRICE_PER_SEARCH_USD
 
-    u = found.usage
-    cost = catalog.cost_usd(agent.model, u)
-    if cost is not None:
-        cost += found.searches * PRICE_PER_SEARCH_USD
-        agent.total_cost_usd += cost
-    if agent.store is not None and agent.session_id:
-        agent.store.record_usage(
-            agent.session_id, agent.model, u.input_tokens, u.output_tokens, u.cache_read_tokens,
-            u.cache_write_tokens, cost,
-        )
-    info = catalog.lookup(agent.model)
-    return agent.event(
-        ev.Usage,
-        model=agent.model,
-        input_tokens=u.input_tokens,
-        output_tokens=u.output_tokens,
-        cache_read_tokens=u.cache_read_tokens,
-        cache_write_tokens=u.cache_write_tokens,
-        cost_usd=cost,
-        context_tokens=agent.context_estimate(),
-        context_window=info.context_window if info else None,
-    )
+    return agent.usage_event(found.usage, extra_usd=found.searches * PRICE_PER_SEARCH_USD, measures_context=False)

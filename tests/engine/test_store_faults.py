@@ -199,7 +199,8 @@ def _namespace_forks(tmp_path: Path):
     from forked_claw import ClawForks
 
     if subprocess.run(["unshare", "-m", "true"], check=False, capture_output=True).returncode != 0:
-        pytest.skip("this machine refuses a private mount namespace (unshare -m); see README: Development")
+        pytest.fail("this machine refuses a private mount namespace (unshare -m), which the full-disk test "
+                    "needs (root, or unprivileged user namespaces); see README: Development")
     return ClawForks(tmp_path / "forks", dict(os.environ), wrapper=["unshare", "-m"])
 
 

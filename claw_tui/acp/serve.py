@@ -277,8 +277,9 @@ def _become_caller(params: dict[str, Any], given: dict[int, int]) -> None:
     sys.argv = [str(params.get("argv0") or "claw"), *map(str, params["argv"])]
     for target in STDIO:
         if target in given:
-            os.dup2(given[target], target)
-            os.close(given[target])
+            if given[target] != target:
+                os.dup2(given[target], target)
+                os.close(given[target])
         else:  # closed in the caller: closed here too, as a cold run would find it
             with contextlib.suppress(OSError):
                 os.close(target)

@@ -307,12 +307,14 @@ def unix_socket_filter() -> Iterator[int]:
     """A pipe holding the filter, for `wrap(seccomp_fd=…)`; pass it to the child (`pass_fds`)."""
     read, write = os.pipe()
     try:
-        os.write(write, _socket_filter_program())  # 96 bytes: far below a pipe's buffer
-        os.close(write)
+        try:
+            os.write(write, _socket_filter_program())  # 96 bytes: far below a pipe's buffer
+        finally:
+            # Closed exactly once: a second close could hit whatever reused the number meanwhile
+            # (it once closed the command's own output pipe, which then died of SIGPIPE).
+            os.close(write)
         yield read
     finally:
-        with contextlib.suppress(OSError):
-            os.close(write)
         os.close(read)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -13,7 +14,14 @@ import pytest
 
 from claw_tui.config import SandboxSettings
 from claw_tui.tools.base import ToolContext
-from claw_tui.tools.sandbox import BWRAP_ENV, detect, sandbox_active, unavailable_notice, wrap
+from claw_tui.tools.sandbox import (
+    BWRAP_ENV,
+    detect,
+    sandbox_active,
+    unavailable_notice,
+    unix_socket_filter,
+    wrap,
+)
 
 
 @pytest.fixture
@@ -108,3 +116,17 @@ def test_wrap_skips_missing_roots_and_keeps_the_command_last(tmp_path):
     assert argv[-3:] == ["--", "echo", "hi"]
     assert "--unshare-net" not in argv
     assert "--die-with-parent" in argv
+
+
+def test_the_socket_filter_pipe_closes_only_its_own_descriptors():
+    """Its write end is closed once: a second close hit whatever took the number meanwhile (in CI,
+    the command's own output pipe, and the command died of SIGPIPE)."""
+    with unix_socket_filter() as filter_fd:
+        assert os.read(filter_fd, 1 << 10)  # the program is there to read
+        reused_read, reused_write = os.pipe()  # takes the lowest free numbers: the write end's, freed
+    try:
+        os.write(reused_write, b"x")
+        assert os.read(reused_read, 1) == b"x"
+    finally:
+        os.close(reused_read)
+        os.close(reused_write)

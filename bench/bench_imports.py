@@ -26,7 +26,7 @@ from fake_model import isolated_env
 
 RUNS = 9
 CREATE = "from pathlib import Path\nfrom claw_tui.engine.agent import Agent\nAgent.create(Path('.'))\n"
-LAZY = ("lsprotocol", "pygls", "bs4", "markdownify", "soupsieve", "nbformat", "jsonschema", "git", "httpx2")
+LAZY = ("bs4", "markdownify", "soupsieve", "nbformat", "jsonschema", "git", "httpx2")
 REPORT_LAZY = (
     "import sys\n" + CREATE + f"print(','.join(sorted({{m.split('.')[0] for m in sys.modules}} & {set(LAZY)!r})))\n"
 )

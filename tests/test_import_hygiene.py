@@ -53,7 +53,7 @@ def test_import_linter_contract_holds():
 
 
 # Libraries a tool needs only when it runs; building an Agent (before the TUI's first frame) must not load them.
-LAZY_LIBRARIES = ("lsprotocol", "pygls", "bs4", "markdownify", "soupsieve", "nbformat", "jsonschema", "git", "httpx2")
+LAZY_LIBRARIES = ("bs4", "markdownify", "soupsieve", "nbformat", "jsonschema", "git", "httpx2")
 
 
 def test_creating_an_agent_leaves_tool_libraries_unimported(tmp_path):
@@ -156,7 +156,7 @@ def test_print_mode_loads_only_what_the_run_uses(tmp_path, fake_model, model, sd
     loaded = set(json.loads(out.read_text()))
     roots = {m.split(".")[0] for m in loaded}
     assert sdk in roots and "claw_tui.tools.files" in loaded  # the run's own: its SDK, the tool it called
-    unused = {"textual", "rich", "markdown_it", "mcp", "mcp_types", "lsprotocol", "pygls", "jsonschema", other_sdk}
+    unused = {"textual", "rich", "markdown_it", "mcp", "mcp_types", "jsonschema", other_sdk}
     assert roots & unused == set()
     claws = {m for m in loaded if m.startswith("claw_tui.")}
     assert {m for m in claws if m.startswith(("claw_tui.ui", "claw_tui.mcp.", "claw_tui.tools.lsp"))} == {

@@ -5,9 +5,7 @@ of that language (or with the session, when configured so), and routes each ques
 Edit/Write the tool-call pipeline asks it for the problems the edit introduced, waiting at most
 `EDIT_WAIT`: an edit never waits for a server that is still starting, and diagnostics that come
 later go with the next tool result (as Claude Code delivers IDE diagnostics). The protocol work
-(pygls, lsprotocol: about half a second to import) lives in lsp_client, imported on a thread
-when the first server starts. The agent builds a manager only when a configured server is
-installed.
+lives in lsp_client. The agent builds a manager only when a configured server is installed.
 
 Positions: the tool speaks 1-based lines and characters; the manager 0-based code points.
 """
@@ -15,26 +13,20 @@ Positions: the tool speaks 1-based lines and characters; the manager 0-based cod
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from claw_tui.core import background_imports
+from claw_tui.tools import lsp_client
 from claw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
+from claw_tui.tools.lsp_client import Baseline, Diagnostic, LanguageServer, Location, Symbol
 from claw_tui.tools.lsp_config import LanguageServerConfig, LspError, default_config, parse_config
-
-if TYPE_CHECKING:
-    from lsprotocol import types as lsp
-
-    from claw_tui.tools.lsp_client import Baseline, LanguageServer
 
 __all__ = ["LSP", "LspError", "LspManager", "default_config"]
 
-CLIENT = "claw_tui.tools.lsp_client"
 DIAGNOSTICS_TIMEOUT = 3.0  # how long the LSP tool's `diagnostics` waits for a server to publish
 EDIT_WAIT = 0.1  # how long an edit's result waits for its diagnostics; later ones go with a later result
 MAX_LINES = 200
@@ -99,10 +91,7 @@ class LspManager:
 
     async def _run_server(self, language: str) -> LanguageServer:
         self._servers.pop(language, None)  # one that stopped: a failed restart must not look like it
-        client = await background_imports.imported(CLIENT)  # lsprotocol and pygls load on the import thread
-        # Its converter is built there too (tens of milliseconds), off the event loop.
-        make = functools.partial(client.LanguageServer, language, self.configs[language], self.root)
-        server: LanguageServer = await background_imports.settled(background_imports.run(make))
+        server = LanguageServer(language, self.configs[language], self.root)
         try:
             await server.start()
         except BaseException:
@@ -142,16 +131,16 @@ class LspManager:
 
     # --- questions -------------------------------------------------------------------------
 
-    async def diagnostics(self, path: Path) -> list[lsp.Diagnostic]:
+    async def diagnostics(self, path: Path) -> list[Diagnostic]:
         server = await self._server_for(path)
         return await server.diagnostics_of(path, self.diagnostics_timeout)
 
-    async def definition(self, path: Path, line: int, character: int) -> list[lsp.Location]:
+    async def definition(self, path: Path, line: int, character: int) -> list[Location]:
         """Where the symbol at (0-based line, 0-based character) is defined."""
         server = await self._server_for(path)
         return await server.definition(path, line, character)
 
-    async def references(self, path: Path, line: int, character: int) -> list[lsp.Location]:
+    async def references(self, path: Path, line: int, character: int) -> list[Location]:
         server = await self._server_for(path)
         return await server.references(path, line, character)
 
@@ -159,7 +148,7 @@ class LspManager:
         server = await self._server_for(path)
         return await server.hover(path, line, character)
 
-    async def document_symbols(self, path: Path) -> Sequence[lsp.DocumentSymbol | lsp.SymbolInformation]:
+    async def document_symbols(self, path: Path) -> Sequence[Symbol]:
         server = await self._server_for(path)
         return await server.document_symbols(path)
 
@@ -313,8 +302,6 @@ class LSP(Tool[LSPInput]):
         path = ctx.resolve(input.file_path)
         if not path.is_file():
             raise ToolError(f"File does not exist: {input.file_path}")
-        lsp_client = await background_imports.imported(CLIENT)  # the answers' formatting needs lsprotocol
-
         shown = lsp_client.relative(path, ctx.cwd)
         operation = _ALIASES.get(input.operation, input.operation)
         line, character = (input.line or 1) - 1, (input.character or 1) - 1

@@ -1,12 +1,12 @@
 """The protocol side of claw's LSP support: one running language server, and its answers as text.
 
-Apart from lsp.py because lsprotocol takes about half a second to import: building an Agent
-(and its LspManager and LSP tool) must not pay for it, so lsp.py imports this module only when
-the first server starts or the tool first formats an answer.
-
-`LanguageServer` runs a server over stdio with pygls's client, keeps the files it was asked
-about open (sending the text again when it changed on disk), and collects
-`textDocument/publishDiagnostics`.
+`LanguageServer` runs a server over stdio, speaking JSON-RPC with LSP's Content-Length framing
+itself: the messages are plain JSON (a dict per object, as the LSP specification names its fields),
+so nothing here costs more than `json` to import. (pygls and lsprotocol, used before, took 0.4 s
+of CPU to import in claw's own process, on the GIL the session needs, for the few messages claw
+exchanges.) It keeps the files it was asked about open (sending the text again when it changed on
+disk), collects `textDocument/publishDiagnostics`, and answers the requests servers send their
+clients.
 
 Positions: callers speak 0-based lines and characters in code points; LSP speaks 0-based lines
 and UTF-16 code units. Conversions happen here, against the file's text.
@@ -15,19 +15,16 @@ and UTF-16 code units. Conversions happen here, against the file's text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import os
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import attrs
-from lsprotocol import types as lsp
-from pygls import uris
-from pygls.exceptions import JsonRpcException
-from pygls.lsp.client import LanguageClient
-from pygls.protocol import default_converter
+from urllib.parse import unquote, urlparse
 
 from claw_tui.tools.lsp_config import LanguageServerConfig, LspError
 
@@ -36,50 +33,46 @@ log = logging.getLogger(__name__)
 STARTUP_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 1.0
+SERVER_NICENESS = 10  # added to the server's nice value: the session it serves comes first
+
+# LSP's objects as they come over the wire (the specification's field names).
+Diagnostic = dict[str, Any]
+Location = dict[str, Any]
+Symbol = dict[str, Any]  # a DocumentSymbol (selectionRange, children) or a SymbolInformation (location)
+
+_METHOD_NOT_FOUND = -32601
+# What a server may ask of its client, and claw's answer: it offers no dynamic registration,
+# progress or edits of its own, so each is acknowledged or declined, never left unanswered.
+_ANSWERS: dict[str, Callable[[LanguageServer, Any], Any]] = {
+    "client/registerCapability": lambda server, params: None,
+    "client/unregisterCapability": lambda server, params: None,
+    "window/workDoneProgress/create": lambda server, params: None,
+    "window/showMessageRequest": lambda server, params: None,
+    "window/showDocument": lambda server, params: {"success": False},
+    "workspace/applyEdit": lambda server, params: {"applied": False, "failureReason": "claw applies no server edits"},
+    "workspace/configuration": lambda server, params: [None for _ in (params or {}).get("items", [])],
+    "workspace/workspaceFolders": lambda server, params: [server.workspace_folder()],
+}
 
 
-def _converter() -> Any:
-    # lsprotocol 2025.0.0 registers no structure hook for the *optional* notebook filter union
-    # that cattrs 26 asks for, so a pylsp initialize result fails to parse without this one.
-    converter = default_converter()
-    optional = attrs.fields(lsp.NotebookDocumentFilterWithCells).notebook.type
-    required = attrs.fields(lsp.NotebookCellTextDocumentFilter).notebook.type
-    converter.register_structure_hook(
-        optional,
-        lambda obj, _: None if obj is None else converter.structure(obj, required),
-    )
-    _prepare(converter)
-    return converter
+class _Refused(Exception):
+    """The server answered a request with an error."""
 
 
-# What every session exchanges with its server: initialize (its answer holds every capability
-# type), the notifications it sends, and the diagnostics it gets.
-_EXCHANGED = (lsp.INITIALIZE, lsp.INITIALIZED, lsp.TEXT_DOCUMENT_DID_OPEN, lsp.TEXT_DOCUMENT_DID_CHANGE,
-              lsp.WORKSPACE_DID_CHANGE_CONFIGURATION, lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+class _Gone(Exception):
+    """The server's output ended: it exited or closed its side."""
 
 
-def _prepare(converter: Any) -> None:
-    """Have cattrs generate its code for those messages now, on the worker thread that builds the
-    client: on the event loop, structuring the first initialize answer took 0.3 s."""
-    for method in _EXCHANGED:
-        message, answer = lsp.METHOD_TO_TYPES[method][:2]
-        converter.get_structure_hook(message)
-        if answer is not None:
-            converter.get_structure_hook(answer)
-    # Nested types are reached only by serialising: one initialize request like the real one.
-    converter.unstructure(lsp.InitializeRequest(id=0, params=lsp.InitializeParams(process_id=None, capabilities=_capabilities())))
-
-
-def _capabilities() -> lsp.ClientCapabilities:
-    return lsp.ClientCapabilities(
-        text_document=lsp.TextDocumentClientCapabilities(
-            synchronization=lsp.TextDocumentSyncClientCapabilities(did_save=True),
-            publish_diagnostics=lsp.PublishDiagnosticsClientCapabilities(version_support=True),
-            hover=lsp.HoverClientCapabilities(content_format=[lsp.MarkupKind.Markdown, lsp.MarkupKind.PlainText]),
-            document_symbol=lsp.DocumentSymbolClientCapabilities(hierarchical_document_symbol_support=True),
-        ),
-        workspace=lsp.WorkspaceClientCapabilities(workspace_folders=True, configuration=False),
-    )
+def _capabilities() -> dict[str, Any]:
+    return {
+        "textDocument": {
+            "synchronization": {"didSave": True},
+            "publishDiagnostics": {"versionSupport": True},
+            "hover": {"contentFormat": ["markdown", "plaintext"]},
+            "documentSymbol": {"hierarchicalDocumentSymbolSupport": True},
+        },
+        "workspace": {"workspaceFolders": True, "configuration": False},
+    }
 
 
 @dataclass
@@ -103,79 +96,163 @@ class LanguageServer:
         self.language = language
         self.config = config
         self.root = root
-        self.client = LanguageClient("claw", "0.1", converter_factory=_converter)
         self.documents: dict[str, _Document] = {}
-        self.diagnostics: dict[str, list[lsp.Diagnostic]] = {}
+        self.diagnostics: dict[str, list[Diagnostic]] = {}
         self._fresh: dict[str, bool] = {}  # diagnostics received for the document's current version
         self._published: dict[str, asyncio.Event] = {}
         self._stderr: deque[str] = deque(maxlen=20)
         self._drain: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._process: asyncio.subprocess.Process | None = None
+        self._next_id = 0
+        self._waiting: dict[int, asyncio.Future[Any]] = {}
         self.ready = False  # initialised: it answers requests and publishes diagnostics
-
-        # pygls tags the handler with attributes, which a bound method cannot carry.
-        @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def on_diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
-            self._on_diagnostics(params)
 
     @property
     def running(self) -> bool:
-        return not self.client.stopped
+        return (
+            self._process is not None and self._process.returncode is None
+            and self._reader is not None and not self._reader.done()
+        )
+
+    def workspace_folder(self) -> dict[str, str]:
+        return {"uri": self.root.as_uri(), "name": self.root.name}
 
     async def start(self) -> None:
         command = self.config.command
         try:
-            await self.client.start_io(command[0], *command[1:], cwd=str(self.root))
+            self._process = await asyncio.create_subprocess_exec(
+                *command, cwd=str(self.root),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
         except (FileNotFoundError, PermissionError) as exc:
             raise LspError(
                 f"The {self.language} language server could not start: {command[0]!r} "
                 f"{'is not installed' if isinstance(exc, FileNotFoundError) else 'is not executable'}. "
                 f"Install it or configure another command for {self.language}."
             ) from None
-        process = self.client._server  # pygls keeps the process here and offers no accessor
-        if process is not None and process.stderr is not None:
-            self._drain = asyncio.create_task(self._drain_stderr(process.stderr))
-        params = lsp.InitializeParams(
-            process_id=None,
-            root_uri=self.root.as_uri(),
-            workspace_folders=[lsp.WorkspaceFolder(uri=self.root.as_uri(), name=self.root.name)],
-            initialization_options=self.config.initialization_options,
-            capabilities=_capabilities(),
-        )
-        await self.request(self.client.initialize_async(params), "initialize", STARTUP_TIMEOUT)
-        self.client.initialized(lsp.InitializedParams())
+        _yield_to_the_session(self._process.pid)
+        assert self._process.stdout is not None and self._process.stderr is not None
+        self._drain = asyncio.create_task(self._drain_stderr(self._process.stderr))
+        self._reader = asyncio.create_task(self._read(self._process.stdout))
+        params: dict[str, Any] = {
+            "processId": None,
+            "clientInfo": {"name": "claw"},
+            "rootUri": self.root.as_uri(),
+            "rootPath": str(self.root),
+            "workspaceFolders": [self.workspace_folder()],
+            "capabilities": _capabilities(),
+        }
+        if self.config.initialization_options is not None:
+            params["initializationOptions"] = self.config.initialization_options
+        await self.request("initialize", params, "initialize", STARTUP_TIMEOUT)
+        self.notify("initialized", {})
         if self.config.settings:
-            self.client.workspace_did_change_configuration(
-                lsp.DidChangeConfigurationParams(settings=self.config.settings)
-            )
+            self.notify("workspace/didChangeConfiguration", {"settings": self.config.settings})
         self.ready = True
+
+    # --- the connection ----------------------------------------------------------------------
+
+    def _send(self, message: dict[str, Any]) -> None:
+        process = self._process
+        if process is None or process.stdin is None or process.stdin.is_closing():
+            raise _Gone("its input is closed")
+        body = json.dumps({"jsonrpc": "2.0", **message}, ensure_ascii=False).encode()
+        process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    def notify(self, method: str, params: Any) -> None:
+        try:
+            self._send({"method": method, "params": params})
+        except _Gone:  # a server that is gone hears nothing; its next request says so
+            log.debug("language server %s gone; %s not sent", self.language, method)
+
+    async def request(self, method: str, params: Any, what: str, timeout: float = REQUEST_TIMEOUT) -> Any:
+        self._next_id += 1
+        request_id = self._next_id
+        answer = self._waiting[request_id] = asyncio.get_running_loop().create_future()
+        try:
+            self._send({"id": request_id, "method": method, "params": params})
+            return await asyncio.wait_for(answer, timeout)
+        except TimeoutError:
+            raise LspError(
+                f"The {self.language} language server did not answer {what} within {timeout:.0f} s."
+            ) from None
+        except _Refused as exc:
+            raise LspError(f"The {self.language} language server refused {what}: {exc}") from None
+        except _Gone as exc:
+            if self._drain is not None:  # the process has exited: its stderr is about to end
+                await asyncio.wait([self._drain], timeout=1)
+            tail = "\n".join(self._stderr)
+            detail = f"\nIts last output:\n{tail}" if tail else ""
+            raise LspError(f"The {self.language} language server stopped ({exc}).{detail}") from None
+        finally:
+            self._waiting.pop(request_id, None)
+
+    async def _read(self, stream: asyncio.StreamReader) -> None:
+        reason = "its output ended"
+        try:
+            while True:
+                length = None
+                while (line := await stream.readline()).strip():
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                if not line:  # end of output
+                    return
+                if length is None:
+                    continue
+                try:
+                    message = json.loads(await stream.readexactly(length))
+                except ValueError:
+                    log.debug("language server %s sent a message that is not JSON", self.language)
+                    continue
+                if isinstance(message, dict):
+                    self._dispatch(message)
+        except (asyncio.IncompleteReadError, ValueError, ConnectionError) as exc:
+            reason = f"its output broke off: {exc}"
+        finally:
+            for answer in self._waiting.values():
+                if not answer.done():
+                    answer.set_exception(_Gone(reason))
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        method = message.get("method")
+        if method is None:  # an answer to one of ours
+            request_id = message.get("id")
+            answer = self._waiting.get(request_id) if isinstance(request_id, int) else None
+            if answer is None or answer.done():
+                return
+            if "error" in message:
+                error = message["error"] or {}
+                answer.set_exception(_Refused(error.get("message") if isinstance(error, dict) else error))
+            else:
+                answer.set_result(message.get("result"))
+        elif "id" in message:  # a request of the server's: every one gets an answer
+            handler = _ANSWERS.get(method)
+            reply: dict[str, Any] = {"id": message["id"]}
+            if handler is None:
+                reply["error"] = {"code": _METHOD_NOT_FOUND, "message": f"claw does not offer {method}"}
+            else:
+                reply["result"] = handler(self, message.get("params"))
+            with contextlib.suppress(_Gone):
+                self._send(reply)
+        elif method == "textDocument/publishDiagnostics" and isinstance(message.get("params"), dict):
+            self._on_diagnostics(message["params"])
 
     async def _drain_stderr(self, stream: asyncio.StreamReader) -> None:
         # An unread pipe fills up and stalls the server; keep the tail to explain failures.
         while line := await stream.readline():
             self._stderr.append(line.decode(errors="replace").rstrip())
 
-    def _on_diagnostics(self, params: lsp.PublishDiagnosticsParams) -> None:
-        self.diagnostics[params.uri] = list(params.diagnostics)
-        doc = self.documents.get(params.uri)
-        if doc is None or params.version is None or params.version >= doc.version:
-            self._fresh[params.uri] = True
-            self._published.setdefault(params.uri, asyncio.Event()).set()
-
-    async def request(self, call: Any, what: str, timeout: float = REQUEST_TIMEOUT) -> Any:
-        try:
-            return await asyncio.wait_for(call, timeout)
-        except TimeoutError:
-            raise LspError(
-                f"The {self.language} language server did not answer {what} within {timeout:.0f} s."
-            ) from None
-        except JsonRpcException as exc:
-            raise LspError(f"The {self.language} language server refused {what}: {exc}") from None
-        except RuntimeError as exc:  # pygls's way of saying the server process is gone
-            if self._drain is not None:  # the process has exited: its stderr is about to end
-                await asyncio.wait([self._drain], timeout=1)
-            tail = "\n".join(self._stderr)
-            detail = f"\nIts last output:\n{tail}" if tail else ""
-            raise LspError(f"The {self.language} language server stopped ({exc}).{detail}") from None
+    def _on_diagnostics(self, params: dict[str, Any]) -> None:
+        uri, version = params.get("uri"), params.get("version")
+        if not isinstance(uri, str):
+            return
+        self.diagnostics[uri] = [d for d in params.get("diagnostics") or [] if isinstance(d, dict)]
+        doc = self.documents.get(uri)
+        if doc is None or version is None or version >= doc.version:
+            self._fresh[uri] = True
+            self._published.setdefault(uri, asyncio.Event()).set()
 
     def sync(self, path: Path) -> str:
         """Open the file, or send its new text if it changed on disk; returns its URI."""
@@ -189,24 +266,17 @@ class LanguageServer:
         doc = self.documents.get(uri)
         if doc is None:
             self.documents[uri] = _Document(1, text)
-            item = lsp.TextDocumentItem(
-                uri=uri,
-                language_id=self.config.language_id or self.language,
-                version=1,
-                text=text,
-            )
             self._fresh[uri] = False
-            self.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=item))
+            item = {"uri": uri, "languageId": self.config.language_id or self.language, "version": 1, "text": text}
+            self.notify("textDocument/didOpen", {"textDocument": item})
         elif doc.text != text:
             doc.version += 1
             doc.text = text
             self._fresh[uri] = False
-            self.client.text_document_did_change(
-                lsp.DidChangeTextDocumentParams(
-                    text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=doc.version),
-                    content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
-                )
-            )
+            self.notify("textDocument/didChange", {
+                "textDocument": {"uri": uri, "version": doc.version},
+                "contentChanges": [{"text": text}],
+            })
         return uri
 
     async def wait_for_diagnostics(self, uri: str, timeout: float) -> None:
@@ -225,47 +295,32 @@ class LanguageServer:
 
     # --- questions about one file ----------------------------------------------------------
 
-    async def diagnostics_of(self, path: Path, timeout: float) -> list[lsp.Diagnostic]:
+    async def diagnostics_of(self, path: Path, timeout: float) -> list[Diagnostic]:
         uri = self.sync(path)
         await self.wait_for_diagnostics(uri, timeout)
         return list(self.diagnostics.get(uri, []))
 
-    async def definition(self, path: Path, line: int, character: int) -> list[lsp.Location]:
-        uri = self.sync(path)
-        params = lsp.DefinitionParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri),
-            position=self._position(uri, line, character),
-        )
-        return _locations(await self.request(self.client.text_document_definition_async(params), "definition"))
+    def _at(self, uri: str, line: int, character: int) -> dict[str, Any]:
+        return {"textDocument": {"uri": uri}, "position": self._position(uri, line, character)}
 
-    async def references(self, path: Path, line: int, character: int) -> list[lsp.Location]:
+    async def definition(self, path: Path, line: int, character: int) -> list[Location]:
         uri = self.sync(path)
-        params = lsp.ReferenceParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri),
-            position=self._position(uri, line, character),
-            context=lsp.ReferenceContext(include_declaration=True),
-        )
-        return _locations(await self.request(self.client.text_document_references_async(params), "references"))
+        return _locations(await self.request("textDocument/definition", self._at(uri, line, character), "definition"))
+
+    async def references(self, path: Path, line: int, character: int) -> list[Location]:
+        uri = self.sync(path)
+        params = {**self._at(uri, line, character), "context": {"includeDeclaration": True}}
+        return _locations(await self.request("textDocument/references", params, "references"))
 
     async def hover(self, path: Path, line: int, character: int) -> str:
         uri = self.sync(path)
-        params = lsp.HoverParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri),
-            position=self._position(uri, line, character),
-        )
-        result = await self.request(self.client.text_document_hover_async(params), "hover")
-        return _hover_text(result.contents).strip() if result is not None else ""
+        result = await self.request("textDocument/hover", self._at(uri, line, character), "hover")
+        return _hover_text(result.get("contents")).strip() if isinstance(result, dict) else ""
 
-    async def document_symbols(self, path: Path) -> Sequence[lsp.DocumentSymbol | lsp.SymbolInformation]:
+    async def document_symbols(self, path: Path) -> list[Symbol]:
         uri = self.sync(path)
-        params = lsp.DocumentSymbolParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
-        return (
-            await self.request(
-                self.client.text_document_document_symbol_async(params),
-                "documentSymbol",
-            )
-            or []
-        )
+        result = await self.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}}, "documentSymbol")
+        return [s for s in result or [] if isinstance(s, dict)]
 
     def baseline(self, path: Path) -> Baseline:
         """What the server last said of `path`: taken before an edit is synced, to report only what it added."""
@@ -298,31 +353,41 @@ class LanguageServer:
             lines.append(f"… and {len(new) - 20} more")
         return "\n".join([heading, *lines])
 
-    def _position(self, uri: str, line: int, character: int) -> lsp.Position:
+    def _position(self, uri: str, line: int, character: int) -> dict[str, int]:
         line_text = _line_text(self.documents[uri].text, line)
-        return lsp.Position(line=line, character=_utf16_units(line_text[:character]))
+        return {"line": line, "character": _utf16_units(line_text[:character])}
 
     async def close(self) -> None:
         """Shut a ready server down politely (briefly: a session's end waits for it); kill one
         that is still starting, which would answer nothing before its initialisation."""
-        process = self.client._server
+        process = self._process
         if process is None:  # never started
             return
         try:
-            if self.ready and self.running and process.returncode is None:
-                await asyncio.wait_for(self.client.shutdown_async(None), SHUTDOWN_TIMEOUT)
-                self.client.exit(None)
+            if self.ready and self.running:
+                await self.request("shutdown", None, "shutdown", SHUTDOWN_TIMEOUT)
+                self.notify("exit", None)
                 await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT)
         except Exception:  # a server that will not stop politely is killed below
             log.debug("language server %s did not stop cleanly", self.language, exc_info=True)
         if process.returncode is None:
             process.kill()
-        try:
-            await asyncio.wait_for(self.client.stop(), SHUTDOWN_TIMEOUT)
-        except Exception:  # the process is gone; what is left of the connection goes with it
-            log.debug("language server %s connection did not close", self.language, exc_info=True)
-        if self._drain is not None:
-            self._drain.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT)
+        for task in (self._reader, self._drain):
+            if task is not None:
+                task.cancel()
+        if process.stdin is not None:
+            process.stdin.close()
+
+
+def _yield_to_the_session(pid: int) -> None:
+    """Run the server at a lower CPU priority: its start-up (a second or more of imports for
+    pylsp) would otherwise take a core from the session it serves, which never waits for it."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, min(os.getpriority(os.PRIO_PROCESS, pid) + SERVER_NICENESS, 19))
+    except OSError:  # it already exited, or the system refuses: the server runs as it is
+        pass
 
 
 # --- positions and formatting --------------------------------------------------------------
@@ -347,33 +412,37 @@ def _column(line_text: str, units: int) -> int:
     return len(line_text)
 
 
-def _locations(result: Any) -> list[lsp.Location]:
+def _locations(result: Any) -> list[Location]:
+    """Locations from a definition or references answer: a Location, a list of them, or LocationLinks."""
     if result is None:
         return []
-    items = result if isinstance(result, Sequence) else [result]
     out = []
-    for item in items:
-        if isinstance(item, lsp.LocationLink):
-            out.append(lsp.Location(uri=item.target_uri, range=item.target_selection_range))
-        elif isinstance(item, lsp.Location):
+    for item in result if isinstance(result, list) else [result]:
+        if not isinstance(item, dict):
+            continue
+        if "targetUri" in item:  # a LocationLink
+            out.append({"uri": item["targetUri"], "range": item.get("targetSelectionRange") or item.get("targetRange")})
+        elif "uri" in item and "range" in item:
             out.append(item)
     return out
 
 
 def _hover_text(contents: Any) -> str:
-    if isinstance(contents, lsp.MarkupContent):
-        return contents.value
-    if isinstance(contents, lsp.MarkedStringWithLanguage):
-        return f"```{contents.language}\n{contents.value}\n```"
+    """A hover's contents: MarkupContent, a MarkedString (text, or code with its language), or a list of them."""
     if isinstance(contents, str):
         return contents
-    if isinstance(contents, Sequence):
+    if isinstance(contents, list):
         return "\n\n".join(_hover_text(c) for c in contents)
-    return str(contents)
+    if isinstance(contents, dict):
+        if "language" in contents:
+            return f"```{contents['language']}\n{contents.get('value', '')}\n```"
+        return str(contents.get("value", ""))
+    return "" if contents is None else str(contents)
 
 
 def _uri_path(uri: str) -> Path:
-    return Path(uris.to_fs_path(uri) or uri)
+    parsed = urlparse(uri)
+    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
 
 
 def relative(path: Path, root: Path) -> str:
@@ -399,53 +468,77 @@ class Lines:
         return lines[line] if 0 <= line < len(lines) else ""
 
 
-def _place(path: Path, pos: lsp.Position, root: Path, lines: Lines) -> str:
-    col = _column(lines.get(path, pos.line), pos.character)
-    return f"{relative(path, root)}:{pos.line + 1}:{col + 1}"
+def _start(range_: Any) -> tuple[int, int]:
+    """A range's start as (line, UTF-16 character); (0, 0) for a malformed one."""
+    start = range_.get("start") if isinstance(range_, dict) else None
+    if not isinstance(start, dict):
+        return 0, 0
+    return int(start.get("line") or 0), int(start.get("character") or 0)
 
 
-def format_location(location: lsp.Location, root: Path, lines: Lines | None = None) -> str:
+def _place(path: Path, start: tuple[int, int], root: Path, lines: Lines) -> str:
+    line, units = start
+    col = _column(lines.get(path, line), units)
+    return f"{relative(path, root)}:{line + 1}:{col + 1}"
+
+
+def format_location(location: Location, root: Path, lines: Lines | None = None) -> str:
     lines = lines or Lines()
-    path = _uri_path(location.uri)
-    source = lines.get(path, location.range.start.line).strip()
-    place = _place(path, location.range.start, root, lines)
+    path = _uri_path(location["uri"])
+    start = _start(location.get("range"))
+    source = lines.get(path, start[0]).strip()
+    place = _place(path, start, root, lines)
     return f"{place}: {source}" if source else place
 
 
 _SEVERITY = {1: "error", 2: "warning", 3: "info", 4: "hint"}
 
 
-def _serious(diagnostic: lsp.Diagnostic) -> bool:
-    return (diagnostic.severity or lsp.DiagnosticSeverity.Error) <= lsp.DiagnosticSeverity.Warning
+def _serious(diagnostic: Diagnostic) -> bool:
+    return int(diagnostic.get("severity") or 1) <= 2  # an error or a warning (no severity: an error)
 
 
-def _key(diagnostic: lsp.Diagnostic) -> tuple[Any, ...]:
+def _key(diagnostic: Diagnostic) -> tuple[Any, ...]:
     # Lines shift with an edit, so a diagnostic is "the same" if it says the same thing.
     return (
-        diagnostic.severity,
-        diagnostic.source,
-        str(diagnostic.code),
-        diagnostic.message,
+        diagnostic.get("severity"),
+        diagnostic.get("source"),
+        str(diagnostic.get("code")),
+        diagnostic.get("message"),
     )
 
 
-def format_diagnostic(path: Path, diagnostic: lsp.Diagnostic, root: Path, lines: Lines | None = None) -> str:
-    severity = _SEVERITY.get(int(diagnostic.severity or 1), "error")
-    origin = " ".join(str(x) for x in (diagnostic.source, diagnostic.code) if x)
-    place = _place(path, diagnostic.range.start, root, lines or Lines())
-    return f"{place}: {severity}: {diagnostic.message}" + (f" [{origin}]" if origin else "")
+def format_diagnostic(path: Path, diagnostic: Diagnostic, root: Path, lines: Lines | None = None) -> str:
+    severity = _SEVERITY.get(int(diagnostic.get("severity") or 1), "error")
+    origin = " ".join(str(x) for x in (diagnostic.get("source"), diagnostic.get("code")) if x)
+    place = _place(path, _start(diagnostic.get("range")), root, lines or Lines())
+    return f"{place}: {severity}: {diagnostic.get('message', '')}" + (f" [{origin}]" if origin else "")
 
 
-def symbol_lines(symbols: Sequence[Any], depth: int = 0) -> list[str]:
+# LSP's SymbolKind numbers, by the names the specification gives them.
+_SYMBOL_KINDS = (
+    "File", "Module", "Namespace", "Package", "Class", "Method", "Property", "Field", "Constructor", "Enum",
+    "Interface", "Function", "Variable", "Constant", "String", "Number", "Boolean", "Array", "Object", "Key",
+    "Null", "EnumMember", "Struct", "Event", "Operator", "TypeParameter",
+)  # fmt: skip
+
+
+def _kind(symbol: Symbol) -> str:
+    kind = symbol.get("kind")
+    return _SYMBOL_KINDS[kind - 1] if isinstance(kind, int) and 1 <= kind <= len(_SYMBOL_KINDS) else str(kind)
+
+
+def symbol_lines(symbols: Sequence[Symbol], depth: int = 0) -> list[str]:
     out = []
     for symbol in symbols:
-        kind = getattr(symbol.kind, "name", str(symbol.kind))
-        if isinstance(symbol, lsp.DocumentSymbol):
-            line = symbol.selection_range.start.line + 1
-            detail = f" {symbol.detail}" if symbol.detail else ""
-            out.append(f"{'  ' * depth}{kind} {symbol.name}{detail} (line {line})")
-            out.extend(symbol_lines(symbol.children or [], depth + 1))
-        else:
-            container = f" in {symbol.container_name}" if symbol.container_name else ""
-            out.append(f"{'  ' * depth}{kind} {symbol.name}{container} (line {symbol.location.range.start.line + 1})")
+        name = symbol.get("name", "")
+        if "location" in symbol:  # a SymbolInformation: flat, with its container's name
+            container = f" in {symbol['containerName']}" if symbol.get("containerName") else ""
+            line = _start(symbol["location"].get("range"))[0] + 1 if isinstance(symbol["location"], dict) else 1
+            out.append(f"{'  ' * depth}{_kind(symbol)} {name}{container} (line {line})")
+        else:  # a DocumentSymbol: nested
+            line = _start(symbol.get("selectionRange") or symbol.get("range"))[0] + 1
+            detail = f" {symbol['detail']}" if symbol.get("detail") else ""
+            out.append(f"{'  ' * depth}{_kind(symbol)} {name}{detail} (line {line})")
+            out.extend(symbol_lines([c for c in symbol.get("children") or [] if isinstance(c, dict)], depth + 1))
     return out

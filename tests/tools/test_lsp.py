@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 
@@ -197,3 +198,70 @@ def test_input_needs_a_position_for_navigation(tmp_path):
     assert tool.rule_target(parsed, ctx) == str(tmp_path.resolve() / "a.py")
     with pytest.raises(ValueError, match="Bad language server config"):
         LspManager(tmp_path, {"go": {"command": []}})
+
+
+# A server scripted message by message: it asks claw things before answering initialize (as real
+# servers do), sends a frame that is not JSON, and answers in the shapes pylsp never uses.
+SCRIPTED_SERVER = r'''
+import json, sys
+out, seen = sys.stdout.buffer, open("seen.jsonl", "w")
+def send(message):
+    body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+    out.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body)); out.flush()
+def read():
+    length = None
+    while (line := sys.stdin.buffer.readline().strip()):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length": length = int(value)
+    return json.loads(sys.stdin.buffer.read(length)) if length is not None else None
+start = {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 9}}
+while (message := read()) is not None:
+    method = message.get("method")
+    if method is None:
+        seen.write(json.dumps(message) + "\n"); seen.flush()
+    elif method == "initialize":
+        send({"id": "s1", "method": "workspace/configuration", "params": {"items": [{"section": "x"}]}})
+        send({"id": "s2", "method": "client/registerCapability", "params": {"registrations": []}})
+        send({"id": "s3", "method": "x/somethingNew", "params": {}})
+        out.write(b"Content-Length: 5\r\n\r\nnot {"); out.flush()
+        send({"id": message["id"], "result": {"capabilities": {}}})
+    elif method == "textDocument/definition":
+        send({"id": message["id"], "result": [{"targetUri": message["params"]["textDocument"]["uri"],
+                                               "targetRange": start, "targetSelectionRange": start}]})
+    elif method == "textDocument/hover":
+        send({"id": message["id"], "result": {"contents": ["A greeting.", {"language": "python", "value": "def greet()"}]}})
+    elif method == "textDocument/documentSymbol":
+        uri = message["params"]["textDocument"]["uri"]
+        send({"id": message["id"], "result": [{"name": "greet", "kind": 12, "containerName": "lib",
+                                               "location": {"uri": uri, "range": start}}]})
+    elif method == "textDocument/references":
+        send({"id": message["id"], "error": {"code": -32603, "message": "index not ready"}})
+    elif method == "shutdown":
+        send({"id": message["id"], "result": None})
+    elif method == "exit":
+        break
+'''
+
+
+async def test_a_server_is_answered_and_understood_in_every_shape_the_protocol_allows(tmp_path):
+    (tmp_path / "lib.py").write_text("# lib\ndef greet(): pass\n")
+    server = tmp_path / "server.py"
+    server.write_text(SCRIPTED_SERVER)
+    manager = LspManager(tmp_path, {"python": {"command": [sys.executable, str(server)], "extensions": [".py"]}})
+    ctx = ToolContext(cwd=tmp_path, roots=[tmp_path], services=Services(lsp=manager))
+    try:
+        # A LocationLink is a location; a list of MarkedStrings is one hover; a SymbolInformation a symbol.
+        definition = await lsp(ctx, operation="definition", file_path="lib.py", line=2, character=5)
+        assert definition.splitlines()[1] == "lib.py:2:5: def greet(): pass"
+        hover = await lsp(ctx, operation="hover", file_path="lib.py", line=2, character=5)
+        assert hover == "A greeting.\n\n```python\ndef greet()\n```"
+        symbols = await lsp(ctx, operation="documentSymbol", file_path="lib.py")
+        assert symbols.splitlines()[1] == "Function greet in lib (line 2)"
+        with pytest.raises(LspError, match="refused references: index not ready"):
+            await lsp(ctx, operation="references", file_path="lib.py", line=2, character=5)
+    finally:
+        await manager.close()
+    # Every request of the server's was answered, what claw does not offer with "method not found".
+    answers = {m["id"]: m for m in map(json.loads, (tmp_path / "seen.jsonl").read_text().splitlines())}
+    assert answers["s1"]["result"] == [None] and answers["s2"]["result"] is None
+    assert answers["s3"]["error"]["code"] == -32601

@@ -1,3 +1,3 @@
-from claw_tui.cli import main
+from claw_tui.cli import entry
 
-main()
+entry()

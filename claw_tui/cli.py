@@ -135,6 +135,32 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
+def entry() -> None:
+    """The `claw` command: `main`, then out of the process without tearing the interpreter down.
+    Everything claw must finish it finishes before `main` returns (the session stored and closed,
+    tools and servers stopped); what remains is unloading the SDKs' thousands of modules, 50 ms
+    after the anthropic SDK even with the heap frozen, which nobody waits for."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:  # sys.exit("message"): the message on stderr, code 1, as Python does
+            print(exc.code, file=sys.stderr)
+            code = 1
+    except BrokenPipeError:  # the reader of the output went away (`claw … | head -1`): nothing to say it to
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away, or a stream already closed
+            code = code or 1
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    os._exit(code)
+
+
 def attached_run(args: argparse.Namespace, argv: list[str]) -> int:
     """`claw --attach …`: the same command line (print mode or the app), run by a worker of the warm
     engine (`claw serve`) on this terminal or these pipes."""

@@ -197,3 +197,15 @@ def test_version_names_the_installed_release(tmp_path):
 
     out = claw(tmp_path, None, "--version")
     assert out.returncode == 0 and out.stdout.strip() == f"claw {version('claw-tui')}"
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(tmp_path):
+    """`claw … | head -0`: the output's reader is gone before claw writes; the command says nothing
+    more and fails, as a Unix tool does, and the exit codes of a normal end are kept."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    run = subprocess.run([sys.executable, "-m", "claw_tui", "--version"], stdout=write_end, stderr=subprocess.PIPE,
+                         cwd=tmp_path, check=False, text=True)
+    os.close(write_end)
+    assert (run.returncode, run.stderr) == (1, "")
+    assert claw(tmp_path, None, "--no-such-flag").returncode == 2  # argparse's usage error, through the same exit

@@ -33,6 +33,7 @@ from claw_tui.providers.base import (
 )
 from claw_tui.providers.errors import TRANSPORT_ERRORS, Where, ended_early, stalled, to_provider_error
 from claw_tui.providers.streaming import next_or_none, parse_tool_input, within
+from claw_tui.providers.transport import client_options
 
 SDK_ERRORS = (anthropic.AnthropicError, *TRANSPORT_ERRORS)
 
@@ -57,7 +58,10 @@ class AnthropicProvider:
 
     def __init__(self, api_key: str, base_url: str | None = None, idle_timeout: float = 90.0) -> None:
         # claw retries whole turns itself so every retry shows; the SDK must not retry too.
-        self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0)
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key, base_url=base_url, max_retries=0,
+            **client_options(base_url, anthropic.DefaultAsyncHttpxClient),
+        )
         self.idle_timeout = idle_timeout
         self.base_url = str(self._client.base_url)
         self._in_flight: _StreamReader | None = None  # the call streaming now, or the one a cancel cut short

@@ -45,6 +45,7 @@ from claw_tui.providers.errors import (
     to_provider_error,
 )
 from claw_tui.providers.streaming import next_or_none, parse_tool_input, within
+from claw_tui.providers.transport import client_options
 
 SDK_ERRORS = (openai.OpenAIError, *TRANSPORT_ERRORS)
 
@@ -76,7 +77,10 @@ class OpenAIProvider:
         idle_timeout: float = 90.0,
     ) -> None:
         # claw retries whole turns itself so every retry shows; the SDK must not retry too.
-        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0)
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key, base_url=base_url, max_retries=0,
+            **client_options(base_url, openai.DefaultAsyncHttpxClient),
+        )
         self.api = api
         self.name = name
         self.idle_timeout = idle_timeout

@@ -47,3 +47,16 @@ async def test_model_list_serves_both_sdks(fake_model):
     claude = anthropic.AsyncAnthropic(api_key="k", base_url=fake_model.base_url, max_retries=0)
     assert [m.id async for m in gpt.models.list()] == ["llama3", "qwen3-coder"]
     assert [m.id async for m in claude.models.list()] == ["llama3", "qwen3-coder"]
+
+
+def test_a_plain_http_server_gets_a_client_that_loads_no_certificates_and_trusts_none():
+    import ssl
+
+    from claw_tui.providers.transport import client_options
+
+    options = client_options("http://127.0.0.1:8000/v1", lambda **given: given)
+    context = options["http_client"]["verify"]
+    # Nothing loaded (the bundle costs ~30 ms a start), nothing trusted: a redirect to https fails its check.
+    assert context.get_ca_certs() == [] and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    for address in ("https://api.anthropic.com", "https://127.0.0.1:8443/v1", None):
+        assert client_options(address, lambda **given: given) == {}  # the SDK's own client, CAs and all

@@ -177,3 +177,12 @@ def test_secrets_a_tool_prints_reach_no_store_no_model_and_no_event_stream(claw_
     assert run.stdout.count(REDACTED) >= 2 * len(corpus)
     streamed = "".join(e["text"] for e in map(json.loads, run.stdout.splitlines()) if e["type"] == "tool_call_output")
     assert streamed.count(REDACTED) >= len(corpus)  # the lines as they came were redacted too
+
+
+def test_every_format_compiles_though_each_compiles_only_when_its_keyword_shows():
+    from claw_tui.core.redaction import _rules
+
+    rules = _rules.__wrapped__()  # loaded afresh, not the session's (which other tests have used)
+    assert len(rules) > 30 and all("regex" not in vars(rule) for rule in rules)  # nothing compiled by loading
+    for rule in rules:  # gitleaks' RE2 patterns, as Python reads them: any that does not compile fails here
+        assert rule.regex.pattern == rule.source and len(rule.allow) == len(rule.allow_sources)

@@ -131,8 +131,15 @@ def warm_up() -> None:
 RunCli = Callable[[list[str]], None]
 
 
-def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SECONDS) -> int:
+def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SECONDS,
+          server_idle_timeout: float | None = None) -> int:
+    """Serve clients until idle or stopped; `server_idle_timeout` None: no server pool (server_pool.py)."""
     listener = _listen(path)
+    pool = None
+    if server_idle_timeout is not None:  # before warming up: the pool forks from a small process
+        from claw_tui.acp import server_pool
+
+        pool = server_pool.start(path, log, server_idle_timeout, inherited=listener)
     warm_up()
     workers: set[int] = set()
     stopping = False
@@ -149,6 +156,9 @@ def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SEC
     try:
         while not stopping:
             _reap(workers)
+            if pool is not None and (code := pool.exited()) is not None:
+                log(f"the server pool ended (exit code {code}); runs start their own servers")
+                pool = None
             if workers:
                 idle_since = time.monotonic()
             elif idle_timeout and time.monotonic() - idle_since >= idle_timeout:
@@ -175,12 +185,18 @@ def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SEC
                 listener.close()
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                if pool is not None:
+                    from claw_tui.core import pooled_servers
+
+                    pooled_servers.use(str(pool.socket))
                 os._exit(_serve_client(conn, run_cli))
             conn.close()
             workers.add(worker)
             log(f"client {clients}: pid {pid} served by worker {worker}")
     finally:
         listener.close()
+        if pool is not None:
+            pool.stop()
         with contextlib.suppress(OSError):
             path.unlink()
     return 0

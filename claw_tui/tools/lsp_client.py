@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,9 +27,11 @@ import attrs
 from lsprotocol import types as lsp
 from pygls import uris
 from pygls.exceptions import JsonRpcException
+from pygls.io_ import run_async
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import default_converter
 
+from claw_tui.core import pooled_servers
 from claw_tui.tools.lsp_config import LanguageServerConfig, LspError
 
 log = logging.getLogger(__name__)
@@ -82,6 +85,27 @@ def _capabilities() -> lsp.ClientCapabilities:
     )
 
 
+class _Client(LanguageClient):
+    """pygls's client, which can also talk to a server over a stream: a lease of the warm engine's pool."""
+
+    def start_stream(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """As `start_io` over a process's pipes (pygls's `start_tcp` does the same over TCP): and when the
+        stream ends, the requests still waiting fail as they do when a process exits."""
+        self.protocol.set_writer(writer)
+        connection = asyncio.create_task(run_async(
+            stop_event=self._stop_event, reader=reader, protocol=self.protocol, logger=log,
+            error_handler=self.report_server_error,
+        ))
+        self._async_tasks.extend([connection, asyncio.create_task(self._stream_ended(connection))])
+
+    async def _stream_ended(self, connection: asyncio.Task[Any]) -> None:
+        await asyncio.wait([connection])
+        for future in self.protocol._request_futures.values():  # what pygls's own _server_exit does
+            if not future.done():
+                future.set_exception(RuntimeError("the connection to the server closed"))
+        self._stop_event.set()
+
+
 @dataclass
 class _Document:
     version: int
@@ -103,13 +127,14 @@ class LanguageServer:
         self.language = language
         self.config = config
         self.root = root
-        self.client = LanguageClient("claw", "0.1", converter_factory=_converter)
+        self.client = _Client("claw", "0.1", converter_factory=_converter)
         self.documents: dict[str, _Document] = {}
         self.diagnostics: dict[str, list[lsp.Diagnostic]] = {}
         self._fresh: dict[str, bool] = {}  # diagnostics received for the document's current version
         self._published: dict[str, asyncio.Event] = {}
         self._stderr: deque[str] = deque(maxlen=20)
         self._drain: asyncio.Task[None] | None = None
+        self._lease: asyncio.StreamWriter | None = None  # the connection to a server lent by the engine's pool
         self.ready = False  # initialised: it answers requests and publishes diagnostics
 
         # pygls tags the handler with attributes, which a bound method cannot carry.
@@ -124,7 +149,8 @@ class LanguageServer:
     async def start(self) -> None:
         command = self.config.command
         try:
-            await self.client.start_io(command[0], *command[1:], cwd=str(self.root))
+            if not await self._borrow():
+                await self.client.start_io(command[0], *command[1:], cwd=str(self.root))
         except (FileNotFoundError, PermissionError) as exc:
             raise LspError(
                 f"The {self.language} language server could not start: {command[0]!r} "
@@ -148,6 +174,33 @@ class LanguageServer:
                 lsp.DidChangeConfigurationParams(settings=self.config.settings)
             )
         self.ready = True
+
+    async def _borrow(self) -> bool:
+        """In the warm engine, the server from its pool (its stderr through a pipe of ours): whether it was."""
+        if not pooled_servers.in_use():
+            return False
+        loop = asyncio.get_running_loop()
+        read_end, write_end = os.pipe()
+        try:
+            # What else decides the server's state: its root, initialisation options and settings.
+            config = {"root": str(self.root), "initialization_options": self.config.initialization_options,
+                      "settings": self.config.settings}
+            sock = await pooled_servers.lease("lsp", self.config.command, dict(os.environ), str(self.root),
+                                              stderr=write_end, config=config)
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        if sock is None:
+            os.close(read_end)
+            return False
+        reader, self._lease = await asyncio.open_unix_connection(sock=sock)
+        self.client.start_stream(reader, self._lease)
+        stderr = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stderr), os.fdopen(read_end, "rb", 0))
+        self._drain = asyncio.create_task(self._drain_stderr(stderr))
+        return True
 
     async def _drain_stderr(self, stream: asyncio.StreamReader) -> None:
         # An unread pipe fills up and stalls the server; keep the tail to explain failures.
@@ -306,21 +359,28 @@ class LanguageServer:
         """Shut a ready server down politely (briefly: a session's end waits for it); kill one
         that is still starting, which would answer nothing before its initialisation."""
         process = self.client._server
-        if process is None:  # never started
+        if process is None and self._lease is None:  # never started
             return
+        said_exit = False
         try:
-            if self.ready and self.running and process.returncode is None:
+            if self.ready and self.running and (process is None or process.returncode is None):
                 await asyncio.wait_for(self.client.shutdown_async(None), SHUTDOWN_TIMEOUT)
-                self.client.exit(None)
-                await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT)
+                self.client.exit(None)  # a pooled server's lease ends here: the pool closes the connection
+                said_exit = True
+                if process is not None:
+                    await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT)
         except Exception:  # a server that will not stop politely is killed below
             log.debug("language server %s did not stop cleanly", self.language, exc_info=True)
-        if process.returncode is None:
+        if process is not None and process.returncode is None:
             process.kill()
+        if self._lease is not None and not said_exit:
+            self._lease.close()  # the pool stops a server left mid-start or mid-request, as ours would be killed
         try:
             await asyncio.wait_for(self.client.stop(), SHUTDOWN_TIMEOUT)
         except Exception:  # the process is gone; what is left of the connection goes with it
             log.debug("language server %s connection did not close", self.language, exc_info=True)
+        if self._lease is not None:
+            self._lease.close()
         if self._drain is not None:
             self._drain.cancel()
 

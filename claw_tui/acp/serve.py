@@ -7,6 +7,8 @@ caller's standard input, output and error (passed over the socket), environment,
 umask, and runs claw's own command line, so the run is a cold run in all but its start-up: the
 folder's config and trust, the caller's keys, permissions and sandbox, the output in every format
 and the exit code. Whatever a run leaves behind goes with its worker: the engine does not grow.
+The stdio MCP servers and language servers runs start are kept between runs by the server pool
+(server_pool.py), a process of the engine's own.
 
 The socket lives in a directory only the user can enter (the runtime directory), is mode 0600,
 and a peer whose uid differs is refused. Without a client for `idle_timeout` seconds the engine
@@ -50,6 +52,9 @@ WARM_MODULES = (
     "claw_tui.print_mode.prompts", "claw_tui.print_mode.mcp_approver", "claw_tui.engine.prompt_input",
     "claw_tui.engine.checkpoints", "claw_tui.engine.session_lock", "claw_tui.mcp.mentions",
     "claw_tui.mcp.resource_tools",
+    # A run's MCP and LSP clients, so that a server lent by the pool costs a run next to nothing.
+    "mcp.client.session", "mcp.client.stdio", "mcp.shared.message", "mcp_types", "claw_tui.mcp.pooled_stdio",
+    "claw_tui.tools.lsp_client",
     "textual.app", "claw_tui.ui.app",  # `claw --attach`: the app
 )  # fmt: skip
 

@@ -305,11 +305,18 @@ class ServerPool:
             conn.close()
             return
         server, worker, sink = accepted
-        reader, writer = await asyncio.open_unix_connection(sock=conn)
+        try:
+            reader, writer = await asyncio.open_unix_connection(sock=conn)
+        except OSError as exc:
+            conn.close()
+            if sink is not None:
+                os.close(sink)
+            await self._stop(server, f"its run's connection failed ({exc})")
+            return
         lease = server.lease = _Lease(writer, worker, sink)
         why: str | None = None
         try:
-            why = await self._relay(server, lease, reader)
+            await self._relay(server, lease, reader)
         except (OSError, _Broken) as exc:
             why = f"its connection broke ({exc})"
         finally:
@@ -380,21 +387,20 @@ class ServerPool:
         self.log(f"server pool: started {server.label} for worker {worker}")
         return server
 
-    async def _relay(self, server: _Server, lease: _Lease, reader: asyncio.StreamReader) -> str | None:
-        """The run's messages to the server until it lets go; why the server cannot be lent again, if so."""
+    async def _relay(self, server: _Server, lease: _Lease, reader: asyncio.StreamReader) -> None:
+        """The run's messages to the server until it lets go (the end of its stream, or LSP's exit)."""
         while (body := await _read(server.protocol, reader)) is not None:
             message = _parse(body)
             if message is not None:
                 handled = self._from_run(server, lease, message)
                 if handled == "exit":
-                    return None
+                    return
                 if handled:
                     continue
             server.send(body)
             stdin = server.proc.stdin
             if stdin is not None:
                 await stdin.drain()
-        return None
 
     def _from_run(self, server: _Server, lease: _Lease, message: dict[str, Any]) -> bool | str:
         """Track one message of the run; True when it is answered or consumed here, "exit" at LSP's exit."""
@@ -553,6 +559,8 @@ class ServerPool:
         if server.gone:
             return
         server.gone = True
+        if server.barrier is not None and not server.barrier.done():
+            server.barrier.set_result(None)  # nothing more will come: the run's end need not wait for it
         with contextlib.suppress(ValueError):
             self.idle.get(server.key, []).remove(server)
         self.servers.discard(server)

@@ -28,6 +28,7 @@ from typing import Any
 # again (the run asked for a fresh one: a reconnect).
 RETIRE = "$/claw/retire"
 _ANSWER_LIMIT = 64 * 1024
+LEASE_SECONDS = 30.0  # a pool that takes longer to lend or start a server is given up for this one
 
 _pool: str | None = None
 
@@ -46,21 +47,25 @@ async def lease(
     protocol: str, argv: Sequence[str], env: Mapping[str, str], cwd: str, *, stderr: int, config: Any = None
 ) -> socket.socket | None:
     """A connection to a server of this exact key, idle in the pool or started for this run; None when
-    no pool is in use or it cannot be reached. Raises the OSError that starting the process raised."""
+    no pool is in use or it cannot be reached. Raises the OSError that starting the process raised.
+    A relative `cwd` is taken from this process's directory, as a process started here would."""
     if _pool is None:
         return None
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_UNIX)
     sock.setblocking(False)
-    request = {"protocol": protocol, "argv": list(argv), "env": dict(env), "cwd": cwd, "umask": _umask(),
+    request = {"protocol": protocol, "argv": list(argv), "env": dict(env), "cwd": os.path.join(os.getcwd(), cwd),
+               "umask": _umask(),
                "config": config}
     try:
-        await loop.sock_connect(sock, _pool)
-        header = json.dumps(request).encode() + b"\n"
-        sent = sock.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [stderr]).tobytes())])
-        await loop.sock_sendall(sock, header[sent:])
-        answer = await _answer(loop, sock)
-    except (OSError, ValueError, TypeError):
+        async with asyncio.timeout(LEASE_SECONDS):
+            await loop.sock_connect(sock, _pool)
+            header = json.dumps(request).encode() + b"\n"
+            fds = array.array("i", [stderr]).tobytes()
+            sent = sock.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+            await loop.sock_sendall(sock, header[sent:])
+            answer = await _answer(loop, sock)
+    except (OSError, ValueError, TypeError):  # TimeoutError too
         sock.close()
         return None  # no pool (it stopped, or the engine is going): the run starts its own
     if "error" in answer:

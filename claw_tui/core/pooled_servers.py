@@ -29,6 +29,9 @@ from typing import Any
 RETIRE = "$/claw/retire"
 _ANSWER_LIMIT = 64 * 1024
 LEASE_SECONDS = 30.0  # a pool that takes longer to lend or start a server is given up for this one
+# How long a run's end waits for the pool to have its server back (it closes the connection then), so
+# that the next run finds it there; longer only when the pool is not answering.
+GIVE_BACK_SECONDS = 3.0
 
 _pool: str | None = None
 
@@ -68,6 +71,9 @@ async def lease(
     except (OSError, ValueError, TypeError):  # TimeoutError too
         sock.close()
         return None  # no pool (it stopped, or the engine is going): the run starts its own
+    except BaseException:  # cancelled: the pool sees the connection close, and stops what it started for it
+        sock.close()
+        raise
     if "error" in answer:
         sock.close()
         failure = answer["error"]

@@ -21,8 +21,6 @@ from claw_tui.core import pooled_servers
 if TYPE_CHECKING:
     from mcp.client.stdio import StdioServerParameters
 
-GIVE_BACK_SECONDS = 1.0
-
 
 @contextlib.asynccontextmanager
 async def pooled_stdio_client(
@@ -95,7 +93,7 @@ async def pooled_stdio_client(
             with anyio.CancelScope(shield=True):
                 await incoming.aclose()
                 await outgoing.aclose()
-                with anyio.move_on_after(GIVE_BACK_SECONDS):
+                with anyio.move_on_after(pooled_servers.GIVE_BACK_SECONDS):
                     await ended.wait()
                 tasks.cancel_scope.cancel()
                 await stream.aclose()

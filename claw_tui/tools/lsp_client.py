@@ -195,7 +195,12 @@ class LanguageServer:
         if sock is None:
             os.close(read_end)
             return False
-        reader, self._lease = await asyncio.open_unix_connection(sock=sock)
+        try:
+            reader, self._lease = await asyncio.open_unix_connection(sock=sock)
+        except BaseException:
+            sock.close()
+            os.close(read_end)
+            raise
         self.client.start_stream(reader, self._lease)
         stderr = asyncio.StreamReader()
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stderr), os.fdopen(read_end, "rb", 0))
@@ -375,8 +380,9 @@ class LanguageServer:
             process.kill()
         if self._lease is not None and not said_exit:
             self._lease.close()  # the pool stops a server left mid-start or mid-request, as ours would be killed
-        try:
-            await asyncio.wait_for(self.client.stop(), SHUTDOWN_TIMEOUT)
+        try:  # a pooled server: until the pool has it back (and closes the connection)
+            await asyncio.wait_for(self.client.stop(), pooled_servers.GIVE_BACK_SECONDS if said_exit and process is None
+                                   else SHUTDOWN_TIMEOUT)
         except Exception:  # the process is gone; what is left of the connection goes with it
             log.debug("language server %s connection did not close", self.language, exc_info=True)
         if self._lease is not None:

@@ -157,3 +157,5 @@ async def test_a_language_server_is_initialised_once_and_each_run_starts_with_no
     assert methods == ["'initialize'", "textDocument/didOpen", "textDocument/didClose", "textDocument/didOpen",
                        "textDocument/didClose"]
     assert len(pool.lines("started")) == 1 and len(pool.lines("reused")) == 1
+    pool.stop()  # as the engine stops it: its servers with it
+    assert pool.lines("stopped")[0].endswith(": the engine stopped") and not pool.socket.exists()

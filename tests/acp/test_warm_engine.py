@@ -227,6 +227,7 @@ def test_an_idle_engine_stops_and_removes_its_socket(tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0 and "idle for 0.2 s; stopping" in proc.stderr
     assert not path.exists()
+    assert "server pool at" in proc.stderr and not (path.parent / "engine.pool.sock").exists()  # it stopped too
 
 
 def test_ctrl_c_reaches_the_attached_run_as_it_reaches_a_cold_one(tmp_path, engine, fake_model):

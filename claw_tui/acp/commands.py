@@ -68,7 +68,7 @@ def serve_main(argv: list[str], run_cli: RunCli) -> int:
         type=float,
         default=IDLE_SECONDS,
         metavar="SECONDS",
-        help=f"stop a pooled server after this long without a run (default {IDLE_SECONDS:g})",
+        help=f"stop a pooled server after this long without a run (default {IDLE_SECONDS:g}; 0 = never)",
     )
     parser.add_argument(
         "--no-server-pool",

@@ -17,8 +17,8 @@ runs, as a long-lived server would. HTTP, SSE and WebSocket servers have no proc
 The pool is a process of its own, forked by the engine before it warms up: its asyncio loop never
 slows the engine's accept loop, workers forked later inherit none of its descriptors, and a
 failure here costs the runs their pooling, never the engine. Idle servers stop after their own
-idle time and with the engine (the pool stops when the engine is gone, too). Each server is one
-line in the engine's log when started, lent again and stopped.
+idle time (at most MAX_IDLE of them are kept) and with the engine (the pool stops when the engine
+is gone, too). Each server is one line in the engine's log when started, reused and stopped.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from typing import Any
 from claw_tui.core.pooled_servers import RETIRE
 
 IDLE_SECONDS = 10 * 60
+MAX_IDLE = 16
 STOP_GRACE = 2.0  # seconds a server has to exit once its input closes; then SIGTERM, then SIGKILL
 BARRIER_SECONDS = 5.0  # how long a language server may take to confirm it closed a run's documents
 HEADER_SECONDS = 30.0
@@ -351,7 +352,7 @@ class ServerPool:
                 if server.init_result is not None:
                     self._keep(server)
                 else:
-                    self._spawn(self._stop(server, "its run left before using it"))
+                    self._stop_soon(server, "its run left before using it")
                 raise
             return server, worker, sink
         except (OSError, ValueError, KeyError, TypeError, TimeoutError) as exc:
@@ -374,7 +375,7 @@ class ServerPool:
             if server.alive():
                 self.log(f"server pool: reused {server.label} for worker {worker}")
                 return server
-            self._spawn(self._stop(server, "it had exited"))
+            self._stop_soon(server, "it had exited")
         proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env=env, cwd=cwd, umask=umask, start_new_session=True,
@@ -468,6 +469,9 @@ class ServerPool:
     def _keep(self, server: _Server) -> None:
         server.idle_since = time.monotonic()
         self.idle.setdefault(server.key, []).append(server)
+        idle = sorted((s for servers in self.idle.values() for s in servers), key=lambda s: s.idle_since)
+        for oldest in idle[:-MAX_IDLE]:  # runs that each start a server of their own must not pile them up
+            self._stop_soon(oldest, f"the pool keeps {MAX_IDLE} idle servers at most")
 
     async def _close_documents(self, server: _Server, uris: set[str]) -> None:
         """Close what the run left open, and wait until the server has dealt with it (a request it must
@@ -549,15 +553,18 @@ class ServerPool:
     # --- stopping ------------------------------------------------------------------------------
 
     def stop_idle(self) -> None:
+        if not self.idle_timeout:  # 0: never
+            return
         now = time.monotonic()
-        for servers in self.idle.values():
+        for servers in list(self.idle.values()):
             for server in list(servers):
                 if now - server.idle_since >= self.idle_timeout:
-                    self._spawn(self._stop(server, f"idle for {self.idle_timeout:g} s"))
+                    self._stop_soon(server, f"idle for {self.idle_timeout:g} s")
 
-    async def _stop(self, server: _Server, why: str) -> None:
+    def _retire(self, server: _Server, why: str) -> bool:
+        """Out of the pool at once, never lent again, and said in the log; False if it already was."""
         if server.gone:
-            return
+            return False
         server.gone = True
         if server.barrier is not None and not server.barrier.done():
             server.barrier.set_result(None)  # nothing more will come: the run's end need not wait for it
@@ -565,23 +572,35 @@ class ServerPool:
             self.idle.get(server.key, []).remove(server)
         self.servers.discard(server)
         self.log(f"server pool: stopped {server.label}: {why}")
-        proc = server.proc
-        if proc.stdin is not None:
-            proc.stdin.close()
-        for sig in (None, signal.SIGTERM, signal.SIGKILL):  # its input closed, then its process group
-            if sig is not None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, sig)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), STOP_GRACE)
-            if proc.returncode is not None:
-                return
+        return True
+
+    async def _stop(self, server: _Server, why: str) -> None:
+        if self._retire(server, why):
+            await _terminate(server.proc)
+
+    def _stop_soon(self, server: _Server, why: str) -> None:
+        if self._retire(server, why):
+            self._spawn(_terminate(server.proc))
 
     async def close(self) -> None:
         await asyncio.gather(*(self._stop(s, "the engine stopped") for s in list(self.servers)))
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def _terminate(proc: asyncio.subprocess.Process) -> None:
+    """Its input closed, then SIGTERM and SIGKILL to its process group, each after STOP_GRACE."""
+    if proc.stdin is not None:
+        proc.stdin.close()
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), STOP_GRACE)
+        if proc.returncode is not None:
+            return
 
 
 async def _header(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:

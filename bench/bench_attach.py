@@ -9,12 +9,16 @@ the OpenAI path (Responses API). With `--codex PATH` (the `codex` binary of the 
 same fake server in the same rotation (its tool is a shell, so its edit is a `sed`; its sandbox off, as claw's is here). Then the
 engine serves `--memory-runs` attached runs and its resident memory after the first and after
 the last is printed. With tmux, `--app-runs` launches of the app, cold and `claw --attach`
-alternately, are timed to the prompt showing on the screen. Medians; nothing is asserted.
+alternately, are timed to the prompt showing on the screen. The same task with one stdio MCP server
+configured (tests/mcp/servers/demo.py, on the official SDK) is timed cold, attached with the server
+started for the run (a fresh environment each round, so the pool has none to lend), and attached
+again with the same server, which the engine's server pool lends. Medians; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -31,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fake_model import Reply, Text, ToolCall, fake_claw_home
 
 TASK = "fix the notes"
+MCP_SERVER = ROOT / "tests" / "mcp" / "servers" / "demo.py"
 
 
 def claw_script() -> list[Reply]:
@@ -135,6 +140,23 @@ def main() -> None:
                 runs.setdefault(label, []).append(timed(cmd, env, script, label))
         print(f"The edit task (four requests to the fake server), {opts.runs} runs each, alternating:")
         for label, seconds in runs.items():
+            report(label, seconds)
+
+        mcp: dict[str, list[float]] = {}
+        env = {**base, "CLAW_MODEL": "anthropic/claude-sonnet-4-6"}
+        for round_ in range(opts.runs + 1):  # the first round untimed, as above
+            config = {"mcpServers": {"demo": {"command": sys.executable, "args": [str(MCP_SERVER)],
+                                              "env": {"BENCH_ROUND": str(round_)}}}}
+            edit = ["-p", "--permission-mode", "acceptEdits", TASK, "--mcp-config", json.dumps(config)]
+            for label, cmd in (("claw -p, Anthropic, one stdio MCP server, cold", [claw, *edit]),
+                               ("claw -p --attach, the same, the server started for the run", [claw, "--attach", *edit]),
+                               ("claw -p --attach, the same, the next run (the pooled server)",
+                                [claw, "--attach", *edit])):
+                elapsed = timed(cmd, env, claw_script, label)
+                if round_:
+                    mcp.setdefault(label, []).append(elapsed)
+        print(f"The edit task with one stdio MCP server configured, {opts.runs} runs each:")
+        for label, seconds in mcp.items():
             report(label, seconds)
 
         if shutil.which("tmux") and opts.app_runs:

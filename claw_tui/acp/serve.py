@@ -7,6 +7,8 @@ caller's standard input, output and error (passed over the socket), environment,
 umask, and runs claw's own command line, so the run is a cold run in all but its start-up: the
 folder's config and trust, the caller's keys, permissions and sandbox, the output in every format
 and the exit code. Whatever a run leaves behind goes with its worker: the engine does not grow.
+The stdio MCP servers and language servers runs start are kept between runs by the server pool
+(server_pool.py), a process of the engine's own.
 
 The socket lives in a directory only the user can enter (the runtime directory), is mode 0600,
 and a peer whose uid differs is refused. Without a client for `idle_timeout` seconds the engine
@@ -50,6 +52,9 @@ WARM_MODULES = (
     "claw_tui.print_mode.prompts", "claw_tui.print_mode.mcp_approver", "claw_tui.engine.prompt_input",
     "claw_tui.engine.checkpoints", "claw_tui.engine.session_lock", "claw_tui.mcp.mentions",
     "claw_tui.mcp.resource_tools",
+    # A run's MCP and LSP clients, so that a server lent by the pool costs a run next to nothing.
+    "mcp.client.session", "mcp.client.stdio", "mcp.shared.message", "mcp_types", "claw_tui.mcp.pooled_stdio",
+    "claw_tui.tools.lsp_client",
     "textual.app", "claw_tui.ui.app",  # `claw --attach`: the app
 )  # fmt: skip
 
@@ -131,8 +136,15 @@ def warm_up() -> None:
 RunCli = Callable[[list[str]], None]
 
 
-def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SECONDS) -> int:
+def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SECONDS,
+          server_idle_timeout: float | None = None) -> int:
+    """Serve clients until idle or stopped; `server_idle_timeout` None: no server pool (server_pool.py)."""
     listener = _listen(path)
+    pool = None
+    if server_idle_timeout is not None:  # before warming up: the pool forks from a small process
+        from claw_tui.acp import server_pool
+
+        pool = server_pool.start(path, log, server_idle_timeout, inherited=listener)
     warm_up()
     workers: set[int] = set()
     stopping = False
@@ -149,6 +161,9 @@ def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SEC
     try:
         while not stopping:
             _reap(workers)
+            if pool is not None and (code := pool.exited()) is not None:
+                log(f"the server pool ended (exit code {code}); runs start their own servers")
+                pool = None
             if workers:
                 idle_since = time.monotonic()
             elif idle_timeout and time.monotonic() - idle_since >= idle_timeout:
@@ -175,12 +190,18 @@ def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SEC
                 listener.close()
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                if pool is not None:
+                    from claw_tui.core import pooled_servers
+
+                    pooled_servers.use(str(pool.socket))
                 os._exit(_serve_client(conn, run_cli))
             conn.close()
             workers.add(worker)
             log(f"client {clients}: pid {pid} served by worker {worker}")
     finally:
         listener.close()
+        if pool is not None:
+            pool.stop()
         with contextlib.suppress(OSError):
             path.unlink()
     return 0

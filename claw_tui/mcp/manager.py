@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from claw_tui.config import user_data_dir
+from claw_tui.core import pooled_servers
 from claw_tui.core.private_files import open_private
 from claw_tui.mcp.config import ServerConfig, TrustStore, file_stem, load_servers
 from claw_tui.mcp.oauth import LOGIN_TIMEOUT, AuthRequired, CallbackHandler, RedirectHandler
@@ -306,6 +307,10 @@ class _Server:
                 cwd=c.cwd or str(self.manager.project),
             )
             errlog = stack.enter_context(open_private(self._log_path(), "w"))
+            if pooled_servers.in_use():  # a run in the warm engine: the server comes from the engine's pool
+                from claw_tui.mcp.pooled_stdio import pooled_stdio_client
+
+                return pooled_stdio_client(params, errlog, retire=lambda: self._restart)
             return stdio_client(params, errlog=errlog)
         assert c.url is not None
         if c.transport == "ws":

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from claw_tui.core import pooled_servers
 from claw_tui.tools.lsp_config import LanguageServerConfig, LspError
 
 log = logging.getLogger(__name__)
@@ -103,17 +104,17 @@ class LanguageServer:
         self._stderr: deque[str] = deque(maxlen=20)
         self._drain: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._process: asyncio.subprocess.Process | None = None
+        self._process: asyncio.subprocess.Process | None = None  # a server of our own
+        self._lease: asyncio.StreamWriter | None = None  # or the connection to one the warm engine's pool lends
+        self._writer: asyncio.StreamWriter | None = None  # what we send goes here: the server's input, or the lease
         self._next_id = 0
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self.ready = False  # initialised: it answers requests and publishes diagnostics
 
     @property
     def running(self) -> bool:
-        return (
-            self._process is not None and self._process.returncode is None
-            and self._reader is not None and not self._reader.done()
-        )
+        exited = self._process is not None and self._process.returncode is not None
+        return self._writer is not None and not exited and self._reader is not None and not self._reader.done()
 
     def workspace_folder(self) -> dict[str, str]:
         return {"uri": self.root.as_uri(), "name": self.root.name}
@@ -121,20 +122,22 @@ class LanguageServer:
     async def start(self) -> None:
         command = self.config.command
         try:
-            self._process = await asyncio.create_subprocess_exec(
-                *command, cwd=str(self.root),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            )
+            if not await self._borrow():
+                self._process = await asyncio.create_subprocess_exec(
+                    *command, cwd=str(self.root),
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                )
+                _yield_to_the_session(self._process.pid)
+                assert self._process.stdout is not None and self._process.stderr is not None
+                self._writer = self._process.stdin
+                self._drain = asyncio.create_task(self._drain_stderr(self._process.stderr))
+                self._reader = asyncio.create_task(self._read(self._process.stdout))
         except (FileNotFoundError, PermissionError) as exc:
             raise LspError(
                 f"The {self.language} language server could not start: {command[0]!r} "
                 f"{'is not installed' if isinstance(exc, FileNotFoundError) else 'is not executable'}. "
                 f"Install it or configure another command for {self.language}."
             ) from None
-        _yield_to_the_session(self._process.pid)
-        assert self._process.stdout is not None and self._process.stderr is not None
-        self._drain = asyncio.create_task(self._drain_stderr(self._process.stderr))
-        self._reader = asyncio.create_task(self._read(self._process.stdout))
         params: dict[str, Any] = {
             "processId": None,
             "clientInfo": {"name": "claw"},
@@ -151,14 +154,46 @@ class LanguageServer:
             self.notify("workspace/didChangeConfiguration", {"settings": self.config.settings})
         self.ready = True
 
+    async def _borrow(self) -> bool:
+        """In the warm engine, the server from its pool (its stderr through a pipe of ours): whether it was."""
+        if not pooled_servers.in_use():
+            return False
+        loop = asyncio.get_running_loop()
+        read_end, write_end = os.pipe()
+        try:
+            # What else decides the server's state: its root, initialisation options and settings.
+            config = {"root": str(self.root), "initialization_options": self.config.initialization_options,
+                      "settings": self.config.settings}
+            sock = await pooled_servers.lease("lsp", self.config.command, dict(os.environ), str(self.root),
+                                              stderr=write_end, config=config)
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        if sock is None:
+            os.close(read_end)
+            return False
+        try:
+            reader, self._lease = await asyncio.open_unix_connection(sock=sock)
+        except BaseException:
+            sock.close()
+            os.close(read_end)
+            raise
+        self._writer = self._lease
+        self._reader = asyncio.create_task(self._read(reader))
+        stderr = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stderr), os.fdopen(read_end, "rb", 0))
+        self._drain = asyncio.create_task(self._drain_stderr(stderr))
+        return True
+
     # --- the connection ----------------------------------------------------------------------
 
     def _send(self, message: dict[str, Any]) -> None:
-        process = self._process
-        if process is None or process.stdin is None or process.stdin.is_closing():
+        if self._writer is None or self._writer.is_closing():
             raise _Gone("its input is closed")
         body = json.dumps({"jsonrpc": "2.0", **message}, ensure_ascii=False).encode()
-        process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self._writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
 
     def notify(self, method: str, params: Any) -> None:
         try:
@@ -361,24 +396,30 @@ class LanguageServer:
         """Shut a ready server down politely (briefly: a session's end waits for it); kill one
         that is still starting, which would answer nothing before its initialisation."""
         process = self._process
-        if process is None:  # never started
+        if process is None and self._lease is None:  # never started
             return
+        said_exit = False
         try:
             if self.ready and self.running:
                 await self.request("shutdown", None, "shutdown", SHUTDOWN_TIMEOUT)
-                self.notify("exit", None)
-                await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT)
+                self.notify("exit", None)  # a pooled server's lease ends here: the pool closes the connection
+                said_exit = True
+                if process is not None:
+                    await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT)
         except Exception:  # a server that will not stop politely is killed below
             log.debug("language server %s did not stop cleanly", self.language, exc_info=True)
-        if process.returncode is None:
+        if process is not None and process.returncode is None:
             process.kill()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT)
+        if self._lease is not None and said_exit and self._reader is not None:
+            # Until the pool has the server back and closes the connection, so the next run finds it there.
+            await asyncio.wait([self._reader], timeout=pooled_servers.GIVE_BACK_SECONDS)
         for task in (self._reader, self._drain):
             if task is not None:
                 task.cancel()
-        if process.stdin is not None:
-            process.stdin.close()
+        if self._writer is not None:
+            self._writer.close()  # a lease not ended by `exit`: the pool stops a server left mid-start or mid-request
 
 
 def _yield_to_the_session(pid: int) -> None:

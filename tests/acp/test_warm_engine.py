@@ -23,21 +23,27 @@ from fake_model import Reply, Text, ToolCall
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    """A warm engine on a private socket, for this module's tests (each run takes on its caller's environment)."""
+    """A warm engine on a private socket, for this module's tests (each run takes on its caller's
+    environment); its log is engine_log(engine)."""
     path = tmp_path_factory.mktemp("engine") / "run" / "engine.sock"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "claw_tui", "serve", "--socket", str(path), "--idle-timeout", "300"],
-        env=env, stderr=subprocess.PIPE, text=True,
-    )
+    with engine_log((path, None)).open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "claw_tui", "serve", "--socket", str(path), "--idle-timeout", "300"],
+            env=env, stderr=log, text=True,
+        )
     for _ in range(600):  # the engine imports what a run needs before it listens
         if path.exists():
             break
-        assert proc.poll() is None, proc.stderr.read()
+        assert proc.poll() is None, engine_log((path, proc)).read_text()
         time.sleep(0.05)
     yield path, proc
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=30)
+
+
+def engine_log(engine) -> Path:
+    return engine[0].parent.parent / "engine.log"
 
 
 def claw(project: Path, data: Path, base_url: str, *args: str, attach: Path | None = None,
@@ -221,6 +227,7 @@ def test_an_idle_engine_stops_and_removes_its_socket(tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0 and "idle for 0.2 s; stopping" in proc.stderr
     assert not path.exists()
+    assert "server pool at" in proc.stderr and not (path.parent / "engine.pool.sock").exists()  # it stopped too
 
 
 def test_ctrl_c_reaches_the_attached_run_as_it_reaches_a_cold_one(tmp_path, engine, fake_model):
@@ -304,3 +311,67 @@ def test_the_app_runs_attached_on_the_callers_terminal(tmp_path, engine, fake_mo
         subprocess.run(["tmux", "kill-session", "-t", name], check=False)
     assert fake_model.requests[-1].json["messages"][0]["content"][0]["text"] == "say hello"
     assert [row[0] for row in transcript(data)] == ["user", "assistant"]
+
+
+DEMO_SERVER = Path(__file__).parent.parent / "mcp" / "servers" / "demo.py"
+
+
+def _pool_lines(engine, pid: str) -> list[str]:
+    """What the engine's log says of the pooled server with this pid: its verbs, in order."""
+    return [re.sub(r".*server pool: (\w+) .*", r"\1", line) for line in engine_log(engine).read_text().splitlines()
+            if f"(pid {pid})" in line and "server pool:" in line]
+
+
+def test_pooled_servers_serve_the_next_attached_run_as_a_cold_run_would(tmp_path, engine, fake_model):
+    """A stdio MCP server and a language server started for one attached run serve the next one: one
+    process each for two runs in a row, whose tool results are a cold run's. A server killed between
+    runs is replaced and the run still succeeds. The engine's log says when each started, was reused
+    and stopped."""
+    from claw_tui.tools.lsp_config import default_config
+
+    socket_path, _ = engine
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "lib.py").write_text("import json\n\n\ndef greet(name):\n    return 'hi ' + name\n")
+    mcp_pids, lsp_pids = tmp_path / "mcp.pids", tmp_path / "lsp.pids"
+    mcp_config = {"mcpServers": {"demo": {"command": sys.executable, "args": [str(DEMO_SERVER)],
+                                          "env": {"PID_FILE": str(mcp_pids)}}}}
+    pylsp = default_config()["python"]  # started by a shell that notes its pid, then becomes pylsp
+    lsp = {"python": {**pylsp, "command": ["sh", "-c", f"echo $$ >> {lsp_pids}; exec {pylsp['command'][0]}"]}}
+    env = {"CLAW_LSP": json.dumps(lsp), "CLAW_SANDBOX__ENABLED": "false"}
+    args = ("look at lib.py", "--permission-mode", "bypassPermissions", "--mcp-config", json.dumps(mcp_config))
+
+    def run(attach: Path | None) -> list[object]:
+        """What the model was sent in the run: the tool results of the second request above all."""
+        fake_model.script(
+            Reply(parts=[ToolCall("mcp__demo__echo", {"text": "hi"}, id="call_mcp"),
+                         ToolCall("LSP", {"operation": "documentSymbol", "file_path": "lib.py"}, id="call_lsp")]),
+            Reply(parts=[Text("Done.")]),
+        )
+        first_request = len(fake_model.requests)
+        out = claw(project, tmp_path / "data", fake_model.base_url, *args, attach=attach, extra_env=env)
+        assert (out.returncode, out.stdout) == (0, "Done.\n"), out.stderr
+        return [r.json["messages"] for r in fake_model.requests[first_request:]]
+
+    def pids(path: Path) -> list[str]:
+        return path.read_text().split()
+
+    cold = run(None)
+    results = json.dumps(cold[1][-1]["content"])
+    assert "echo: hi" in results and "Function greet (line 4)" in results, results
+    assert run(socket_path) == cold
+    assert run(socket_path) == cold
+    assert len(pids(mcp_pids)) == len(pids(lsp_pids)) == 2  # the cold run's and the engine's: one each for two runs
+    mcp_pid, lsp_pid = pids(mcp_pids)[-1], pids(lsp_pids)[-1]
+    assert _pool_lines(engine, mcp_pid) == _pool_lines(engine, lsp_pid) == ["started", "reused"]
+
+    for pid in (mcp_pid, lsp_pid):
+        os.kill(int(pid), signal.SIGKILL)
+    for _ in range(600):  # until the pool has seen both go
+        if _pool_lines(engine, mcp_pid)[-1:] == _pool_lines(engine, lsp_pid)[-1:] == ["stopped"]:
+            break
+        time.sleep(0.05)
+    assert "stopped" in _pool_lines(engine, mcp_pid)
+    assert run(socket_path) == cold
+    assert len(pids(mcp_pids)) == len(pids(lsp_pids)) == 3
+    assert _pool_lines(engine, pids(mcp_pids)[-1]) == _pool_lines(engine, pids(lsp_pids)[-1]) == ["started"]

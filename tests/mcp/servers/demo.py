@@ -3,7 +3,8 @@
 Run as a script it serves stdio; `build()` gives the server for the HTTP, SSE and WebSocket
 tests. `CRASH_MARKER` (env) names a file: `crash_once` kills the process mid-call when the
 file is missing (and creates it), so the restarted server answers. With `REQUIRE_FILE` set
-the server refuses to start until that file exists.
+the server refuses to start until that file exists. With `PID_FILE` set each process that starts
+adds its pid to that file, a line each.
 """
 
 from __future__ import annotations
@@ -104,4 +105,7 @@ def build(name: str = "demo", prefix: str = "", **server_options: Any) -> MCPSer
 if __name__ == "__main__":
     if (required := os.environ.get("REQUIRE_FILE")) and not Path(required).exists():
         sys.exit(f"demo server: {required} is missing")
+    if pid_file := os.environ.get("PID_FILE"):
+        with open(pid_file, "a") as pids:
+            pids.write(f"{os.getpid()}\n")
     build(os.environ.get("DEMO_NAME", "demo"), os.environ.get("DEMO_PREFIX", "")).run("stdio")

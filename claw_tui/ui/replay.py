@@ -20,6 +20,7 @@ from claw_tui.core import events as ev
 from claw_tui.core.transcript import Message, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
 from claw_tui.engine.sessions import UsageRecord
 from claw_tui.ui.widgets.conversation import (
+    INTERRUPTED_NOTE,
     AssistantText,
     NoteBlock,
     Restorer,
@@ -148,6 +149,9 @@ def build_history(
             for result in message.tool_results:
                 if (call := calls.get(result.tool_use_id)) is not None:
                     call.answer(result)
+            if message.is_interruption:  # the user stopped the turn: marked as it was live
+                history.add(_note(INTERRUPTED_NOTE, "warning"))
+                continue
             # What the user typed: notes claw sent along (an /undo, a !command) come first, as reminders.
             typed = next(
                 (b.text for b in message.content if isinstance(b, TextBlock) and not b.text.startswith(REMINDER)), ""
@@ -223,8 +227,8 @@ def _markdown(text: str) -> Restorer:
     return lambda: AssistantText(text)
 
 
-def _note(text: str) -> Restorer:
-    return lambda: NoteBlock(text)
+def _note(text: str, level: str = "info") -> Restorer:
+    return lambda: NoteBlock(text, level)
 
 
 def _summary(text: str) -> Restorer:

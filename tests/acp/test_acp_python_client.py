@@ -125,6 +125,10 @@ async def test_cancel_mid_stream_and_mid_command(tmp_path, isolated_home, fake_m
         os.kill(pid, 0)
     # The kept transcript answers the cancelled call, so the next request is valid.
     assert len(fake_model.requests) == 2
+    # And tells the model, as Claude Code does, that the reply before was cut by the user.
+    after_cancel = fake_model.requests[1].json["messages"]
+    assert after_cancel[-2]["role"] == "assistant" and after_cancel[-2]["content"][0]["text"].startswith(streamed)
+    assert [b["text"] for b in after_cancel[-1]["content"]] == ["[Request interrupted by user]", "run it"]
 
 
 async def test_a_stored_session_loads_with_its_history_replayed(tmp_path, isolated_home, fake_model):

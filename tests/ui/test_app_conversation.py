@@ -193,7 +193,7 @@ async def test_cancelled_turn_stops_the_stream_and_marks_unfinished_tools():
         )
         assert not app.query_one(AssistantText).streaming
         assert app.query_one(ToolCallBlock).status == "cancelled"
-        assert str(list(app.query(NoteBlock))[-1].render()) == "Cancelled."
+        assert str(list(app.query(NoteBlock))[-1].render()) == "Interrupted · What should claw do instead?"
 
 
 async def test_subagent_events_stay_out_of_the_conversation():

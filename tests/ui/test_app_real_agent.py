@@ -54,7 +54,7 @@ async def test_escape_cancels_a_slow_real_stream_and_the_next_turn_works(project
             await pilot.pause(0.02)
         await pilot.press("escape")
         await settle(pilot)
-        assert [str(n.render()) for n in screen.query(NoteBlock)][-1] == "Cancelled."
+        assert [str(n.render()) for n in screen.query(NoteBlock)][-1] == "Interrupted · What should claw do instead?"
         assert not screen.turn_running
         # The server counted the prompt's tokens when the stream started: the cancelled call costs them.
         assert screen.usage.calls == 1 and screen.usage.input_tokens > 0 and screen.usage.cost_usd > 0
@@ -85,8 +85,9 @@ async def test_a_cancel_that_lands_while_the_screen_draws_keeps_the_text_and_the
         await settle(pilot)
         assert not screen.turn_running
         assert screen.usage.calls == 1 and screen.usage.input_tokens > 0
-        kept = app.agent.transcript[-1]
+        kept, marker = app.agent.transcript[-2:]
         assert kept.role == "assistant" and kept.text.startswith("word word"), "what streamed is kept"
+        assert marker.is_interruption
         stored = app.store.get(app.agent.session_id)
         assert stored is not None and stored.cost_usd == pytest.approx(screen.usage.cost_usd)
 

@@ -22,11 +22,14 @@ PROMPT_LINES = 3
 
 
 def user_prompts(messages: list[Message]) -> list[int]:
-    """Indexes of the messages a person typed (not tool results, not compaction summaries)."""
+    """Indexes of the messages a person typed (not tool results, compaction summaries or interruption markers)."""
     return [
         index
         for index, message in enumerate(messages)
-        if message.role == "user" and not message.is_compaction_summary and message.text.strip()
+        if message.role == "user"
+        and not message.is_compaction_summary
+        and not message.is_interruption
+        and message.text.strip()
     ]
 
 

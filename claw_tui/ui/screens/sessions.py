@@ -125,6 +125,8 @@ def message_prompt(index: int, message: Message) -> Content | None:
     # The colour is on a bar, not on the words, so a highlighted option stays readable.
     if message.is_compaction_summary:
         bar, label = "$warning", "Summary of earlier messages"
+    elif message.is_interruption:  # the answer above was cut by the user
+        return Content.assemble(("▍", "$warning"), ("Interrupted", "bold"), (f"  #{index + 1}", "dim"))
     elif message.role == "user":
         bar, label = "$primary", "You"
     else:

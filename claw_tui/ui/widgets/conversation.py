@@ -48,6 +48,9 @@ Restorer = Callable[[], Widget]  # rebuilds an unmounted block
 
 SLICE_S = 0.005  # longest run of engine events handled without letting the event loop turn
 
+# Under a turn the user stopped, live and in a resumed session alike (Claude Code's words).
+INTERRUPTED_NOTE = "Interrupted · What should claw do instead?"
+
 
 def clip(text: str, max_chars: int = MAX_SHOWN_CHARS, max_lines: int = MAX_SHOWN_LINES) -> str:
     text = text.rstrip("\n")
@@ -567,7 +570,7 @@ class Conversation(VerticalScroll):
                         tool.set_status("cancelled")
                 self._tools.clear()
                 if reason == "cancelled":
-                    await self._add_unlocked(NoteBlock("Cancelled.", "warning"))
+                    await self._add_unlocked(NoteBlock(INTERRUPTED_NOTE, "warning"))
                 elif reason == "refusal":
                     await self._add_unlocked(NoteBlock("The model declined to continue.", "warning"))
 

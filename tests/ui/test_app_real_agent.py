@@ -114,6 +114,8 @@ async def test_a_real_write_approval_with_one_hunk_accepted_and_one_rejected(pro
         approval = app.screen
         assert [len(d.hunks) for d in approval.diffs] == [2]
         assert main(app).diff_view.title == "Under review: Write numbers.txt", "the diff pane shows it too"
+        rule = approval.query_one("#approval-rule").render().plain  # Edit(/**) is not "every file on disk"
+        assert rule == "A allows edits anywhere in ~/project for this session (Edit(/**))"
         await pilot.press("space")  # reject the selected (first) hunk
         await pilot.pause()
         assert "✗ reject · hunk 1/2" in approval.hunk_view(approval.refs[0]).label

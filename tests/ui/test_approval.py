@@ -79,7 +79,7 @@ async def test_always_allow_remembers_and_shows_the_rule():
     app = ApprovalApp(write_request())
     async with app.run_test(size=(100, 40)) as pilot:
         rule = app.screen.query_one("#approval-rule", Static).render().plain
-        assert rule == "A always allows Edit(src/**) for this session"
+        assert rule == "A allows edits anywhere in ~/project/src for this session (Edit(/src/**))"
         await pilot.press("A")
         await pilot.pause()
     assert app.responses == [ApprovalResponse("allow", remember=True)]

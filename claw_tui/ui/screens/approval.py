@@ -112,10 +112,12 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
                 yield from self._compose_bash()
             else:
                 yield from self._compose_generic()
-            if request.suggested_rule:
+            if request.suggested_rule:  # what the rule covers in words, then the rule itself
+                allows = request.suggested_rule_words or "calls like this one"
                 yield Static(
                     Content.assemble(
-                        ("A", "bold $accent"), " always allows ", (request.suggested_rule, "bold"), " for this session"
+                        ("A", "bold $accent"), f" allows {allows} for this session (",
+                        (request.suggested_rule, "bold"), ")",
                     ),
                     id="approval-rule",
                 )

@@ -29,7 +29,7 @@ from claw_tui.ui.widgets.conversation import (
 )
 from claw_tui.ui.widgets.conversation import ThinkingBlock as ThinkingView
 from claw_tui.ui.widgets.tool_log import CallRecord as LogRecord
-from claw_tui.ui.widgets.tool_preview import Change
+from claw_tui.ui.widgets.tool_preview import Change, hunks_in
 
 REMINDER = "<system-reminder>"  # how the agent wraps what it tells the model with a prompt
 
@@ -80,11 +80,9 @@ class ToolCall:
             self.status = "failed"
 
     def restorer(self) -> Restorer:
-        partly = self.status == "done" and "The user rejected hunk" in (self.output or "")
-
         def restore() -> ToolCallBlock:
             return ToolCallBlock.stored(
-                self.call_id, self.name, self.summary, self.status, self.input, self.output, self.changes, partly
+                self.call_id, self.name, self.summary, self.status, self.input, self.output, self.changes
             )
 
         return restore
@@ -92,7 +90,8 @@ class ToolCall:
     def log_record(self) -> LogRecord:
         """The call as the tool log keeps it (its output cut the way the log cuts it)."""
         record = LogRecord(self.call_id, self.name, status=self.status, summary=self.summary, input=self.input)
-        record.add_output(self.output if self.output is not None else "No result: the call did not complete.")
+        record.hunks_written = sum(hunks_in(c) for c in self.changes)
+        record.finish(self.output if self.output is not None else "No result: the call did not complete.")
         return record
 
 

@@ -127,10 +127,21 @@ async def test_a_real_write_approval_with_one_hunk_accepted_and_one_rejected(pro
         assert "rejected hunk 1 of numbers.txt (line 2)" in told
         record = next(r for r in screen.tool_log.calls.values() if r.name == "Write")
         assert record.status == "done" and record.decision.startswith("ask → allowed by")
+        row = screen.tool_log.option_list.get_option(record.call_id).prompt.plain
+        assert row.startswith("✓ Write numbers.txt (1 of 2 hunks applied) · "), "the log says some hunks were left out"
+        assert str(screen.query(ToolCallBlock).last().title) == "◐ Write numbers.txt (1 of 2 hunks applied)"
         shown: list[FileDiff] = screen.diff_view.changes
         assert screen.diff_view.title == "Last change"
         assert [d.path for d in shown] == ["numbers.txt"] and shown[0].added_count == 1
         assert list(screen.query(AssistantText))[-1].source == "Only the second change was kept."
+    again = app_for(continue_=True)  # `claw -c`: the stored call says the same
+    async with again.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = main(again)
+        rows = [screen.tool_log.option_list.get_option_at_index(i).prompt.plain
+                for i in range(screen.tool_log.option_list.option_count)]
+        assert rows[-1] == "✓ Write numbers.txt (1 of 2 hunks applied)"
+        assert str(screen.query(ToolCallBlock).last().title) == "◐ Write numbers.txt (1 of 2 hunks applied)"
 
 
 async def test_a_denied_real_write_stays_in_the_diff_pane_as_denied(project, fake_model, app_for):

@@ -20,11 +20,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
 from claw_tui.core.diffs import FileChange, apply_hunks
 from claw_tui.ui.widgets.diff_view import FileDiff, HunkView, file_diff, file_header
+from claw_tui.ui.widgets.footer import HintFooter
 
 INPUT_PREVIEW_CHARS = 4_000
 HUNK_KEYS = "j/k move · space accept/reject · a accept all · r reject all · s split"
@@ -121,7 +122,7 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
                     ),
                     id="approval-rule",
                 )
-        yield Footer(compact=True)
+        yield HintFooter(compact=True)
 
     def _compose_write(self) -> ComposeResult:
         with VerticalScroll(id="approval-body", can_focus=False):

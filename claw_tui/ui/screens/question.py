@@ -15,10 +15,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from claw_tui.tools.ask import Question
+from claw_tui.ui.widgets.footer import HintFooter
 
 OTHER = "__other__"
 
@@ -59,7 +60,7 @@ class QuestionScreen(ModalScreen[dict[str, str] | None]):
             yield Static(id="question-text")
             yield OptionList(id="question-options")
             yield Static(id="question-keys")
-        yield Footer(compact=True)
+        yield HintFooter(compact=True)
 
     def on_mount(self) -> None:
         self._show()

@@ -30,7 +30,7 @@ class QuestionScreen(ModalScreen[dict[str, str] | None]):
     DEFAULT_CSS = """
     QuestionScreen { align: center middle; background: $background 60%; }
     QuestionScreen > #question-dialog {
-        width: 100%; max-width: 100; height: auto; max-height: 100%; margin: 0 1; padding: 0 1;
+        width: 100%; max-width: 100; height: auto; max-height: 100%; padding: 0 1;
         border: round $accent; border-title-color: $accent; border-title-style: bold; background: $surface;
     }
     QuestionScreen #question-text { text-style: bold; margin-bottom: 1; height: auto; }

@@ -1,4 +1,4 @@
-"""The footer's key hints: whole at every width, the screen's most needed first."""
+"""The key hints of the footer and the empty prompt: whole at every width, the most needed first."""
 
 from __future__ import annotations
 
@@ -30,3 +30,8 @@ async def test_the_footer_ends_on_whole_hints(project, fake_model, app_for, size
         assert kept == sorted(kept, reverse=True), "the hints left out are the last ones"
         if size[0] >= 160:
             assert all(kept), "a wide terminal shows every hint"
+        prompt = app.main_screen.prompt  # its placeholder ended "! shell ·" at 50 columns
+        assert len(prompt.placeholder) < prompt.content_size.width
+        assert prompt.placeholder.startswith("Ask claw…") and prompt.placeholder.endswith(
+            ("claw…", "commands", "files", "shell", "new line")
+        )

@@ -26,6 +26,7 @@ from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
 from claw_tui.core.diffs import FileChange, apply_hunks
 from claw_tui.ui.widgets.diff_view import FileDiff, HunkView, file_diff, file_header
 from claw_tui.ui.widgets.footer import HintFooter
+from claw_tui.ui.widgets.status_bar import short_path
 
 INPUT_PREVIEW_CHARS = 4_000
 HUNK_KEYS = "j/k move · space accept/reject · a accept all · r reject all · s split"
@@ -143,7 +144,8 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
         request = self.request
         with VerticalScroll(id="approval-body", can_focus=False):
             yield Static(highlight(request.command or "", language="bash"), id="approval-command")
-        yield Static(Content.assemble(("Directory: ", "bold"), request.cwd or "(the workspace)"), id="approval-cwd")
+        where = short_path(Path(request.cwd)) if request.cwd else "(the workspace)"  # ~/project, as the status bar
+        yield Static(Content.assemble(("Directory: ", "bold"), where), id="approval-cwd")
         if request.sandboxed:
             sandbox = Content.styled("on: the workspace is writable, the rest read-only", "$success")
         elif request.sandboxed is None:

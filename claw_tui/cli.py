@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--model",
         "-m",
-        help="provider/model (anthropic/claude-sonnet-5-5, openai/gpt-5.6-sol, local/llama3), a listed model's "
-        "bare id, or sonnet, opus, haiku, fable",
+        help="provider/model (anthropic/claude-opus-5-5, openai/gpt-5.6-sol, local/llama3), a listed model's "
+        "bare id, or sonnet, opus, haiku, fable (default: sonnet, unless your config names a model)",
     )
     p.add_argument("--max-turns", type=int, help="stop after this many model calls in one turn")
     p.add_argument("--permission-mode", choices=PRINT_PERMISSION_MODES, help="how tool calls are approved")

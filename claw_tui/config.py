@@ -21,6 +21,10 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+# The model a session uses unless config or --model names one: the catalog's current Sonnet (its `sonnet`
+# alias in providers/catalog.toml, which a test keeps this equal to; config cannot import the catalog).
+DEFAULT_MODEL = "anthropic/claude-sonnet-5-5"
+
 PermissionMode = Literal["default", "acceptEdits", "plan", "bypassPermissions"]
 
 
@@ -107,7 +111,7 @@ class AgentsSettings(BaseModel):
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    model: str = "anthropic/claude-sonnet-4-6"
+    model: str = DEFAULT_MODEL
     max_tokens: int = 16384
     thinking_budget: int | None = None
     max_turns: int = 100

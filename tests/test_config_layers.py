@@ -48,3 +48,15 @@ def test_a_bad_env_value_is_a_clear_error(project, monkeypatch):
     monkeypatch.setenv("CLAW_MAX_TOKENS", "lots")
     with pytest.raises(ConfigError, match=r"environment: max_tokens: .*integer"):
         load_config(project, trusted=True)
+
+
+def test_the_default_model_is_the_catalogs_current_sonnet(tmp_path, isolated_home):
+    """Nothing configured: the session's model is the one Claude Code's `sonnet` names in the catalog, as the
+    README says."""
+    from claw_tui.config import DEFAULT_MODEL
+    from claw_tui.providers import catalog
+
+    assert load_config(tmp_path).settings.model == DEFAULT_MODEL == catalog.family_aliases()["sonnet"]
+    assert catalog.lookup(DEFAULT_MODEL) is not None, "priced, with its context window"
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert f"claw uses `{DEFAULT_MODEL}`" in " ".join(readme.split())

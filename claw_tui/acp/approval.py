@@ -46,10 +46,12 @@ class AcpApprover:
     async def decide(self, request: ApprovalRequest) -> ApprovalResponse:
         every = [(i, h) for i, c in enumerate(request.changes) for h in hunks(c.before, c.after)]
         options = [s.PermissionOption(option_id=ALLOW, name="Allow", kind="allow_once")]
-        if request.suggested_rule:
+        if request.suggested_rule:  # the app's words for it: what the rule covers, then the rule
+            allows = request.suggested_rule_words or "calls like this one"
             options.append(
                 s.PermissionOption(
-                    option_id=ALWAYS, name=f"Allow for this session ({request.suggested_rule})", kind="allow_always"
+                    option_id=ALWAYS, name=f"Allow {allows} for this session ({request.suggested_rule})",
+                    kind="allow_always",
                 )
             )
         if len(every) > 1:

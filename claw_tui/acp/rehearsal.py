@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-# One model per wire: Anthropic Messages, OpenAI Chat Completions (local servers too), OpenAI Responses.
-REHEARSED_MODELS = ("anthropic/claude-sonnet-4-6", "openai/gpt-5", "openai/gpt-5-codex")
+from claw_tui.config import DEFAULT_MODEL
+
+# One model per wire: Anthropic Messages (the default model), OpenAI Chat Completions (local servers too),
+# OpenAI Responses.
+REHEARSED_MODELS = (DEFAULT_MODEL, "openai/gpt-5", "openai/gpt-5-codex")
 _CALLS: list[tuple[str, dict[str, Any]]] = [
     ("Read", {"file_path": "notes.txt"}),
     ("Grep", {"pattern": "beta", "output_mode": "content"}),

@@ -184,6 +184,9 @@ def replay(
         if message.is_compaction_summary:
             yield helpers.update_agent_message_text(f"> Summary of the earlier conversation:\n\n{message.text}\n\n")
             continue
+        interrupted = message.is_interruption  # the user stopped the turn here: a note after the cut calls' results
+        if interrupted:
+            message = message.model_copy(update={"content": message.tool_results})
         for block in message.content:
             if isinstance(block, TextBlock) and block.text:
                 if message.role == "user":
@@ -211,3 +214,5 @@ def replay(
                     block.tool_use_id, status="failed" if block.is_error else "completed", content=content,
                     raw_output=block.text,
                 )
+        if interrupted:
+            yield helpers.update_agent_message_text("\n> Interrupted by the user.\n\n")

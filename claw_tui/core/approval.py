@@ -24,6 +24,8 @@ class ApprovalRequest:
     sandboxed: bool | None = None
     # The rule "always allow for this session" would add, e.g. "Edit(src/**)" or "Bash(npm test:*)".
     suggested_rule: str | None = None
+    # What that rule lets through, in words shown beside it: "edits anywhere in ~/project" (engine/rule_words.py).
+    suggested_rule_words: str = ""
 
 
 @dataclass

@@ -12,6 +12,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+# What a turn the user stopped leaves in the history: Claude Code's own markers, which its models know,
+# stored as a user message of their own and sent with the next prompt.
+INTERRUPTED = "[Request interrupted by user]"
+INTERRUPTED_FOR_TOOL_USE = "[Request interrupted by user for tool use]"
+
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
@@ -84,9 +89,19 @@ class Message(BaseModel):
     def tool_results(self) -> list[ToolResultBlock]:
         return [b for b in self.content if isinstance(b, ToolResultBlock)]
 
+    @property
+    def is_interruption(self) -> bool:
+        """The user stopped the turn here (claw's marker or Claude Code's, alone or after the cut calls' results)."""
+        return self.role == "user" and self.text in (INTERRUPTED, INTERRUPTED_FOR_TOOL_USE)
+
 
 def user_text(text: str) -> Message:
     return Message(role="user", content=[TextBlock(text=text)])
+
+
+def interruption(*, during_tool_use: bool) -> Message:
+    """The marker a stopped turn leaves: Claude Code's words for a stop while a tool ran, or else."""
+    return user_text(INTERRUPTED_FOR_TOOL_USE if during_tool_use else INTERRUPTED)
 
 
 def tool_result(tool_use_id: str, text: str, *, is_error: bool = False) -> ToolResultBlock:

@@ -2,8 +2,9 @@
 
 `Agent.run_turn()` is an async generator of engine events. The transcript is kept
 consistent at every moment: a cancel (the consumer cancels the task iterating the turn)
-keeps the partial text and answers unanswered tool calls as cancelled, so the next request
-is accepted by any provider. Tools run only after the model's message is complete, and the
+keeps the partial text, answers unanswered tool calls as cancelled and marks the stop with
+Claude Code's `[Request interrupted by user]`, so the next request is accepted by any provider
+and tells the model what happened, whichever front end cancelled. Tools run only after the model's message is complete, and the
 turn-level retry never re-runs a tool.
 """
 
@@ -24,7 +25,16 @@ from claw_tui.config import LoadedConfig, Settings, load_config
 from claw_tui.core import background_imports
 from claw_tui.core import events as ev
 from claw_tui.core.approval import Approver, DenyingApprover
-from claw_tui.core.transcript import Message, TextBlock, ToolResultBlock, new_id, repair, tool_result, user_text
+from claw_tui.core.transcript import (
+    Message,
+    TextBlock,
+    ToolResultBlock,
+    interruption,
+    new_id,
+    repair,
+    tool_result,
+    user_text,
+)
 from claw_tui.engine import compaction, session_hooks, web_search
 from claw_tui.engine.model_call import ModelCall
 from claw_tui.engine.services import SessionServices
@@ -800,16 +810,20 @@ class Agent:
                 self._unsaved.append(answers)
 
     def _settle_after_cancel(self) -> None:
-        """Keep what streamed and answer unanswered tool calls, so the history stays valid."""
+        """Keep what streamed and answer unanswered tool calls, so the history stays valid; then mark the
+        stop as Claude Code does, so the model knows its last answer was cut and replay shows it so."""
         partial = self._model_call.take_partial() if self._model_call is not None else None
         if partial is not None and partial.content:
             self.commit(partial)
+        last = self.transcript[-1] if self.transcript else None
+        during_tool_use = last is not None and last.role == "assistant" and bool(last.tool_uses)
         if self._done_results:
             self.commit(Message(role="user", content=list(self._done_results)))
             self._done_results = []
         fixed = repair(self.transcript)
         for msg in fixed[len(self.transcript) :]:
             self.commit(msg)
+        self.commit(interruption(during_tool_use=during_tool_use))
         self.transcript[:] = repair(self.transcript)
 
     # --- model calls with retries -------------------------------------------------------

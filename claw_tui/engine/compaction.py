@@ -63,8 +63,8 @@ def estimate_tokens(messages: list[Message]) -> int:
 
 
 def is_prompt(msg: Message) -> bool:
-    """A user message typed by a person (not tool results, not a summary)."""
-    return msg.role == "user" and not msg.tool_results and not msg.is_compaction_summary
+    """A user message typed by a person (not tool results, a summary or an interruption marker)."""
+    return msg.role == "user" and not msg.tool_results and not msg.is_compaction_summary and not msg.is_interruption
 
 
 def split_point(messages: list[Message], keep_turns: int) -> int:

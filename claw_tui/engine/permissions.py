@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from claw_tui.config import RuleSource
-from claw_tui.engine import bash_effects, bash_parse, command_rules
+from claw_tui.engine import bash_effects, bash_parse, command_rules, rule_words
 from claw_tui.engine.bash_effects import BashEffects
 from claw_tui.tools import protected
 from claw_tui.tools.base import FileEditTool, Tool, ToolContext, ToolKind
@@ -518,6 +518,10 @@ class PermissionEngine:
         if call.target and tool.name == "Git":
             return f"Git({call.target})"
         return tool.name
+
+    def rule_in_words(self, rule: str) -> str:
+        """What allowing `rule` lets through, in a user's words (a leading `/` is this project's folder)."""
+        return rule_words.allowing(rule, self.roots[0] if self.roots else Path.cwd())
 
     def _path_spec(self, path: Path, *, directory: bool) -> str | None:
         folder = path if directory else path.parent

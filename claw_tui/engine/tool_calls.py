@@ -293,6 +293,7 @@ class ToolCall:
             )
         if behavior == "ask":
             await self.emit(ev.PermissionRequested, call_id=call.id, name=call.name, reason=decided_by)
+            suggested = host.permissions.suggest_rule(tool, parsed, ctx)
             request = ApprovalRequest(
                 call_id=call.id,
                 tool_name=call.name,
@@ -303,7 +304,8 @@ class ToolCall:
                 command=raw_input.get("command") if call.name == "Bash" else None,
                 cwd=str(ctx.cwd),
                 sandboxed=sandboxed if call.name == "Bash" else None,
-                suggested_rule=host.permissions.suggest_rule(tool, parsed, ctx),
+                suggested_rule=suggested,
+                suggested_rule_words=host.permissions.rule_in_words(suggested) if suggested else "",
             )
             if host.hooks is not None:  # e.g. a desktop notification; the prompt does not wait for it
                 host.in_background(

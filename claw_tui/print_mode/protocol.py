@@ -20,7 +20,6 @@ from typing import Any
 from claw_tui.core import events as ev
 from claw_tui.core.transcript import ImageBlock, Message, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
 
-INTERRUPTED = "[Request interrupted by user]"
 # How the providers say a request was over the context window (Claude Code's "prompt_too_long").
 _TOO_LONG = re.compile(r"too long|context.length|maximum context", re.IGNORECASE)
 
@@ -250,12 +249,12 @@ class ClaudeStream:
         return self.line("user", message={"role": "user", "content": content}, parent_tool_use_id=None,
                          timestamp=_timestamp(message.created_at), **extra)
 
-    def interrupted(self) -> list[dict[str, Any]]:
-        """What Claude Code writes when a turn is interrupted: the note the model will see."""
+    def interrupted(self, marker: str) -> list[dict[str, Any]]:
+        """What Claude Code writes when a turn is interrupted: the marker the model will see."""
         self.turn.interrupted = True
         out = self._close_message(None) if self.partial and self._message_id else []
         self._message_id = None
-        return [*out, self.line("user", message={"role": "user", "content": [{"type": "text", "text": INTERRUPTED}]},
+        return [*out, self.line("user", message={"role": "user", "content": [{"type": "text", "text": marker}]},
                                 parent_tool_use_id=None, timestamp=_timestamp(time.time()))]
 
     # --- stream_event lines -----------------------------------------------------------------

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from claw_tui.core.transcript import INTERRUPTED
 from claw_tui.print_mode.flags import unhonoured
 from claw_tui.print_mode.protocol import ClaudeStream, protocol_model
 
@@ -103,7 +104,7 @@ class Output(Protocol):
 
     def event(self, event: ev.EngineEvent) -> None: ...
 
-    def interrupted(self) -> None: ...
+    def interrupted(self, marker: str) -> None: ...
 
     def end(self, session: PrintSession) -> int: ...
 
@@ -240,14 +241,13 @@ class PrintSession:
             self.output.event(event)
 
     def interrupted(self) -> None:
-        """The host interrupted the turn: count what the cut call cost, say so, and tell the model."""
-        from claw_tui.print_mode.protocol import INTERRUPTED
-
+        """The host interrupted the turn: count what the cut call cost and say so with the marker the
+        engine left for the model (`[Request interrupted by user]`, or `… for tool use`)."""
         usage = self.agent.take_cut_short_usage()
         if usage is not None:
             self.output.event(usage)
-        self.output.interrupted()
-        self.agent.tell_model(INTERRUPTED)
+        last = self.agent.transcript[-1] if self.agent.transcript else None
+        self.output.interrupted(last.text if last is not None and last.is_interruption else INTERRUPTED)
 
     def finish_turn(self) -> int:
         """End the turn's output; the exit code it calls for (1 when the turn failed)."""
@@ -426,7 +426,7 @@ class TextOutput:
         elif isinstance(event, ev.TurnFinished):
             self.finished = event
 
-    def interrupted(self) -> None:
+    def interrupted(self, marker: str) -> None:
         self.interrupted_ = True
 
     def end(self, session: PrintSession) -> int:
@@ -481,8 +481,8 @@ class ClaudeOutput:
         elif isinstance(event, ev.Retrying) and not self.lines:
             note(f"{event.reason} Retrying in {event.delay_s:.1f} s (retry {event.attempt} of {event.max_attempts}).")
 
-    def interrupted(self) -> None:
-        for message in self.stream.interrupted():
+    def interrupted(self, marker: str) -> None:
+        for message in self.stream.interrupted(marker):
             if self.lines:
                 self.write(message)
 

@@ -20,6 +20,7 @@ from claw_tui.core import events as ev
 from claw_tui.core.transcript import Message, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
 from claw_tui.engine.sessions import UsageRecord
 from claw_tui.ui.widgets.conversation import (
+    INTERRUPTED_NOTE,
     AssistantText,
     NoteBlock,
     Restorer,
@@ -28,7 +29,7 @@ from claw_tui.ui.widgets.conversation import (
 )
 from claw_tui.ui.widgets.conversation import ThinkingBlock as ThinkingView
 from claw_tui.ui.widgets.tool_log import CallRecord as LogRecord
-from claw_tui.ui.widgets.tool_preview import Change
+from claw_tui.ui.widgets.tool_preview import Change, hunks_in
 
 REMINDER = "<system-reminder>"  # how the agent wraps what it tells the model with a prompt
 
@@ -79,11 +80,9 @@ class ToolCall:
             self.status = "failed"
 
     def restorer(self) -> Restorer:
-        partly = self.status == "done" and "The user rejected hunk" in (self.output or "")
-
         def restore() -> ToolCallBlock:
             return ToolCallBlock.stored(
-                self.call_id, self.name, self.summary, self.status, self.input, self.output, self.changes, partly
+                self.call_id, self.name, self.summary, self.status, self.input, self.output, self.changes
             )
 
         return restore
@@ -91,7 +90,8 @@ class ToolCall:
     def log_record(self) -> LogRecord:
         """The call as the tool log keeps it (its output cut the way the log cuts it)."""
         record = LogRecord(self.call_id, self.name, status=self.status, summary=self.summary, input=self.input)
-        record.add_output(self.output if self.output is not None else "No result: the call did not complete.")
+        record.hunks_written = sum(hunks_in(c) for c in self.changes)
+        record.finish(self.output if self.output is not None else "No result: the call did not complete.")
         return record
 
 
@@ -148,6 +148,9 @@ def build_history(
             for result in message.tool_results:
                 if (call := calls.get(result.tool_use_id)) is not None:
                     call.answer(result)
+            if message.is_interruption:  # the user stopped the turn: marked as it was live
+                history.add(_note(INTERRUPTED_NOTE, "warning"))
+                continue
             # What the user typed: notes claw sent along (an /undo, a !command) come first, as reminders.
             typed = next(
                 (b.text for b in message.content if isinstance(b, TextBlock) and not b.text.startswith(REMINDER)), ""
@@ -223,8 +226,8 @@ def _markdown(text: str) -> Restorer:
     return lambda: AssistantText(text)
 
 
-def _note(text: str) -> Restorer:
-    return lambda: NoteBlock(text)
+def _note(text: str, level: str = "info") -> Restorer:
+    return lambda: NoteBlock(text, level)
 
 
 def _summary(text: str) -> Restorer:

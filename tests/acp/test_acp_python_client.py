@@ -86,6 +86,8 @@ async def test_edits_approved_rejected_and_reviewed_hunk_by_hunk(tmp_path, isola
     assert letters.read_text() == TWO_HUNKS_BEFORE.replace("alpha", "ALPHA")
     first, hunk1, hunk2 = client.permission_requests
     assert "review_hunks" in {o.option_id for o in first.options}
+    always = next(o for o in first.options if o.option_id == "allow_always")  # as the app's approval words it
+    assert always.name == f"Allow edits anywhere in {project} for this session (Edit(/**))"
     assert hunk1.tool_call.content[0].new_text == TWO_HUNKS_BEFORE.replace("alpha", "ALPHA")
     assert hunk2.tool_call.content[0].new_text == TWO_HUNKS_BEFORE.replace("\neta\n", "\nETA\n")
     assert "The user rejected hunk 2 of letters.txt (line 7)" in str(fake_model.requests[-1].json["messages"])
@@ -125,6 +127,10 @@ async def test_cancel_mid_stream_and_mid_command(tmp_path, isolated_home, fake_m
         os.kill(pid, 0)
     # The kept transcript answers the cancelled call, so the next request is valid.
     assert len(fake_model.requests) == 2
+    # And tells the model, as Claude Code does, that the reply before was cut by the user.
+    after_cancel = fake_model.requests[1].json["messages"]
+    assert after_cancel[-2]["role"] == "assistant" and after_cancel[-2]["content"][0]["text"].startswith(streamed)
+    assert [b["text"] for b in after_cancel[-1]["content"]] == ["[Request interrupted by user]", "run it"]
 
 
 async def test_a_stored_session_loads_with_its_history_replayed(tmp_path, isolated_home, fake_model):

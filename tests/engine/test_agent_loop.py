@@ -10,6 +10,7 @@ from fake_model import Fault, Reply, Text, Thinking, ToolCall
 
 from claw_tui.core import events as ev
 from claw_tui.core.approval import ApprovalResponse
+from claw_tui.core.transcript import INTERRUPTED, INTERRUPTED_FOR_TOOL_USE
 
 
 def _roles(request_json: dict) -> list[str]:
@@ -105,13 +106,15 @@ async def test_cancel_mid_stream_keeps_partial_text_and_next_turn_works(tmp_path
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert agent.transcript[-1].role == "assistant"
-    assert agent.transcript[-1].text == "".join(seen)
+    assert agent.transcript[-2].role == "assistant"
+    assert agent.transcript[-2].text == "".join(seen)
+    assert agent.transcript[-1].text == INTERRUPTED, "Claude Code's marker follows the cut answer"
     events = await run(agent, "again")
     assert of_type(events, ev.TurnFinished)[0].stop_reason == "end_turn"
-    roles = _roles(fake_model.requests[-1].json)
-    assert roles == ["user", "assistant", "user", "assistant"][: len(roles)] or roles[-1] == "user"
-    assert fake_model.requests[-1].json["messages"][1]["content"][0]["text"] == "".join(seen)
+    sent = fake_model.requests[-1].json["messages"]
+    assert _roles(fake_model.requests[-1].json) == ["user", "assistant", "user"]
+    assert sent[1]["content"][0]["text"] == "".join(seen)
+    assert [b["text"] for b in sent[2]["content"]] == [INTERRUPTED, "again"], "the model is told it was stopped"
 
 
 async def test_cancel_during_a_tool_answers_the_call_as_cancelled(tmp_path, fake_model):
@@ -136,8 +139,10 @@ async def test_cancel_during_a_tool_answers_the_call_as_cancelled(tmp_path, fake
     last = agent.transcript[-1]
     assert last.role == "user" and last.tool_results[0].is_error
     assert "Cancelled" in last.tool_results[0].text
+    assert last.text == INTERRUPTED_FOR_TOOL_USE, "a stop during a tool is marked as Claude Code marks it"
     await run(agent, "next")
     sent = fake_model.requests[-1].json["messages"]
+    assert [b.get("text") for b in sent[-1]["content"] if b["type"] == "text"] == [INTERRUPTED_FOR_TOOL_USE, "next"]
     tool_use_ids = {b["id"] for m in sent for b in m["content"] if isinstance(b, dict) and b.get("type") == "tool_use"}
     answered = {
         b["tool_use_id"] for m in sent for b in m["content"] if isinstance(b, dict) and b.get("type") == "tool_result"

@@ -94,3 +94,18 @@ async def test_auto_compaction_runs_near_the_window(tmp_path, fake_model):
     assert done.trigger == "auto"
     assert "Auto summary." in str(fake_model.requests[-1].json["messages"][0])
     assert of_type(events, ev.TurnFinished)[0].stop_reason == "end_turn"
+
+
+def test_a_stopped_turn_counts_as_part_of_its_turn_not_as_a_prompt():
+    """Keeping the last two turns keeps the one the user stopped whole: its marker starts no turn."""
+    from claw_tui.core.transcript import Message, TextBlock, interruption, user_text
+
+    def answer(text: str) -> Message:
+        return Message(role="assistant", content=[TextBlock(text=text)])
+
+    messages = [
+        user_text("first " * 200), answer("one " * 200),
+        user_text("second"), answer("cut"), interruption(during_tool_use=False),
+        user_text("third"), answer("three"),
+    ]
+    assert compaction.split_point(messages, keep_turns=2) == 2

@@ -453,6 +453,25 @@ def test_suggest_rule(project, ctx, tmp_path, isolated_home):
     assert suggest(WebSearch(), query="python") == "WebSearch"
 
 
+def test_a_suggested_rule_in_words_says_where_it_reaches(project, isolated_home):
+    """`Edit(/**)` reads like "every file on disk": the words beside it name the project's folder."""
+    words = engine(project).rule_in_words
+    assert words("Edit(/**)") == f"edits anywhere in {project}"
+    assert words("Edit(/src/**)") == f"edits anywhere in {project}/src"
+    assert words("Edit(src/pkg/**)") == f"edits anywhere in {project}/src/pkg"
+    assert words("Read(~/notes/**)") == "reading files anywhere in ~/notes"
+    assert words("Read(//etc/ssl/**)") == "reading files anywhere in /etc/ssl"
+    assert words("Edit(**/*.py)") == "edits of files matching **/*.py"
+    assert words("Bash(npm test:*)") == "commands that start with 'npm test'"
+    assert words("Bash(rm -rf build)") == "the command 'rm -rf build'"
+    assert words("WebFetch(domain:docs.python.org)") == "fetching pages from docs.python.org"
+    assert words("Git(commit)") == "Git commit calls"
+    assert words("WebSearch") == "every WebSearch call"
+    home_project = isolated_home / "project"
+    home_project.mkdir()
+    assert engine(home_project).rule_in_words("Edit(/**)") == "edits anywhere in ~/project"
+
+
 def test_suggested_rules_really_allow_the_call(project, ctx, tmp_path):
     eng = engine(project)
     calls = [

@@ -198,7 +198,8 @@ def write_request() -> ApprovalRequest:
         reason="mode default: writes ask",
         changes=[FileChange(Path("src/app.py"), APP_PY_BEFORE, APP_PY_AFTER)],
         cwd=".",
-        suggested_rule="Edit(src/**)",
+        suggested_rule="Edit(/src/**)",
+        suggested_rule_words="edits anywhere in ~/project/src",
     )
 
 
@@ -213,6 +214,7 @@ def bash_request() -> ApprovalRequest:
         cwd="~/project",
         sandboxed=False,
         suggested_rule="Bash(rm -rf build:*)",
+        suggested_rule_words="commands that start with 'rm -rf build'",
     )
 
 

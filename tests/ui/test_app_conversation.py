@@ -122,14 +122,14 @@ async def test_a_failed_call_shows_its_error_whole_and_an_edit_its_diff():
             ev.ToolCallStarted(call_id="c2", name="Edit"),
             ev.ToolCallQueued(call_id="c2", name="Edit", input=edit, summary="Edit a.py"),
             ev.FileChanged(call_id="c2", path="a.py", before="x = 1\ny = 0\n", after="x = 2\ny = 0\n"),
-            ev.ToolCallFinished(call_id="c2", name="Edit", status="done", output="Edited a.py",
-                                metadata={"partly_applied": True}),
+            ev.ToolCallFinished(call_id="c2", name="Edit", status="done", output="Edited a.py\nThe user rejected hunk 2 "
+                                "of a.py (line 2); those lines were not changed.", metadata={"partly_applied": True}),
         )
         await pilot.pause()
         failed, edited = app.query(ToolCallBlock)
         assert str(failed._body.render()) == error
         assert str(edited._body.render()).splitlines()[:2] == ["- x = 1", "+ x = 2"]
-        assert "some hunks rejected" in str(edited.title) and edited.has_class("-partial")
+        assert str(edited.title) == "◐ Edit a.py (1 of 2 hunks applied)" and edited.has_class("-partial")
 
 
 async def test_one_line_past_the_preview_is_shown_rather_than_counted():
@@ -193,7 +193,7 @@ async def test_cancelled_turn_stops_the_stream_and_marks_unfinished_tools():
         )
         assert not app.query_one(AssistantText).streaming
         assert app.query_one(ToolCallBlock).status == "cancelled"
-        assert str(list(app.query(NoteBlock))[-1].render()) == "Cancelled."
+        assert str(list(app.query(NoteBlock))[-1].render()) == "Interrupted · What should claw do instead?"
 
 
 async def test_subagent_events_stay_out_of_the_conversation():

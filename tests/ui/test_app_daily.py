@@ -205,7 +205,7 @@ async def test_ctrl_c_cancels_a_streaming_turn_then_clears_the_prompt_then_quits
             await pilot.pause(0.02)
         await pilot.press("ctrl+c")
         await settle(pilot)
-        assert not screen.turn_running and str(screen.query(NoteBlock).last().render()) == "Cancelled."
+        assert not screen.turn_running and str(screen.query(NoteBlock).last().render()) == "Interrupted · What should claw do instead?"
         assert app.is_running
         streamed = screen.query_one(AssistantText).source
         assert screen.usage.output_tokens == -(-len(streamed) // 4) > 0, "what streamed, not the placeholder 1"
@@ -217,6 +217,41 @@ async def test_ctrl_c_cancels_a_streaming_turn_then_clears_the_prompt_then_quits
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_a_turn_stopped_mid_stream_stays_marked_after_claw_c_and_the_model_is_told(project, fake_model, app_for):
+    """Ctrl+C mid-answer, then `claw -c`: the cut answer comes back marked as interrupted, as it was
+    live, and the next request carries Claude Code's `[Request interrupted by user]` before the prompt."""
+    fake_model.script(
+        Reply(parts=[Text("one two three four five six seven eight nine ten " * 6)], token_delay=0.05),
+        Reply(parts=[Text("Going on.")]),
+    )
+    app = app_for()
+    async with app.run_test() as pilot:
+        screen = app.main_screen
+        await pilot.press(*"count slowly", "enter")
+        while not screen.query(AssistantText):  # mid-stream
+            await pilot.pause(0.02)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        streamed = screen.query_one(AssistantText).source
+        live = [type(w).__name__ for w in screen.conversation.children if w.display][-2:]
+        assert live == ["AssistantText", "NoteBlock"]
+        assert str(screen.query(NoteBlock).last().render()) == "Interrupted · What should claw do instead?"
+    again = app_for(continue_=True)
+    async with again.run_test() as pilot:
+        await settle(pilot)
+        screen = again.main_screen
+        assert [w.source for w in screen.query(AssistantText)] == [streamed], "the cut answer, as it was cut"
+        blocks = list(screen.conversation.children)
+        note = blocks[next(i for i, w in enumerate(blocks) if isinstance(w, AssistantText)) + 1]
+        assert isinstance(note, NoteBlock) and note.has_class("-warning"), "marked right under the cut answer"
+        assert str(note.render()) == "Interrupted · What should claw do instead?"
+        await pilot.press(*"go on", "enter")
+        await settle(pilot)
+    sent = fake_model.requests[-1].json["messages"]
+    assert sent[-2] == {"role": "assistant", "content": [{"type": "text", "text": streamed}]}
+    assert [b["text"] for b in sent[-1]["content"]] == ["[Request interrupted by user]", "go on"]
 
 
 async def test_ctrl_d_on_an_empty_prompt_quits(project, fake_model, app_for):

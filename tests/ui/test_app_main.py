@@ -75,7 +75,7 @@ async def test_escape_cancels_the_running_turn_mid_stream(project):
         assert agent.cancelled == 1
         assert not main.turn_running and main.status.working == ""
         assert [b.source for b in main.query(AssistantText)] == ["one "]
-        assert notes(app)[-1] == "Cancelled."
+        assert notes(app)[-1] == "Interrupted · What should claw do instead?"
 
 
 async def test_a_prompt_sent_during_a_turn_is_queued_then_sent(project):

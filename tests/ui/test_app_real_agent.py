@@ -54,7 +54,7 @@ async def test_escape_cancels_a_slow_real_stream_and_the_next_turn_works(project
             await pilot.pause(0.02)
         await pilot.press("escape")
         await settle(pilot)
-        assert [str(n.render()) for n in screen.query(NoteBlock)][-1] == "Cancelled."
+        assert [str(n.render()) for n in screen.query(NoteBlock)][-1] == "Interrupted · What should claw do instead?"
         assert not screen.turn_running
         # The server counted the prompt's tokens when the stream started: the cancelled call costs them.
         assert screen.usage.calls == 1 and screen.usage.input_tokens > 0 and screen.usage.cost_usd > 0
@@ -85,8 +85,9 @@ async def test_a_cancel_that_lands_while_the_screen_draws_keeps_the_text_and_the
         await settle(pilot)
         assert not screen.turn_running
         assert screen.usage.calls == 1 and screen.usage.input_tokens > 0
-        kept = app.agent.transcript[-1]
+        kept, marker = app.agent.transcript[-2:]
         assert kept.role == "assistant" and kept.text.startswith("word word"), "what streamed is kept"
+        assert marker.is_interruption
         stored = app.store.get(app.agent.session_id)
         assert stored is not None and stored.cost_usd == pytest.approx(screen.usage.cost_usd)
 
@@ -113,6 +114,8 @@ async def test_a_real_write_approval_with_one_hunk_accepted_and_one_rejected(pro
         approval = app.screen
         assert [len(d.hunks) for d in approval.diffs] == [2]
         assert main(app).diff_view.title == "Under review: Write numbers.txt", "the diff pane shows it too"
+        rule = approval.query_one("#approval-rule").render().plain  # Edit(/**) is not "every file on disk"
+        assert rule == "A allows edits anywhere in ~/project for this session (Edit(/**))"
         await pilot.press("space")  # reject the selected (first) hunk
         await pilot.pause()
         assert "✗ reject · hunk 1/2" in approval.hunk_view(approval.refs[0]).label
@@ -124,10 +127,21 @@ async def test_a_real_write_approval_with_one_hunk_accepted_and_one_rejected(pro
         assert "rejected hunk 1 of numbers.txt (line 2)" in told
         record = next(r for r in screen.tool_log.calls.values() if r.name == "Write")
         assert record.status == "done" and record.decision.startswith("ask → allowed by")
+        row = screen.tool_log.option_list.get_option(record.call_id).prompt.plain
+        assert row.startswith("✓ Write numbers.txt (1 of 2 hunks applied) · "), "the log says some hunks were left out"
+        assert str(screen.query(ToolCallBlock).last().title) == "◐ Write numbers.txt (1 of 2 hunks applied)"
         shown: list[FileDiff] = screen.diff_view.changes
         assert screen.diff_view.title == "Last change"
         assert [d.path for d in shown] == ["numbers.txt"] and shown[0].added_count == 1
         assert list(screen.query(AssistantText))[-1].source == "Only the second change was kept."
+    again = app_for(continue_=True)  # `claw -c`: the stored call says the same
+    async with again.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = main(again)
+        rows = [screen.tool_log.option_list.get_option_at_index(i).prompt.plain
+                for i in range(screen.tool_log.option_list.option_count)]
+        assert rows[-1] == "✓ Write numbers.txt (1 of 2 hunks applied)"
+        assert str(screen.query(ToolCallBlock).last().title) == "◐ Write numbers.txt (1 of 2 hunks applied)"
 
 
 async def test_a_denied_real_write_stays_in_the_diff_pane_as_denied(project, fake_model, app_for):

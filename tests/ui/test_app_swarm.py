@@ -89,7 +89,7 @@ async def test_escape_mid_swarm_cancels_every_child(fake_model, app_for):
             for n, (call_id, description, _) in enumerate(CHILDREN, 1)
         ]
         assert {r.status for r in screen.tool_log.calls.values()} == {"cancelled"}
-        assert [str(n.render()) for n in screen.query(NoteBlock)][-1] == "Cancelled."
+        assert [str(n.render()) for n in screen.query(NoteBlock)][-1] == "Interrupted · What should claw do instead?"
         assert not screen.turn_running
         # Nothing was left waiting at the gate: no further model request came from a child.
         assert len(fake_model.requests) == 4

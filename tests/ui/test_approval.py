@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from snapshots.pane_harness import (
@@ -79,14 +80,15 @@ async def test_always_allow_remembers_and_shows_the_rule():
     app = ApprovalApp(write_request())
     async with app.run_test(size=(100, 40)) as pilot:
         rule = app.screen.query_one("#approval-rule", Static).render().plain
-        assert rule == "A always allows Edit(src/**) for this session"
+        assert rule == "A allows edits anywhere in ~/project/src for this session (Edit(/src/**))"
         await pilot.press("A")
         await pilot.pause()
     assert app.responses == [ApprovalResponse("allow", remember=True)]
 
 
-async def test_bash_request_shows_command_directory_sandbox_and_reason():
-    app = ApprovalApp(bash_request())
+async def test_bash_request_shows_command_directory_sandbox_and_reason(isolated_home):
+    # The engine gives the directory whole; the dialog shortens it as the status bar does.
+    app = ApprovalApp(dataclasses.replace(bash_request(), cwd=str(isolated_home / "project")))
     async with app.run_test(size=(100, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, ApprovalScreen)

@@ -20,9 +20,9 @@ from snapshots.sessions_harness import (
 )
 from textual.content import Content
 
-from claw_tui.core.transcript import Message, user_text
+from claw_tui.core.transcript import Message, interruption, user_text
 from claw_tui.engine.sessions import SessionStore
-from claw_tui.ui.screens.rewind import RewindPicker
+from claw_tui.ui.screens.rewind import RewindPicker, user_prompts
 from claw_tui.ui.screens.sessions import (
     HIT_STYLE,
     LIST_LIMIT,
@@ -33,6 +33,7 @@ from claw_tui.ui.screens.sessions import (
     PreviewList,
     SessionBrowser,
     SessionTable,
+    message_prompt,
     relative_time,
     snippet_content,
 )
@@ -437,6 +438,13 @@ async def test_rewind_picker_with_nothing_to_rewind():
         await pilot.press("escape")
         await settle(pilot)
         assert app.results == [None]
+
+
+def test_a_stopped_turn_is_no_rewind_point():
+    """The marker a cancel leaves is a user message, but nobody typed it: only the prompts are offered."""
+    messages = [user_text("first"), assistant("cut"), interruption(during_tool_use=False), user_text("second")]
+    assert user_prompts(messages) == [0, 3]
+    assert message_prompt(2, messages[2]).plain == "▍Interrupted  #3", "the preview says so, not 'You: [Request…]'"
 
 
 async def test_rewind_picker_scrolls_to_the_latest_of_many_prompts():

@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static, TextArea
+from textual.widgets import DataTable, Input, Label, Static, TextArea
 
 from claw_tui.config import save_user_file
 from claw_tui.engine.agent_defs import (
@@ -34,6 +34,7 @@ from claw_tui.engine.agent_defs import (
     scan_agents,
 )
 from claw_tui.ui.screens.sessions import short_path
+from claw_tui.ui.widgets.footer import HintFooter
 
 NEW_AGENT_SOURCE = "project (.claw/agents)"
 DESCRIPTION_LEAST = 16  # the description column keeps at least this many cells
@@ -262,7 +263,7 @@ class AgentsScreen(Screen[None]):
             with VerticalScroll(id="agents-preview"):
                 yield Static(id="agents-preview-text")
         yield Static(id="agents-status")
-        yield Footer(compact=True)
+        yield HintFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#agents-title", Static).update(

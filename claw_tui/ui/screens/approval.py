@@ -20,11 +20,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
 from claw_tui.core.diffs import FileChange, apply_hunks
 from claw_tui.ui.widgets.diff_view import FileDiff, HunkView, file_diff, file_header
+from claw_tui.ui.widgets.footer import HintFooter
+from claw_tui.ui.widgets.status_bar import short_path
 
 INPUT_PREVIEW_CHARS = 4_000
 HUNK_KEYS = "j/k move · space accept/reject · a accept all · r reject all · s split"
@@ -112,14 +114,16 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
                 yield from self._compose_bash()
             else:
                 yield from self._compose_generic()
-            if request.suggested_rule:
+            if request.suggested_rule:  # what the rule covers in words, then the rule itself
+                allows = request.suggested_rule_words or "calls like this one"
                 yield Static(
                     Content.assemble(
-                        ("A", "bold $accent"), " always allows ", (request.suggested_rule, "bold"), " for this session"
+                        ("A", "bold $accent"), f" allows {allows} for this session (",
+                        (request.suggested_rule, "bold"), ")",
                     ),
                     id="approval-rule",
                 )
-        yield Footer(compact=True)
+        yield HintFooter(compact=True)
 
     def _compose_write(self) -> ComposeResult:
         with VerticalScroll(id="approval-body", can_focus=False):
@@ -140,7 +144,8 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
         request = self.request
         with VerticalScroll(id="approval-body", can_focus=False):
             yield Static(highlight(request.command or "", language="bash"), id="approval-command")
-        yield Static(Content.assemble(("Directory: ", "bold"), request.cwd or "(the workspace)"), id="approval-cwd")
+        where = short_path(Path(request.cwd)) if request.cwd else "(the workspace)"  # ~/project, as the status bar
+        yield Static(Content.assemble(("Directory: ", "bold"), where), id="approval-cwd")
         if request.sandboxed:
             sandbox = Content.styled("on: the workspace is writable, the rest read-only", "$success")
         elif request.sandboxed is None:

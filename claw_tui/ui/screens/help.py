@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
+
+from claw_tui.ui.widgets.footer import HintFooter
 
 if TYPE_CHECKING:
     from claw_tui.ui.commands import CommandRegistry
@@ -71,4 +73,4 @@ class HelpScreen(ModalScreen[None]):
     def compose(self):  # type: ignore[override]
         with VerticalScroll():
             yield Markdown(self._text)
-        yield Footer()
+        yield HintFooter()

@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Unmount
 from textual.screen import Screen
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from claw_tui.config import user_data_dir
@@ -38,6 +38,7 @@ from claw_tui.ui.reports import Workspace
 from claw_tui.ui.widgets.conversation import SLICE_S, Conversation, UserPrompt
 from claw_tui.ui.widgets.cost_meter import CostMeter, UsageTotals
 from claw_tui.ui.widgets.diff_view import DiffView
+from claw_tui.ui.widgets.footer import HintFooter
 from claw_tui.ui.widgets.pane_box import PaneBox
 from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput
 from claw_tui.ui.widgets.status_bar import StatusBar, short_path
@@ -138,7 +139,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
                 yield PaneBox(self.cost_meter, title="Cost · F6", id="pane-cost")
         yield PromptBar(self.prompt)
         yield self.status
-        yield Footer(compact=True)
+        yield HintFooter(compact=True)
 
     async def on_mount(self) -> None:
         self.conversation.border_title = "Conversation · F2"

@@ -21,9 +21,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from claw_tui.ui.screens.sessions import short_path
+from claw_tui.ui.widgets.footer import HintFooter
 from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ class McpScreen(ReportsWorkerFailures, Screen[None]):
         with VerticalScroll(id="mcp-details"):
             yield Static(id="mcp-details-text")
         yield Static(id="mcp-status")
-        yield Footer(compact=True)
+        yield HintFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#mcp-title", Static).update(Content.styled("MCP servers", "bold"))

@@ -10,10 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from claw_tui.providers import catalog
+from claw_tui.ui.widgets.footer import HintFooter
 from claw_tui.ui.workers import ReportsWorkerFailures
 
 
@@ -74,7 +75,7 @@ class ModelPickerScreen(ReportsWorkerFailures, ModalScreen[ModelChoice | None]):
             yield Input(placeholder="Filter, or type provider/model and press Enter", id="model-filter")
             yield OptionList(id="model-list")
             yield Static("Looking for local model servers…", id="model-local")
-        yield Footer()
+        yield HintFooter()
 
     def on_mount(self) -> None:
         self._fill("")

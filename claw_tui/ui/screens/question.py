@@ -15,10 +15,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from claw_tui.tools.ask import Question
+from claw_tui.ui.widgets.footer import HintFooter
 
 OTHER = "__other__"
 
@@ -29,7 +30,7 @@ class QuestionScreen(ModalScreen[dict[str, str] | None]):
     DEFAULT_CSS = """
     QuestionScreen { align: center middle; background: $background 60%; }
     QuestionScreen > #question-dialog {
-        width: 100%; max-width: 100; height: auto; max-height: 100%; margin: 0 1; padding: 0 1;
+        width: 100%; max-width: 100; height: auto; max-height: 100%; padding: 0 1;
         border: round $accent; border-title-color: $accent; border-title-style: bold; background: $surface;
     }
     QuestionScreen #question-text { text-style: bold; margin-bottom: 1; height: auto; }
@@ -59,7 +60,7 @@ class QuestionScreen(ModalScreen[dict[str, str] | None]):
             yield Static(id="question-text")
             yield OptionList(id="question-options")
             yield Static(id="question-keys")
-        yield Footer(compact=True)
+        yield HintFooter(compact=True)
 
     def on_mount(self) -> None:
         self._show()

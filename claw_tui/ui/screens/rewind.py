@@ -12,21 +12,25 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from claw_tui.core.transcript import Message
 from claw_tui.ui.screens.sessions import relative_time
+from claw_tui.ui.widgets.footer import HintFooter
 
 PROMPT_LINES = 3
 
 
 def user_prompts(messages: list[Message]) -> list[int]:
-    """Indexes of the messages a person typed (not tool results, not compaction summaries)."""
+    """Indexes of the messages a person typed (not tool results, compaction summaries or interruption markers)."""
     return [
         index
         for index, message in enumerate(messages)
-        if message.role == "user" and not message.is_compaction_summary and message.text.strip()
+        if message.role == "user"
+        and not message.is_compaction_summary
+        and not message.is_interruption
+        and message.text.strip()
     ]
 
 
@@ -60,7 +64,7 @@ class RewindPicker(ModalScreen[int | None]):
                 id="rewind-help",
             )
             yield RewindList(*self._options(), id="rewind-list")
-        yield Footer()
+        yield HintFooter()
 
     def _options(self) -> list[Option]:
         if not self.prompts:

@@ -22,12 +22,13 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from claw_tui.core.transcript import ImageBlock, Message
 from claw_tui.engine.session_io import export_markdown
 from claw_tui.engine.sessions import SearchHit, SessionInfo, SessionStore, StoreError
+from claw_tui.ui.widgets.footer import HintFooter
 from claw_tui.ui.workers import ReportsWorkerFailures
 
 LIST_LIMIT = 500
@@ -125,6 +126,8 @@ def message_prompt(index: int, message: Message) -> Content | None:
     # The colour is on a bar, not on the words, so a highlighted option stays readable.
     if message.is_compaction_summary:
         bar, label = "$warning", "Summary of earlier messages"
+    elif message.is_interruption:  # the answer above was cut by the user
+        return Content.assemble(("▍", "$warning"), ("Interrupted", "bold"), (f"  #{index + 1}", "dim"))
     elif message.role == "user":
         bar, label = "$primary", "You"
     else:
@@ -274,7 +277,7 @@ class SessionBrowser(ReportsWorkerFailures, Screen[BrowserResult | None]):
             with Vertical(id="browser-preview"):
                 yield PreviewList(id="preview-list")
         yield Static(id="browser-status")
-        yield Footer(compact=True)
+        yield HintFooter(compact=True)
 
     def on_mount(self) -> None:
         self._show_header()

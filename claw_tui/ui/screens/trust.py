@@ -8,7 +8,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from claw_tui.ui.widgets.footer import HintFooter
 
 
 class TrustScreen(ModalScreen[bool]):
@@ -52,7 +54,7 @@ class TrustScreen(ModalScreen[bool]):
                 ),
                 id="trust-keys",
             )
-        yield Footer(compact=True)
+        yield HintFooter(compact=True)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

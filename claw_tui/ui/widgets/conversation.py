@@ -48,6 +48,9 @@ Restorer = Callable[[], Widget]  # rebuilds an unmounted block
 
 SLICE_S = 0.005  # longest run of engine events handled without letting the event loop turn
 
+# Under a turn the user stopped, live and in a resumed session alike (Claude Code's words).
+INTERRUPTED_NOTE = "Interrupted · What should claw do instead?"
+
 
 def clip(text: str, max_chars: int = MAX_SHOWN_CHARS, max_lines: int = MAX_SHOWN_LINES) -> str:
     text = text.rstrip("\n")
@@ -227,7 +230,7 @@ class ToolCallBlock(Vertical, can_focus=True):
         self.input: dict[str, Any] | None = None
         self.output: str | None = None
         self.changes: list[Change] = []
-        self.partly_applied = False
+        self.hunks_applied = ""  # "1 of 2 hunks applied" for an edit accepted in part
         self._collapsed = True
         self.title: Content = Content("")
         self._title_view = Static(classes="tool-title")
@@ -256,8 +259,8 @@ class ToolCallBlock(Vertical, can_focus=True):
         self.collapsed = not self.collapsed
 
     def _retitle(self) -> None:
-        glyph = "◐" if self.partly_applied else STATUS_GLYPHS.get(self.status, "·")
-        suffix = ("  · some hunks rejected", "$text-warning") if self.partly_applied else ""
+        glyph = "◐" if self.hunks_applied else STATUS_GLYPHS.get(self.status, "·")
+        suffix = (f" ({self.hunks_applied})", "$text-warning") if self.hunks_applied else ""
         self.title = Content.assemble(f"{glyph} ", self.summary, suffix)
         self._title_view.update(self.title)
 
@@ -278,10 +281,15 @@ class ToolCallBlock(Vertical, can_focus=True):
 
     def finished(self, event: ev.ToolCallFinished) -> None:
         self.output = event.output
-        self.partly_applied = bool(event.metadata.get("partly_applied"))
-        self.set_class(self.partly_applied, "-partial")
+        self._tally_hunks(event.status)
         self.set_status(event.status)
         self._fill()
+
+    def _tally_hunks(self, status: str) -> None:
+        """Say so when the user accepted only some of the edit's hunks (the written ones, of all offered)."""
+        applied = sum(tool_preview.hunks_in(c) for c in self.changes)
+        self.hunks_applied = (tool_preview.hunk_tally(applied, self.output) or "") if status == "done" else ""
+        self.set_class(bool(self.hunks_applied), "-partial")
 
     @property
     def is_finished(self) -> bool:
@@ -297,24 +305,23 @@ class ToolCallBlock(Vertical, can_focus=True):
 
     def restorer(self) -> Restorer:
         fields = (self.call_id, self.tool_name, self.summary, self.status, self.input, self.output)
-        changes, partly = list(self.changes), self.partly_applied
+        changes = list(self.changes)
 
         def restore() -> ToolCallBlock:
             call_id, name, summary, status, input, output = fields
-            return ToolCallBlock.stored(call_id, name, summary, status, input, output, changes, partly)
+            return ToolCallBlock.stored(call_id, name, summary, status, input, output, changes)
 
         return restore
 
     @classmethod
     def stored(
         cls, call_id: str, name: str, summary: str, status: str, input: dict[str, Any] | None, output: str | None,
-        changes: list[Change], partly_applied: bool = False,
+        changes: list[Change],
     ) -> ToolCallBlock:
         """A finished call drawn again (an unmounted block, a stored session)."""
         block = cls(call_id, name)
         block.summary, block.input, block.output, block.changes = summary, input, output, changes
-        block.partly_applied = partly_applied
-        block.set_class(partly_applied, "-partial")
+        block._tally_hunks(status)
         block.set_status(status)
         block._fill()
         return block
@@ -567,7 +574,7 @@ class Conversation(VerticalScroll):
                         tool.set_status("cancelled")
                 self._tools.clear()
                 if reason == "cancelled":
-                    await self._add_unlocked(NoteBlock("Cancelled.", "warning"))
+                    await self._add_unlocked(NoteBlock(INTERRUPTED_NOTE, "warning"))
                 elif reason == "refusal":
                     await self._add_unlocked(NoteBlock("The model declined to continue.", "warning"))
 

@@ -27,6 +27,20 @@ from textual.widgets.option_list import Option
 from claw_tui.core.private_files import open_private, write_private
 from claw_tui.ui.workers import ReportsWorkerFailures
 
+# The empty prompt's hints, most needed first: as many whole ones as the width holds (never a cut one).
+PLACEHOLDER = ("Ask claw…", "/ commands", "@ files", "! shell", "Shift+Enter or Ctrl+J new line")
+
+
+def placeholder_for(width: int) -> str:
+    shown = PLACEHOLDER[0]
+    for hint in PLACEHOLDER[1:]:
+        longer = f"{shown}{'  ' if shown == PLACEHOLDER[0] else ' · '}{hint}"
+        if len(longer) > width:
+            break
+        shown = longer
+    return shown
+
+
 PASTE_COLLAPSE_CHARS = 800
 PASTE_COLLAPSE_LINES = 15
 MENU_SIZE = 8
@@ -264,7 +278,7 @@ class PromptInput(ReportsWorkerFailures, TextArea):
             tab_behavior="focus",
             show_line_numbers=False,
             highlight_cursor_line=False,
-            placeholder="Ask claw…  / commands · @ files · ! shell · Shift+Enter or Ctrl+J new line",
+            placeholder=placeholder_for(1000),
         )
         self.prompt_history = history
         self.file_index = files
@@ -276,6 +290,9 @@ class PromptInput(ReportsWorkerFailures, TextArea):
         self._pastes: dict[str, str] = {}
         self._menu: CompletionMenu | None = None
         self._completed_for: tuple[str, tuple[int, int]] | None = None  # the text and cursor the menu shows
+
+    def on_resize(self) -> None:
+        self.placeholder = placeholder_for(self.content_size.width - 1)  # the cursor takes the last column
 
     def attach_menu(self, menu: CompletionMenu) -> None:
         self._menu = menu

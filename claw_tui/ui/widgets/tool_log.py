@@ -23,6 +23,7 @@ from textual.widgets import Input, Log, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from claw_tui.core import events as ev
+from claw_tui.ui.widgets.tool_preview import Change, hunk_tally, hunks_in
 
 MAX_CALLS = 2_000
 OUTPUT_LIMIT = 20_000  # characters of output kept per call
@@ -59,11 +60,19 @@ class CallRecord:
     asked: str = ""  # the reason it asked, when it did
     duration_ms: float | None = None
     children: list[str] = field(default_factory=list)
+    hunks_written: int = 0  # of an edit, counted as its files change
+    hunks_applied: str = ""  # "1 of 2 hunks applied": the user accepted only some
 
     def add_output(self, text: str) -> None:
         room = OUTPUT_LIMIT - len(self.output)
         self.output += text[: max(room, 0)]
         self.output_dropped += max(len(text) - max(room, 0), 0)
+
+    def finish(self, output: str) -> None:
+        """The final output replaces the progress lines; an edit accepted in part says so."""
+        self.output, self.output_dropped = "", 0
+        self.add_output(output)
+        self.hunks_applied = (hunk_tally(self.hunks_written, output) or "") if self.status == "done" else ""
 
     def matches(self, needle: str) -> bool:
         haystack = f"{self.name} {self.summary} {self.status} {STATUS_WORD.get(self.status, '')}".lower()
@@ -172,12 +181,13 @@ class ToolLog(Vertical):
                         self.query_one("#tool-detail", Log).write(record.output[before:])
                     else:
                         self._show_detail(record)  # replaces "(none yet)"
+            case ev.FileChanged(call_id=call_id) if call_id in self.calls:
+                self.calls[call_id].hunks_written += hunks_in(Change(event.path, event.before, event.after))
             case ev.ToolCallFinished(call_id=call_id):
                 record = self._get_or_add(call_id, event.name, event.agent_id)
                 record.status = event.status
                 record.duration_ms = event.duration_ms or None
-                record.output, record.output_dropped = "", 0  # the final output replaces the progress lines
-                record.add_output(event.output)
+                record.finish(event.output)
                 self._changed(record)
             case ev.TurnFinished() if event.agent_id is None:
                 self._close_open_calls()
@@ -269,6 +279,8 @@ class ToolLog(Vertical):
         parts: list[str | tuple[str, str] | Content] = [indent, (glyph, style), " ", (record.name, "bold")]
         if detail and detail != record.name:
             parts.append(f" {detail}")
+        if record.hunks_applied:
+            parts.append((f" ({record.hunks_applied})", "$text-warning"))
         if record.status in ("streaming", "waiting", "running"):
             parts.append((f" · {STATUS_WORD.get(record.status, record.status)}", style))
         elif record.status in ("failed", "denied", "cancelled"):

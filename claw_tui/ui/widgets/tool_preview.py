@@ -28,6 +28,24 @@ class Change:
     after: str
 
 
+# How either approval (the app's, ACP's) tells the model about each hunk of an edit the user left out.
+REJECTED_HUNK = "The user rejected hunk"
+
+
+def hunks_in(change: Change) -> int:
+    """The hunks a written change holds (each contiguous change is one, as the approval offers them)."""
+    from claw_tui.core.diffs import hunks
+
+    return len(hunks(change.before, change.after))
+
+
+def hunk_tally(applied: int, output: str | None) -> str | None:
+    """"1 of 2 hunks applied" for an edit accepted in part (`applied` hunks written, its result naming the
+    rejected ones); None when the user rejected none."""
+    rejected = (output or "").count(REJECTED_HUNK)
+    return f"{applied} of {applied + rejected} hunks applied" if rejected else None
+
+
 @dataclass
 class CallView:
     """The fields a preview is drawn from (a live block's or a stored call's)."""

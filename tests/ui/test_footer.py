@@ -1,0 +1,37 @@
+"""The key hints of the footer and the empty prompt: whole at every width, the most needed first."""
+
+from __future__ import annotations
+
+import pytest
+from recorded_turns import settle
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+
+@pytest.mark.parametrize("size", [(50, 15), (80, 24), (160, 48)])
+async def test_the_footer_ends_on_whole_hints(project, fake_model, app_for, size):
+    """At 50x15 the row ran on under the palette key ("^b pa…"): now a hint that does not fit is left
+    out whole, with those after it, and none is drawn under the palette key or past the edge."""
+    app = app_for()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        keys = list(footer.query(FooterKey))
+        shown = [key for key in keys if key.display]
+        palette = next(key for key in shown if key.has_class("-command-palette"))
+        hints = [key for key in keys if key is not palette]
+        assert [key.key for key in shown[:2]] == ["ctrl+c", "f1"], "stop/quit and help always show"
+        for key in shown:
+            assert footer.region.contains_region(key.region), key.description
+        for key in shown:
+            if key is not palette:
+                assert key.region.right <= palette.region.x, f"{key.description!r} runs under the palette key"
+        kept = [key.display for key in hints]
+        assert kept == sorted(kept, reverse=True), "the hints left out are the last ones"
+        if size[0] >= 160:
+            assert all(kept), "a wide terminal shows every hint"
+        prompt = app.main_screen.prompt  # its placeholder ended "! shell ·" at 50 columns
+        assert len(prompt.placeholder) < prompt.content_size.width
+        assert prompt.placeholder.startswith("Ask claw…") and prompt.placeholder.endswith(
+            ("claw…", "commands", "files", "shell", "new line")
+        )

@@ -1,0 +1,61 @@
+"""Every dialog lies inside its screen, at any terminal size: none runs over an edge."""
+
+from __future__ import annotations
+
+from snapshots.pane_harness import bash_request, write_request
+from textual.app import App
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+
+from claw_tui.core.transcript import Message, TextBlock, user_text
+from claw_tui.tools.ask import Option, Question
+from claw_tui.ui.screens.approval import ApprovalScreen
+from claw_tui.ui.screens.question import QuestionScreen
+from claw_tui.ui.screens.rewind import RewindPicker
+from claw_tui.ui.screens.trust import TrustScreen
+from claw_tui.ui.theming import DEFAULT_THEME, register_themes
+
+
+def dialogs() -> list[ModalScreen]:
+    answer = Message(role="assistant", content=[TextBlock(text="Done.")])
+    question = Question(question="Which database?", header="Database",
+                        options=[Option(label="SQLite", description="a file"), Option(label="Postgres", description="a server")])
+    return [
+        ApprovalScreen(write_request()),
+        ApprovalScreen(bash_request()),
+        QuestionScreen([question]),
+        RewindPicker([user_text("first prompt"), answer, user_text("second prompt"), answer]),
+        TrustScreen("~/project", ["hook PreToolUse: ./check.sh", "MCP server tracker: npx tracker"]),
+    ]
+
+
+class Host(App[None]):
+    def on_mount(self) -> None:
+        register_themes(self)
+        self.theme = DEFAULT_THEME
+
+
+async def test_no_dialog_runs_over_the_screens_edge():
+    """Each dialog's box (its margin too) lies inside its screen's content region, at odd widths too. A
+    dialog as wide as the screen covers it edge to edge: the approval dialog kept a column free on each
+    side, where the panes' borders behind it showed beside its own, as if it overlapped them."""
+    app = Host()
+    async with app.run_test() as pilot:
+        for size in [(50, 15), (80, 24), (160, 48), (101, 30)]:
+            await pilot.resize_terminal(*size)
+            for screen in dialogs():
+                await check(pilot, screen, size)
+
+
+async def check(pilot, screen: ModalScreen, size: tuple[int, int]) -> None:
+    app = pilot.app
+    await app.push_screen(screen)
+    await pilot.pause()
+    dialog = next(w for w in screen.children if isinstance(w, Vertical))
+    box, content = dialog.region.grow(dialog.styles.margin), screen.content_region
+    assert content.contains_region(box), (type(screen).__name__, box, content)
+    if isinstance(screen, ApprovalScreen | QuestionScreen) and size[0] <= dialog.styles.max_width.value:
+        edges = (dialog.region.x, dialog.region.right)
+        assert edges == (content.x, content.right), (type(screen).__name__, dialog.region)
+    app.pop_screen()
+    await pilot.pause()

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv[:1] in (["acp"], ["serve"]):  # the ACP side loads only for these
         from claw_tui.acp.commands import acp_main, serve_main
 
-        sys.exit(acp_main(argv[1:]) if argv[0] == "acp" else serve_main(argv[1:], run_cli=main))
+        sys.exit(acp_main(argv[1:]) if argv[0] == "acp" else serve_main(argv[1:], run_cli=exit_code))
     args = build_parser().parse_args(argv)
     try:
         # As Claude Code: print mode also when stdout is not a terminal, or for the Agent SDK's
@@ -135,20 +135,25 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
+def exit_code(argv: list[str] | None = None) -> int:
+    """`main` as the exit code its end says (a `sys.exit("message")` prints the message: code 1)."""
+    try:
+        main(argv)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return 1
+    return 0
+
+
 def entry() -> None:
     """The `claw` command: `main`, then out of the process without tearing the interpreter down.
     Everything claw must finish it finishes before `main` returns (the session stored and closed,
     tools and servers stopped); what remains is unloading the SDKs' thousands of modules, 50 ms
     after the anthropic SDK even with the heap frozen, which nobody waits for."""
     try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            code = exc.code or 0
-        else:  # sys.exit("message"): the message on stderr, code 1, as Python does
-            print(exc.code, file=sys.stderr)
-            code = 1
+        code = exit_code()
     except BrokenPipeError:  # the reader of the output went away (`claw … | head -1`): nothing to say it to
         code = 1
     for stream in (sys.stdout, sys.stderr):

@@ -132,8 +132,8 @@ def warm_up() -> None:
     gc.freeze()  # and the engine's objects stay out of the workers' collections (shared pages stay shared)
 
 
-# claw's command line (cli.main), given by the caller: the front end above this floor.
-RunCli = Callable[[list[str]], None]
+# claw's command line as an exit code (cli.exit_code), given by the caller: the front end above this floor.
+RunCli = Callable[[list[str]], int]
 
 
 def serve(path: Path, run_cli: RunCli, *, idle_timeout: float = DEFAULT_IDLE_SECONDS,
@@ -328,16 +328,10 @@ def _stream(fd: int, mode: str, *, errors: str = "strict", line_buffering: bool 
 
 
 def _run(run_cli: RunCli, argv: list[str]) -> int:
-    """claw's command line as the process's whole life: its exit code (SystemExit), output flushed."""
+    """claw's command line as the process's whole life: its exit code, output flushed."""
     code: int = 0
     try:
-        run_cli(argv)
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            code = exc.code or 0
-        else:  # sys.exit("message"): the message on stderr, code 1, as Python does
-            print(exc.code, file=sys.stderr)
-            code = 1
+        code = run_cli(argv)
     except KeyboardInterrupt:
         code = 130
     finally:

@@ -74,7 +74,9 @@ async def test_a_cancel_that_lands_while_the_screen_draws_keeps_the_text_and_the
     import claw_tui.ui.screens.main as main_module
 
     monkeypatch.setattr(main_module, "SLICE_S", 0.0)  # the worker pauses after every event
-    fake_model.script(Reply(parts=[Text("word " * 3000)]), Reply(parts=[Text("Fresh answer.")]))
+    # Streamed over seconds, so the turn cannot end before the Escape lands (under load it once did,
+    # and a finished turn has nothing to keep or mark); the screen still draws after every event.
+    fake_model.script(Reply(parts=[Text("word " * 3000)], token_delay=0.002), Reply(parts=[Text("Fresh answer.")]))
     app = app_for()
     async with app.run_test() as pilot:
         await pilot.press(*"count", "enter")

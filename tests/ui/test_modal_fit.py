@@ -59,3 +59,20 @@ async def check(pilot, screen: ModalScreen, size: tuple[int, int]) -> None:
         assert edges == (content.x, content.right), (type(screen).__name__, dialog.region)
     app.pop_screen()
     await pilot.pause()
+
+
+async def test_an_edits_dialog_covers_the_screen_so_nothing_behind_it_is_drawn():
+    """A write's dialog takes the whole screen: its screen is opaque, so Textual neither draws nor dims the
+    conversation underneath (a third of the time from Enter to the approval). A command's dialog is small:
+    the conversation shows, dimmed, around it."""
+    app = Host()
+    async with app.run_test(size=(160, 48)) as pilot:
+        for screen, opaque in ((ApprovalScreen(write_request()), True), (ApprovalScreen(bash_request()), False)):
+            await app.push_screen(screen)
+            await pilot.pause()
+            assert (screen.styles.background.a == 1) is opaque
+            dialog = screen.query_one("#approval-dialog")
+            content = screen.content_region  # and it does cover the screen, all but the footer's row
+            covers = dialog.region.width == content.width and dialog.region.height >= content.height - 1
+            assert covers or not opaque
+            app.pop_screen()

@@ -94,6 +94,8 @@ class ApprovalScreen(ModalScreen[ApprovalResponse]):
         self.noting = False  # the deny-with-note box is open
         # Called with None if the screen goes away unanswered (the app is closing).
         self.on_gone: Callable[[ApprovalResponse | None], None] | None = None
+        if self.is_write:  # its dialog covers the screen: nothing behind it is drawn (or dimmed) for nothing
+            self.add_class("-covers")
 
     @property
     def is_write(self) -> bool:

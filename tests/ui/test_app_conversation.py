@@ -329,6 +329,11 @@ async def test_a_long_code_block_streams_plain_and_ends_highlighted():
             return {seg.style.color for line in block._lines for seg in line if seg.text.strip() == word and seg.style}
 
         assert colours("def") == colours("x"), "while it streams, a long block is not highlighted"
+        # Drawn again between two deltas, nothing pending (a resize here; a layout pass under load): still plain.
+        drawn_at = block._width
+        await pilot.resize_terminal(100, 24)
+        await pilot.pause()
+        assert block._width > drawn_at and colours("def") == colours("x"), "between deltas the answer still streams"
         await feed(app, ev.TextDelta(text="```\n\nThat is all.\n\nMore after it."))
         await written(block)  # the block is finished while the answer still streams
         await feed(app, completed("…"))

@@ -248,7 +248,7 @@ class StreamedView(MarkdownView):
     live = True
 
     @property
-    def streaming(self) -> bool:
+    def more_coming(self) -> bool:
         return self.live
 
 

@@ -111,10 +111,12 @@ class AssistantText(MarkdownView):
         self._pending: list[str] = []
         self._writer: asyncio.Task[None] | None = None
         self._finishing = asyncio.Event()
+        self._streamed = False  # text came by `write` (a restored or replayed block is whole from the start)
 
     def write(self, text: str) -> None:
         if not text:
             return
+        self._streamed = True
         self._pending.append(text)
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_pending())
@@ -142,6 +144,12 @@ class AssistantText(MarkdownView):
     def streaming(self) -> bool:
         """Text is waiting to be appended, or being appended."""
         return self._writer is not None
+
+    @property
+    def more_coming(self) -> bool:
+        """Text was streamed into the block and it is not finished: between two deltas too (under load the
+        block was drawn, highlighted at great cost, in a layout pass while no delta was pending)."""
+        return self._streamed and not self._finishing.is_set()
 
     async def finish(self) -> None:
         """Append what is pending now; the block takes no more text."""

@@ -104,7 +104,7 @@ class MarkdownView(Widget):
         return self._source
 
     @property
-    def streaming(self) -> bool:
+    def more_coming(self) -> bool:
         """More text is coming (a subclass that streams says so): long code blocks are drawn plain meanwhile."""
         return False
 
@@ -158,7 +158,7 @@ class MarkdownView(Widget):
         self._drawn, self._fixed = len(self._blocks), len(self._lines)
         self.drew_plain_code = False
         if self._tail:
-            self.plain_code_allowed = self.streaming  # finished blocks above are always highlighted
+            self.plain_code_allowed = self.more_coming  # finished blocks above are always highlighted
             try:
                 self._extend(self._render_block(self._tail, width), width)
             finally:

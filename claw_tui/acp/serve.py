@@ -92,15 +92,9 @@ def _listen(path: Path) -> socket.socket:
             raise ServeError(f"a warm engine already runs at {path}")
         finally:
             probe.close()
-    sock = socket.socket(socket.AF_UNIX)
-    old = os.umask(0o177)
-    try:
-        sock.bind(str(path))
-    finally:
-        os.umask(old)
-    os.chmod(path, 0o600)
-    sock.listen(16)
-    return sock
+    from claw_tui.acp.server_pool import bind_owner_only
+
+    return bind_owner_only(path, backlog=16)
 
 
 def _peer(conn: socket.socket) -> tuple[int, int]:

@@ -144,14 +144,20 @@ def _listen(path: Path) -> socket.socket:
     """A socket only the user can reach, in the engine's private directory (which the engine checked)."""
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # left by a pool that died; the engine's own socket says none other runs here
+    sock = bind_owner_only(path, backlog=64)
+    sock.setblocking(False)
+    return sock
+
+
+def bind_owner_only(path: Path, *, backlog: int) -> socket.socket:
+    """A listening Unix socket at `path` made 0600 as it is created: at no moment can another user connect."""
     sock = socket.socket(socket.AF_UNIX)
     old = os.umask(0o177)
     try:
         sock.bind(str(path))
     finally:
         os.umask(old)
-    sock.listen(64)
-    sock.setblocking(False)
+    sock.listen(backlog)
     return sock
 
 

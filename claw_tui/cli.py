@@ -6,7 +6,6 @@ Imports are lazy: `claw --help` and `claw -p` never load Textual.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from pathlib import Path
@@ -129,9 +128,6 @@ def main(argv: list[str] | None = None) -> None:
         where = f" (details in {log})" if log else " (no crash log: it could not be written)"
         print(f"claw: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
         code = 1
-    # The heap is about to go: the interpreter's final collections need not walk it (after the
-    # anthropic SDK's 3,300 modules they took about a third of a second).
-    gc.freeze()
     sys.exit(code)
 
 

@@ -7,10 +7,9 @@ each as one JSON line. Adding an event only needs a change in the consumer that 
 from __future__ import annotations
 
 import time
-from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field
 
 from claw_tui.core.transcript import Message
 
@@ -207,8 +206,3 @@ EngineEvent = Annotated[
     | TurnFinished,
     Field(discriminator="type"),
 ]
-
-@cache
-def event_adapter() -> TypeAdapter[EngineEvent]:
-    """Any event from its JSON form (its `type` says which)."""
-    return TypeAdapter(EngineEvent)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from claw_tui.core.home_paths import short_path
+
 _PATH_FAMILIES = {"Edit": "edits", "Read": "reading files"}
 
 
@@ -40,9 +42,5 @@ def _where(spec: str, root: Path) -> str:
         return f"anywhere in {folder}"
     else:
         place = root / folder.lstrip("/") if folder else root
-    return f"anywhere in {_shown(place)}"
+    return f"anywhere in {short_path(place)}"
 
-
-def _shown(path: Path) -> str:
-    home = Path.home().resolve()
-    return f"~/{path.relative_to(home).as_posix()}" if path.is_relative_to(home) and path != home else path.as_posix()

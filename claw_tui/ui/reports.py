@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claw_tui.config import layer_files, user_config_dir
-from claw_tui.ui.widgets.status_bar import short_path
+from claw_tui.core.home_paths import short_path
 
 if TYPE_CHECKING:
     from claw_tui.engine.frontend import FrontendAgent

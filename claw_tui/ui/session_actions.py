@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claw_tui.core.diffs import FileChange
+from claw_tui.core.home_paths import short_path
 from claw_tui.core.transcript import Message
 from claw_tui.engine.sessions import StoreError
 from claw_tui.ui.messages import TasksChanged
-from claw_tui.ui.widgets.status_bar import short_path
 
 if TYPE_CHECKING:
     from claw_tui.engine.sessions import SessionStore

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from claw_tui.config import load_config, trust_folder
-from claw_tui.ui.widgets.status_bar import short_path
+from claw_tui.core.home_paths import short_path
 
 if TYPE_CHECKING:
     from claw_tui.mcp import ServerConfig

@@ -10,6 +10,7 @@ import time
 import uuid
 
 import pytest
+from pydantic import TypeAdapter
 
 from claw_tui.core import events as ev
 from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, tool_result, user_text
@@ -193,7 +194,7 @@ def test_events_keep_models_dicts_and_named_records(store, project):
     store.append_event(sid, "summary_edited", {"message_id": "msg_1", "text": "new"})
     got = store.events(sid)
     assert [e["type"] for e in got] == ["usage", "task_graph", "summary_edited"]
-    assert ev.event_adapter().validate_python(got[0]) == ev.Usage(model="m", input_tokens=3, ts=got[0]["ts"])
+    assert TypeAdapter(ev.EngineEvent).validate_python(got[0]) == ev.Usage(model="m", input_tokens=3, ts=got[0]["ts"])
     assert store.events(sid, {"summary_edited"}) == [
         {"type": "summary_edited", "message_id": "msg_1", "text": "new"}
     ]

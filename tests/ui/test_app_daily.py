@@ -193,18 +193,26 @@ async def test_claw_c_keeps_the_sessions_model_and_what_it_had_read(project, fak
     assert fake_model.requests[-1].path.startswith("/v1/")
 
 
+SLOW_ANSWER = Reply(parts=[Text("one two three four five six seven eight nine ten " * 6)], token_delay=0.05)
+
+
+async def stop_mid_stream(pilot, screen) -> None:
+    """Send a prompt whose answer streams slowly, and press Ctrl+C once its first words are on screen."""
+    await pilot.press(*"count slowly", "enter")
+    while not screen.query(AssistantText):  # mid-stream
+        await pilot.pause(0.02)
+    await pilot.press("ctrl+c")
+    await settle(pilot)
+
+
 async def test_ctrl_c_cancels_a_streaming_turn_then_clears_the_prompt_then_quits_when_pressed_twice(
     project, fake_model, app_for
 ):
-    fake_model.script(Reply(parts=[Text("one two three four five six seven eight nine ten " * 6)], token_delay=0.05))
+    fake_model.script(SLOW_ANSWER)
     app = app_for()
     async with app.run_test() as pilot:
         screen = app.main_screen
-        await pilot.press(*"count slowly", "enter")
-        while not screen.query(AssistantText):  # mid-stream
-            await pilot.pause(0.02)
-        await pilot.press("ctrl+c")
-        await settle(pilot)
+        await stop_mid_stream(pilot, screen)
         assert not screen.turn_running and str(screen.query(NoteBlock).last().render()) == "Interrupted · What should claw do instead?"
         assert app.is_running
         streamed = screen.query_one(AssistantText).source
@@ -222,18 +230,11 @@ async def test_ctrl_c_cancels_a_streaming_turn_then_clears_the_prompt_then_quits
 async def test_a_turn_stopped_mid_stream_stays_marked_after_claw_c_and_the_model_is_told(project, fake_model, app_for):
     """Ctrl+C mid-answer, then `claw -c`: the cut answer comes back marked as interrupted, as it was
     live, and the next request carries Claude Code's `[Request interrupted by user]` before the prompt."""
-    fake_model.script(
-        Reply(parts=[Text("one two three four five six seven eight nine ten " * 6)], token_delay=0.05),
-        Reply(parts=[Text("Going on.")]),
-    )
+    fake_model.script(SLOW_ANSWER, Reply(parts=[Text("Going on.")]))
     app = app_for()
     async with app.run_test() as pilot:
         screen = app.main_screen
-        await pilot.press(*"count slowly", "enter")
-        while not screen.query(AssistantText):  # mid-stream
-            await pilot.pause(0.02)
-        await pilot.press("ctrl+c")
-        await settle(pilot)
+        await stop_mid_stream(pilot, screen)
         streamed = screen.query_one(AssistantText).source
         live = [type(w).__name__ for w in screen.conversation.children if w.display][-2:]
         assert live == ["AssistantText", "NoteBlock"]

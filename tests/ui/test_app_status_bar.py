@@ -7,7 +7,8 @@ from pathlib import Path
 
 from textual.app import App
 
-from claw_tui.ui.widgets.status_bar import StatusBar, git_state, short_path
+from claw_tui.core.home_paths import short_path
+from claw_tui.ui.widgets.status_bar import StatusBar, git_state
 
 
 def _repo(root: Path) -> None:

@@ -24,6 +24,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, Static, TextArea
 
 from claw_tui.config import save_user_file
+from claw_tui.core.home_paths import short_path
 from claw_tui.engine.agent_defs import (
     AgentDef,
     AgentDefError,
@@ -33,7 +34,6 @@ from claw_tui.engine.agent_defs import (
     save_agent,
     scan_agents,
 )
-from claw_tui.ui.screens.sessions import short_path
 from claw_tui.ui.widgets.footer import HintFooter
 
 NEW_AGENT_SOURCE = "project (.claw/agents)"

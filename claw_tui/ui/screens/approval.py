@@ -24,9 +24,9 @@ from textual.widgets import Input, Static
 
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
 from claw_tui.core.diffs import FileChange, apply_hunks
+from claw_tui.core.home_paths import short_path
 from claw_tui.ui.widgets.diff_view import FileDiff, HunkView, file_diff, file_header
 from claw_tui.ui.widgets.footer import HintFooter
-from claw_tui.ui.widgets.status_bar import short_path
 
 INPUT_PREVIEW_CHARS = 4_000
 HUNK_KEYS = "j/k move · space accept/reject · a accept all · r reject all · s split"

@@ -28,6 +28,7 @@ from textual.worker import Worker, WorkerState
 from claw_tui.config import user_data_dir
 from claw_tui.core import events as ev
 from claw_tui.core.diffs import FileChange
+from claw_tui.core.home_paths import short_path
 from claw_tui.core.transcript import Message
 from claw_tui.engine.sessions import UsageRecord
 from claw_tui.engine.user_commands import CommandPrompt
@@ -41,7 +42,7 @@ from claw_tui.ui.widgets.diff_view import DiffView
 from claw_tui.ui.widgets.footer import HintFooter
 from claw_tui.ui.widgets.pane_box import PaneBox
 from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput
-from claw_tui.ui.widgets.status_bar import StatusBar, short_path
+from claw_tui.ui.widgets.status_bar import StatusBar
 from claw_tui.ui.widgets.task_graph import TaskGraphPane
 from claw_tui.ui.widgets.tool_log import MAX_CALLS as TOOL_LOG_CALLS
 from claw_tui.ui.widgets.tool_log import ToolLog

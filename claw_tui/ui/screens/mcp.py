@@ -23,7 +23,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from claw_tui.ui.screens.sessions import short_path
+from claw_tui.core.home_paths import short_path
 from claw_tui.ui.widgets.footer import HintFooter
 from claw_tui.ui.workers import ReportsWorkerFailures
 

@@ -25,6 +25,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from claw_tui.core.home_paths import short_path
 from claw_tui.core.transcript import ImageBlock, Message
 from claw_tui.engine.session_io import export_markdown
 from claw_tui.engine.sessions import SearchHit, SessionInfo, SessionStore, StoreError
@@ -76,16 +77,6 @@ def relative_time(ts: float, now: float) -> str:
     return f"{int(seconds // (365 * 86400))} y ago"
 
 
-def short_path(path: str | Path) -> str:
-    """A path under the home directory as ~/…, so the header stays short."""
-    p = Path(path)
-    home = Path.home()
-    for base in (home, home.resolve()):
-        if p == base:
-            return "~"
-        if p.is_relative_to(base):
-            return f"~/{p.relative_to(base)}"
-    return str(p)
 
 
 def snippet_content(snippet: str) -> Content:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 from textual.content import Content
@@ -21,13 +20,6 @@ MODE_LABELS = {
 }
 
 
-def short_path(path: Path, home: Path | None = None) -> str:
-    """`~/src/app` for a path under the home directory."""
-    home = home or Path(os.path.expanduser("~"))
-    try:
-        return "~/" + path.relative_to(home).as_posix() if path != home else "~"
-    except ValueError:
-        return str(path)
 
 
 async def git_state(cwd: Path) -> tuple[str, bool] | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
+from textual._compositor import LayoutUpdate
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
@@ -31,6 +32,8 @@ from claw_tui.ui.theming import (
 from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from claw_tui.engine.frontend import FrontendAgent
 
 AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
@@ -157,6 +160,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         # Set on exit: the watcher's thread checks it, so quitting does not wait for its timeout.
         self._stop_watching = asyncio.Event()
         self._collector = IdleCollector(busy=lambda: self.main_screen.turn_running)
+        self._first_frame_written = False
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(CLAW_VARIABLES)
@@ -179,6 +183,15 @@ class ClawApp(ReportsWorkerFailures, App[int]):
             self._watch_user_themes()
         self._collector.start()
         self.set_interval(1.0, self._collector.tick)
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        super()._display(screen, renderable)
+        # The first whole frame is on its way to the terminal: the start-up's background work may begin.
+        # Started sooner it would slow the frame down, competing for the interpreter. (Textual's first
+        # layout is drawn inside a batch and never written, so "after the first refresh" is too soon.)
+        if isinstance(renderable, LayoutUpdate) and not self._batch_count and not self._first_frame_written:
+            self._first_frame_written = True
+            self.call_later(self.main_screen.start_background_work)
 
     def on_unmount(self) -> None:
         self._stop_watching.set()

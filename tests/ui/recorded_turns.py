@@ -39,13 +39,18 @@ ANSWER_WITH_CODE = [
 
 
 async def settle(pilot) -> None:
-    """Wait until the app's workers are done and its messages handled.
+    """Wait until the app's workers are done and its messages handled, workers started meanwhile too
+    (the start-up's background work begins once the first frame is drawn).
 
     An exclusive worker replaced by a newer one ends cancelled; that is the app working, so
     unlike `workers.wait_for_complete()` this does not raise for it.
     """
-    await asyncio.gather(*(worker.wait() for worker in list(pilot.app.workers)), return_exceptions=True)
-    await pilot.pause()
+    for _ in range(5):
+        await pilot.pause()
+        running = [worker for worker in pilot.app.workers if not worker.is_finished]
+        if not running:
+            break
+        await asyncio.gather(*(worker.wait() for worker in running), return_exceptions=True)
     await pilot.pause()
 
 

@@ -34,3 +34,34 @@ async def test_the_models_client_is_built_before_the_warm_ups_on_the_import_thre
     build = queued.index(PROVIDER_BUILD)
     assert queued.index("import claw_tui.providers.registry") < build, queued
     assert build < queued.index("warm_up") and build < queued.index(f"import {markdown_view.RENDERER}"), queued
+
+
+async def test_the_start_up_imports_wait_for_the_first_whole_frame(project, fake_model, app_for, monkeypatch):
+    """The import thread competes with drawing for the interpreter: it starts once the first whole
+    frame has gone to the terminal. (Textual lays the first frame out inside a batch and never writes
+    it: "after the first refresh" came before anything was on screen, and slowed that by ~0.15 s.)"""
+    from textual._compositor import LayoutUpdate
+
+    from claw_tui.ui.app import ClawApp
+
+    events: list[str] = []
+    run, display = background_imports.run, ClawApp._display
+
+    def recording_run(work):
+        events.append("background work")
+        return run(work)
+
+    def recording_display(app, screen, renderable):
+        if isinstance(renderable, LayoutUpdate) and not app._batch_count:
+            events.append("whole frame written")
+        return display(app, screen, renderable)
+
+    monkeypatch.setattr(background_imports, "_imports", {})  # as in a fresh process
+    monkeypatch.setattr(background_imports, "run", recording_run)
+    monkeypatch.setattr(ClawApp, "_display", recording_display)
+    app = app_for()
+    async with app.run_test() as pilot:
+        while "background work" not in events:
+            await pilot.pause(0.01)
+    run(lambda: None).result(60)  # what this app queued has run before the next test resets the imports
+    assert events[0] == "whole frame written", events

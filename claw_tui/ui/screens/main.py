@@ -14,7 +14,7 @@ import inspect
 import time
 from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual import on, work
 from textual.binding import Binding, BindingType
@@ -123,6 +123,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._broken_panes: set[str] = set()
         self._last_interrupt = 0.0  # when Ctrl+C last found nothing to cancel (a second press quits)
         self._firing: Worker[None] | None = None  # fires the scheduled prompts while there are any
+        self._background_work: Literal["none", "waiting", "started"] = "none"  # "waiting" once mounted with an agent
         self.mcp_started = asyncio.Event()  # set once the MCP servers were started (or could not be)
 
     @property
@@ -166,13 +167,17 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
                 "Enter sends · / commands · @ attaches a file · ! runs a command · Shift+Tab mode · F1 help · Ctrl+C twice quits",
             )
         )
-        # The rest imports and starts things (the SDK, MCP servers, git, bwrap): after the first frame,
-        # so they neither delay it nor compete with it for the interpreter.
-        self.call_after_refresh(self._start_background_work)
+        self._background_work = "waiting"  # the app starts it once its first whole frame is written
         for problem in [*self.registry.problems, *self.agent.startup_notes]:
             await self.conversation.add_note(problem, "warning")
 
-    def _start_background_work(self) -> None:
+    def start_background_work(self) -> None:
+        """What imports and starts things (the SDK, MCP servers, git, bwrap), once: the app calls it
+        when its first whole frame is written, which it would otherwise delay by competing for the
+        interpreter."""
+        if self._background_work != "waiting":
+            return
+        self._background_work = "started"
         self._read_sandbox()
         self._read_cost_today()
         self.refresh_git()

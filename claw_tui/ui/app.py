@@ -7,11 +7,11 @@ import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
 from textual._compositor import LayoutUpdate
-from textual.app import App, SystemCommand
+from textual.app import App, CSSPathType, SystemCommand
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
@@ -95,6 +95,9 @@ class SlashCommandProvider(Provider):
 class ClawApp(ReportsWorkerFailures, App[int]):
     TITLE = "claw"
     COMMANDS = App.COMMANDS | {SlashCommandProvider}
+    # Read with the app's own CSS at start: a screen whose CSS is new when it is first pushed has Textual
+    # parse every style sheet again and restyle every widget on screen (~50 ms on the first edit's approval).
+    CSS_PATH: ClassVar[CSSPathType | None] = ["screens/main.tcss", "screens/approval.tcss"]
 
     def __init__(
         self,

@@ -65,3 +65,29 @@ async def test_the_start_up_imports_wait_for_the_first_whole_frame(project, fake
             await pilot.pause(0.01)
     run(lambda: None).result(60)  # what this app queued has run before the next test resets the imports
     assert events[0] == "whole frame written", events
+
+
+async def test_the_first_approval_does_not_restyle_the_whole_app(project, fake_model, app_for, monkeypatch):
+    """A screen whose CSS is new to the app has Textual parse every style sheet again and restyle every
+    widget when it is first pushed (~50 ms before the first edit's approval shows): the approval's CSS
+    is read with the app's at start."""
+    from snapshots.pane_harness import write_request
+    from textual.css.stylesheet import Stylesheet
+
+    from claw_tui.ui.screens.approval import ApprovalScreen
+
+    reparsed: list[str] = []
+    reparse = Stylesheet.reparse
+
+    def counting_reparse(stylesheet):
+        reparsed.append(type(app.screen).__name__)
+        return reparse(stylesheet)
+
+    app = app_for()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr(Stylesheet, "reparse", counting_reparse)
+        await app.push_screen(ApprovalScreen(write_request()))
+        await pilot.pause()
+        assert isinstance(app.screen, ApprovalScreen)
+    assert reparsed == []

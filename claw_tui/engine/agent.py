@@ -429,7 +429,7 @@ class Agent:
             # second caller (the first prompt, while `prepare` builds it) waits for the same build.
             build = self._building.get(name)
             if build is None:
-                build = self._building[name] = background_imports.run(self._provider_maker(registry, name))
+                build = self._building[name] = background_imports.run(self._provider_maker(registry, name, native))
             try:
                 provider = await background_imports.settled(build)
             finally:
@@ -438,7 +438,7 @@ class Agent:
             self._providers.setdefault(name, provider)
         return self._providers[name], native
 
-    def _provider_maker(self, registry: Any, name: str) -> Callable[[], Provider]:
+    def _provider_maker(self, registry: Any, name: str, model: str) -> Callable[[], Provider]:
         local_url = self.local_base_url
         factory = self._provider_factory or (
             lambda name: registry.make_provider(name, self.settings, self.ctx.env, local_base_url=local_url)
@@ -447,6 +447,10 @@ class Agent:
         def make() -> Provider:
             provider = factory(name)
             registry.preload_first_request_modules(name)
+            try:
+                provider.warm_up(model)
+            except Exception:  # noqa: BLE001, S110 - the first answer then builds what this would have
+                pass
             return provider
 
         return make

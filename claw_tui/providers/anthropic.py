@@ -32,7 +32,7 @@ from claw_tui.providers.base import (
     WebSearchResult,
 )
 from claw_tui.providers.errors import TRANSPORT_ERRORS, Where, ended_early, stalled, to_provider_error
-from claw_tui.providers.streaming import next_or_none, parse_tool_input, within
+from claw_tui.providers.streaming import next_or_none, parse_tool_input, read_one_event, within
 from claw_tui.providers.transport import client_options
 
 SDK_ERRORS = (anthropic.AnthropicError, *TRANSPORT_ERRORS)
@@ -74,6 +74,12 @@ class AnthropicProvider:
             return [m.id async for m in self._client.models.list()]
         except SDK_ERRORS as exc:
             raise to_provider_error(exc, self._where(), partial=False) from None
+
+    def warm_up(self, model: str) -> None:
+        _ = self._client.messages  # the client loads each resource's modules on first use
+        # One event builds the validator of every stream event type.
+        sse = b'event: content_block_stop\ndata: {"type": "content_block_stop", "index": 0}\n\n'
+        read_one_event(anthropic.AsyncStream, anthropic.types.RawMessageStreamEvent, self._client, sse)
 
     def take_cut_short_usage(self) -> TokenUsage | None:
         """What the call a cancel cut short had used (the server counts the input when the stream

@@ -107,6 +107,10 @@ class Provider(Protocol):
     def web_searcher(self) -> WebSearcher | None:
         """The provider's server-side web search; None where its API has none."""
 
+    def warm_up(self, model: str) -> None:
+        """Build now (the agent calls this on the import thread) what the SDK would otherwise build on
+        the event loop as the first answer from `model` arrives."""
+
 
 class SearchHit(BaseModel):
     title: str

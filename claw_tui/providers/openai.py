@@ -44,7 +44,7 @@ from claw_tui.providers.errors import (
     stalled,
     to_provider_error,
 )
-from claw_tui.providers.streaming import next_or_none, parse_tool_input, within
+from claw_tui.providers.streaming import next_or_none, parse_tool_input, read_one_event, within
 from claw_tui.providers.transport import client_options
 
 SDK_ERRORS = (openai.OpenAIError, *TRANSPORT_ERRORS)
@@ -97,6 +97,21 @@ class OpenAIProvider:
     def api_for(self, model: str) -> Api:
         info = self._info(model)
         return "responses" if info is not None and info.api == "responses" else self.api
+
+    def warm_up(self, model: str) -> None:
+        # The events hold a whole response, each kind of part in it: the SDK builds each class it reads
+        # on first use (the Responses API's first event took a second).
+        # The client loads each resource's modules on first use.
+        if self.api_for(model) == "responses":
+            from openai.types.responses import ResponseStreamEvent
+
+            _ = self._client.responses
+            read_one_event(openai.AsyncStream, ResponseStreamEvent, self._client, _RESPONSES_EVENT)
+        else:
+            from openai.types.chat import ChatCompletionChunk
+
+            _ = self._client.chat.completions
+            read_one_event(openai.AsyncStream, ChatCompletionChunk, self._client, _CHAT_CHUNK)
 
     def take_cut_short_usage(self) -> TokenUsage | None:
         return None  # OpenAI's APIs report usage only at a stream's end
@@ -523,3 +538,27 @@ class _ResponsesReader:
         text = "".join(self.texts[i] for i in sorted(self.texts))
         calls = list(self.calls.values())
         return _finish(self.provider, self.model, self.thinking, text, calls, self.stop_reason, self.usage)
+
+
+# What `OpenAIProvider.warm_up` has the SDK read: a chunk and an event with every part claw reads.
+_CHAT_CHUNK = b"data: " + json.dumps({
+    "id": "", "object": "chat.completion.chunk", "created": 0, "model": "",
+    "choices": [{"index": 0, "finish_reason": "tool_calls", "delta": {
+        "role": "assistant", "content": "", "reasoning_content": "",
+        "tool_calls": [{"index": 0, "id": "", "type": "function", "function": {"name": "", "arguments": ""}}],
+    }}],
+    "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
+              "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}},
+}).encode() + b"\n\n"
+_RESPONSES_EVENT = b"data: " + json.dumps({"type": "response.completed", "sequence_number": 0, "response": {
+    "id": "", "object": "response", "created_at": 0, "model": "", "status": "completed",
+    "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
+    "output": [
+        {"type": "reasoning", "id": "", "summary": [{"type": "summary_text", "text": ""}]},
+        {"type": "function_call", "id": "", "call_id": "", "name": "", "arguments": "", "status": "completed"},
+        {"type": "message", "id": "", "role": "assistant", "status": "completed",
+         "content": [{"type": "output_text", "text": "", "annotations": []}]},
+    ],
+    "usage": {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
+              "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}},
+}}).encode() + b"\n\n"

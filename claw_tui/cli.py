@@ -89,6 +89,17 @@ def main(argv: list[str] | None = None) -> None:
     if argv in (["--version"], ["-v"]):  # answered before anything else loads
         print(f"claw {__version__}")
         return
+    from claw_tui.core import background_imports
+
+    # Until the app's first frame, print mode's session, or the end here: no garbage collection.
+    background_imports.hold_start_up()
+    try:
+        _main(argv)
+    finally:
+        background_imports.start_up_done()
+
+
+def _main(argv: list[str]) -> None:
     from claw_tui.config import secure_claw_dirs
 
     secure_claw_dirs()
@@ -103,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(trust_main(argv[1:]))
     if argv[:1] in (["acp"], ["serve"]):  # the ACP side loads only for these
         from claw_tui.acp.commands import acp_main, serve_main
+        from claw_tui.core import background_imports
+
+        background_imports.start_up_done()  # they serve for hours
 
         sys.exit(acp_main(argv[1:]) if argv[0] == "acp" else serve_main(argv[1:], run_cli=exit_code))
     args = build_parser().parse_args(argv)

@@ -17,7 +17,8 @@ at every socket read and subprocess. Nor does the cyclic garbage collector run m
 import builds lives as long as the process, and walking it again and again cost the Anthropic path
 7% of its CPU. When the thread first runs out of work the heap is frozen (`gc.freeze`), so no
 later collection walks it either; once only, because what is frozen is never collected, cyclic
-garbage included.
+garbage included. The process's own start-up counts as such work until the app's first frame or
+print mode's session is up (`hold_start_up`): what it builds lives as long as the process too.
 """
 
 from __future__ import annotations
@@ -46,15 +47,17 @@ _pending = 0  # work queued or running on the import thread
 _interval = 0.0  # the switch interval to restore when the last of it ends
 _collecting = True  # whether the garbage collector was on when the first of it was queued
 _frozen = False  # whether the heap was frozen already
+_starting = False  # whether the process's start-up is held as work (hold_start_up)
 
 
 def _after_fork() -> None:
     """A forked child (the warm engine's worker) has no import thread: it starts its own when
     asked, and keeps the imports that had finished; work the parent still had queued is not its."""
-    global _lock, _queue, _thread, _pending
+    global _lock, _queue, _thread, _pending, _starting
     _lock = threading.Lock()
     _queue = queue.SimpleQueue()
     _thread = None
+    _starting = False
     if _pending:
         _pending = 0
         sys.setswitchinterval(_interval)
@@ -134,6 +137,26 @@ def _end() -> None:
                 gc.freeze()
                 _frozen = True
             gc.enable()
+
+
+def hold_start_up() -> None:
+    """Count the process's own start-up (its imports and first objects, on the main thread) as work
+    here until `start_up_done`: no collection meanwhile (~100 ms of the app's first frame went to
+    collecting what start-up builds, all of it for good), then the heap is frozen with the rest."""
+    global _starting
+    with _lock:
+        if not _starting:
+            _starting = True
+            _begin()
+
+
+def start_up_done() -> None:
+    """The end of what `hold_start_up` began (a no-op if nothing was held, or already ended)."""
+    global _starting
+    with _lock:
+        if _starting:
+            _starting = False
+            _end()
 
 
 async def imported(name: str) -> ModuleType:

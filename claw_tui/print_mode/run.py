@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from claw_tui.core import background_imports
 from claw_tui.core.transcript import INTERRUPTED
 from claw_tui.print_mode.flags import unhonoured
 from claw_tui.print_mode.protocol import ClaudeStream, protocol_model
@@ -67,6 +68,7 @@ async def main(args: argparse.Namespace) -> int:
         args.model = _model(args.model)  # an unknown name is said before anything waits on stdin
     prompt = None if stream_input else read_prompt(args)
     session = await PrintSession.open(args)
+    background_imports.start_up_done()
     try:
         if stream_input:
             from claw_tui.print_mode.control import StreamInput

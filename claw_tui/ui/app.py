@@ -16,6 +16,7 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from claw_tui.config import ConfigError, LoadedConfig, Settings, load_config
+from claw_tui.core import background_imports
 from claw_tui.engine.sessions import SessionStore, StoreError
 from claw_tui.ui import session_actions
 from claw_tui.ui.commands import CommandRegistry, SlashCommand
@@ -41,8 +42,6 @@ LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
 
 
 async def default_discovery() -> list[tuple[str, list[str]]]:
-    from claw_tui.core import background_imports
-
     registry = await background_imports.imported("claw_tui.providers.registry")  # it brings the HTTP stack
     return await registry.discover_local_servers()
 
@@ -194,6 +193,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         # layout is drawn inside a batch and never written, so "after the first refresh" is too soon.)
         if isinstance(renderable, LayoutUpdate) and not self._batch_count and not self._first_frame_written:
             self._first_frame_written = True
+            background_imports.start_up_done()
             self.call_later(self.main_screen.start_background_work)
 
     def on_unmount(self) -> None:

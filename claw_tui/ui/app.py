@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from claw_tui.engine.frontend import FrontendAgent
 
+SCREENS = Path(__file__).parent / "screens"
 AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
 LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
 
@@ -96,7 +97,8 @@ class ClawApp(ReportsWorkerFailures, App[int]):
     COMMANDS = App.COMMANDS | {SlashCommandProvider}
     # Read with the app's own CSS at start: a screen whose CSS is new when it is first pushed has Textual
     # parse every style sheet again and restyle every widget on screen (~50 ms on the first edit's approval).
-    CSS_PATH: ClassVar[CSSPathType | None] = ["screens/main.tcss", "screens/approval.tcss"]
+    # Whole paths: Textual reads a relative one beside the module of the app's class, a subclass's too.
+    CSS_PATH: ClassVar[CSSPathType | None] = [SCREENS / "main.tcss", SCREENS / "approval.tcss"]
 
     def __init__(
         self,

@@ -77,9 +77,7 @@ class AnthropicProvider:
 
     def warm_up(self, model: str) -> None:
         _ = self._client.messages  # the client loads each resource's modules on first use
-        # One event builds the validator of every stream event type.
-        sse = b'event: content_block_stop\ndata: {"type": "content_block_stop", "index": 0}\n\n'
-        read_one_event(anthropic.AsyncStream, anthropic.types.RawMessageStreamEvent, self._client, sse)
+        read_one_event(anthropic.AsyncStream, anthropic.types.RawMessageStreamEvent, self._client, _STREAM_EVENT)
 
     def take_cut_short_usage(self) -> TokenUsage | None:
         """What the call a cancel cut short had used (the server counts the input when the stream
@@ -138,6 +136,9 @@ class AnthropicProvider:
             raise to_provider_error(exc, self._where(model), partial=False) from None
         return _search_result(response)
 
+
+# What `AnthropicProvider.warm_up` has the SDK read: one event builds the validator of every event type.
+_STREAM_EVENT = b'event: content_block_stop\ndata: {"type": "content_block_stop", "index": 0}\n\n'
 
 SEARCH_SYSTEM = (
     "You search the web for a coding agent. Search for the query, then answer in a few sentences with "

@@ -560,5 +560,6 @@ _RESPONSES_EVENT = b"data: " + json.dumps({"type": "response.completed", "sequen
          "content": [{"type": "output_text", "text": "", "annotations": []}]},
     ],
     "usage": {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
-              "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}},
+              "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+              "output_tokens_details": {"reasoning_tokens": 0}},
 }}).encode() + b"\n\n"

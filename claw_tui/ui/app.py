@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
 from textual._compositor import LayoutUpdate
+from textual._time import get_time
 from textual.app import App, CSSPathType, SystemCommand
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
@@ -30,6 +31,7 @@ from claw_tui.ui.theming import (
     save_theme_choice,
     user_themes_dir,
 )
+from claw_tui.ui.type_ahead import KeyQuestion, TypeAhead, answers
 from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -165,6 +167,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         self._stop_watching = asyncio.Event()
         self._collector = IdleCollector(busy=lambda: self.main_screen.turn_running)
         self._first_frame_written = False
+        self._type_ahead = TypeAhead()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(CLAW_VARIABLES)
@@ -193,6 +196,8 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         # The first whole frame is on its way to the terminal: the start-up's background work may begin.
         # Started sooner it would slow the frame down, competing for the interpreter. (Textual's first
         # layout is drawn inside a batch and never written, so "after the first refresh" is too soon.)
+        if isinstance(screen, KeyQuestion) and screen.drawn_at is None and renderable is not None and not self._batch_count:
+            screen.drawn_at = get_time()  # from now on a key can answer it (type_ahead.py)
         if isinstance(renderable, LayoutUpdate) and not self._batch_count and not self._first_frame_written:
             self._first_frame_written = True
             background_imports.start_up_done()
@@ -205,7 +210,16 @@ class ClawApp(ReportsWorkerFailures, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self._collector.touch()  # the user is here: no full garbage collection just now
+        if isinstance(event, events.Key):
+            began = self._type_ahead.burst_began(event.time)
+            if isinstance(self.screen, KeyQuestion) and not answers(self.screen, began):
+                self._keep_typing(event)  # not an answer: it goes on into the prompt
+                return
         await super().on_event(event)
+
+    def _keep_typing(self, key: events.Key) -> None:
+        if key.is_printable and key.character:
+            self.main_screen.prompt.insert(key.character)
 
     # --- sessions ------------------------------------------------------------------------------
 

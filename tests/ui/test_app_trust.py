@@ -21,7 +21,7 @@ async def test_the_trust_question_is_a_screen_naming_what_would_run_and_y_applie
     agent = RecordedAgent(project)
     app = ClawApp(project, config=config, agent_factory=lambda app: agent)
     async with app.run_test() as pilot:
-        while not isinstance(app.screen, TrustScreen):
+        while not (isinstance(app.screen, TrustScreen) and app.screen.drawn_at):  # on screen: a key answers it
             await pilot.pause(0.02)
         assert app.screen.items == ["PreToolUse hook runs `./audit.sh`", "runs without asking: Bash"]
         await pilot.press("y")
@@ -41,7 +41,7 @@ async def test_slash_trust_takes_effect_without_a_restart(project, monkeypatch, 
     (project / ".claw" / "config.toml").write_text('[permissions]\nallow = ["Bash(echo:*)"]\n')
     app = app_for(mode="default")
     async with app.run_test() as pilot:
-        while not isinstance(app.screen, TrustScreen):
+        while not (isinstance(app.screen, TrustScreen) and app.screen.drawn_at):  # on screen: a key answers it
             await pilot.pause(0.02)
         await pilot.press("n")
         await settle(pilot)
@@ -50,3 +50,33 @@ async def test_slash_trust_takes_effect_without_a_restart(project, monkeypatch, 
         await pilot.press(*"/trust", "enter")
         await settle(pilot)
         assert "Bash(echo:*)" in [r.rule for r in app.agent.permissions.rules_for_display()]
+
+
+async def test_typing_that_began_before_the_question_goes_on_into_the_prompt(project, app_for):
+    """The trust question pops up while the user types the first prompt: the keys of that burst (the
+    "y" of "why") do not trust the folder, they go on into the prompt; a key after a pause answers."""
+    from textual import events
+
+    from claw_tui.ui.screens.trust import TrustScreen
+    from claw_tui.ui.type_ahead import BURST_GAP_S
+
+    (project / ".claw").mkdir()
+    (project / ".claw" / "config.toml").write_text('[permissions]\nallow = ["Bash(echo:*)"]\n')
+    app = app_for(mode="default")
+    async with app.run_test() as pilot:
+        while not (isinstance(app.screen, TrustScreen) and app.screen.drawn_at):
+            await pilot.pause(0.02)
+        drawn = app.screen.drawn_at
+        # One burst of typing, keys 0.1 s apart, begun before the question was drawn (as pressed).
+        for pressed_at, key in ((drawn - 0.15, "w"), (drawn - 0.05, "h"), (drawn + 0.05, "y")):
+            typed = events.Key(key, key)
+            typed.time = pressed_at
+            app.post_message(typed)
+        await pilot.pause()
+        assert isinstance(app.screen, TrustScreen), "a key of that burst answered the question"
+        assert app.main_screen.prompt.text == "why"
+        await pilot.pause(BURST_GAP_S * 2)  # the user stops and reads it
+        await pilot.press("y")
+        await settle(pilot)
+        assert not isinstance(app.screen, TrustScreen)
+    assert FolderTrust().is_trusted(project)

@@ -25,6 +25,7 @@ from textual.widgets import Input, Static
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
 from claw_tui.core.diffs import FileChange, apply_hunks
 from claw_tui.core.home_paths import short_path
+from claw_tui.ui.type_ahead import KeyQuestion
 from claw_tui.ui.widgets.diff_view import FileDiff, HunkView, file_diff, file_header
 from claw_tui.ui.widgets.footer import HintFooter
 
@@ -61,7 +62,7 @@ def narrow_changes(
     return narrowed, rejected
 
 
-class ApprovalScreen(ModalScreen[ApprovalResponse]):
+class ApprovalScreen(KeyQuestion, ModalScreen[ApprovalResponse]):
     """Approve, narrow or deny one tool call."""
 
     CSS_PATH = "approval.tcss"

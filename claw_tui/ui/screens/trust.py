@@ -10,10 +10,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from claw_tui.ui.type_ahead import KeyQuestion
 from claw_tui.ui.widgets.footer import HintFooter
 
 
-class TrustScreen(ModalScreen[bool]):
+class TrustScreen(KeyQuestion, ModalScreen[bool]):
     """Dismisses with True to trust the folder, False to keep its configuration out."""
 
     DEFAULT_CSS = """

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from claw_tui.core.transcript import ImageBlock, TextBlock
 
 Status = Literal["connecting", "connected", "failed", "disabled", "needs-trust", "needs-auth"]
+# A status in a sentence: "MCP server x <words>".
+STATUS_WORDS: dict[str, str] = {
+    "connecting": "is still connecting", "connected": "is connected", "failed": "failed to start",
+    "disabled": "is disabled", "needs-trust": "needs your trust", "needs-auth": "needs you to sign in",
+}
 
 
 @dataclass(frozen=True)
@@ -433,7 +438,7 @@ class _Server:
                 return self.session
             if self.status != "connecting":
                 why = f": {self.last_error}" if self.last_error else ""
-                raise ToolError(f"MCP server '{self.config.name}' is {self.status}{why}")
+                raise ToolError(f"MCP server '{self.config.name}' {STATUS_WORDS[self.status]}{why}")
             left = deadline - loop.time()
             if left <= 0:
                 raise ToolError(f"MCP server '{self.config.name}' is still connecting")

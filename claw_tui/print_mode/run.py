@@ -785,6 +785,7 @@ def _without_sdk_servers(values: list[str]) -> list[str]:
 
 async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
     from claw_tui.mcp.config import McpConfigError
+    from claw_tui.mcp.manager import STATUS_WORDS
 
     try:
         manager = await agent.start_mcp(_without_sdk_servers(args.mcp_config), strict=args.strict_mcp_config)
@@ -795,7 +796,7 @@ async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
     for status in manager.statuses():
         if status.status not in ("connected", "disabled"):
             detail = f": {status.last_error}" if status.last_error else ""
-            note(f"MCP server {status.name} is {status.status}{detail}")
+            note(f"MCP server {status.name} {STATUS_WORDS[status.status]}{detail}")
     for warning in manager.warnings():
         note(warning)
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 from claw_tui.core.transcript import ContentBlock, Message
 from claw_tui.engine.user_commands import CommandPrompt
 from claw_tui.mcp import McpManager, PromptEntry
+from claw_tui.mcp.manager import STATUS_WORDS
 from claw_tui.mcp.prompts import PromptArgumentError, argument_hint, map_arguments
 from claw_tui.ui.commands import SlashCommand
 
@@ -80,8 +81,7 @@ async def start_servers(screen: MainScreen) -> None:
     screen.registry.sources.append(lambda: prompt_commands(manager))
     screen.prompt.resource_source = lambda: [(r.mention[1:], r.name) for r in manager.resources()]
     await manager.wait_settled()
-    why = {"failed": "failed to start", "needs-auth": "needs you to sign in", "needs-trust": "needs your trust"}
-    down = [f"{s.name} {why[s.status]}" for s in manager.statuses() if s.status in why]
+    down = [f"{s.name} {STATUS_WORDS[s.status]}" for s in manager.statuses() if s.status in ("failed", "needs-auth", "needs-trust")]
     if down:
         await screen.conversation.add_note(f"MCP: {'; '.join(down)}. /mcp shows the details.", "warning")
     for warning in manager.warnings():  # changed definitions, hidden characters, instruction-like text

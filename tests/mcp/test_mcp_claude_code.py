@@ -120,3 +120,11 @@ def test_headless_expands_the_users_commands_and_names_what_it_ignores(tmp_path,
     assert out.returncode == 0, out.stderr
     assert "claw: No command /demo:review here; the prompt went to the model as typed." in out.stderr
     assert "/demo:review x" in json.dumps(fake_model.requests[1].json["messages"])
+
+
+def test_headless_says_in_words_which_servers_wait_for_trust(tmp_path, fake_model):
+    project = project_with_servers(tmp_path)
+    fake_model.script(Reply(parts=[Text("ok")]))
+    out = claw(project, fake_model.base_url, "-p", "hi")
+    assert out.returncode == 0, out.stderr
+    assert "claw: MCP server demo needs your trust" in out.stderr and " is needs-trust" not in out.stderr

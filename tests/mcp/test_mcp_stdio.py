@@ -168,7 +168,7 @@ async def test_a_broken_server_fails_alone_and_disable_enable_work(tmp_path):
         assert mgr.status("demo").status == "connected"
         status = mgr.status("broken")
         assert status.status == "failed" and "no-such-mcp-cmd" in status.last_error
-        with pytest.raises(ToolError, match="'broken' is failed"):
+        with pytest.raises(ToolError, match="'broken' failed to start"):
             await mgr.call_tool("broken", "x", {})
 
         await mgr.enable("demo", False)

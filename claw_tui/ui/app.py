@@ -31,7 +31,7 @@ from claw_tui.ui.theming import (
     save_theme_choice,
     user_themes_dir,
 )
-from claw_tui.ui.type_ahead import KeyQuestion, TypeAhead, answers
+from claw_tui.ui.type_ahead import KeyQuestion, TypeAhead, answers, could_answer
 from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -212,7 +212,8 @@ class ClawApp(ReportsWorkerFailures, App[int]):
             self._collector.touch()  # the user is here: no full garbage collection just now
         if isinstance(event, events.Key):
             began = self._type_ahead.burst_began(event.time)
-            if isinstance(self.screen, KeyQuestion) and not answers(self.screen, began):
+            question = self.screen if isinstance(self.screen, KeyQuestion) else None
+            if question is not None and could_answer(event.key, event.is_printable) and not answers(question, began):
                 self._keep_typing(event)  # not an answer: it goes on into the prompt
                 return
         await super().on_event(event)

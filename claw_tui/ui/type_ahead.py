@@ -11,6 +11,8 @@ lost. A key pressed after a pause, the question on screen, answers at once.
 from __future__ import annotations
 
 BURST_GAP_S = 0.15  # keys closer than this are one burst of typing (a touch typist's pace)
+# Keys of typing that can answer a question, besides characters; Ctrl+C, Ctrl+Q… keep their meaning.
+TYPING_KEYS = frozenset({"enter", "escape", "tab", "shift+tab", "backspace", "up", "down", "left", "right"})
 
 
 class KeyQuestion:
@@ -39,3 +41,8 @@ def answers(question: KeyQuestion, burst_began: float) -> bool:
     """Whether a key of a burst that began then may answer `question`: typing begun before the
     question was drawn may not."""
     return question.drawn_at is not None and burst_began >= question.drawn_at
+
+
+def could_answer(key: str, printable: bool) -> bool:
+    """Whether a key is one that typing uses and a question may take as its answer."""
+    return printable or key in TYPING_KEYS

@@ -115,7 +115,7 @@ async def test_project_server_is_refused_until_trusted_and_trust_is_remembered(t
     async with McpManager.from_config(project) as mgr:
         assert mgr.status("demo").status == "needs-trust"
         assert mgr.tools() == []
-        with pytest.raises(ToolError, match="needs-trust"):
+        with pytest.raises(ToolError, match="needs your trust"):
             await mgr.call_tool("demo", "echo", {"text": "x"})
         await mgr.trust("demo")
         await mgr.wait_for("demo", "connected")

@@ -111,7 +111,7 @@ async def test_a_real_write_approval_with_one_hunk_accepted_and_one_rejected(pro
     app = app_for(mode="default")
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press(*"spell out two and eleven", "enter")
-        while not isinstance(app.screen, ApprovalScreen):
+        while not (isinstance(app.screen, ApprovalScreen) and app.screen.drawn_at):  # on screen: a key answers it
             await pilot.pause(0.02)
         approval = app.screen
         assert [len(d.hunks) for d in approval.diffs] == [2]
@@ -156,7 +156,7 @@ async def test_a_denied_real_write_stays_in_the_diff_pane_as_denied(project, fak
     app = app_for(mode="default")
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press(*"make a file", "enter")
-        while not isinstance(app.screen, ApprovalScreen):
+        while not (isinstance(app.screen, ApprovalScreen) and app.screen.drawn_at):  # on screen: a key answers it
             await pilot.pause(0.02)
         await pilot.press("n")
         await settle(pilot)

@@ -785,7 +785,6 @@ def _without_sdk_servers(values: list[str]) -> list[str]:
 
 async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
     from claw_tui.mcp.config import McpConfigError
-    from claw_tui.mcp.manager import STATUS_WORDS
 
     try:
         manager = await agent.start_mcp(_without_sdk_servers(args.mcp_config), strict=args.strict_mcp_config)
@@ -793,6 +792,8 @@ async def _start_mcp(agent: FrontendAgent, args: argparse.Namespace) -> None:
         raise CliError(str(exc)) from None
     if manager is None:  # no server is declared
         return
+    from claw_tui.mcp.manager import STATUS_WORDS
+
     for status in manager.statuses():
         if status.status not in ("connected", "disabled"):
             detail = f": {status.last_error}" if status.last_error else ""

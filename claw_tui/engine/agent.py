@@ -14,7 +14,7 @@ import asyncio
 import os
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from concurrent.futures import Future
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -447,10 +447,8 @@ class Agent:
         def make() -> Provider:
             provider = factory(name)
             registry.preload_first_request_modules(name)
-            try:
+            with suppress(Exception):  # the first answer then builds what this would have
                 provider.warm_up(model)
-            except Exception:  # noqa: BLE001, S110 - the first answer then builds what this would have
-                pass
             return provider
 
         return make

@@ -441,7 +441,7 @@ class _Server:
                 raise ToolError(f"MCP server '{self.config.name}' {STATUS_WORDS[self.status]}{why}")
             left = deadline - loop.time()
             if left <= 0:
-                raise ToolError(f"MCP server '{self.config.name}' is still connecting")
+                raise ToolError(f"MCP server '{self.config.name}' {STATUS_WORDS['connecting']}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed(), left)
 

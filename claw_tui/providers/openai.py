@@ -99,9 +99,8 @@ class OpenAIProvider:
         return "responses" if info is not None and info.api == "responses" else self.api
 
     def warm_up(self, model: str) -> None:
-        # The events hold a whole response, each kind of part in it: the SDK builds each class it reads
-        # on first use (the Responses API's first event took a second).
-        # The client loads each resource's modules on first use.
+        # The client loads each resource's modules on first use, and the SDK builds each class it reads
+        # on first use: the events hold every kind of part claw reads (the Responses API's took a second).
         if self.api_for(model) == "responses":
             from openai.types.responses import ResponseStreamEvent
 

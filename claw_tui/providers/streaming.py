@@ -7,6 +7,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
+import httpx2
+
 T = TypeVar("T")
 
 
@@ -29,8 +31,6 @@ def read_one_event(stream_cls: Any, cast_to: Any, client: Any, sse: bytes) -> No
     """Have the SDK read one server-sent event from memory, as it reads a stream. What it builds for
     the first event of a process (the validator of its event types: 20–50 ms) is then built already;
     a provider does this on the import thread, so the first answer does not wait for it on the loop."""
-    import httpx2
-
     response = httpx2.Response(200, content=sse, request=httpx2.Request("POST", "http://warm-up.invalid/"))
 
     async def first() -> None:

@@ -14,7 +14,7 @@ import inspect
 import time
 from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
@@ -123,7 +123,6 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         self._broken_panes: set[str] = set()
         self._last_interrupt = 0.0  # when Ctrl+C last found nothing to cancel (a second press quits)
         self._firing: Worker[None] | None = None  # fires the scheduled prompts while there are any
-        self._background_work: Literal["none", "waiting", "started"] = "none"  # "waiting" once mounted with an agent
         self.mcp_started = asyncio.Event()  # set once the MCP servers were started (or could not be)
 
     @property
@@ -167,17 +166,15 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
                 "Enter sends · / commands · @ attaches a file · ! runs a command · Shift+Tab mode · F1 help · Ctrl+C twice quits",
             )
         )
-        self._background_work = "waiting"  # the app starts it once its first whole frame is written
         for problem in [*self.registry.problems, *self.agent.startup_notes]:
             await self.conversation.add_note(problem, "warning")
 
     def start_background_work(self) -> None:
-        """What imports and starts things (the SDK, MCP servers, git, bwrap), once: the app calls it
+        """What imports and starts things (the SDK, MCP servers, git, bwrap): the app calls it once,
         when its first whole frame is written, which it would otherwise delay by competing for the
         interpreter."""
-        if self._background_work != "waiting":
+        if self.agent is None:
             return
-        self._background_work = "started"
         self._read_sandbox()
         self._read_cost_today()
         self.refresh_git()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from keyboard import type_text
 from ui.recorded_turns import RecordedAgent, full_turn, settle
 
 from claw_tui.ui.app import ClawApp
@@ -38,6 +39,6 @@ async def still(pilot) -> None:
 
 async def play_turn(pilot) -> None:
     await still(pilot)
-    await pilot.press(*PROMPT, "enter")
+    await type_text(pilot, PROMPT, "enter")
     await still(pilot)
     await still(pilot)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from keyboard import type_text
 from textual.app import App
 from textual.screen import Screen
 
@@ -203,7 +204,8 @@ async def settle(pilot: Any) -> None:
 
 async def search(pilot: Any, text: str) -> None:
     """Type into the filter box and wait until that query's full-text results are on screen."""
-    await pilot.press("slash", *text)
+    await pilot.press("slash")
+    await type_text(pilot, text)
     screen = pilot.app.screen
     for _ in range(200):
         if screen.shown_query == text.strip():

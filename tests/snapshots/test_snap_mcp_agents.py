@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from keyboard import type_text
 from snapshots.mcp_agents_harness import agents_app, empty_mcp_app, mcp_app, mcp_ready
 from snapshots.sessions_harness import settle
 
@@ -73,7 +74,8 @@ def test_agents_new_form(snap_compare):
 
     async def run_before(pilot) -> None:
         await settle(pilot)
-        await pilot.press("n", *"test-runner")
+        await pilot.press("n")
+        await type_text(pilot, "test-runner")
         await settle(pilot)
 
     app, _ = agents_app()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from claw_snap_app import make_app, still
+from keyboard import type_text
 
 
-async def _open(pilot, *typed: str) -> None:
+async def _open(pilot, typed: str = "") -> None:
     await still(pilot)
-    await pilot.press(*"/model", "enter")
+    await type_text(pilot, "/model", "enter")
     await still(pilot)
-    await pilot.press(*typed)
+    await type_text(pilot, typed)
     await still(pilot)
 
 
@@ -25,6 +26,6 @@ def test_model_picker_filtered(monkeypatch, snap_compare):
     """You should see only the models whose id contains "haiku"."""
 
     async def run_before(pilot) -> None:
-        await _open(pilot, *"haiku")
+        await _open(pilot, "haiku")
 
     assert snap_compare(make_app(monkeypatch), terminal_size=(80, 24), run_before=run_before)

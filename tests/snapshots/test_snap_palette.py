@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from claw_snap_app import make_app, still
+from keyboard import type_text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
@@ -25,7 +26,8 @@ def test_palette_search(monkeypatch, snap_compare):
 
     async def run_before(pilot) -> None:
         await still(pilot)
-        await pilot.press("ctrl+p", *"/mod")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "/mod")
         await still(pilot)
 
     assert snap_compare(make_app(monkeypatch), terminal_size=(80, 24), run_before=run_before)

@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 from claw_snap_app import make_app, still
+from keyboard import type_text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
@@ -33,7 +34,7 @@ def test_file_mention_completion(monkeypatch, snap_compare):
 
     async def run_before(pilot) -> None:
         await still(pilot)
-        await pilot.press(*"look at @widg")
+        await type_text(pilot, "look at @widg")
         await still(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -46,7 +47,8 @@ def test_multi_line_prompt_and_collapsed_paste(monkeypatch, snap_compare):
         from textual import events
 
         await still(pilot)
-        await pilot.press(*"first line", "ctrl+j", *"second line", "ctrl+j")
+        await type_text(pilot, "first line", "ctrl+j")
+        await type_text(pilot, "second line", "ctrl+j")
         pilot.app.post_message(events.Paste("\n".join(f"row {n}" for n in range(40))))
         await still(pilot)
 

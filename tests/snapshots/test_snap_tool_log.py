@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from keyboard import type_text
 from snapshots.pane_harness import PaneApp, tool_events
 
 from claw_tui.ui.widgets.tool_log import ToolLog
@@ -31,7 +32,7 @@ def test_tool_log_filtered(snap_compare):
 
     async def filter_bash(pilot) -> None:
         pilot.app.pane.query_one("#tool-filter").focus()
-        await pilot.press(*"bash")
+        await type_text(pilot, "bash")
         pilot.app.pane.query_one("#tool-filter").cursor_blink = False
         await pilot.pause()
 

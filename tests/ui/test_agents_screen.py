@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from keyboard import type_text
 from snapshots.mcp_agents_harness import REVIEWER_PROMPT, agents_app
 from snapshots.sessions_harness import HostApp, settle
 from textual.widgets import Input, TextArea
@@ -88,11 +89,12 @@ async def test_new_agent_form_saves_a_file_the_agent_tool_loads():
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, AgentForm)
-        await pilot.press(*"test-runner", "tab")
-        await pilot.press(*"Runs the test suite and reports failures.", "tab")
-        await pilot.press(*"Bash, Read", "tab")
-        await pilot.press(*"haiku", "tab")
-        await pilot.press(*"Run the tests with pytest -q.", "enter", *"Report each failure as path:line.")
+        await type_text(pilot, "test-runner", "tab")
+        await type_text(pilot, "Runs the test suite and reports failures.", "tab")
+        await type_text(pilot, "Bash, Read", "tab")
+        await type_text(pilot, "haiku", "tab")
+        await type_text(pilot, "Run the tests with pytest -q.", "enter")
+        await type_text(pilot, "Report each failure as path:line.")
         await pilot.press("ctrl+s")
         await settle(pilot)
 
@@ -129,24 +131,24 @@ async def test_new_agent_form_refuses_what_would_not_load():
         await settle(pilot)
         assert error().startswith("Give the agent a name")
 
-        await pilot.press(*"bad name", "ctrl+s")
+        await type_text(pilot, "bad name", "ctrl+s")
         await settle(pilot)
         assert error() == "the frontmatter needs both 'name' and 'description'"
 
         form.query_one("#form-description", Input).focus()
-        await pilot.press(*"Does things.", "ctrl+s")
+        await type_text(pilot, "Does things.", "ctrl+s")
         await settle(pilot)
         assert error() == "name 'bad name' may hold only letters, digits, '-', '_' and '.'"
 
         name = form.query_one("#form-name", Input)
         name.value = ""
         name.focus()
-        await pilot.press(*"code-reviewer", "ctrl+s")
+        await type_text(pilot, "code-reviewer", "ctrl+s")
         await settle(pilot)
         assert error() == "the body (the agent's system prompt) is empty"
 
         form.query_one("#form-body", TextArea).focus()
-        await pilot.press(*"Review.", "ctrl+s")
+        await type_text(pilot, "Review.", "ctrl+s")
         await settle(pilot)
         assert error() == (
             "~/project/.claw/agents/code-reviewer.md exists already: pick it in the list and press e to edit it."
@@ -175,7 +177,8 @@ async def test_edit_a_custom_agent_in_place():
         area = editor.query_one(TextArea)
         assert area.text == path.read_text()
         area.move_cursor(area.document.end)
-        await pilot.press("enter", *"Never approve a change without tests.")
+        await pilot.press("enter")
+        await type_text(pilot, "Never approve a change without tests.")
         await pilot.press("ctrl+s")
         await settle(pilot)
 
@@ -227,7 +230,9 @@ async def test_a_project_without_agent_files_shows_the_built_ins():
         assert not app.screen.query_one("#agents-problems").display
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press(*"solo", "tab", *"A lone agent.", "tab", "tab", "tab", *"Work alone.", "ctrl+s")
+        await type_text(pilot, "solo", "tab")
+        await type_text(pilot, "A lone agent.", "tab", "tab", "tab")
+        await type_text(pilot, "Work alone.", "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, AgentsScreen)
         assert list(rows(app)) == ["general-purpose", "Explore", "solo"]

@@ -7,6 +7,7 @@ import sys
 import threading
 
 from fake_model import Reply, Text, ToolCall
+from keyboard import type_text
 from recorded_turns import settle
 from textual import events
 
@@ -61,7 +62,7 @@ async def test_the_first_prompt_waits_for_a_background_import_in_progress(projec
     async with app.run_test() as pilot:
         while not slow.started.is_set():  # the background import is under way, and held
             await pilot.pause(0.01)
-        await pilot.press(*"hi", "enter")
+        await type_text(pilot, "hi", "enter")
         for _ in range(5):
             await pilot.pause()
         slow.release.set()
@@ -84,7 +85,7 @@ async def test_a_paste_with_carriage_returns_reaches_the_model_as_lines(project,
     app = app_for()
     async with app.run_test() as pilot:
         prompt = app.main_screen.prompt
-        await pilot.press(*"what failed? ")
+        await type_text(pilot, "what failed? ")
         prompt.post_message(events.Paste(pasted))
         await pilot.pause()
         assert prompt.text == "what failed? [Pasted text #1 +62 lines]"
@@ -100,12 +101,12 @@ async def test_the_model_picker_takes_an_id_typed_in_full(project, fake_model, a
 
     app = app_for()
     async with app.run_test() as pilot:
-        await pilot.press(*"/model", "enter")
+        await type_text(pilot, "/model", "enter")
         await settle(pilot)
         picker = app.screen
         assert isinstance(picker, ModelPickerScreen)
         assert {"openai/gpt-5", "openai/gpt-5.5"} <= {c.id for c in picker.choices}
-        await pilot.press(*"openai/gpt-5")
+        await type_text(pilot, "openai/gpt-5")
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
@@ -130,7 +131,7 @@ async def test_ask_user_question_is_answered_from_the_keyboard(project, fake_mod
     )
     app = app_for()
     async with app.run_test() as pilot:
-        await pilot.press(*"set it up", "enter")
+        await type_text(pilot, "set it up", "enter")
         while not isinstance(app.screen, QuestionScreen):
             await pilot.pause(0.02)
         await pilot.press("2", "enter")  # Postgres
@@ -155,12 +156,12 @@ async def test_a_local_model_picked_from_a_discovered_server_is_reached_at_that_
     fake_model.script(Reply(parts=[Text("Local answer.")]))
     app = app_for(discover_local=discover)
     async with app.run_test() as pilot:
-        await pilot.press(*"/model", "enter")
+        await type_text(pilot, "/model", "enter")
         await settle(pilot)
-        await pilot.press(*"local/qwen3-coder", "enter")
+        await type_text(pilot, "local/qwen3-coder", "enter")
         await pilot.pause()
         assert app.agent.model == "local/qwen3-coder"
-        await pilot.press(*"hi", "enter")
+        await type_text(pilot, "hi", "enter")
         await settle(pilot)
         assert [b.source for b in app.main_screen.query(AssistantText)] == ["Local answer."]
     assert fake_model.requests[-1].path.startswith("/v1/chat/completions")
@@ -179,13 +180,13 @@ async def test_claw_c_keeps_the_sessions_model_and_what_it_had_read(project, fak
     )
     app = app_for(model="openai/gpt-5")
     async with app.run_test() as pilot:
-        await pilot.press(*"what does hello.py print?", "enter")
+        await type_text(pilot, "what does hello.py print?", "enter")
         await settle(pilot)
     again = app_for(continue_=True)
     async with again.run_test() as pilot:
         await settle(pilot)
         assert again.agent.model == "openai/gpt-5" and again.main_screen.status.model == "openai/gpt-5"
-        await pilot.press(*"make it say hello", "enter")
+        await type_text(pilot, "make it say hello", "enter")
         await settle(pilot)
         notes = [str(n.render()) for n in again.main_screen.query(NoteBlock).filter(".-error")]
         assert not notes, notes
@@ -198,7 +199,7 @@ SLOW_ANSWER = Reply(parts=[Text("one two three four five six seven eight nine te
 
 async def stop_mid_stream(pilot, screen) -> None:
     """Send a prompt whose answer streams slowly, and press Ctrl+C once its first words are on screen."""
-    await pilot.press(*"count slowly", "enter")
+    await type_text(pilot, "count slowly", "enter")
     while not screen.query(AssistantText):  # mid-stream
         await pilot.pause(0.02)
     await pilot.press("ctrl+c")
@@ -217,7 +218,7 @@ async def test_ctrl_c_cancels_a_streaming_turn_then_clears_the_prompt_then_quits
         assert app.is_running
         streamed = screen.query_one(AssistantText).source
         assert screen.usage.output_tokens == -(-len(streamed) // 4) > 0, "what streamed, not the placeholder 1"
-        await pilot.press(*"draft", "ctrl+c")
+        await type_text(pilot, "draft", "ctrl+c")
         assert screen.prompt.text == "" and app.is_running
         await pilot.press("ctrl+c")
         await pilot.pause()
@@ -248,7 +249,7 @@ async def test_a_turn_stopped_mid_stream_stays_marked_after_claw_c_and_the_model
         note = blocks[next(i for i, w in enumerate(blocks) if isinstance(w, AssistantText)) + 1]
         assert isinstance(note, NoteBlock) and note.has_class("-warning"), "marked right under the cut answer"
         assert str(note.render()) == "Interrupted · What should claw do instead?"
-        await pilot.press(*"go on", "enter")
+        await type_text(pilot, "go on", "enter")
         await settle(pilot)
     sent = fake_model.requests[-1].json["messages"]
     assert sent[-2] == {"role": "assistant", "content": [{"type": "text", "text": streamed}]}
@@ -258,7 +259,7 @@ async def test_a_turn_stopped_mid_stream_stays_marked_after_claw_c_and_the_model
 async def test_ctrl_d_on_an_empty_prompt_quits(project, fake_model, app_for):
     app = app_for()
     async with app.run_test() as pilot:
-        await pilot.press(*"x", "ctrl+d")
+        await type_text(pilot, "x", "ctrl+d")
         await pilot.pause()
         assert app.is_running and app.main_screen.prompt.text == "x", "with text it deletes forward, as in a shell"
         await pilot.press("backspace", "ctrl+d")
@@ -271,9 +272,9 @@ async def test_a_bang_command_and_its_output_reach_the_model_with_the_next_promp
     fake_model.script(Reply(parts=[Text("It printed hello, world.")]))
     app = app_for()
     async with app.run_test() as pilot:
-        await pilot.press(*"!python3 hello.py", "enter")
+        await type_text(pilot, "!python3 hello.py", "enter")
         await settle(pilot)
-        await pilot.press(*"what did it print?", "enter")
+        await type_text(pilot, "what did it print?", "enter")
         await settle(pilot)
     text = sent_text(fake_model.requests[-1])
     assert "<bash-input>python3 hello.py</bash-input>" in text and "<bash-stdout>\nhello, world\n</bash-stdout>" in text
@@ -289,7 +290,7 @@ async def test_an_at_file_sends_its_content_cut_to_claude_codes_limits_with_a_no
     )
     app = app_for()
     async with app.run_test() as pilot:
-        await pilot.press(*"fix @hello.py using @big.log", "escape", "enter")  # Esc closes the @ menu
+        await type_text(pilot, "fix @hello.py using @big.log", "escape", "enter")  # Esc closes the @ menu
         await settle(pilot)
         notes = [str(n.render()) for n in app.main_screen.query(NoteBlock)]
     assert "Attached @hello.py, @big.log (cut: too large to attach whole; the model can Read the rest)." in notes
@@ -334,18 +335,18 @@ async def test_undo_in_the_live_session_shows_the_file_going_back_and_the_sessio
     )
     app = app_for()
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press(*"say hello", "enter")
+        await type_text(pilot, "say hello", "enter")
         await settle(pilot)
         diff = app.main_screen.diff_view
         assert diff.title == "Last change"
-        await pilot.press(*"/undo", "enter")
+        await type_text(pilot, "/undo", "enter")
         await settle(pilot)
         assert (project / "greet.py").read_text() == "def greet():\n    return 'hi'\n"
         assert diff.title == "Undone (1 file)"
         [undone] = diff.changes
         assert ("'hello'" in undone.before, "'hi'" in undone.after) == (True, True)  # claw's version → now
         assert len(diff.query(HunkView)) == 1
-        await pilot.press(*"/diff", "enter")
+        await type_text(pilot, "/diff", "enter")
         await settle(pilot)
         notes = [str(n.render()) for n in app.main_screen.query(NoteBlock)]
         assert notes[-1] == "No file has changed in this session."
@@ -367,7 +368,7 @@ async def test_at_50_columns_the_footer_ends_with_the_palette_key_and_a_turn_sho
         await pilot.pause()
         last_cell, _ = app.screen.get_widget_at(49, 14)
         assert last_cell.has_class("-command-palette")
-        await pilot.press(*"go", "enter")
+        await type_text(pilot, "go", "enter")
         await agent.held.wait()
         await pilot.pause()
         status = app.screen.query_one(StatusBar)
@@ -383,7 +384,7 @@ async def test_quitting_while_an_approval_is_open_ends_cleanly(project, fake_mod
     fake_model.script(Reply(parts=[ToolCall("Write", {"file_path": "hello.py", "content": "print('hello')\n"})]))
     app = app_for(mode="default")
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press(*"write hello.py", "enter")
+        await type_text(pilot, "write hello.py", "enter")
         for _ in range(500):
             if isinstance(app.screen, ApprovalScreen):
                 break

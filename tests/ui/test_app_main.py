@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from keyboard import type_text
 from recorded_turns import RecordedAgent, full_turn, settle, text_turn
 from textual.command import CommandPalette
 from textual.widgets import OptionList
@@ -48,7 +49,7 @@ def notes(app: ClawApp) -> list[str]:
 async def test_a_prompt_runs_a_turn_and_every_pane_gets_the_events(project):
     app, agent = make_app(project, full_turn())
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press(*"fix it", "enter")
+        await type_text(pilot, "fix it", "enter")
         await settle(pilot)
         assert agent.prompts == ["fix it"]
         main = screen(app)
@@ -65,7 +66,7 @@ async def test_escape_cancels_the_running_turn_mid_stream(project):
     app, agent = make_app(project, text_turn("one ", "two ", "three"))
     agent.hold_at = 2  # after TurnStarted and the first delta
     async with app.run_test() as pilot:
-        await pilot.press(*"go", "enter")
+        await type_text(pilot, "go", "enter")
         await agent.held.wait()
         await pilot.pause()
         main = screen(app)
@@ -82,9 +83,9 @@ async def test_a_prompt_sent_during_a_turn_is_queued_then_sent(project):
     app, agent = make_app(project, text_turn("first answer"), text_turn("second answer", turn_id="turn_2"))
     agent.hold_at = 1
     async with app.run_test() as pilot:
-        await pilot.press(*"first", "enter")
+        await type_text(pilot, "first", "enter")
         await agent.held.wait()
-        await pilot.press(*"second", "enter")
+        await type_text(pilot, "second", "enter")
         await pilot.pause()
         main = screen(app)
         queued = list(main.query(UserPrompt))[-1]
@@ -104,7 +105,7 @@ async def test_bang_runs_a_shell_command_and_keeps_it_for_the_next_prompt(projec
     (project / "hello.txt").write_text("hi from the file\n")
     app, agent = make_app(project)
     async with app.run_test() as pilot:
-        await pilot.press(*"!cat hello.txt; exit 3", "enter")
+        await type_text(pilot, "!cat hello.txt; exit 3", "enter")
         await settle(pilot)
         block = screen(app).query_one(ShellBlock)
         assert "hi from the file" in str(block.output.render())
@@ -125,7 +126,7 @@ async def test_a_failing_turn_is_reported_in_the_conversation_and_the_app_lives_
     agent = BrokenAgent(project)
     app = ClawApp(project, agent_factory=lambda app: agent)
     async with app.run_test() as pilot:
-        await pilot.press(*"hi", "enter")
+        await type_text(pilot, "hi", "enter")
         await settle(pilot)
         assert any("RuntimeError: the engine broke" in n for n in notes(app))
         assert app.is_running and not screen(app).turn_running
@@ -145,7 +146,7 @@ async def test_a_failed_background_worker_says_what_it_could_not_do(project):
     app = ClawApp(project, agent_factory=lambda app: BrokenAgent(project))
     async with app.run_test() as pilot:
         await settle(pilot)
-        await pilot.press(*"hi", "enter")
+        await type_text(pilot, "hi", "enter")
         await settle(pilot)
         shown = [n.message for n in app._notifications]
         assert shown == ["Could not prepare the model's client: OSError: the SDK would not load"]
@@ -159,7 +160,7 @@ async def test_an_agent_that_cannot_be_created_is_explained(project):
     app = ClawApp(project, agent_factory=fail)
     async with app.run_test() as pilot:
         await pilot.pause()
-        await pilot.press(*"hi", "enter")
+        await type_text(pilot, "hi", "enter")
         await pilot.pause()
         assert "claw cannot start the agent: ValueError: no such model" in notes(app)[0]
         assert "No agent to send to" in notes(app)[-1]
@@ -168,7 +169,7 @@ async def test_an_agent_that_cannot_be_created_is_explained(project):
 async def test_unknown_commands_say_so(project):
     app, _ = make_app(project)
     async with app.run_test() as pilot:
-        await pilot.press(*"/frobnicate", "enter")
+        await type_text(pilot, "/frobnicate", "enter")
         await pilot.pause()
         assert notes(app)[-1] == "Unknown command /frobnicate. Type / to see the commands."
 
@@ -188,7 +189,7 @@ async def test_the_palette_offers_the_registry_commands(project):
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"/cos")
+        await type_text(pilot, "/cos")
         await settle(pilot)
         options = app.screen.query_one(OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
@@ -202,17 +203,17 @@ async def test_the_palette_offers_the_registry_commands(project):
 async def test_model_picker_switches_the_model_for_the_next_turn(project):
     app, agent = make_app(project)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press(*"/model", "enter")
+        await type_text(pilot, "/model", "enter")
         await settle(pilot)
         assert isinstance(app.screen, ModelPickerScreen)
-        await pilot.press(*"gpt-5-mini")
+        await type_text(pilot, "gpt-5-mini")
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert agent.model == "openai/gpt-5-mini"
         assert screen(app).status.model == "openai/gpt-5-mini"
-        await pilot.press(*"hello", "enter")
+        await type_text(pilot, "hello", "enter")
         await settle(pilot)
         assert agent.models_used == ["openai/gpt-5-mini"]
 
@@ -225,9 +226,9 @@ async def test_model_picker_lists_models_of_a_discovered_local_server(project, f
 
     app, agent = make_app(project, discover_local=discover)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press(*"/model", "enter")
+        await type_text(pilot, "/model", "enter")
         await settle(pilot)
-        await pilot.press(*"local/", "down", "enter")
+        await type_text(pilot, "local/", "down", "enter")
         await pilot.pause()
         assert agent.model == "local/qwen3-coder"
 
@@ -236,10 +237,10 @@ async def test_theme_picker_previews_and_persists_the_choice(project):
     app, _ = make_app(project)
     async with app.run_test() as pilot:
         assert app.theme == "claw-dark"
-        await pilot.press(*"/theme", "enter")
+        await type_text(pilot, "/theme", "enter")
         await settle(pilot)
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"gruvbox")
+        await type_text(pilot, "gruvbox")
         await settle(pilot)
         await pilot.press("down")  # highlighting previews
         await pilot.pause()
@@ -249,7 +250,7 @@ async def test_theme_picker_previews_and_persists_the_choice(project):
         await pilot.press("escape")
         await pilot.pause()
         assert app.theme == "claw-dark"
-        await pilot.press(*"/theme high-contrast", "enter")
+        await type_text(pilot, "/theme high-contrast", "enter")
         await pilot.pause()
         assert app.theme == "high-contrast"
     saved = tomllib.loads((user_config_dir() / "config.toml").read_text())
@@ -276,11 +277,11 @@ async def test_help_lists_commands_and_keys(project):
 async def test_status_and_config_commands_report_without_machine_paths(project):
     app, _ = make_app(project)
     async with app.run_test() as pilot:
-        await pilot.press(*"/status", "enter")
+        await type_text(pilot, "/status", "enter")
         await pilot.pause()
         status = screen(app).query(MarkdownNote).last().source
         assert "`~/project`" in status and "anthropic/claude-sonnet-4-6" in status
-        await pilot.press(*"/config", "enter")
+        await type_text(pilot, "/config", "enter")
         await pilot.pause()
         config = screen(app).query(MarkdownNote).last().source
         assert "`~/project/.claw/config.toml` (not present)" in config
@@ -291,7 +292,7 @@ async def test_session_commands_say_so_when_the_agent_keeps_no_sessions(project,
     """The recorded agent has no session store: each session command answers with a note, and no turn starts."""
     app, agent = make_app(project)
     async with app.run_test() as pilot:
-        await pilot.press(*f"/{command}", "enter")
+        await type_text(pilot, f"/{command}", "enter")
         await pilot.pause()
         name = command.split()[0]
         if name == "export":
@@ -304,10 +305,10 @@ async def test_session_commands_say_so_when_the_agent_keeps_no_sessions(project,
 async def test_clear_starts_a_new_conversation(project):
     app, agent = make_app(project)
     async with app.run_test() as pilot:
-        await pilot.press(*"hi", "enter")
+        await type_text(pilot, "hi", "enter")
         await settle(pilot)
         agent.transcript.append("something")  # type: ignore[arg-type]
-        await pilot.press(*"/clear", "enter")
+        await type_text(pilot, "/clear", "enter")
         await pilot.pause()
         assert agent.transcript == []
         assert not screen(app).query(UserPrompt)
@@ -420,7 +421,7 @@ async def test_the_footer_fits_80_columns_with_each_panes_own_keys(project, pane
 
     app, _ = make_app(project, full_turn())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"go", "enter")
+        await type_text(pilot, "go", "enter")
         await settle(pilot)
         await pilot.press(pane_key)
         await pilot.pause()
@@ -443,11 +444,11 @@ async def test_the_cost_meter_shows_the_models_window_and_todays_spend(project):
         meter = screen(app).cost_meter
         assert meter.context_window == 1_000_000
         assert meter.today_usd == pytest.approx(1.25)
-        await pilot.press(*"hi", "enter")
+        await type_text(pilot, "hi", "enter")
         await settle(pilot)
         assert meter.today_usd == pytest.approx(1.25 + 0.0048)
         assert "today" in str(meter.money_text())
-        await pilot.press(*"/model local/llama3", "enter")
+        await type_text(pilot, "/model local/llama3", "enter")
         await pilot.pause()
         assert meter.context_window is None, "a model the catalog does not know has no gauge"
     store.close()
@@ -534,7 +535,7 @@ async def test_function_keys_move_focus_between_panes_even_from_the_prompt(proje
 async def test_compact_runs_through_the_turn_worker_and_shows_the_boundary(project):
     app, agent = make_app(project)
     async with app.run_test() as pilot:
-        await pilot.press(*"/compact keep the API notes", "enter")
+        await type_text(pilot, "/compact keep the API notes", "enter")
         await settle(pilot)
         assert agent.compactions == ["keep the API notes"]
         assert notes(app)[-1] == "Conversation compacted (manual): 50,000 → 4,000 tokens, 4 recent messages kept."
@@ -549,7 +550,7 @@ async def test_permissions_lists_rules_with_their_sources(project):
         agent.permissions.add_rule(rule.behavior, rule.rule, rule.source)
     agent.config.withheld.append("hooks from .claw/config.toml")
     async with app.run_test() as pilot:
-        await pilot.press(*"/permissions", "enter")
+        await type_text(pilot, "/permissions", "enter")
         await pilot.pause()
         report = screen(app).query(MarkdownNote).last().source
         assert "| allow | `Bash(git status:*)` | project settings |" in report
@@ -567,7 +568,7 @@ async def test_session_diff_keeps_the_first_before_and_the_last_after_per_file(p
             await main.route(ev.FileChanged(call_id="c", path="a.py", before=before, after=after))
         await main.route(ev.FileChanged(call_id="c", path="new.py", before=None, after="x\n"))
         assert main.session_changes == {"a.py": ("v1\n", "v3\n"), "new.py": (None, "x\n")}
-        await pilot.press(*"/diff", "enter")
+        await type_text(pilot, "/diff", "enter")
         await pilot.pause()
         assert main.diff_view.title == "Session changes"
         assert [d.path for d in main.diff_view.changes] == ["a.py", "new.py"]
@@ -585,7 +586,7 @@ async def test_the_git_branch_and_dirty_marker_refresh_after_each_turn(project):
         main = screen(app)
         assert (main.status.branch, main.status.dirty) == ("main", False)
         (project / "written-by-a-tool.txt").write_text("x\n")
-        await pilot.press(*"go", "enter")
+        await type_text(pilot, "go", "enter")
         await settle(pilot)
         await settle(pilot)
         assert main.status.dirty is True
@@ -613,9 +614,10 @@ async def test_cancelling_puts_queued_prompts_back_into_the_prompt(project):
     app, agent = make_app(project, text_turn("slow answer"))
     agent.hold_at = 1
     async with app.run_test() as pilot:
-        await pilot.press(*"first", "enter")
+        await type_text(pilot, "first", "enter")
         await agent.held.wait()
-        await pilot.press(*"second", "enter", *"third", "enter")
+        await type_text(pilot, "second", "enter")
+        await type_text(pilot, "third", "enter")
         await pilot.pause()
         main = screen(app)
         assert main.status.queued == 2
@@ -634,7 +636,7 @@ async def test_the_task_pane_follows_the_agents_task_graph(project):
         agent.task_graph.create("Test the parser")
         await pilot.pause()
         assert [t.subject for t in screen(app).task_pane.tasks.values()] == ["Write the parser", "Test the parser"]
-        await pilot.press(*"/tasks", "enter")
+        await type_text(pilot, "/tasks", "enter")
         await pilot.pause()
         assert app.focused is screen(app).task_pane
 
@@ -644,9 +646,9 @@ async def test_init_and_user_commands_send_their_prompt_to_the_model(project):
     (project / ".claw" / "commands" / "review.md").write_text("---\ndescription: Review a file\n---\nReview $ARGUMENTS for bugs.\n")
     app, agent = make_app(project)
     async with app.run_test() as pilot:
-        await pilot.press(*"/review src/app.py", "enter")
+        await type_text(pilot, "/review src/app.py", "enter")
         await settle(pilot)
-        await pilot.press(*"/init", "enter")
+        await type_text(pilot, "/init", "enter")
         await settle(pilot)
         assert agent.prompts[0] == "Review src/app.py for bugs."
         assert agent.prompts[1].startswith("Please analyse this repository and write an AGENTS.md")
@@ -664,7 +666,7 @@ async def test_a_real_skill_runs_as_its_folder_name(project):
     async with app.run_test() as pilot:
         await settle(pilot)
         await pilot.press("n")  # the folder's settings carry hooks: the trust question comes first
-        await pilot.press(*"/pre-push-review main", "enter")
+        await type_text(pilot, "/pre-push-review main", "enter")
         await settle(pilot)
         sent = agent.prompts[0]
         assert "Skill 'pre-push-review'" in sent and "ARGUMENTS: main" in sent
@@ -680,7 +682,7 @@ async def test_a_code_line_wider_than_the_pane_folds_and_copies_whole(project):
     long_line = "print('" + "a very long line of code " * 8 + "')"
     app, _ = make_app(project, text_turn("Here:\n\n```python\n", long_line + "\n", "```\n\nand short:\n\n```\nx = 1\n```\n"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press(*"show me", "enter")
+        await type_text(pilot, "show me", "enter")
         await settle(pilot)
         answer = screen(app).query(AssistantText).last()
         drawn = [line.text for line in answer._lines]
@@ -692,7 +694,7 @@ async def test_a_code_line_wider_than_the_pane_folds_and_copies_whole(project):
 async def test_text_dragged_over_in_an_answer_is_copied_by_ctrl_c(project):
     app, _ = make_app(project, text_turn("The **answer** is forty-two."))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press(*"question", "enter")
+        await type_text(pilot, "question", "enter")
         await settle(pilot)
         answer = screen(app).query(AssistantText).last()
         # The answer has one cell of padding on the left: "answer" is at cells 5 to 10.

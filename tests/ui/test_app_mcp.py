@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fake_model import Reply, Text, ToolCall
+from keyboard import type_text
 from recorded_turns import settle
 from textual.command import CommandPalette
 from textual.widgets import OptionList
@@ -60,7 +61,7 @@ async def test_mcp_screen_shows_the_server_connected_with_its_tools(app_for):
         await settle(pilot)
         assert app.agent is not None, app.agent_error
         assert not notes(app), "a server that connects needs no note"
-        await pilot.press(*"/mcp", "enter")
+        await type_text(pilot, "/mcp", "enter")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, McpScreen)
@@ -77,7 +78,7 @@ async def test_mcp_screen_without_servers_shows_how_to_add_one(app_for):
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press(*"/mcp", "enter")
+        await type_text(pilot, "/mcp", "enter")
         await settle(pilot)
         assert isinstance(app.screen, McpScreen)
         assert app.screen.has_class("-empty")
@@ -91,7 +92,7 @@ async def test_a_broken_config_file_is_a_note_and_a_failing_server_is_named(proj
         await settle(pilot)
         (note,) = notes(app)
         assert note.startswith("MCP servers not started: ") and ".mcp.json" in note
-        await pilot.press(*"/mcp", "enter")
+        await type_text(pilot, "/mcp", "enter")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen), "no server list that would claim none is configured"
         assert notes(app)[-1] == f"{note}. Fix the file and start claw again."
@@ -111,14 +112,14 @@ async def test_an_at_mention_completes_and_attaches_the_resource(app_for, fake_m
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = main(app)
-        await pilot.press(*"what does @srv:demo://r")
+        await type_text(pilot, "what does @srv:demo://r")
         await settle(pilot)
         menu = screen.query_one(CompletionMenu)
         assert menu.is_open
         assert [c.insert for c in menu.completions] == ["@srv:demo://readme "]
         await pilot.press("tab")
         assert screen.prompt.text == "what does @srv:demo://readme "
-        await pilot.press(*"say?", "enter")
+        await type_text(pilot, "say?", "enter")
         await settle(pilot)
         blocks = user_blocks(fake_model.requests[0])
         assert blocks[0] == "what does @srv:demo://readme say?"
@@ -134,7 +135,7 @@ async def test_an_unreadable_mention_is_a_note_and_the_prompt_still_goes(app_for
     app = app_for()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press(*"read @srv:demo://missing please", "enter")
+        await type_text(pilot, "read @srv:demo://missing please", "enter")
         await settle(pilot)
         (note,) = notes(app)
         assert note.startswith("@srv:demo://missing was not attached: MCP server 'srv' refused resource")
@@ -148,23 +149,24 @@ async def test_a_server_prompt_is_a_slash_command(app_for, fake_model):
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = main(app)
-        await pilot.press(*"/srv")
+        await type_text(pilot, "/srv")
         menu = screen.query_one(CompletionMenu)
         assert [str(o.prompt) for o in menu.options] == [
             "/srv:review <code> [language]  Review some code (MCP prompt from srv)"
         ]
         await pilot.press("enter")  # it needs an argument: Enter completes instead of running it
         assert screen.prompt.text == "/srv:review "
-        await pilot.press(*"print(1) rust", "enter")
+        await type_text(pilot, "print(1) rust", "enter")
         await settle(pilot)
         assert user_blocks(fake_model.requests[0]) == ["Review this rust code:\nprint(1)", "I will look at it."]
         assert screen.query(UserPrompt).last().text == "/srv:review print(1) rust"
 
-        await pilot.press(*"/srv:review", "space", *'language=go "x := 1"', "enter")
+        await type_text(pilot, "/srv:review", "space")
+        await type_text(pilot, 'language=go "x := 1"', "enter")
         await settle(pilot)
         assert user_blocks(fake_model.requests[1])[0] == "Review this go code:\nx := 1"
 
-        await pilot.press(*"/srv:review", "space", "enter")
+        await type_text(pilot, "/srv:review", "space", "enter")
         await settle(pilot)
         assert notes(app)[-1] == "/srv:review: missing code. Usage: /srv:review <code> [language]"
         assert len(fake_model.requests) == 2, "nothing is sent without the required argument"
@@ -172,7 +174,7 @@ async def test_a_server_prompt_is_a_slash_command(app_for, fake_model):
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"review")
+        await type_text(pilot, "review")
         await settle(pilot)
         options = app.screen.query_one(OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
@@ -188,7 +190,7 @@ async def test_the_model_calls_an_mcp_tool_and_it_shows_in_the_tool_log(app_for,
     app = app_for()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press(*"echo something", "enter")
+        await type_text(pilot, "echo something", "enter")
         await settle(pilot)
         log = main(app).tool_log
         (record,) = log.calls.values()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_model import Reply, Text, Thinking, ToolCall
+from keyboard import type_text
 from recorded_turns import settle
 
 from claw_tui.ui.app import ClawApp
@@ -29,7 +30,7 @@ async def test_a_real_turn_streams_thinking_text_and_a_tool_call(project, fake_m
     app = app_for()
     async with app.run_test(size=(160, 48)) as pilot:
         assert app.agent is not None, app.agent_error
-        await pilot.press(*"what is the secret?", "enter")
+        await type_text(pilot, "what is the secret?", "enter")
         await settle(pilot)
         screen = main(app)
         assert screen.query_one(ThinkingBlock).collapsed
@@ -48,7 +49,7 @@ async def test_escape_cancels_a_slow_real_stream_and_the_next_turn_works(project
     )
     app = app_for()
     async with app.run_test() as pilot:
-        await pilot.press(*"count slowly", "enter")
+        await type_text(pilot, "count slowly", "enter")
         screen = main(app)
         while not screen.query(AssistantText):  # the first words arrive over HTTP
             await pilot.pause(0.02)
@@ -60,7 +61,7 @@ async def test_escape_cancels_a_slow_real_stream_and_the_next_turn_works(project
         assert screen.usage.calls == 1 and screen.usage.input_tokens > 0 and screen.usage.cost_usd > 0
         stored = app.store.get(app.agent.session_id)
         assert stored is not None and stored.cost_usd == pytest.approx(screen.usage.cost_usd)
-        await pilot.press(*"again", "enter")
+        await type_text(pilot, "again", "enter")
         await settle(pilot)
         assert list(screen.query(AssistantText))[-1].source == "Fresh answer."
         assert [m.role for m in app.agent.transcript][-2:] == ["user", "assistant"]
@@ -79,7 +80,7 @@ async def test_a_cancel_that_lands_while_the_screen_draws_keeps_the_text_and_the
     fake_model.script(Reply(parts=[Text("word " * 3000)], token_delay=0.002), Reply(parts=[Text("Fresh answer.")]))
     app = app_for()
     async with app.run_test() as pilot:
-        await pilot.press(*"count", "enter")
+        await type_text(pilot, "count", "enter")
         screen = main(app)
         while not screen.query(AssistantText):
             await pilot.pause(0.01)
@@ -110,7 +111,7 @@ async def test_a_real_write_approval_with_one_hunk_accepted_and_one_rejected(pro
     )
     app = app_for(mode="default")
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press(*"spell out two and eleven", "enter")
+        await type_text(pilot, "spell out two and eleven", "enter")
         while not (isinstance(app.screen, ApprovalScreen) and app.screen.drawn_at):  # on screen: a key answers it
             await pilot.pause(0.02)
         approval = app.screen
@@ -155,7 +156,7 @@ async def test_a_denied_real_write_stays_in_the_diff_pane_as_denied(project, fak
     )
     app = app_for(mode="default")
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press(*"make a file", "enter")
+        await type_text(pilot, "make a file", "enter")
         while not (isinstance(app.screen, ApprovalScreen) and app.screen.drawn_at):  # on screen: a key answers it
             await pilot.pause(0.02)
         await pilot.press("n")

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from fake_clock import FakeClock
 from fake_model import Reply, Text, ToolCall
+from keyboard import type_text
 from recorded_turns import RecordedAgent, settle
 
 from claw_tui.engine.scheduler import Scheduler
@@ -56,7 +57,7 @@ async def test_a_prompt_the_model_schedules_shows_in_the_task_pane_and_fires_whe
     clock = FakeClock(START)
     app.agent.scheduler.clock = clock
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press(*"run the tests every ten minutes", "enter")
+        await type_text(pilot, "run the tests every ten minutes", "enter")
         await until(pilot, lambda: job_rows(app) and not app.main_screen.turn_running)
         [row] = job_rows(app)
         assert "every 10 minutes · next 10:12 · run the tests" in row
@@ -77,7 +78,7 @@ async def test_a_due_job_waits_for_the_running_turn_and_fires_after_it(project):
     agent.hold_at = 1  # the first turn holds after TurnStarted
     app = ClawApp(project, agent_factory=lambda app: agent)
     async with app.run_test() as pilot:
-        await pilot.press(*"long job", "enter")
+        await type_text(pilot, "long job", "enter")
         await asyncio.wait_for(agent.held.wait(), 5)
         agent.scheduler.create("1m", "check the deploy", recurring=False)
         await clock.advance(minutes=2)
@@ -94,28 +95,28 @@ async def test_schedule_adds_lists_and_cancels(project):
     agent.scheduler = Scheduler(FakeClock(START))
     app = ClawApp(project, agent_factory=lambda app: agent)
     async with app.run_test() as pilot:
-        await pilot.press(*"/schedule every 15m check the CI", "enter")
-        await pilot.press(*'/schedule "30 17 * * 1-5" write the daily summary', "enter")
-        await pilot.press(*"/schedule in 2 hours stand up", "enter")
-        await pilot.press(*"/schedule 5 parsecs nonsense", "enter")
+        await type_text(pilot, "/schedule every 15m check the CI", "enter")
+        await type_text(pilot, '/schedule "30 17 * * 1-5" write the daily summary', "enter")
+        await type_text(pilot, "/schedule in 2 hours stand up", "enter")
+        await type_text(pilot, "/schedule 5 parsecs nonsense", "enter")
         await pilot.pause()
         ci, standup, summary = sorted(agent.scheduler.jobs(), key=lambda j: j.prompt)
         assert (ci.human, ci.recurring) == ("every 15 minutes", True)
         assert (summary.schedule, summary.prompt) == ("30 17 * * 1-5", "write the daily summary")
         assert (standup.human, standup.recurring) == ("every 2 hours", False)
         assert "/schedule: no interval or cron expression in '5 parsecs nonsense'" in notes(app)[-1]
-        await pilot.press(*"/schedule", "enter")
+        await type_text(pilot, "/schedule", "enter")
         await pilot.pause()
         listing = notes(app)[-1]
         assert listing.startswith("Scheduled prompts (3)")
         assert f"{ci.id}  every 15 minutes (recurring), next 10:17, expires 09 Mar 10:02: check the CI" in listing
         assert f"{standup.id}  every 2 hours (once), next 12:02: stand up" in listing
-        await pilot.press(*f"/schedule cancel {ci.id}", "enter")
-        await pilot.press(*"/schedule cancel nope", "enter")
+        await type_text(pilot, f"/schedule cancel {ci.id}", "enter")
+        await type_text(pilot, "/schedule cancel nope", "enter")
         await pilot.pause()
         assert notes(app)[-2] == f"Cancelled {ci.id}."
         assert notes(app)[-1] == "/schedule: No scheduled job with id 'nope'."
         assert len(job_rows(app)) == 2
-        await pilot.press(*"/schedule cancel all", "enter")
+        await type_text(pilot, "/schedule cancel all", "enter")
         await settle(pilot)
         assert agent.scheduler.jobs() == [] and job_rows(app) == []

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from fake_model import Reply, Text, Thinking, ToolCall
+from keyboard import type_text
 from recorded_turns import settle
 
 from claw_tui.config import user_data_dir
@@ -79,7 +80,7 @@ def texts(screen: MainScreen, kind: type) -> list[str]:
 
 
 async def prompt(pilot, text: str) -> None:
-    await pilot.press(*text, "enter")
+    await type_text(pilot, text, "enter")
     await settle(pilot)
 
 
@@ -184,7 +185,7 @@ async def test_rewind_to_the_first_prompt_restores_files_and_transcript(project,
         agent = app.agent
         session_id = agent.session_id
         assert (project / "greet.py").read_text() == EDITED and len(agent.transcript) == 10
-        await pilot.press(*"/rewind", "enter")
+        await type_text(pilot, "/rewind", "enter")
         await settle(pilot)
         picker = app.screen
         assert isinstance(picker, RewindPicker) and picker.prompts == [0, 8]
@@ -215,7 +216,7 @@ async def test_rewind_to_the_second_prompt_keeps_the_first_turn(project, fake_mo
     async with app.run_test(size=(160, 48)) as pilot:
         await prompt(pilot, "make greet say hello")
         await prompt(pilot, "anything else?")
-        await pilot.press(*"/rewind", "enter")
+        await type_text(pilot, "/rewind", "enter")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -235,7 +236,7 @@ async def test_sessions_browser_forks_into_a_new_session(project, fake_model, ap
         await prompt(pilot, "make greet say hello")
         await prompt(pilot, "anything else?")
         original = app.agent.session_id
-        await pilot.press(*"/sessions", "enter")
+        await type_text(pilot, "/sessions", "enter")
         await settle(pilot)
         browser = app.screen
         assert isinstance(browser, SessionBrowser) and browser.current_session == original
@@ -279,7 +280,7 @@ async def test_resume_with_an_id_and_the_browser_resume_load_the_session_in_plac
         assert [r.name for r in screen.tool_log.calls.values()] == ["TaskCreate", "Read", "TaskUpdate", "Edit"]
         assert [t.subject for t in screen.task_pane.tasks.values()] == ["Say hello"]
         # Back to the second (the newest, on top) from the browser: Enter resumes the highlighted row.
-        await pilot.press(*"/resume", "enter")
+        await type_text(pilot, "/resume", "enter")
         await settle(pilot)
         assert isinstance(app.screen, SessionBrowser) and app.screen.current_session == first
         await pilot.press("enter")
@@ -287,7 +288,7 @@ async def test_resume_with_an_id_and_the_browser_resume_load_the_session_in_plac
         assert app.agent.session_id == second
         assert texts(screen, UserPrompt) == ["just hi"] and texts(screen, AssistantText) == ["Hi there."]
         assert not screen.task_pane.tasks and not screen.tool_log.calls, "the second session had no tasks or tools"
-        await pilot.press(*"/sessions", "enter")
+        await type_text(pilot, "/sessions", "enter")
         await settle(pilot)
         await pilot.press("down", "enter")
         await settle(pilot)
@@ -582,7 +583,7 @@ async def test_bang_shows_a_secret_raw_on_screen_only(project, fake_model, app_f
     app = app_for()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press(*"!cat .env", "enter")
+        await type_text(pilot, "!cat .env", "enter")
         await settle(pilot)
         assert secret in str(app.main_screen.query_one(ShellBlock).output.render())
         await prompt(pilot, "hello")

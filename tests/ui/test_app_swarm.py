@@ -6,6 +6,7 @@ together, then releases them, or cancels the turn with Esc.
 
 from __future__ import annotations
 
+from keyboard import type_text
 from recorded_turns import settle
 from snapshots.swarm_harness import CHILDREN, GATE, pane_lines, running_gates, swarm_replies
 
@@ -29,7 +30,7 @@ async def test_three_children_run_at_once_live_in_the_task_pane_and_tool_log(pro
     app = app_for()
     async with app.run_test(size=(180, 50)) as pilot:
         screen: MainScreen = app.main_screen
-        await pilot.press(*"audit everything", "enter")
+        await type_text(pilot, "audit everything", "enter")
         await wait_for(pilot, lambda: running_gates(screen.tool_log) == 3)
         await pilot.pause()
 
@@ -77,7 +78,7 @@ async def test_escape_mid_swarm_cancels_every_child(fake_model, app_for):
     app = app_for()
     async with app.run_test(size=(180, 50)) as pilot:
         screen: MainScreen = app.main_screen
-        await pilot.press(*"audit everything", "enter")
+        await type_text(pilot, "audit everything", "enter")
         await wait_for(pilot, lambda: running_gates(screen.tool_log) == 3)
         await pilot.press("escape")
         await settle(pilot)
@@ -102,7 +103,7 @@ async def test_a_background_child_reports_live_after_the_turn_ended(project, fak
     app = app_for()
     async with app.run_test(size=(180, 50)) as pilot:
         screen: MainScreen = app.main_screen
-        await pilot.press(*"audit in the background", "enter")
+        await type_text(pilot, "audit in the background", "enter")
         await settle(pilot)
         assert list(screen.query(AssistantText))[-1].source == "It runs in the background."
         assert not screen.turn_running
@@ -129,7 +130,7 @@ async def test_agents_opens_the_agent_list_and_new_types_reach_the_model(project
 
     app = app_for()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press(*"/agents", "enter")
+        await type_text(pilot, "/agents", "enter")
         await settle(pilot)
         assert isinstance(app.screen, AgentsScreen)
         assert app.screen.cwd == project

@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from keyboard import type_text
 from snapshots.sessions_harness import (
     DAY,
     HOUR,
@@ -180,7 +181,8 @@ async def test_typing_filters_titles_at_once():
     app = b.app
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"JSON")
+        await pilot.press("slash")
+        await type_text(pilot, "JSON")
         await pilot.pause()
         assert table_ids(app) == [b.ids["json"]]
         assert status(app) == "1 of 4 sessions have the words in their title."
@@ -261,7 +263,7 @@ async def test_rename_inline_prefilled_then_saved():
         await pilot.press("enter")
         assert "cannot be empty" in status(app)
         assert b.store.get(b.ids["count"]).title == "Fix the off-by-one in count_lines, please."
-        await pilot.press(*"count_lines fix", "enter")
+        await type_text(pilot, "count_lines fix", "enter")
         await settle(pilot)
         assert b.store.get(b.ids["count"]).title == "count_lines fix"
         assert cells(app, 0)[0] == "count_lines fix"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from keyboard import type_text
 from snapshots.pane_harness import PaneApp, tool_events
 from textual.widgets import Input, Log, OptionList
 
@@ -83,7 +84,7 @@ async def test_filter_by_tool_text_or_status():
     async with app.run_test() as pilot:
         log = app.pane
         log.query_one("#tool-filter", Input).focus()
-        await pilot.press(*"bash")
+        await type_text(pilot, "bash")
         await pilot.pause()
         assert row_ids(log) == ["c3", "c4"]
         log.query_one("#tool-filter", Input).value = "failed"
@@ -120,7 +121,7 @@ async def test_a_filter_that_matches_nothing_says_so_and_esc_clears_it():
     async with app.run_test() as pilot:
         log = app.pane
         log.query_one("#tool-filter", Input).focus()
-        await pilot.press(*"nosuchtool")
+        await type_text(pilot, "nosuchtool")
         await pilot.pause()
         assert [log.option_list.get_option_at_index(0).prompt.plain] == ["No calls match 'nosuchtool'"]
         await pilot.press("escape")

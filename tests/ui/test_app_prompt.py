@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 from pathlib import Path
 
+from keyboard import type_text
 from textual import events
 from textual.app import App
 
@@ -54,7 +56,7 @@ class PromptApp(App[None]):
 async def test_enter_sends_and_clears(tmp_path):
     app = PromptApp(tmp_path)
     async with app.run_test() as pilot:
-        await pilot.press(*"hi there", "enter")
+        await type_text(pilot, "hi there", "enter")
         assert app.sent == ["hi there"]
         assert app.prompt.text == ""
 
@@ -73,7 +75,9 @@ async def test_up_and_down_walk_history_at_the_edges_and_it_persists(tmp_path):
     history = tmp_path / "data" / "history.jsonl"
     app = PromptApp(tmp_path, history)
     async with app.run_test() as pilot:
-        await pilot.press(*"first", "enter", *"second", "enter", *"draft")
+        await type_text(pilot, "first", "enter")
+        await type_text(pilot, "second", "enter")
+        await type_text(pilot, "draft")
         await pilot.press("up")
         assert app.prompt.text == "second"
         await pilot.press("up")
@@ -93,7 +97,7 @@ async def test_up_and_down_walk_history_at_the_edges_and_it_persists(tmp_path):
 async def test_up_inside_a_multi_line_prompt_moves_the_cursor_not_history(tmp_path):
     app = PromptApp(tmp_path)
     async with app.run_test() as pilot:
-        await pilot.press(*"old", "enter", "a", "ctrl+j", "b", "up")
+        await type_text(pilot, "old", "enter", "a", "ctrl+j", "b", "up")
         assert app.prompt.text == "a\nb"
         assert app.prompt.cursor_location[0] == 0
 
@@ -112,7 +116,7 @@ async def test_a_large_paste_collapses_to_a_placeholder_and_expands_when_sent(tm
     app = PromptApp(tmp_path)
     pasted = "\n".join(f"line {n}" for n in range(42))
     async with app.run_test() as pilot:
-        await pilot.press(*"see ")
+        await type_text(pilot, "see ")
         app.post_message(events.Paste(pasted))
         await pilot.pause()
         assert app.prompt.text == "see [Pasted text #1 +42 lines]"
@@ -156,16 +160,40 @@ async def test_at_mentions_complete_files_and_honour_gitignore(tmp_path):
     _git_repo(tmp_path)
     app = PromptApp(tmp_path)
     async with app.run_test() as pilot:
-        await pilot.press(*"look at @widg")
+        await type_text(pilot, "look at @widg")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.menu_items() == ["@src/widget.py"], "ignored build/ and *.log are not offered"
         await pilot.press("enter")
         assert app.prompt.text == "look at @src/widget.py "
         assert app.sent == [], "Enter picks the completion, it does not send"
-        await pilot.press(*"and @wzd")
+        await type_text(pilot, "and @wzd")
         await pilot.pause()
         assert app.menu_items() == ["@src/wizard.py"], "fuzzy: letters in order"
+
+
+async def test_keys_typed_while_the_project_is_indexed_do_not_start_the_walk_again(tmp_path):
+    """A fast typist's `@widg` walks the project once; each letter used to cancel the walk and
+    start it over, so on a big project the menu stayed empty until the typing stopped."""
+    _git_repo(tmp_path)
+    app = PromptApp(tmp_path)
+    walks = 0
+    real_list = app.prompt.file_index._list
+
+    async def counted_list() -> list[str]:
+        nonlocal walks
+        walks += 1
+        await asyncio.sleep(0.3)  # a project big enough that the keys come faster than its walk
+        return await real_list()
+
+    app.prompt.file_index._list = counted_list
+    async with app.run_test() as pilot:
+        await type_text(pilot, "look at @")
+        await pilot.press(*"widg")  # a key every 60 ms or so, each while the walk goes on
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert walks == 1
+        assert app.menu_items() == ["@src/widget.py"]
 
 
 def test_file_index_ranks_name_matches_before_path_matches(tmp_path):

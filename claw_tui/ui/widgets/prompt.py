@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from claw_tui.core.private_files import open_private, write_private
 from claw_tui.ui.workers import ReportsWorkerFailures
@@ -290,6 +291,7 @@ class PromptInput(ReportsWorkerFailures, TextArea):
         self._pastes: dict[str, str] = {}
         self._menu: CompletionMenu | None = None
         self._completed_for: tuple[str, tuple[int, int]] | None = None  # the text and cursor the menu shows
+        self._indexing: Worker[None] | None = None  # the walk of the project's files for @-mentions
 
     def on_resize(self) -> None:
         self.placeholder = placeholder_for(self.content_size.width - 1)  # the cursor takes the last column
@@ -450,7 +452,11 @@ class PromptInput(ReportsWorkerFailures, TextArea):
             for mention, label in search_resources(known, match.group(1))
         ]
         if self.file_index.files is None:
-            self.run_worker(self._index_files(), group="file-index", name="index the project's files", exclusive=True, exit_on_error=False)
+            # Once: each key typed while the project is indexed must not start the walk again.
+            if self._indexing is None or self._indexing.is_finished:
+                self._indexing = self.run_worker(
+                    self._index_files(), group="file-index", name="index the project's files", exit_on_error=False
+                )
             menu.show(resources)
             return
         files = [Completion(Content(f"@{path}"), start, f"@{path} ") for path in self.file_index.search(match.group(1))]

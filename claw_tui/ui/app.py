@@ -166,7 +166,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         # Set on exit: the watcher's thread checks it, so quitting does not wait for its timeout.
         self._stop_watching = asyncio.Event()
         self._collector = IdleCollector(busy=lambda: self.main_screen.turn_running)
-        self._first_frame_written = False
+        self._first_frame_at: float | None = None  # when the first whole frame was written
         self._type_ahead = TypeAhead()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -198,8 +198,8 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         # layout is drawn inside a batch and never written, so "after the first refresh" is too soon.)
         if isinstance(screen, KeyQuestion) and screen.drawn_at is None and renderable is not None and not self._batch_count:
             screen.drawn_at = get_time()  # from now on a key can answer it (type_ahead.py)
-        if isinstance(renderable, LayoutUpdate) and not self._batch_count and not self._first_frame_written:
-            self._first_frame_written = True
+        if isinstance(renderable, LayoutUpdate) and not self._batch_count and self._first_frame_at is None:
+            self._first_frame_at = get_time()
             background_imports.start_up_done()
             self.call_later(self.main_screen.start_background_work)
 
@@ -210,6 +210,12 @@ class ClawApp(ReportsWorkerFailures, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self._collector.touch()  # the user is here: no full garbage collection just now
+        if isinstance(event, events.Key) and event.key == "ctrl+j" and self._typed_before_anything_showed(event):
+            # Typed before claw took the terminal, in its line mode, whose Enter is a line feed (Ctrl+J,
+            # the prompt's new line): "claw⏎ fix the test⏎" sends the prompt, as the user meant.
+            enter = events.Key("enter", "\r")
+            enter.time = event.time
+            event = enter
         if isinstance(event, events.Key):
             began = self._type_ahead.burst_began(event.time)
             question = self.screen if isinstance(self.screen, KeyQuestion) else None
@@ -217,6 +223,9 @@ class ClawApp(ReportsWorkerFailures, App[int]):
                 self._keep_typing(event)  # not an answer: it goes on into the prompt
                 return
         await super().on_event(event)
+
+    def _typed_before_anything_showed(self, key: events.Key) -> bool:
+        return self._first_frame_at is None or key.time < self._first_frame_at
 
     def _keep_typing(self, key: events.Key) -> None:
         if key.is_printable and key.character:

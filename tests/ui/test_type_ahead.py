@@ -37,3 +37,21 @@ async def test_typing_on_as_an_approval_pops_up_does_not_approve_it(project, fak
         await settle(pilot)
         assert not isinstance(app.screen, ApprovalScreen)
     assert (project / "notes.txt").read_text() == "hello\n"
+
+
+async def test_an_enter_typed_before_claw_showed_anything_sends_the_prompt(project, fake_model, app_for):
+    """`claw⏎ hi⏎` typed at once: until claw takes the terminal it is in line mode, whose Enter arrives
+    as a line feed, the key of the prompt's new line (Ctrl+J). Read before the first frame, that
+    line feed sends what was typed; Ctrl+J pressed once the screen is up is a new line."""
+    fake_model.script(Reply(parts=[Text("Hello.")]))
+    app = app_for(mode="default")
+    typed_early = [events.Key("h", "h"), events.Key("i", "i"), events.Key("ctrl+j", "\n")]  # stamped now
+    async with app.run_test(size=(120, 40)) as pilot:
+        for key in typed_early:
+            app.post_message(key)
+        await settle(pilot)
+        [request] = fake_model.requests
+        assert '"hi"' in request.body.decode()
+        assert app.main_screen.prompt.text == ""
+        await pilot.press("a", "ctrl+j", "b")
+        assert app.main_screen.prompt.text == "a\nb"

@@ -205,11 +205,14 @@ class FolderTrust:
         write_private(self.path, json.dumps(folders, indent=2))
 
 
-def trust_folder(folder: Path) -> list[str]:
-    """Trust `folder` (`claw trust`, `/trust`); what its own files asked for that waited for it,
-    the project's MCP servers (`.mcp.json`) that may now start included."""
+def trust_folder(folder: Path, *, name_servers: bool = True) -> list[str]:
+    """Trust `folder` (`claw trust`, `/trust`); what its own files asked for that waited for it, and
+    with `name_servers` the project's MCP servers (`.mcp.json`) that may now start (the app names
+    instead the servers it starts)."""
     withheld = load_config(folder, trusted=False).withheld
     FolderTrust().trust(folder)
+    if not name_servers:
+        return withheld
     settings = load_config(folder, trusted=True).settings
     servers = [name for name in _mcp_json_servers(folder) if project_server_allowed(name, settings, True)]
     if servers:

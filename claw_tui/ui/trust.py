@@ -73,7 +73,7 @@ async def ask_at_start(screen: MainScreen) -> None:
 async def trust_now(screen: MainScreen) -> None:
     """Trust the folder and let its configuration take effect in this session (`/trust`, or Y on the screen)."""
     cwd = screen.cwd
-    waited = trust_folder(cwd)
+    waited = trust_folder(cwd, name_servers=False)  # the servers started below are named once, below
     config = load_config(cwd, trusted=True)
     if screen.agent is not None:
         screen.agent.apply_config(config)

@@ -80,3 +80,32 @@ async def test_typing_that_began_before_the_question_goes_on_into_the_prompt(pro
         await settle(pilot)
         assert not isinstance(app.screen, TrustScreen)
     assert FolderTrust().is_trusted(project)
+
+
+async def test_trusting_names_each_project_server_it_starts_once(project, app_for):
+    """Y on the trust question starts the project's `.mcp.json` server and says so once (it was named
+    twice: as trust_folder's "MCP servers … from .mcp.json" and as the server the app started)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from claw_tui.ui.screens.trust import TrustScreen
+
+    demo = Path(__file__).parents[1] / "mcp" / "servers" / "demo.py"
+    (project / ".mcp.json").write_text(json.dumps({"mcpServers": {"docs": {"command": sys.executable, "args": [str(demo)]}}}))
+    app = app_for(mode="default")
+    async with app.run_test() as pilot:
+        while not (isinstance(app.screen, TrustScreen) and app.screen.drawn_at):
+            await pilot.pause(0.02)
+        assert any(item.startswith("MCP server docs runs ") for item in app.screen.items)
+        await pilot.press("y")
+        await settle(pilot)
+        note = str(app.main_screen.query(NoteBlock).last().render())
+        assert note.count("docs") == 1, note
+        assert "MCP server docs now take effect" in note
+        manager = app.main_screen.mcp_manager
+        for _ in range(500):
+            if manager.status("docs").status != "connecting":
+                break
+            await pilot.pause(0.02)
+        assert manager.status("docs").status == "connected"

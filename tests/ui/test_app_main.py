@@ -269,6 +269,7 @@ async def test_help_lists_commands_and_keys(project):
         assert "`/model [provider/model]`" in text and "| F11 |" in text and "| Ctrl+B |" in text
         assert "| F3 | Focus the tools pane |" in text and "| Shift+Tab |" in text
         assert "| f8 |" in text.lower() and "f2-f7" not in text.lower(), "each key on its own line"
+        assert "| a | Accept every hunk |" in text and "| A | Allow, and allow calls like it" in text, "the approval's keys"
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from snapshots.pane_harness import bash_request, write_request
 from textual.app import App
 from textual.containers import Vertical
@@ -76,3 +79,25 @@ async def test_an_edits_dialog_covers_the_screen_so_nothing_behind_it_is_drawn()
             covers = dialog.region.width == content.width and dialog.region.height >= content.height - 1
             assert covers or not opaque
             app.pop_screen()
+
+
+async def test_on_a_short_screen_an_edits_dialog_shows_its_changed_lines():
+    """At 50x15 the dialog showed the hunk's header and two lines of context, none of the change: on a
+    short screen its rows go to the diff (no hunk keys line, no blank lines, the file named once)."""
+    app = Host()
+    async with app.run_test(size=(50, 15)) as pilot:
+        screen = ApprovalScreen(write_request())
+        await app.push_screen(screen)
+        await pilot.pause()
+        shown = ["".join(line.split()) for line in screen_lines(app)]  # its runs of spaces are not kept
+        assert any("-defgreet(name):" in line for line in shown), shown
+        assert any("+defgreet(name:str)->str:" in line for line in shown), shown
+        assert not screen.query_one("#approval-keys").display
+
+
+def screen_lines(app) -> list[str]:
+    """The screen's text, row by row, from its screenshot (a <text> element per run of one style)."""
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for x, y, text in re.findall(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', app.export_screenshot()):
+        rows.setdefault(float(y), []).append((float(x), html.unescape(text).replace("\xa0", " ")))
+    return ["".join(text for _, text in sorted(row)) for _, row in sorted(rows.items())]

@@ -31,6 +31,7 @@ from claw_tui.ui.widgets.footer import HintFooter
 
 INPUT_PREVIEW_CHARS = 4_000
 HUNK_KEYS = "j/k move · space accept/reject · a accept all · r reject all · s split"
+SHORT_ROWS = 20  # below this, a screen keeps its rows for the diff: no hunk keys line, no blank lines
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ class ApprovalScreen(KeyQuestion, ModalScreen[ApprovalResponse]):
 
     def on_resize(self) -> None:
         self._apply_split()
+        self.set_class(self.size.height < SHORT_ROWS, "-short")
 
     # --- hunks ----------------------------------------------------------------------------
 

@@ -51,6 +51,14 @@ def help_markdown(registry: CommandRegistry, bindings: Iterable[BindingType]) ->
         # The footer may show one key for a family ("f2-f7"); here each key stands on its own line.
         lines.append(f"| {key_name(binding.key)} | {what} |")
     lines += ["| Ctrl+P | command palette |", "| Ctrl+Q | quit |"]
+    from claw_tui.ui.screens.approval import ApprovalScreen
+
+    lines += ["", "## Approving a call", "", "| Key | |", "|---|---|"]
+    for binding in ApprovalScreen.BINDINGS:
+        assert isinstance(binding, Binding)
+        if binding.tooltip:  # letters as typed: a (accept all) is not A (always allow)
+            keys = ", ".join(key if len(key) == 1 else key_name(key) for key in binding.key.split(","))
+            lines.append(f"| {keys} | {binding.tooltip} |")
     return "\n".join(lines) + "\n"
 
 

@@ -19,8 +19,7 @@ async def type_text(pilot: Any, text: str, *then: str) -> None:
     then press the keys `then` names (as `pilot.press`: "enter", "tab"…)."""
     app = pilot.app
     for char in text:
-        key = char if char.isalnum() else _character_to_key(char)
-        event = events.Key(key, char)
+        event = events.Key(_character_to_key(char), char)  # as Textual's terminal parser names it
         event.set_sender(app)
         app._driver.send_message(event)
     await pilot.pause()

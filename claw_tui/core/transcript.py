@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 # stored as a user message of their own and sent with the next prompt.
 INTERRUPTED = "[Request interrupted by user]"
 INTERRUPTED_FOR_TOOL_USE = "[Request interrupted by user for tool use]"
+INTERRUPTION_MARKERS = (INTERRUPTED, INTERRUPTED_FOR_TOOL_USE)
 
 
 def new_id(prefix: str) -> str:
@@ -92,7 +93,7 @@ class Message(BaseModel):
     @property
     def is_interruption(self) -> bool:
         """The user stopped the turn here (claw's marker or Claude Code's, alone or after the cut calls' results)."""
-        return self.role == "user" and self.text in (INTERRUPTED, INTERRUPTED_FOR_TOOL_USE)
+        return self.role == "user" and self.text in INTERRUPTION_MARKERS
 
 
 def user_text(text: str) -> Message:

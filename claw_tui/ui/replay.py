@@ -17,7 +17,14 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from claw_tui.core import events as ev
-from claw_tui.core.transcript import Message, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
+from claw_tui.core.transcript import (
+    INTERRUPTION_MARKERS,
+    Message,
+    TextBlock,
+    ThinkingBlock,
+    ToolResultBlock,
+    ToolUseBlock,
+)
 from claw_tui.engine.sessions import UsageRecord
 from claw_tui.ui.widgets.conversation import (
     INTERRUPTED_NOTE,
@@ -148,13 +155,13 @@ def build_history(
             for result in message.tool_results:
                 if (call := calls.get(result.tool_use_id)) is not None:
                     call.answer(result)
-            if message.is_interruption:  # the user stopped the turn: marked as it was live
+            texts = [b.text for b in message.content if isinstance(b, TextBlock)]
+            # The user stopped the turn: marked as it was live. A loaded transcript is repaired, which
+            # merges the marker with the prompt typed after it into one message.
+            if any(text in INTERRUPTION_MARKERS for text in texts):
                 history.add(_note(INTERRUPTED_NOTE, "warning"))
-                continue
             # What the user typed: notes claw sent along (an /undo, a !command) come first, as reminders.
-            typed = next(
-                (b.text for b in message.content if isinstance(b, TextBlock) and not b.text.startswith(REMINDER)), ""
-            )
+            typed = next((t for t in texts if t not in INTERRUPTION_MARKERS and not t.startswith(REMINDER)), "")
             if typed.strip():
                 history.add(_user(typed))
                 history.prompt_times.append(message.created_at)

@@ -23,7 +23,7 @@ from keyboard import type_text
 from recorded_turns import settle
 
 from claw_tui.config import user_data_dir
-from claw_tui.core.transcript import Message, TextBlock, user_text
+from claw_tui.core.transcript import Message, TextBlock, ToolUseBlock, interruption, tool_result, user_text
 from claw_tui.engine.sessions import SessionStore
 from claw_tui.ui.replay import SummaryBlock
 from claw_tui.ui.screens.main import MainScreen
@@ -82,6 +82,32 @@ def texts(screen: MainScreen, kind: type) -> list[str]:
 async def prompt(pilot, text: str) -> None:
     await type_text(pilot, text, "enter")
     await settle(pilot)
+
+
+async def test_a_resumed_session_shows_an_interruption_as_it_was_and_the_prompt_typed_after_it(project, app_for):
+    """The stored markers of two stopped turns (one while a command ran), each followed by the next
+    prompt: resumed, the conversation shows "Interrupted" and those prompts. The loaded transcript
+    merges a marker with the prompt after it, and the marker showed as the prompt typed, the prompt not."""
+    with SessionStore.open(user_data_dir() / "sessions.db") as store:
+        session_id = store.create_session(project, "anthropic/claude-sonnet-4-6")
+        for message in (
+            user_text("slow please"),
+            Message(role="assistant", content=[TextBlock(text="Slow answer: word0 word1")]),
+            interruption(during_tool_use=False),
+            user_text("second prompt after interrupt"),
+            Message(role="assistant", content=[ToolUseBlock(id="toolu_1", name="Bash", input={"command": "sleep 15"})]),
+            Message(role="user", content=[tool_result("toolu_1", "Cancelled by the user.", is_error=True)]),
+            interruption(during_tool_use=True),
+            user_text("third prompt after bash interrupt"),
+            Message(role="assistant", content=[TextBlock(text="Done.")]),
+        ):
+            store.append_message(session_id, message)
+    app = app_for(resume=session_id)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        assert texts(screen, UserPrompt) == ["slow please", "second prompt after interrupt", "third prompt after bash interrupt"]
+        assert texts(screen, NoteBlock).count("Interrupted · What should claw do instead?") == 2
 
 
 async def run_edit_session(app_for, fake_model) -> str:

@@ -714,3 +714,16 @@ async def test_what_claw_does_not_honour_is_a_note_at_start(project):
     async with app.run_test() as pilot:
         await settle(pilot)
         assert any("Hooks of type `http` are not run by claw (PreToolUse)." in n for n in notes(app))
+
+
+async def test_on_a_short_screen_the_completion_menu_leaves_the_conversation_and_status_bar(project):
+    """At 50x15 the / menu (ten rows) and the prompt took the whole screen: the conversation shrank to
+    its border, the status bar went off the screen and the screen itself scrolled."""
+    app, _ = make_app(project)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await type_text(pilot, "/")
+        main = screen(app)
+        assert main.query_one("CompletionMenu", OptionList).option_count > 3, "the menu is open"
+        assert main.status.region.bottom <= 14 and main.status.region.height == 1, "the status bar is on screen"
+        assert main.conversation.region.height >= 4
+        assert main.max_scroll_y == 0, "the screen does not scroll"

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from claw_tui.mcp import McpManager
 
 WIDE_MIN_COLUMNS = 140
+SHORT_ROWS = 20  # below this, the completion menu and a long prompt are kept small (main.tcss)
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 QUIT_WINDOW_S = 2.0  # a second Ctrl+C within this quits
 
@@ -145,6 +146,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     async def on_mount(self) -> None:
         self.conversation.border_title = "Conversation · F2"
         self._apply_layout(self.app.size.width)
+        self.set_class(self.app.size.height < SHORT_ROWS, "-short")
         self.status.cwd = short_path(self.cwd)
         self.prompt.focus()
         if self.agent is None:
@@ -234,6 +236,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
     def on_resize(self) -> None:
         self._apply_layout(self.size.width)
+        self.set_class(self.size.height < SHORT_ROWS, "-short")
 
     @property
     def is_narrow(self) -> bool:

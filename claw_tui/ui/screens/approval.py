@@ -31,7 +31,8 @@ from claw_tui.ui.widgets.footer import HintFooter
 
 INPUT_PREVIEW_CHARS = 4_000
 HUNK_KEYS = "j/k move · space accept/reject · a accept all · r reject all · s split"
-SHORT_ROWS = 20  # below this, a screen keeps its rows for the diff: no hunk keys line, no blank lines
+HUNK_KEYS_SHORT = "j/k hunk · space accept/reject · a/r all"
+SHORT_ROWS = 20  # below this, a screen keeps its rows for the diff: the short keys line, no blank lines
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class ApprovalScreen(KeyQuestion, ModalScreen[ApprovalResponse]):
                     hidden = len(diff.hunks) - len(diff.rows)
                     yield Static(f"… {hidden} more hunks not shown; they follow accept all / reject all.", classes="approval-note")
         yield Static(HUNK_KEYS, id="approval-keys")
+        yield Static(HUNK_KEYS_SHORT, id="approval-keys-short")  # in its place on a short screen
 
     def _compose_bash(self) -> ComposeResult:
         from textual.highlight import highlight  # Pygments: on the first approval, not at start

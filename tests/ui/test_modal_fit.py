@@ -101,3 +101,17 @@ def screen_lines(app) -> list[str]:
     for x, y, text in re.findall(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', app.export_screenshot()):
         rows.setdefault(float(y), []).append((float(x), html.unescape(text).replace("\xa0", " ")))
     return ["".join(text for _, text in sorted(row)) for _, row in sorted(rows.items())]
+
+
+async def test_on_a_short_screen_the_trust_question_keeps_its_answer_keys_in_view():
+    """At 50x15 the question's last line ("N or Esc: not now") was cut: the list of what would run now
+    scrolls in the rows left."""
+    from claw_tui.ui.screens.trust import TrustScreen
+
+    items = ["PreToolUse hook runs `./audit.sh`", "MCP server docs runs `python3 servers/docs.py --port 9000`",
+             "runs without asking: Bash", "anthropic requests, with your key, go to https://proxy.example"]
+    app = Host()
+    async with app.run_test(size=(50, 15)) as pilot:
+        await app.push_screen(TrustScreen("~/project", items))
+        await pilot.pause()
+        assert any("NorEsc:notnow(/trustlater)" in "".join(line.split()) for line in screen_lines(app))

@@ -13,6 +13,8 @@ from textual.widgets import Static
 from claw_tui.ui.type_ahead import KeyQuestion
 from claw_tui.ui.widgets.footer import HintFooter
 
+SHORT_ROWS = 20  # below this, the list of what would run scrolls so the answer keys stay in view
+
 
 class TrustScreen(KeyQuestion, ModalScreen[bool]):
     """Dismisses with True to trust the folder, False to keep its configuration out."""
@@ -26,6 +28,9 @@ class TrustScreen(KeyQuestion, ModalScreen[bool]):
     TrustScreen Static { height: auto; }
     TrustScreen #trust-items { height: auto; max-height: 20; margin: 1 0; }
     TrustScreen #trust-keys { color: $text-muted; }
+    /* A short screen (50x15): the list scrolls in the rows left, so the answer keys stay in view. */
+    TrustScreen.-short > Vertical { height: 100%; }
+    TrustScreen.-short #trust-items { height: 1fr; margin: 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "trust it"),
@@ -56,6 +61,9 @@ class TrustScreen(KeyQuestion, ModalScreen[bool]):
                 id="trust-keys",
             )
         yield HintFooter(compact=True)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < SHORT_ROWS, "-short")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

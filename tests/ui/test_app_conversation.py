@@ -109,6 +109,31 @@ async def test_tool_call_shows_its_result_inline_and_opens_with_enter_or_a_click
         assert block.collapsed and "line 11" not in str(block._body.render())
 
 
+async def test_a_running_command_shows_its_latest_lines_as_they_come():
+    """A command's output showed under its line only once it ended (the tool log had it as it came):
+    now its latest lines show while it runs, redrawn at most every LIVE_REDRAW_S, then its result."""
+    from claw_tui.ui.widgets.conversation import LIVE_REDRAW_S
+
+    app = ConversationApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await feed(
+            app,
+            ev.ToolCallStarted(call_id="c1", name="Bash"),
+            ev.ToolCallQueued(call_id="c1", name="Bash", input={"command": "pytest"}, summary="Bash: pytest"),
+            ev.ToolCallRunning(call_id="c1"),
+            ev.ToolCallOutput(call_id="c1", text="collecting\n"),
+        )
+        block = app.query_one(ToolCallBlock)
+        await pilot.pause(LIVE_REDRAW_S * 2)
+        assert str(block._body.render()) == "collecting"
+        await feed(app, *(ev.ToolCallOutput(call_id="c1", text=f"test {n} passed\n") for n in range(1, 21)))
+        await pilot.pause(LIVE_REDRAW_S * 2)
+        assert str(block._body.render()).splitlines() == [f"test {n} passed" for n in range(15, 21)], "the latest six"
+        await feed(app, ev.ToolCallFinished(call_id="c1", name="Bash", status="done", output="20 passed\n"))
+        await pilot.pause()
+        assert str(block._body.render()) == "20 passed"
+
+
 async def test_a_failed_call_shows_its_error_whole_and_an_edit_its_diff():
     app = ConversationApp()
     async with app.run_test(size=(80, 24)) as pilot:

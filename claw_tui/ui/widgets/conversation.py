@@ -47,6 +47,8 @@ MAX_SHOWN_LINES = 80
 Restorer = Callable[[], Widget]  # rebuilds an unmounted block
 
 SLICE_S = 0.005  # longest run of engine events handled without letting the event loop turn
+LIVE_TAIL_CHARS = 16_000  # what a running call keeps of its output for its latest lines
+LIVE_REDRAW_S = 0.1  # a running call's latest lines are redrawn at most this often
 
 # Under a turn the user stopped, live and in a resumed session alike (Claude Code's words).
 INTERRUPTED_NOTE = "Interrupted · What should claw do instead?"
@@ -239,6 +241,8 @@ class ToolCallBlock(Vertical, can_focus=True):
         self.output: str | None = None
         self.changes: list[Change] = []
         self.hunks_applied = ""  # "1 of 2 hunks applied" for an edit accepted in part
+        self.live = ""  # the end of what it has printed while it runs (a command's output)
+        self._live_shown = True
         self._collapsed = True
         self.title: Content = Content("")
         self._title_view = Static(classes="tool-title")
@@ -284,6 +288,19 @@ class ToolCallBlock(Vertical, can_focus=True):
         self.set_status("queued")
         self._fill()
 
+    def printed(self, text: str) -> None:
+        """More output of the running call: its latest lines show under it, redrawn at most every
+        LIVE_REDRAW_S however fast it prints."""
+        self.live = (self.live + text)[-LIVE_TAIL_CHARS:]
+        if self._live_shown:
+            self._live_shown = False
+            self.set_timer(LIVE_REDRAW_S, self._show_live)
+
+    def _show_live(self) -> None:
+        self._live_shown = True
+        if self.status == "running":
+            self._fill()
+
     def file_changed(self, event: ev.FileChanged) -> None:
         self.changes.append(Change(event.path, event.before, event.after))
 
@@ -304,7 +321,7 @@ class ToolCallBlock(Vertical, can_focus=True):
         return self.status in ("done", "failed", "denied", "cancelled")
 
     def view(self) -> CallView:
-        return CallView(self.tool_name, self.status, self.input, self.output, self.changes)
+        return CallView(self.tool_name, self.status, self.input, self.output, self.changes, self.live)
 
     def _fill(self) -> None:
         body = tool_preview.preview(self.view()) if self.collapsed else tool_preview.full(self.view())
@@ -545,6 +562,9 @@ class Conversation(VerticalScroll):
             case ev.ToolCallRunning(call_id=call_id):
                 if tool := self._tools.get(call_id):
                     tool.set_status("running")
+            case ev.ToolCallOutput(call_id=call_id, text=text):
+                if tool := self._tools.get(call_id):
+                    tool.printed(text)
             case ev.FileChanged(call_id=call_id):
                 if tool := self._tools.get(call_id):
                     tool.file_changed(event)

@@ -1,8 +1,8 @@
 """What a tool call shows under its line in the conversation: the first lines of its result, or all of it.
 
-Errors show in full, an edit as a small coloured diff, a command as its output, a read as its line
-count; the whole call (its input as fields, every line of the diff or output) when it is opened.
-Pure functions of the call's fields, so a stored call draws as it did live.
+Errors show in full, an edit as a small coloured diff, a command as its output (its latest lines while
+it runs), a read as its line count; the whole call (its input as fields, every line of the diff or
+output) when it is opened. Pure functions of the call's fields, so a stored call draws as it did live.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class CallView:
     input: dict[str, Any] | None = None
     output: str | None = None
     changes: list[Change] = field(default_factory=list)
+    live: str = ""  # the end of what a running command has printed so far
 
 
 def diff_lines(call: CallView) -> list[tuple[str, str]]:
@@ -103,6 +104,9 @@ def _output_rows(text: str, style: str = "") -> list[tuple[str, str]]:
 def preview(call: CallView) -> Content | None:
     """The lines under a closed call; None while it has no result worth showing yet."""
     output = call.output
+    if call.status == "running" and call.live.strip():  # its latest lines, as they come
+        rows = _output_rows(call.live, "$text-muted")
+        return _lines(rows[-PREVIEW_LINES:], PREVIEW_LINES)
     if call.status in ("failed", "denied") and output:
         return _lines(_output_rows(output, "$text-error"), ERROR_LINES)
     if call.status != "done" or output is None:

@@ -132,7 +132,7 @@ class PrintSession:
         cwd = (args.cwd or Path.cwd()).resolve()
         if args.dangerously_skip_permissions and args.permission_mode is None:  # an explicit mode wins
             args.permission_mode = "bypassPermissions"
-        config = _config(args, cwd, args.model)
+        config = config_from_flags(args, cwd, args.model)
         if config.withheld:
             note(f"this folder is not trusted yet; ignored {', '.join(config.withheld)} (`claw trust` allows them)")
         if config.refused:
@@ -150,7 +150,7 @@ class PrintSession:
                 model=args.model,
                 permission_mode=ENGINE_MODE.get(args.permission_mode, args.permission_mode),
                 config=config,
-                extra_rules=_rules(args),
+                extra_rules=rules_from_flags(args),
                 store=store,
                 bare=args.bare,
                 extra_tools=extra_tools,
@@ -168,8 +168,8 @@ class PrintSession:
                 note(f"{warning} (-p cannot ask, so such commands are denied)")
             for line in agent.startup_notes:  # what of the user's setup claw does not honour, named once
                 note(line)
-            agent.system_prompt = _text_or_file(args.system_prompt, args.system_prompt_file, "--system-prompt")
-            agent.append_system_prompt = _text_or_file(
+            agent.system_prompt = text_or_file(args.system_prompt, args.system_prompt_file, "--system-prompt")
+            agent.append_system_prompt = text_or_file(
                 args.append_system_prompt, args.append_system_prompt_file, "--append-system-prompt") or ""
             if args.agents:
                 agent.session_agents = parse_agents(args.agents)
@@ -554,7 +554,7 @@ def _denies_asks(args: argparse.Namespace) -> bool:
     return args.permission_mode == "dontAsk" or args.permission_prompts == "none"
 
 
-def _config(args: argparse.Namespace, cwd: Path, model: str | None) -> LoadedConfig:
+def config_from_flags(args: argparse.Namespace, cwd: Path, model: str | None) -> LoadedConfig:
     from claw_tui.config import SETTING_SOURCES, ConfigError, load_config
 
     flags: dict[str, Any] = {}
@@ -596,7 +596,7 @@ def _settings(value: str | None) -> Any:
         raise CliError(f"--settings {value[:60]}: not valid JSON ({exc})") from None
 
 
-def _text_or_file(text: str | None, path: str | None, flag: str) -> str | None:
+def text_or_file(text: str | None, path: str | None, flag: str) -> str | None:
     if path is None:
         return text
     try:
@@ -658,7 +658,7 @@ def split_rules(values: list[str]) -> list[str]:
     return rules
 
 
-def _rules(args: argparse.Namespace) -> list[tuple[str, str]]:
+def rules_from_flags(args: argparse.Namespace) -> list[tuple[str, str]]:
     rules = [("allow", r) for r in split_rules(args.allowed_tools)]
     rules += [("deny", r) for r in split_rules(args.disallowed_tools)]
     if args.tools is not None:

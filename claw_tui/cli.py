@@ -222,20 +222,46 @@ def _log_crash() -> Path | None:
     return None
 
 
-def _load(args: argparse.Namespace) -> tuple[Path, Any]:
-    from claw_tui.config import ConfigError, load_config
+# The flags the app acts on (their argparse dests); any other one given is named at start.
+APP_FLAGS = frozenset({
+    "prompt", "model", "max_turns", "permission_mode", "allowed_tools", "disallowed_tools", "tools", "continue_",
+    "resume", "fork_session", "cwd", "mcp_config", "strict_mcp_config", "add_dir", "settings", "setting_sources",
+    "max_budget_usd", "max_thinking_tokens", "system_prompt", "system_prompt_file", "append_system_prompt",
+    "append_system_prompt_file", "agents", "dangerously_skip_permissions", "allow_dangerously_skip_permissions",
+})
+
+
+def _load(args: argparse.Namespace) -> tuple[Path, Any, Any]:
+    """The app's folder, config and SessionFlags from Claude Code's flags, read as print mode reads them."""
+    from claw_tui.print_mode import session_flags as read
+    from claw_tui.print_mode.flags import NOT_HONOURED
+    from claw_tui.ui.app import SessionFlags
 
     cwd = (args.cwd or Path.cwd()).resolve()
-    flags: dict[str, Any] = {}
-    if args.max_turns is not None:
-        flags["max_turns"] = args.max_turns
-    if args.model:
-        flags["model"] = args.model
+    if args.dangerously_skip_permissions and args.permission_mode is None:  # an explicit mode wins
+        args.permission_mode = "bypassPermissions"
     try:
-        config = load_config(cwd, flags=flags or None)
-    except ConfigError as exc:
-        raise CliError(f"bad configuration: {exc}") from None
-    return cwd, config
+        config = read.config_from_flags(args, cwd, args.model)
+        flags = SessionFlags(
+            rules=read.rules_from_flags(args),
+            system_prompt=read.text_or_file(args.system_prompt, args.system_prompt_file, "--system-prompt"),
+            append_system_prompt=read.text_or_file(
+                args.append_system_prompt, args.append_system_prompt_file, "--append-system-prompt") or "",
+            agents=read.parse_agents(args.agents) if args.agents else (),
+            ignored=_ignored_flags(args, NOT_HONOURED),
+        )
+    except read.CliError as exc:
+        raise CliError(str(exc)) from None
+    return cwd, config, flags
+
+
+def _ignored_flags(args: argparse.Namespace, not_honoured: dict[str, str]) -> list[str]:
+    """A sentence for the flags given that the app does not act on: print mode's own, and those claw
+    does not honour anywhere yet (each with its reason)."""
+    given = [a for a in build_parser()._actions if a.dest not in APP_FLAGS and getattr(args, a.dest, a.default) != a.default]
+    print_only = [a.option_strings[-1] for a in given if a.option_strings and a.dest not in not_honoured]
+    lines = [f"claw ignored {', '.join(print_only)}: print mode (-p) only."] if print_only else []
+    return lines + [f"claw ignored {not_honoured[a.dest]}." for a in given if a.dest in not_honoured]
 
 
 def _fork_to_resume(args: argparse.Namespace, cwd: Path) -> str:
@@ -268,7 +294,7 @@ def run_tui(args: argparse.Namespace) -> int:
             args.model = resolve(args.model)
         except UnknownModel as exc:
             raise CliError(str(exc)) from None
-    cwd, config = _load(args)
+    cwd, config, flags = _load(args)
     resume, continue_ = args.resume or None, args.continue_
     if args.fork_session:  # the app resumes a fresh copy, made here
         resume, continue_ = _fork_to_resume(args, cwd), False
@@ -284,6 +310,8 @@ def run_tui(args: argparse.Namespace) -> int:
         open_browser=args.resume == "",  # bare --resume, and `claw sessions` with no subcommand
         mcp_config=args.mcp_config or (),
         strict_mcp_config=args.strict_mcp_config,
+        flags=flags,
+        prompt=args.prompt,
     )
     app.run()
     if app.agent is not None and (session_id := app.agent.session_id):

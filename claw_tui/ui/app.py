@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -32,15 +33,28 @@ from claw_tui.ui.theming import (
     user_themes_dir,
 )
 from claw_tui.ui.type_ahead import KeyQuestion, TypeAhead, answers, could_answer
+from claw_tui.ui.widgets.prompt import PromptInput
 from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from claw_tui.engine.agent_defs import AgentDef
     from claw_tui.engine.frontend import FrontendAgent
 
 SCREENS = Path(__file__).parent / "screens"
 AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
+
+
+@dataclass(frozen=True)
+class SessionFlags:
+    """What Claude Code's command-line flags ask of the app's session beyond its config (cli.py reads them)."""
+
+    rules: Sequence[tuple[str, str]] = ()  # --allowed-tools, --disallowed-tools, --tools: (behavior, rule)
+    system_prompt: str | None = None  # --system-prompt(-file): in place of claw's own
+    append_system_prompt: str = ""  # --append-system-prompt(-file)
+    agents: Sequence[AgentDef] = ()  # --agents: subagents for this session
+    ignored: Sequence[str] = ()  # a sentence naming the flags given that the app does not act on
 LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
 
 
@@ -116,9 +130,12 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         open_browser: bool = False,
         mcp_config: Sequence[str] = (),
         strict_mcp_config: bool = False,
+        flags: SessionFlags | None = None,
+        prompt: str | None = None,
     ) -> None:
         """`resume` is a session id or prefix, `continue_` this folder's latest session;
-        `open_browser` starts with the session browser over the main screen."""
+        `open_browser` starts with the session browser over the main screen; `prompt` is sent once the
+        app is up (`claw "fix the test"`, as `claude "…"` starts)."""
         super().__init__()
         self.cwd = cwd.resolve()
         self.startup_problems: list[str] = []
@@ -133,6 +150,8 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         self.mcp_config, self.strict_mcp_config = tuple(mcp_config), strict_mcp_config
         if config.refused:
             self.startup_problems.append(f"claw ignored {', '.join(config.refused)}: only your own config may set it.")
+        flags = flags or SessionFlags()
+        self.startup_problems += flags.ignored
         self.discover_local = discover_local or default_discovery
         loaded = register_themes(self)
         self._theme_failures = [f.message for f in loaded.failures]
@@ -151,11 +170,12 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         self.agent: FrontendAgent | None = None
         self.agent_error = ""
         try:
-            factory = agent_factory or _default_agent_factory(model, permission_mode)
+            factory = agent_factory or _default_agent_factory(model, permission_mode, flags)
             self.agent = factory(self)
         except Exception as exc:  # noqa: BLE001 - shown on the main screen; the app still opens
             self.agent_error = f"{type(exc).__name__}: {exc}"
         self.open_browser = open_browser
+        self.first_prompt = prompt
         self.model_flag = model  # named on the command line: it wins over a resumed session's own
         self.resumed: str | None = None  # the stored session loaded at start, drawn once the screen is up
         self.resume_problem: tuple[str, str] | None = None  # (note, level) when --resume/--continue could not
@@ -186,6 +206,9 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         for problem in self.startup_problems:
             self.notify(problem, severity="warning", timeout=10)
         self._check_first_run()
+        if self.first_prompt:
+            screen = self.main_screen
+            screen.post_message(PromptInput.Submitted(screen.prompt, self.first_prompt))
         if user_themes_dir().is_dir():
             self._watch_user_themes()
         self._collector.start()
@@ -345,22 +368,29 @@ class ClawApp(ReportsWorkerFailures, App[int]):
             self.refresh_css()
 
 
-def _default_agent_factory(model: str | None, permission_mode: str | None) -> AgentFactory:
+def _default_agent_factory(model: str | None, permission_mode: str | None, flags: SessionFlags) -> AgentFactory:
     def create(app: ClawApp) -> FrontendAgent:
         from claw_tui.engine.agent import Agent
         from claw_tui.engine.scheduler import Scheduler
         from claw_tui.ui.approver import TuiApprover
         from claw_tui.ui.asker import TuiAsker
 
-        return Agent.create(
+        agent = Agent.create(
             app.cwd,
             approver=TuiApprover(app, diff_pane=lambda: app.main_screen.diff_view),
             asker=TuiAsker(app),
             model=model,
             permission_mode=permission_mode,
             config=app.config,
+            extra_rules=list(flags.rules),
             store=app.store,
             scheduler=Scheduler(),  # the main screen fires the scheduled prompts
         )
+        agent.system_prompt = flags.system_prompt
+        agent.append_system_prompt = flags.append_system_prompt
+        if flags.agents:
+            agent.session_agents = list(flags.agents)
+            agent.refresh_agent_types()
+        return agent
 
     return create

@@ -394,3 +394,36 @@ async def test_quitting_while_an_approval_is_open_ends_cleanly(project, fake_mod
         await pilot.pause()
     assert app._exception is None
     assert not (project / "hello.py").exists()
+
+
+async def test_claude_codes_flags_reach_the_apps_session_and_the_others_are_named(project, fake_model, monkeypatch, tmp_path):
+    """`claw --add-dir … --allowed-tools … --append-system-prompt … "prompt"` in a terminal: the app
+    acted on none of them (only -p did) and said nothing. Now the app reads them as print mode does,
+    sends the prompt argument once it is up (as `claude "…"`), and names each flag it does not act on."""
+    from claw_tui.cli import _load, build_parser
+    from claw_tui.ui.app import ClawApp
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_model.base_url)
+    other = tmp_path / "other"
+    other.mkdir()
+    args = build_parser().parse_args([
+        "--cwd", str(project), "--add-dir", str(other), "--allowed-tools", "Bash(echo:*)",
+        "--append-system-prompt", "Answer in one line.", "--output-format", "json", "--effort", "high",
+        "say hi",
+    ])
+    cwd, config, flags = _load(args)
+    fake_model.script(Reply(parts=[Text("Hi.")]))
+    app = ClawApp(cwd, config=config, flags=flags, prompt=args.prompt)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        agent = app.agent
+        assert other.resolve() in agent.ctx.roots
+        assert "Bash(echo:*)" in [r.rule for r in agent.permissions.rules_for_display()]
+        [request] = fake_model.requests
+        sent = request.body.decode()
+        assert "say hi" in sent and "Answer in one line." in sent
+        assert app.main_screen.query(AssistantText).last().source == "Hi."
+        shown = [n.message for n in app._notifications]  # at start, as the app's other start-up problems
+        assert "claw ignored --output-format: print mode (-p) only." in shown
+        assert any(message.startswith("claw ignored --effort: ") for message in shown)

@@ -166,6 +166,11 @@ async def _theme(screen: MainScreen, args: str) -> None:
         screen.app.open_theme_picker()  # type: ignore[attr-defined]
 
 
+async def _context(screen: MainScreen, args: str) -> None:
+    meter = screen.cost_meter
+    await screen.conversation.add_markdown(reports.context_report(meter.context_tokens, meter.context_window, screen.agent))
+
+
 async def _status(screen: MainScreen, args: str) -> None:
     await screen.conversation.add_markdown(reports.status_report(screen.workspace(), screen.agent))
 
@@ -280,11 +285,26 @@ async def _export(screen: MainScreen, args: str) -> None:
     await screen.conversation.add_note(f"Exported the session to {path}")
 
 
+# Claude Code's commands claw has no command for: what to do instead, said when one is typed.
+CLAUDE_CODE_ONLY = {
+    "login": "claw reads API keys from ANTHROPIC_API_KEY / OPENAI_API_KEY or its config; there is no log-in",
+    "logout": "claw keeps no log-in; unset the key's environment variable",
+    "add-dir": "start claw with --add-dir DIR, or list it in permissions.additional_directories",
+    "hooks": "claw runs the hooks of Claude Code's settings files and its own config; /config shows which files",
+    "doctor": "/status shows the model, sandbox and config files; /mcp the servers",
+    "usage": "/cost shows this session's tokens and money; the cost pane (F6) today's",
+    "todos": "the task pane (F5, /tasks) shows the model's tasks",
+    "ide": "editors run claw through the Agent Client Protocol: `claw acp`",
+    "vim": "claw's prompt has no vim mode",
+    "terminal-setup": "Shift+Enter and Ctrl+J both make a new line in claw's prompt: nothing to set up",
+}
+
 BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("help", "Help", "Show commands and keys", _help, over_modals=True, key="f1"),
     SlashCommand("clear", "Clear conversation", "Start a new conversation (the old one stays in the session store)", _clear, is_available=_has_agent),
     SlashCommand("compact", "Compact conversation", "Summarise older messages to free context", _compact, argument_hint="[instructions]", is_available=_has_agent),
     SlashCommand("cost", "Show cost", "Tokens and money spent in this session", _cost),
+    SlashCommand("context", "Show context", "How full the model's context window is, and when claw compacts", _context),
     SlashCommand("model", "Switch model", "Pick the model for the next turns", _model, argument_hint="[provider/model]", is_available=_has_agent),
     SlashCommand("resume", "Resume session", "Continue an earlier session (no id: the browser)", _resume, argument_hint="[id]"),
     SlashCommand("sessions", "Browse sessions", "Browse and search past sessions", _sessions),

@@ -39,6 +39,21 @@ def cost_report(u: UsageTotals) -> str:
     )
 
 
+def context_report(tokens: int, window: int | None, agent: FrontendAgent | None) -> str:
+    """/context: how full the model's context window is, and when claw compacts it."""
+    if window is None:
+        used = f"{tokens:,} tokens (the model's window is not in claw's catalog)"
+    else:
+        used = f"{tokens:,} of {window:,} tokens ({tokens / window:.0%})"
+    lines = ["**Context**", "", f"- In use at the last model call: {used}"]
+    if agent is not None:
+        compaction = agent.settings.compaction
+        auto = f"at {compaction.threshold:.0%} of the window" if compaction.auto else "off (compaction.auto)"
+        lines += [f"- Model: `{agent.model}`", f"- Messages: {len(agent.transcript)}", f"- Auto-compaction: {auto}"]
+    lines.append("- `/compact [instructions]` summarises the older messages now; `/clear` starts afresh")
+    return "\n".join(lines)
+
+
 def status_report(where: Workspace, agent: FrontendAgent | None) -> str:
     lines = ["**Status**", "", f"- Directory: `{short_path(where.cwd)}`"]
     if where.branch:

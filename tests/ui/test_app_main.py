@@ -180,7 +180,7 @@ async def test_slash_commands_complete_in_the_prompt_from_the_registry(project):
         await pilot.press("/", "c", "o")
         menu = screen(app).query_one("CompletionMenu", OptionList)
         items = [str(menu.get_option_at_index(i).prompt).split()[0] for i in range(menu.option_count)]
-        assert items == ["/compact", "/cost", "/config"]
+        assert items == ["/compact", "/cost", "/context", "/config"]
 
 
 async def test_the_palette_offers_the_registry_commands(project):
@@ -286,6 +286,22 @@ async def test_status_and_config_commands_report_without_machine_paths(project):
         await pilot.pause()
         config = screen(app).query(MarkdownNote).last().source
         assert "`~/project/.claw/config.toml` (not present)" in config
+
+
+async def test_context_reports_the_window_and_claude_codes_own_commands_say_what_to_do_instead(project):
+    app, _ = make_app(project)
+    async with app.run_test() as pilot:
+        await type_text(pilot, "/context", "enter")
+        await pilot.pause()
+        report = screen(app).query(MarkdownNote).last().source
+        window = screen(app).cost_meter.context_window
+        assert window and f"0 of {window:,} tokens (0%)" in report and "Auto-compaction: at 85% of the window" in report
+        await type_text(pilot, "/login", "enter")
+        await pilot.pause()
+        assert notes(app)[-1].startswith("/login is Claude Code's: claw reads API keys from ANTHROPIC_API_KEY")
+        await type_text(pilot, "/frobnicate", "enter")
+        await pilot.pause()
+        assert notes(app)[-1] == "Unknown command /frobnicate. Type / to see the commands."
 
 
 @pytest.mark.parametrize("command", ["resume", "resume 1ksq", "sessions", "undo", "rewind", "export"])

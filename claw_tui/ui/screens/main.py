@@ -32,7 +32,7 @@ from claw_tui.core.home_paths import short_path
 from claw_tui.core.transcript import Message
 from claw_tui.engine.sessions import UsageRecord
 from claw_tui.engine.user_commands import CommandPrompt
-from claw_tui.ui.commands import CommandRegistry, SlashCommand, parse_invocation
+from claw_tui.ui.commands import CLAUDE_CODE_ONLY, CommandRegistry, SlashCommand, parse_invocation
 from claw_tui.ui.messages import EngineEvent, TasksChanged
 from claw_tui.ui.replay import build_history, usage_turns
 from claw_tui.ui.reports import Workspace
@@ -389,7 +389,9 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
         elif stripped.startswith("/") and not stripped.startswith("//"):
             name, args = parse_invocation(stripped)
             command = self.registry.get(name)
-            if command is None or not command.is_available(self):
+            if command is None and name in CLAUDE_CODE_ONLY:
+                await self.conversation.add_note(f"/{name} is Claude Code's: {CLAUDE_CODE_ONLY[name]}.", "warning")
+            elif command is None or not command.is_available(self):
                 await self.conversation.add_note(f"Unknown command /{name}. Type / to see the commands.", "warning")
             else:
                 await self.run_command(command, args)

@@ -11,7 +11,7 @@ from claw_tui.ui.commands import (
 )
 
 REQUIRED = ["help", "clear", "compact", "cost", "model", "resume", "sessions", "init", "memory", "permissions", "mcp", "agents", "tasks", "diff", "undo", "rewind", "theme", "export", "status", "config", "exit"]
-EXTRA = ["trust", "schedule"]  # claw's own, beyond the list
+EXTRA = ["trust", "schedule", "context"]  # beyond the list
 
 
 def test_every_required_command_is_registered_once():

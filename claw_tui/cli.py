@@ -9,11 +9,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from claw_tui import __version__
 from claw_tui.print_mode.flags import PERMISSION_MODES as PRINT_PERMISSION_MODES
 from claw_tui.print_mode.flags import add_print_flags
+
+if TYPE_CHECKING:
+    from claw_tui.config import LoadedConfig
+    from claw_tui.ui.app import SessionFlags
 
 # The modes the app has; print mode takes Claude Code's others too (print_mode/flags.py).
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
@@ -231,7 +235,7 @@ APP_FLAGS = frozenset({
 })
 
 
-def _load(args: argparse.Namespace) -> tuple[Path, Any, Any]:
+def _load(args: argparse.Namespace) -> tuple[Path, LoadedConfig, SessionFlags]:
     """The app's folder, config and SessionFlags from Claude Code's flags, read as print mode reads them."""
     from claw_tui.print_mode import session_flags as read
     from claw_tui.print_mode.flags import NOT_HONOURED

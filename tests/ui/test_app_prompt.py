@@ -172,6 +172,24 @@ async def test_at_mentions_complete_files_and_honour_gitignore(tmp_path):
         assert app.menu_items() == ["@src/wizard.py"], "fuzzy: letters in order"
 
 
+async def test_at_mentions_offer_folders_and_a_chosen_folder_narrows_the_menu(tmp_path):
+    """As in Claude Code, `@` offers folders too ("src/"); choosing one leaves the mention open, and
+    the menu goes on with what is in it. An ignored folder (build/) is not offered."""
+    _git_repo(tmp_path)
+    app = PromptApp(tmp_path)
+    async with app.run_test() as pilot:
+        await type_text(pilot, "see @sr")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.menu_items()[0] == "@src/"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.prompt.text == "see @src/"
+        assert sorted(app.menu_items()) == ["@src/widget.py", "@src/wizard.py"]
+        await type_text(pilot, "bu")
+        assert not any(item.startswith("@build") for item in app.menu_items())
+
+
 async def test_keys_typed_while_the_project_is_indexed_do_not_start_the_walk_again(tmp_path):
     """A fast typist's `@widg` walks the project once; each letter used to cancel the walk and
     start it over, so on a big project the menu stayed empty until the typing stopped."""

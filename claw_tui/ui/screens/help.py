@@ -21,7 +21,7 @@ PROMPT_KEYS = (
     ("Shift+Enter, Ctrl+J", "new line"),
     ("Up / Down", "previous / next prompt (at the first / last line)"),
     ("/", "commands, completed as you type"),
-    ("@", "attach a file's content (fuzzy, honours .gitignore; a large file is cut, saying so) or an MCP resource (@server:uri)"),
+    ("@", "attach a file's content (fuzzy, honours .gitignore; a large file is cut, saying so; a folder narrows the menu to what is in it) or an MCP resource (@server:uri)"),
     ("!cmd", "run a shell command yourself; it and its output go to the model with your next prompt"),
     ("Esc, Ctrl+C", "cancel the running turn and its tools; Ctrl+C clears the prompt, twice quits"),
     ("Ctrl+D", "quit, on an empty prompt"),

@@ -98,20 +98,24 @@ def _rg_binary() -> str | None:
 
 
 class FileIndex:
-    """The project's files for `@` mentions, honouring .gitignore; listed once, then cached."""
+    """The project's files for `@` mentions, honouring .gitignore, and the folders that hold them
+    ("src/": choosing one narrows the menu to what is in it); listed once, then cached."""
 
     MAX_FILES = 50_000
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.files: list[str] | None = None
+        self.folders: list[str] = []
 
     def invalidate(self) -> None:
         self.files = None
 
     async def load(self) -> list[str]:
         if self.files is None:
-            self.files = await self._list()
+            files = await self._list()
+            self.folders = await asyncio.to_thread(_folders_of, files)  # 50,000 paths: ~25 ms
+            self.files = files
         return self.files
 
     async def _list(self) -> list[str]:
@@ -143,13 +147,15 @@ class FileIndex:
         return []
 
     def search(self, query: str, limit: int = MENU_SIZE) -> list[str]:
-        """Fuzzy: file name prefix, then name, then path contains, then subsequence; shorter first."""
-        files = self.files or []
+        """Fuzzy: name prefix, then name, then path contains, then subsequence; shorter first. A folder
+        ends in "/"."""
         q = query.lower()
         scored: list[tuple[int, int, str]] = []
-        for path in files:
+        for path in [*(self.files or []), *self.folders]:
             low = path.lower()
-            base = low.rsplit("/", 1)[-1]
+            if low == q and low.endswith("/"):
+                continue  # the folder chosen already: what is in it follows
+            base = low.rstrip("/").rsplit("/", 1)[-1]
             if base.startswith(q):
                 rank = 0
             elif q in base:
@@ -163,6 +169,17 @@ class FileIndex:
             scored.append((rank, len(path), path))
         scored.sort()
         return [path for _, _, path in scored[:limit]]
+
+
+def _folders_of(files: list[str]) -> list[str]:
+    """Every folder holding one of `files` ("src/", "src/ui/"), each walked up to once."""
+    folders: set[str] = set()
+    for path in files:
+        end = path.rfind("/")
+        while end > 0 and (folder := path[: end + 1]) not in folders:
+            folders.add(folder)
+            end = path.rfind("/", 0, end)
+    return sorted(folders)
 
 
 def is_subsequence(needle: str, text: str) -> bool:
@@ -459,7 +476,10 @@ class PromptInput(ReportsWorkerFailures, TextArea):
                 )
             menu.show(resources)
             return
-        files = [Completion(Content(f"@{path}"), start, f"@{path} ") for path in self.file_index.search(match.group(1))]
+        files = [  # a folder is completed without the space: the menu goes on with what is in it
+            Completion(Content(f"@{path}"), start, f"@{path}" if path.endswith("/") else f"@{path} ")
+            for path in self.file_index.search(match.group(1))
+        ]
         # Resources first, but never more than half the menu while files match too.
         resources = resources[: MENU_SIZE - min(len(files), MENU_SIZE // 2)]
         menu.show((resources + files)[:MENU_SIZE])

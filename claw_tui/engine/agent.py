@@ -255,7 +255,8 @@ class Agent:
         if hooks is not None:
             hooks.base = agent.hook_fields
         agent.nested_memory = NestedMemory.from_files(cwd, memory_files, path_rules)
-        agent.startup_notes = startup_notes(cwd, config, memory_problems)
+        # A rule that does not parse is ignored: said at start (a deny rule the user meant must not vanish unseen).
+        agent.startup_notes = [*agent.permissions.problems, *startup_notes(cwd, config, memory_problems)]
         return agent
 
     async def start_mcp(

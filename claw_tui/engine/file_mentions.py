@@ -39,9 +39,12 @@ async def attach_files(prompt: str, read: Tool, ctx: ToolContext, permissions: o
     out = Attached(message)
     for mention in file_mentions(prompt):
         path = ctx.resolve(mention.rstrip(".,;)"))
-        if not path.is_file():
-            continue  # not a file (a directory, a name, an address): left as written
         shown = mention.rstrip(".,;)")
+        if path.is_dir() and ctx.in_workspace(path):
+            out.problems.append(f"@{shown} is a folder: claw attaches files, not folders (the model can list it).")
+            continue
+        if not path.is_file():
+            continue  # not a file (a name, an address): left as written
         if not ctx.in_workspace(path):
             out.problems.append(f"@{shown} was not attached: it is outside the workspace (the model can Read it).")
             continue

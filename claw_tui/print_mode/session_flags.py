@@ -28,7 +28,7 @@ def config_from_flags(args: argparse.Namespace, cwd: Path, model: str | None) ->
     if model:
         flags["model"] = model
     if args.add_dir:
-        flags["permissions"] = {"additional_directories": [str(Path(d).expanduser().resolve()) for d in args.add_dir]}
+        flags["permissions"] = {"additional_directories": [_folder(d) for d in args.add_dir]}
     if args.max_budget_usd is not None:
         flags["budget"] = {"session_usd": args.max_budget_usd}
     if args.max_thinking_tokens is not None:
@@ -43,6 +43,15 @@ def config_from_flags(args: argparse.Namespace, cwd: Path, model: str | None) ->
         return load_config(cwd, flags=flags or None, claude_settings=_settings(args.settings), sources=sources)
     except ConfigError as exc:
         raise CliError(f"bad configuration: {exc}") from None
+
+
+def _folder(value: str) -> str:
+    """An --add-dir folder, which must be one: a path that is not (often the prompt, taken as one more
+    folder by `--add-dir DIR…`) would otherwise fail every sandboxed command later."""
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise CliError(f"--add-dir {value}: not a folder (a prompt after --add-dir goes after `--`)")
+    return str(path)
 
 
 def _settings(value: str | None) -> Any:

@@ -6,6 +6,7 @@ import importlib.abc
 import sys
 import threading
 
+import pytest
 from fake_model import Reply, Text, ToolCall
 from keyboard import type_text
 from recorded_turns import settle
@@ -284,18 +285,20 @@ async def test_a_bang_command_and_its_output_reach_the_model_with_the_next_promp
 async def test_an_at_file_sends_its_content_cut_to_claude_codes_limits_with_a_note(project, fake_model, app_for):
     (project / "hello.py").write_text("print('hello, world')\n")
     (project / "big.log").write_text("".join(f"{n:05} " + "x" * 120 + "\n" for n in range(3000)))  # ~370 KB
+    (project / "docs").mkdir()
     fake_model.script(
         Reply(parts=[ToolCall("Edit", {"file_path": "hello.py", "old_string": "world", "new_string": "claw"})]),
         Reply(parts=[Text("Done.")]),
     )
     app = app_for()
     async with app.run_test() as pilot:
-        await type_text(pilot, "fix @hello.py using @big.log", "escape", "enter")  # Esc closes the @ menu
+        await type_text(pilot, "fix @hello.py using @big.log and @docs/", "escape", "enter")  # Esc closes the @ menu
         await settle(pilot)
         notes = [str(n.render()) for n in app.main_screen.query(NoteBlock)]
     assert "Attached @hello.py, @big.log (cut: too large to attach whole; the model can Read the rest)." in notes
+    assert "@docs/ is a folder: claw attaches files, not folders (the model can list it)." in notes, "not attached: said"
     sent = sent_text(fake_model.requests[0])
-    assert sent.startswith("fix @hello.py using @big.log") and "print('hello, world')" in sent
+    assert sent.startswith("fix @hello.py using @big.log and @docs/") and "print('hello, world')" in sent
     assert "00000 xxx" in sent and "02999 xxx" not in sent and "has been truncated to its first lines" in sent
     assert (project / "hello.py").read_text() == "print('hello, claw')\n", "attached counts as read: the Edit lands"
 
@@ -400,7 +403,7 @@ async def test_claude_codes_flags_reach_the_apps_session_and_the_others_are_name
     """`claw --add-dir … --allowed-tools … --append-system-prompt … "prompt"` in a terminal: the app
     acted on none of them (only -p did) and said nothing. Now the app reads them as print mode does,
     sends the prompt argument once it is up (as `claude "…"`), and names each flag it does not act on."""
-    from claw_tui.cli import _load, build_parser
+    from claw_tui.cli import CliError, _load, build_parser
     from claw_tui.ui.app import ClawApp
 
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
@@ -409,8 +412,8 @@ async def test_claude_codes_flags_reach_the_apps_session_and_the_others_are_name
     other.mkdir()
     args = build_parser().parse_args([
         "--cwd", str(project), "--add-dir", str(other), "--allowed-tools", "Bash(echo:*)",
-        "--append-system-prompt", "Answer in one line.", "--output-format", "json", "--effort", "high",
-        "say hi",
+        "--append-system-prompt", "Answer in one line.", "--disallowed-tools", "Bash(", "--output-format", "json",
+        "--effort", "high", "say hi",
     ])
     cwd, config, flags = _load(args)
     fake_model.script(Reply(parts=[Text("Hi.")]))
@@ -427,3 +430,7 @@ async def test_claude_codes_flags_reach_the_apps_session_and_the_others_are_name
         shown = [n.message for n in app._notifications]  # at start, as the app's other start-up problems
         assert "claw ignored --output-format: print mode (-p) only." in shown
         assert any(message.startswith("claw ignored --effort: ") for message in shown)
+        notes = [str(n.render()) for n in app.main_screen.query(NoteBlock)]
+        assert "not a permission rule: 'Bash(' (expected Tool or Tool(specifier)) in flags; ignored" in notes
+    with pytest.raises(CliError, match=r"--add-dir .*nowhere: not a folder \(a prompt after --add-dir goes after `--`\)"):
+        _load(build_parser().parse_args(["--cwd", str(project), "--add-dir", str(other), "nowhere"]))

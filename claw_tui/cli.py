@@ -6,6 +6,7 @@ Imports are lazy: `claw --help` and `claw -p` never load Textual.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ class CliError(Exception):
     """A one-line error for the user; exit code 1."""
 
 
+@functools.cache  # once a process: parsing the command line and naming the flags the app ignores both read it
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="claw",

@@ -55,6 +55,8 @@ class SessionFlags:
     append_system_prompt: str = ""  # --append-system-prompt(-file)
     agents: Sequence[AgentDef] = ()  # --agents: subagents for this session
     ignored: Sequence[str] = ()  # a sentence naming the flags given that the app does not act on
+
+
 LocalDiscovery = Callable[[], Awaitable[list[tuple[str, list[str]]]]]
 
 

@@ -25,6 +25,7 @@ from textual.widgets import Input, Static
 from claw_tui.core.approval import ApprovalRequest, ApprovalResponse
 from claw_tui.core.diffs import FileChange, apply_hunks
 from claw_tui.core.home_paths import short_path
+from claw_tui.ui.short_terminal import fit_rows
 from claw_tui.ui.type_ahead import KeyQuestion
 from claw_tui.ui.widgets.diff_view import FileDiff, HunkView, file_diff, file_header
 from claw_tui.ui.widgets.footer import HintFooter
@@ -32,7 +33,6 @@ from claw_tui.ui.widgets.footer import HintFooter
 INPUT_PREVIEW_CHARS = 4_000
 HUNK_KEYS = "j/k move · space accept/reject · a accept all · r reject all · s split"
 HUNK_KEYS_SHORT = "j/k hunk · space accept/reject · a/r all"
-SHORT_ROWS = 20  # below this, a screen keeps its rows for the diff: the short keys line, no blank lines
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ class ApprovalScreen(KeyQuestion, ModalScreen[ApprovalResponse]):
 
     def on_resize(self) -> None:
         self._apply_split()
-        self.set_class(self.size.height < SHORT_ROWS, "-short")
+        fit_rows(self, self.size.height)
 
     # --- hunks ----------------------------------------------------------------------------
 

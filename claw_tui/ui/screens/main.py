@@ -36,6 +36,7 @@ from claw_tui.ui.commands import CLAUDE_CODE_ONLY, CommandRegistry, SlashCommand
 from claw_tui.ui.messages import EngineEvent, TasksChanged
 from claw_tui.ui.replay import build_history, usage_turns
 from claw_tui.ui.reports import Workspace
+from claw_tui.ui.short_terminal import fit_rows
 from claw_tui.ui.widgets.conversation import SLICE_S, Conversation, UserPrompt
 from claw_tui.ui.widgets.cost_meter import CostMeter, UsageTotals
 from claw_tui.ui.widgets.diff_view import DiffView
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
     from claw_tui.mcp import McpManager
 
 WIDE_MIN_COLUMNS = 140
-SHORT_ROWS = 20  # below this, the completion menu and a long prompt are kept small (main.tcss)
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 QUIT_WINDOW_S = 2.0  # a second Ctrl+C within this quits
 
@@ -146,7 +146,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     async def on_mount(self) -> None:
         self.conversation.border_title = "Conversation · F2"
         self._apply_layout(self.app.size.width)
-        self.set_class(self.app.size.height < SHORT_ROWS, "-short")
+        fit_rows(self, self.app.size.height)
         self.status.cwd = short_path(self.cwd)
         self.prompt.focus()
         if self.agent is None:
@@ -236,7 +236,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
 
     def on_resize(self) -> None:
         self._apply_layout(self.size.width)
-        self.set_class(self.size.height < SHORT_ROWS, "-short")
+        fit_rows(self, self.size.height)
 
     @property
     def is_narrow(self) -> bool:

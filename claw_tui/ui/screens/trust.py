@@ -10,10 +10,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from claw_tui.ui.short_terminal import fit_rows
 from claw_tui.ui.type_ahead import KeyQuestion
 from claw_tui.ui.widgets.footer import HintFooter
-
-SHORT_ROWS = 20  # below this, the list of what would run scrolls so the answer keys stay in view
 
 
 class TrustScreen(KeyQuestion, ModalScreen[bool]):
@@ -63,7 +62,7 @@ class TrustScreen(KeyQuestion, ModalScreen[bool]):
         yield HintFooter(compact=True)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.height < SHORT_ROWS, "-short")
+        fit_rows(self, self.size.height)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -242,7 +242,7 @@ class ToolCallBlock(Vertical, can_focus=True):
         self.changes: list[Change] = []
         self.hunks_applied = ""  # "1 of 2 hunks applied" for an edit accepted in part
         self.live = ""  # the end of what it has printed while it runs (a command's output)
-        self._live_shown = True
+        self._redraw_pending = False  # the latest lines are drawn at most every LIVE_REDRAW_S
         self._collapsed = True
         self.title: Content = Content("")
         self._title_view = Static(classes="tool-title")
@@ -292,12 +292,12 @@ class ToolCallBlock(Vertical, can_focus=True):
         """More output of the running call: its latest lines show under it, redrawn at most every
         LIVE_REDRAW_S however fast it prints."""
         self.live = (self.live + text)[-LIVE_TAIL_CHARS:]
-        if self._live_shown:
-            self._live_shown = False
+        if not self._redraw_pending:
+            self._redraw_pending = True
             self.set_timer(LIVE_REDRAW_S, self._show_live)
 
     def _show_live(self) -> None:
-        self._live_shown = True
+        self._redraw_pending = False
         if self.status == "running":
             self._fill()
 

@@ -6,7 +6,6 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -14,14 +13,13 @@ from textual import events, work
 from textual._compositor import LayoutUpdate
 from textual._time import get_time
 from textual.app import App, CSSPathType, SystemCommand
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from claw_tui.config import ConfigError, LoadedConfig, Settings, load_config
 from claw_tui.core import background_imports
 from claw_tui.engine.sessions import SessionStore, StoreError
 from claw_tui.ui import session_actions
-from claw_tui.ui.commands import CommandRegistry, SlashCommand
+from claw_tui.ui.commands import CommandRegistry
 from claw_tui.ui.gc_policy import IdleCollector
 from claw_tui.ui.screens.main import MainScreen
 from claw_tui.ui.screens.sessions import busy_hint
@@ -38,6 +36,7 @@ from claw_tui.ui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from textual.command import CommandPalette, Provider
 
     from claw_tui.engine.agent_defs import AgentDef
     from claw_tui.engine.frontend import FrontendAgent
@@ -65,54 +64,15 @@ async def default_discovery() -> list[tuple[str, list[str]]]:
     return await registry.discover_local_servers()
 
 
-class ClawThemeProvider(Provider):
-    """The /theme picker: every registered theme, claw's own first; highlighting previews it."""
+def _slash_command_provider() -> type[Provider]:
+    from claw_tui.ui.palette import SlashCommandProvider
 
-    def _themes(self) -> list[str]:
-        app: ClawApp = self.app  # type: ignore[assignment]
-        ours = sorted(app.claw_theme_names)
-        return ours + sorted(name for name in app.available_themes if name not in app.claw_theme_names)
-
-    async def discover(self) -> Hits:
-        app: ClawApp = self.app  # type: ignore[assignment]
-        for name in self._themes():
-            yield DiscoveryHit(name, lambda name=name: app.apply_theme_choice(name), text=name)
-
-    async def search(self, query: str) -> Hits:
-        app: ClawApp = self.app  # type: ignore[assignment]
-        matcher = self.matcher(query)
-        for name in self._themes():
-            if (score := matcher.match(name)) > 0:
-                yield Hit(score, matcher.highlight(name), lambda name=name: app.apply_theme_choice(name), text=name)
-
-
-class SlashCommandProvider(Provider):
-    """The palette's view of the registry: the commands available on the calling screen."""
-
-    def _commands(self) -> Iterable[tuple[SlashCommand, Callable[[], Any]]]:
-        app: ClawApp = self.app  # type: ignore[assignment]
-        main = app.main_screen
-        on_modal = self.screen is not main
-        for command in main.registry.available(main):
-            if on_modal and not command.over_modals:
-                continue
-            yield command, partial(main.run_command, command, "")
-
-    async def discover(self) -> Hits:
-        for command, run in self._commands():
-            yield DiscoveryHit(f"{command.slash}  {command.title}", run, text=command.slash, help=command.help_with_key)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for command, run in self._commands():
-            label = f"{command.slash}  {command.title}"
-            if (score := matcher.match(label)) > 0:
-                yield Hit(score, matcher.highlight(label), run, text=command.slash, help=command.help_with_key)
+    return SlashCommandProvider
 
 
 class ClawApp(ReportsWorkerFailures, App[int]):
     TITLE = "claw"
-    COMMANDS = App.COMMANDS | {SlashCommandProvider}
+    COMMANDS = App.COMMANDS | {_slash_command_provider}
     # Read with the app's own CSS at start: a screen whose CSS is new when it is first pushed has Textual
     # parse every style sheet again and restyle every widget on screen (~50 ms on the first edit's approval).
     # Whole paths: Textual reads a relative one beside the module of the app's class, a subclass's too.
@@ -329,6 +289,10 @@ class ClawApp(ReportsWorkerFailures, App[int]):
 
     def open_theme_picker(self) -> None:
         self._theme_before_preview = self.theme
+        from textual.command import CommandPalette
+
+        from claw_tui.ui.palette import ClawThemeProvider
+
         self.push_screen(CommandPalette(providers=[ClawThemeProvider], placeholder="Search for themes…"))
 
     def on_command_palette_option_highlighted(self, event: CommandPalette.OptionHighlighted) -> None:

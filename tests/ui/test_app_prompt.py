@@ -239,3 +239,15 @@ async def test_keys_typed_faster_than_the_menu_follows_still_run_what_was_typed(
         assert app.sent == ["/memory "], "not the stale first item, /help"
         await pilot.press("/", "m", "down", "enter")
         assert app.sent[-1] == "/memory ", "an item picked with the arrows stays picked"
+
+
+async def test_editing_keys_typed_in_one_burst_act_in_the_order_typed(tmp_path):
+    """Backspace, the arrows and the other keys the prompt binds act where they were typed, not after
+    the letters that came behind them (Textual runs a binding once the key has gone up to the app)."""
+    app = PromptApp(tmp_path)
+    async with app.run_test() as pilot:
+        for key, character in (("h", "h"), ("x", "x"), ("backspace", "\x7f"), ("i", "i"), ("left", None),
+                               ("left", None), ("o", "o"), ("end", None), ("!", "!")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert app.prompt.text == "ohi!"

@@ -7,6 +7,8 @@ Each program runs in tmux (160x48) against the same scripted fake model server (
 in a fresh project and home, one run of each in turn. "Prompt ready" is the first capture of the pane
 that shows the program's prompt; "approval" is the first that shows its question about the file the
 model writes, timed from the Enter that sent the prompt (typed beforehand and seen on screen).
+claw shows its prompt (the boot screen's) before the rest of its screen; "whole screen" is when the
+rest is up too (its greeting in the conversation), and keys typed before then wait for it.
 Prints the median and range per program; nothing is asserted. FEEL_SETTLE_S (default 0.5) is how
 long after the prompt shows the prompt is typed: a user who types at once meets the start-up work.
 """
@@ -43,6 +45,7 @@ class Program:
     command: list[str]
     ready: str  # on screen once the prompt takes keys
     approval: str  # on screen once the write asks for approval
+    whole: str  # on screen once the whole screen is up (Claude Code's is once its prompt is)
     titles: bool = False  # it asks the model for a session title (Claude Code, with the prompt in <session>)
 
     def environment(self, home: Path, project: Path, base_url: str) -> dict[str, str]:
@@ -79,7 +82,7 @@ def wait_for(session: str, text: str) -> float:
     raise TimeoutError(f"never saw {text!r}; the screen:\n{screen(session)}")
 
 
-def run_once(program: Program, server: FakeModelServer, index: int) -> tuple[float, float]:
+def run_once(program: Program, server: FakeModelServer, index: int) -> tuple[float, float, float]:
     prompt = f"write hello{index}.py"
     # Routed by the first user text: the title request's holds "<session>\nPROMPT", the turn's only PROMPT.
     title = [Reply(parts=[Text("Writing hello")], when=f"<session>\n{prompt}")] if program.titles else []
@@ -108,6 +111,8 @@ def run_once(program: Program, server: FakeModelServer, index: int) -> tuple[flo
         try:
             wait_for(session, program.ready)
             launch = time.perf_counter() - started
+            wait_for(session, program.whole)
+            whole = time.perf_counter() - started
             time.sleep(SETTLE_S)  # let start-up work settle, as a user reading the screen would
             subprocess.run(["tmux", "send-keys", "-t", session, "-l", prompt], check=True)
             wait_for(session, prompt)
@@ -117,7 +122,7 @@ def run_once(program: Program, server: FakeModelServer, index: int) -> tuple[flo
             approval = time.perf_counter() - sent
         finally:
             subprocess.run(["tmux", "kill-session", "-t", session], check=False)
-    return launch, approval
+    return launch, whole, approval
 
 
 def describe(name: str, values: list[float]) -> str:
@@ -130,22 +135,25 @@ def main() -> None:
     parser.add_argument("--claude", help="Claude Code's command (e.g. /work/cc/node_modules/.bin/claude)")
     args = parser.parse_args()
     claw = shutil.which("claw", path=str(Path(sys.executable).parent)) or "claw"
-    programs = [Program("claw", [claw], ready="Ask claw", approval="needs your approval")]
+    programs = [Program("claw", [claw], ready="Ask claw", approval="needs your approval", whole="Enter sends ·")]
     if args.claude:
         programs.append(
-            Program("claude", [args.claude], ready="? for shortcuts", approval="Do you want to create", titles=True)
+            Program("claude", [args.claude], ready="? for shortcuts", approval="Do you want to create",
+                    whole="? for shortcuts", titles=True)
         )
-    figures: dict[str, tuple[list[float], list[float]]] = {p.name: ([], []) for p in programs}
+    figures: dict[str, tuple[list[float], list[float], list[float]]] = {p.name: ([], [], []) for p in programs}
     with FakeModelServer() as server:
         for index in range(args.runs):
             for program in programs:  # alternating, so a busy moment of the machine hits both
-                launch, approval = run_once(program, server, index)
-                figures[program.name][0].append(launch)
-                figures[program.name][1].append(approval)
-                print(f"run {index + 1} {program.name}: launch → prompt ready {launch:.3f} s, Enter → approval {approval:.3f} s", flush=True)
+                launch, whole, approval = run_once(program, server, index)
+                for figure, value in zip(figures[program.name], (launch, whole, approval), strict=True):
+                    figure.append(value)
+                print(f"run {index + 1} {program.name}: launch → prompt ready {launch:.3f} s, whole screen {whole:.3f} s,"
+                      f" Enter → approval {approval:.3f} s", flush=True)
     print()
-    for name, (launches, approvals) in figures.items():
+    for name, (launches, wholes, approvals) in figures.items():
         print(describe(f"{name} launch → prompt ready", launches))
+        print(describe(f"{name} launch → whole screen", wholes))
         print(describe(f"{name} Enter → edit approval", approvals))
 
 

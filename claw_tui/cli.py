@@ -318,8 +318,11 @@ def run_tui(args: argparse.Namespace) -> int:
         strict_mcp_config=args.strict_mcp_config,
         flags=flags,
         prompt=args.prompt,
+        boot=True,
     )
     app.run()
+    if app.boot_failure is not None:
+        raise app.boot_failure
     if app.agent is not None and (session_id := app.agent.session_id):
         print(f"Session saved: `claw -c` continues it, as does `claw --resume {session_id}`.")
     return int(app.return_code or 0)

@@ -13,16 +13,13 @@ from textual import events, work
 from textual._compositor import LayoutUpdate
 from textual._time import get_time
 from textual.app import App, CSSPathType, SystemCommand
+from textual.message import Message
 from textual.screen import Screen
 
 from claw_tui.config import ConfigError, LoadedConfig, Settings, load_config
 from claw_tui.core import background_imports
-from claw_tui.engine.sessions import SessionStore, StoreError
-from claw_tui.ui import session_actions
-from claw_tui.ui.commands import CommandRegistry
 from claw_tui.ui.gc_policy import IdleCollector
-from claw_tui.ui.screens.main import MainScreen
-from claw_tui.ui.screens.sessions import busy_hint
+from claw_tui.ui.screens.boot import BootScreen
 from claw_tui.ui.theming import (
     CLAW_VARIABLES,
     DEFAULT_THEME,
@@ -40,6 +37,9 @@ if TYPE_CHECKING:
 
     from claw_tui.engine.agent_defs import AgentDef
     from claw_tui.engine.frontend import FrontendAgent
+    from claw_tui.engine.sessions import SessionStore
+    from claw_tui.ui.commands import CommandRegistry
+    from claw_tui.ui.screens.main import MainScreen
 
 SCREENS = Path(__file__).parent / "screens"
 AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
@@ -70,6 +70,10 @@ def _slash_command_provider() -> type[Provider]:
     return SlashCommandProvider
 
 
+class BootDone(Message):
+    """The session's parts are loaded behind the boot screen: the main screen takes over."""
+
+
 class ClawApp(ReportsWorkerFailures, App[int]):
     TITLE = "claw"
     COMMANDS = App.COMMANDS | {_slash_command_provider}
@@ -94,10 +98,12 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         strict_mcp_config: bool = False,
         flags: SessionFlags | None = None,
         prompt: str | None = None,
+        boot: bool = False,
     ) -> None:
         """`resume` is a session id or prefix, `continue_` this folder's latest session;
         `open_browser` starts with the session browser over the main screen; `prompt` is sent once the
-        app is up (`claw "fix the test"`, as `claude "…"` starts)."""
+        app is up (`claw "fix the test"`, as `claude "…"` starts). `boot` (the `claw` command's) draws
+        the boot screen first and loads the session's parts behind it: the prompt shows sooner."""
         super().__init__()
         self.cwd = cwd.resolve()
         self.startup_problems: list[str] = []
@@ -123,33 +129,50 @@ class ClawApp(ReportsWorkerFailures, App[int]):
             self.startup_problems.append(f"Theme {wanted!r} is not installed; using {DEFAULT_THEME}.")
             wanted = DEFAULT_THEME
         self.theme = wanted
-        self.registry = CommandRegistry.build(self.cwd)
-        self.store: SessionStore | None = None
-        try:
-            self.store = SessionStore.open()
-        except StoreError as exc:
-            self.startup_problems.append(f"Sessions are not saved this time: {exc}")
         self.agent: FrontendAgent | None = None
         self.agent_error = ""
-        try:
-            factory = agent_factory or _default_agent_factory(model, permission_mode, flags)
-            self.agent = factory(self)
-        except Exception as exc:  # noqa: BLE001 - shown on the main screen; the app still opens
-            self.agent_error = f"{type(exc).__name__}: {exc}"
+        self.store: SessionStore | None = None
         self.open_browser = open_browser
         self.first_prompt = prompt
         self.model_flag = model  # named on the command line: it wins over a resumed session's own
         self.resumed: str | None = None  # the stored session loaded at start, drawn once the screen is up
         self.resume_problem: tuple[str, str] | None = None  # (note, level) when --resume/--continue could not
-        if self.agent is not None and (resume or continue_):
-            self._load_requested_session(resume, continue_)
-        self.main_screen = MainScreen(agent=self.agent, cwd=self.cwd, registry=self.registry, agent_error=self.agent_error)
         self._theme_before_preview: str | None = None
         # Set on exit: the watcher's thread checks it, so quitting does not wait for its timeout.
         self._stop_watching = asyncio.Event()
         self._collector = IdleCollector(busy=lambda: self.main_screen.turn_running)
         self._first_frame_at: float | None = None  # when the first whole frame was written
+        self._started_background_work = False
         self._type_ahead = TypeAhead()
+        factory = agent_factory or default_agent_factory(model, permission_mode, flags)
+        self._assemble = lambda: self._load_session_parts(factory, resume, continue_)
+        # With `boot`, the boot screen shows first and holds the keys typed (`_held`) while the rest loads.
+        self._boot: BootScreen | None = BootScreen(self.cwd) if boot else None
+        self._held: list[events.Key | events.Paste] | None = [] if boot else None
+        self.boot_failure: BaseException | None = None  # what stopped the loading behind the boot screen
+        if not boot:
+            self._assemble()
+
+    def _load_session_parts(self, factory: AgentFactory, resume: str | None, continue_: bool) -> None:
+        """The command registry, the session store, the agent (and the session it resumes), the main screen."""
+        from claw_tui.engine.sessions import SessionStore, StoreError
+        from claw_tui.ui.commands import CommandRegistry
+        from claw_tui.ui.screens.main import MainScreen
+
+        self.registry: CommandRegistry = CommandRegistry.build(self.cwd)
+        try:
+            self.store = SessionStore.open()
+        except StoreError as exc:
+            self.startup_problems.append(f"Sessions are not saved this time: {exc}")
+        try:
+            self.agent = factory(self)
+        except Exception as exc:  # noqa: BLE001 - shown on the main screen; the app still opens
+            self.agent_error = f"{type(exc).__name__}: {exc}"
+        if self.agent is not None and (resume or continue_):
+            self._load_requested_session(resume, continue_)
+        self.main_screen: MainScreen = MainScreen(
+            agent=self.agent, cwd=self.cwd, registry=self.registry, agent_error=self.agent_error
+        )
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(CLAW_VARIABLES)
@@ -161,7 +184,16 @@ class ClawApp(ReportsWorkerFailures, App[int]):
                 yield command
 
     async def on_mount(self) -> None:
-        await self.push_screen(self.main_screen)
+        if self._boot is not None:
+            await self.push_screen(self._boot)
+        else:
+            await self._show_main_screen()
+
+    async def _show_main_screen(self) -> None:
+        if self._boot is not None:
+            await self.switch_screen(self.main_screen)
+        else:
+            await self.push_screen(self.main_screen)
         await self._show_requested_session()
         for failure in self._theme_failures:
             self.notify(failure, title="Theme not loaded", severity="warning", timeout=10)
@@ -176,15 +208,45 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         self._collector.start()
         self.set_interval(1.0, self._collector.tick)
 
+    @work(group="boot", name="load the session behind the boot screen", exit_on_error=False)
+    async def _load_behind_boot(self) -> None:
+        """The heavy part of start-up, after the boot screen's first frame; between its steps the app
+        shows the keys typed meanwhile."""
+        try:
+            from claw_tui.ui.screens import main  # noqa: F401 - the panes' and the engine's modules
+
+            await asyncio.sleep(0)
+            self._assemble()
+        except Exception as exc:  # noqa: BLE001 - `claw` reports it as any start-up failure (cli.py)
+            self.boot_failure = exc
+            self.exit(1)
+            return
+        await asyncio.sleep(0)
+        self.post_message(BootDone())
+
+    async def on_boot_done(self, _message: BootDone) -> None:
+        await self._show_main_screen()
+        held, self._held = self._held or [], None
+        for event in held:  # in the order typed, before any key still queued behind this message
+            await self.on_event(event)
+
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
         super()._display(screen, renderable)
-        # The first whole frame is on its way to the terminal: the start-up's background work may begin.
-        # Started sooner it would slow the frame down, competing for the interpreter. (Textual's first
-        # layout is drawn inside a batch and never written, so "after the first refresh" is too soon.)
         if isinstance(screen, KeyQuestion) and screen.drawn_at is None and renderable is not None and not self._batch_count:
             screen.drawn_at = get_time()  # from now on a key can answer it (type_ahead.py)
-        if isinstance(renderable, LayoutUpdate) and not self._batch_count and self._first_frame_at is None:
+        if not isinstance(renderable, LayoutUpdate) or self._batch_count:
+            return
+        if self._first_frame_at is None:
             self._first_frame_at = get_time()
+            if screen is self._boot:
+                self.call_later(self._load_behind_boot)
+                return
+        # The first whole frame with the session loaded is on its way to the terminal: the start-up's
+        # background work may begin. Started sooner it would slow the frame down, competing for the
+        # interpreter. (Textual's first layout is drawn inside a batch and never written, so "after the
+        # first refresh" is too soon.)
+        if not self._started_background_work and screen is not self._boot:
+            self._started_background_work = True
             background_imports.start_up_done()
             self.call_later(self.main_screen.start_background_work)
 
@@ -195,6 +257,11 @@ class ClawApp(ReportsWorkerFailures, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self._collector.touch()  # the user is here: no full garbage collection just now
+        if self._held is not None and isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self._held.append(event)  # for the main screen, once it is up
+            if self._boot is not None and self.screen is self._boot:
+                self._boot.echo(event)
+            return
         if isinstance(event, events.Key) and event.key == "ctrl+j" and self._typed_before_anything_showed(event):
             # Typed before claw took the terminal, in its line mode, whose Enter is a line feed (Ctrl+J,
             # the prompt's new line): "claw⏎ fix the test⏎" sends the prompt, as the user meant.
@@ -220,6 +287,9 @@ class ClawApp(ReportsWorkerFailures, App[int]):
 
     def _load_requested_session(self, resume: str | None, continue_: bool) -> None:
         """`--resume ID` / `--continue`: load the session into the agent now; it is drawn on mount."""
+        from claw_tui.engine.sessions import StoreError
+        from claw_tui.ui.screens.sessions import busy_hint
+
         assert self.agent is not None
         store = self.agent.store
         if store is None:
@@ -243,6 +313,9 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         self.resumed = session_id
 
     async def _show_requested_session(self) -> None:
+        from claw_tui.engine.sessions import StoreError
+        from claw_tui.ui import session_actions
+
         screen = self.main_screen
         if self.resume_problem is not None:
             await screen.conversation.add_note(*self.resume_problem)
@@ -334,7 +407,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
             self.refresh_css()
 
 
-def _default_agent_factory(model: str | None, permission_mode: str | None, flags: SessionFlags) -> AgentFactory:
+def default_agent_factory(model: str | None, permission_mode: str | None, flags: SessionFlags) -> AgentFactory:
     def create(app: ClawApp) -> FrontendAgent:
         from claw_tui.engine.agent import Agent
         from claw_tui.engine.scheduler import Scheduler

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Unmount
@@ -36,6 +36,7 @@ from claw_tui.ui.commands import CLAUDE_CODE_ONLY, CommandRegistry, SlashCommand
 from claw_tui.ui.messages import EngineEvent, TasksChanged
 from claw_tui.ui.replay import build_history, usage_turns
 from claw_tui.ui.reports import Workspace
+from claw_tui.ui.screens.boot import MAIN_KEYS, PANES, WIDE_MIN_COLUMNS
 from claw_tui.ui.short_terminal import fit_rows
 from claw_tui.ui.widgets.conversation import SLICE_S, Conversation, UserPrompt
 from claw_tui.ui.widgets.cost_meter import CostMeter, UsageTotals
@@ -53,18 +54,8 @@ if TYPE_CHECKING:
     from claw_tui.engine.frontend import FrontendAgent
     from claw_tui.mcp import McpManager
 
-WIDE_MIN_COLUMNS = 140
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 QUIT_WINDOW_S = 2.0  # a second Ctrl+C within this quits
-
-
-# (key in focus_pane, frame id, tab label, focus key)
-PANES = (
-    ("tools", "pane-tools", "Tools", "f3"),
-    ("diff", "pane-diff", "Diff", "f4"),
-    ("tasks", "pane-tasks", "Tasks", "f5"),
-    ("cost", "pane-cost", "Cost", "f6"),
-)
 
 
 class MainScreen(ReportsWorkerFailures, Screen[None]):
@@ -75,25 +66,7 @@ class MainScreen(ReportsWorkerFailures, Screen[None]):
     # (Textual's default would focus the conversation, the first focusable widget, until on_mount).
     AUTO_FOCUS = "#prompt"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+c", "interrupt", "stop/quit", key_display="^c",
-            tooltip="Copy the selection; else cancel the running turn or command; else clear the prompt; twice on an empty prompt quits (so does Ctrl+D)",
-        ),
-        Binding("escape", "escape", "cancel", show=False, tooltip="Cancel the running turn, or go back to the prompt"),
-        Binding("f1", "slash('help')", "help", tooltip="Commands and keys"),
-        # The footer shows F2 as "f2-f7 focus"; the help screen lists each key on its own.
-        Binding("f2", "focus_pane('conversation')", "focus", key_display="f2-f7", tooltip="Focus the conversation"),
-        *(
-            Binding(key, f"focus_pane('{name}')", label.lower(), show=False, tooltip=f"Focus the {label.lower()} pane")
-            for name, _, label, key in PANES
-        ),
-        Binding("f7", "focus_pane('prompt')", "prompt", show=False, tooltip="Focus the prompt"),
-        Binding("ctrl+b", "toggle_side", "panes", tooltip="Show or hide the side panes"),
-        Binding("f8", "hide_pane", "hide", tooltip="Hide the focused side pane (its focus key shows it again)"),
-        Binding("f11", "zoom", "zoom", tooltip="Zoom the focused pane (again or Esc to restore)"),
-        Binding("shift+tab", "cycle_mode", "mode", show=False, tooltip="Cycle permission mode: default, acceptEdits, plan (bypassPermissions asks first)"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = MAIN_KEYS
 
     def __init__(self, *, agent: FrontendAgent | None, cwd: Path, registry: CommandRegistry, agent_error: str = "") -> None:
         super().__init__()

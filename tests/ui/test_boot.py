@@ -1,0 +1,84 @@
+"""`claw` draws its boot screen (the main screen's frame and prompt) first and loads the session
+behind it; the keys typed meanwhile reach the main screen in order, as if typed there."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fake_model import Reply, Text, isolated_env
+from recorded_turns import settle
+from textual import events
+
+from claw_tui.ui.app import SessionFlags, default_agent_factory
+from claw_tui.ui.screens.boot import BootScreen
+from claw_tui.ui.screens.main import MainScreen
+
+
+async def test_keys_typed_behind_the_boot_screen_reach_the_main_screen_in_order(project, fake_model, app_for):
+    fake_model.script(Reply(parts=[Text("Hello.")]))
+    seen: dict[str, object] = {}
+    make_agent = default_agent_factory(None, "default", SessionFlags())
+
+    def agent_typed_for(app):
+        """The agent, made while the boot screen shows; the user types meanwhile."""
+        seen["screen"] = app.screen
+        for key, character in (("h", "h"), ("x", "x"), ("backspace", None), ("i", "i"), ("enter", "\r"), ("a", "a")):
+            app.post_message(events.Key(key, character))
+        app.post_message(events.Paste("b"))
+        return make_agent(app)
+
+    app = app_for(mode="default", boot=True, agent_factory=agent_typed_for)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        boot = seen["screen"]
+        assert isinstance(boot, BootScreen), "the session loads behind the boot screen"
+        assert boot.prompt.text == "ab", "the boot screen showed the keys as they came (Enter took 'hi')"
+        assert isinstance(app.screen, MainScreen)
+        [request] = fake_model.requests
+        assert '"hi"' in request.body.decode(), "Enter sent what was typed before it, once"
+        assert app.main_screen.prompt.text == "ab"
+        await pilot.press("c")
+        assert app.main_screen.prompt.text == "abc", "keys typed once the main screen is up follow the held ones"
+
+
+async def test_an_agent_that_cannot_be_made_behind_the_boot_screen_is_named_on_the_main_screen(project, fake_model, app_for):
+    def broken(app):
+        return (app.cwd / "missing").read_text()  # FileNotFoundError
+
+    app = app_for(boot=True, agent_factory=broken)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert "FileNotFoundError" in app.agent_error
+        assert app.boot_failure is None
+
+
+@pytest.mark.needs("tmux")
+def test_claw_typed_at_once_in_a_terminal_sends_the_prompt_and_shows_the_answer(tmp_path, fake_model):
+    """The real start in a terminal: `claw⏎ hi⏎` typed before anything shows, as a user does."""
+    fake_model.script(Reply(parts=[Text("Hello from the model.")]))
+    home = tmp_path / "home"
+    project = home / "project"
+    project.mkdir(parents=True)
+    env = isolated_env(home, fake_model.base_url) | {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color"}
+    claw = Path(sys.executable).with_name("claw")
+    session = f"boot-{time.monotonic_ns()}"
+    command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(claw), "--permission-mode", "acceptEdits"]
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(project), *command], check=True)
+    try:
+        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "hi"], check=True)
+        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
+        screen = ""
+        deadline = time.monotonic() + 30
+        while "Hello from the model." not in screen and time.monotonic() < deadline:
+            time.sleep(0.1)
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], check=False, capture_output=True, text=True).stdout
+        assert "Hello from the model." in screen, screen
+        [request] = fake_model.requests
+        assert '"hi"' in request.body.decode()
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)

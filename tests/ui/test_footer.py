@@ -35,3 +35,20 @@ async def test_the_footer_ends_on_whole_hints(project, fake_model, app_for, size
         assert prompt.placeholder.startswith("Ask claw…") and prompt.placeholder.endswith(
             ("claw…", "commands", "files", "shell", "new line")
         )
+
+
+async def test_the_hints_are_made_again_only_when_the_keys_they_show_change(project, fake_model, app_for):
+    """Every change of focus has Textual rebuild the footer; one that leaves the keys as they were
+    (from the prompt to a pane and back) now keeps the hints, and one that changes them remakes them."""
+    app = app_for(mode="default")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        before = list(footer.query(FooterKey))
+        await pilot.press("f6", "f7")  # the cost pane, then the prompt again
+        await settle(pilot)
+        assert list(footer.query(FooterKey)) == before, "the same keys: the same hints"
+        await pilot.press("f3")  # the tool log's filter: its own keys
+        await settle(pilot)
+        after = list(footer.query(FooterKey))
+        assert after != before and all(key not in before for key in after), "other keys: the hints are remade"

@@ -13,10 +13,33 @@ from textual.widgets._footer import FooterKey
 
 
 class HintFooter(Footer):
+    _shown: tuple[object, ...] | None = None  # what the hints were made from
+
     async def recompose(self) -> None:
-        """The bindings changed (another screen or focus): fit the new hints."""
+        """The bindings changed (another screen or focus): fit the new hints. Textual says so on every
+        change of focus, most of which leave the hints as they were (from the prompt to a pane and
+        back, an edit's approval coming up): then the hints stay, not made again (~10 ms each time)."""
+        if not self.is_attached:  # its screen closed before the recompose came (Textual's own check, first)
+            return
+        shown = self._made_from()
+        if shown == self._shown and self.children:
+            return
+        self._shown = shown
         await super().recompose()
         self._fit()
+
+    def _made_from(self) -> tuple[object, ...]:
+        """Everything Footer.compose reads: the shown bindings and the palette's (key, action, label,
+        group, enabled, tooltip), and the footer's own settings."""
+        if not self._bindings_ready:
+            return ()
+        palette = self.app.COMMAND_PALETTE_BINDING
+        bindings = tuple(
+            (key, binding.action, binding.description, binding.group, enabled, tooltip)
+            for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
+            if binding.show or key == palette
+        )
+        return (self.compact, self.show_command_palette, bindings)
 
     def on_resize(self) -> None:
         self._fit()

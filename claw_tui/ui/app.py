@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from claw_tui.ui.screens.main import MainScreen
 
 SCREENS = Path(__file__).parent / "screens"
+HELD_KEYS_WAIT_S = 1.0  # the longest the main screen waits to show the keys held for it in its prompt
 AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
 
 
@@ -215,20 +217,35 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         try:
             from claw_tui.ui.screens import main  # noqa: F401 - the panes' and the engine's modules
 
-            await asyncio.sleep(0)
+            await self._show_typing()
             self._assemble()
         except Exception as exc:  # noqa: BLE001 - `claw` reports it as any start-up failure (cli.py)
             self.boot_failure = exc
             self.exit(1)
             return
-        await asyncio.sleep(0)
+        await self._show_typing()
         self.post_message(BootDone())
 
+    async def _show_typing(self) -> None:
+        """Between two steps of the loading: the keys typed meanwhile are taken, and if there were any,
+        the boot screen gets a frame's time to show them."""
+        held = len(self._held or ())
+        await asyncio.sleep(0.001)
+        if len(self._held or ()) > held:
+            await asyncio.sleep(1 / 60)
+
     async def on_boot_done(self, _message: BootDone) -> None:
-        await self._show_main_screen()
         held, self._held = self._held or [], None
-        for event in held:  # in the order typed, before any key still queued behind this message
-            await self.on_event(event)
+        # Drawn once the held keys are in its prompt: it never shows the prompt empty in between.
+        with self.batch_update():
+            await self._show_main_screen()
+            for event in held:  # in the order typed, before any key still queued behind this message
+                await self.on_event(event)
+            if held and (taker := self.focused) is not None:
+                taken = asyncio.Event()
+                taker.call_later(taken.set)  # after the keys, in the queue of the widget that takes them
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(taken.wait(), HELD_KEYS_WAIT_S)
 
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
         super()._display(screen, renderable)

@@ -32,8 +32,18 @@ async def test_keys_typed_behind_the_boot_screen_reach_the_main_screen_in_order(
         return make_agent(app)
 
     app = app_for(mode="default", boot=True, agent_factory=agent_typed_for)
+    first_drawn_with: list[str] = []  # the main screen's prompt when that screen was first drawn
+    display = app._display
+
+    def drawn(screen, renderable):
+        if screen is getattr(app, "main_screen", None) and renderable is not None and not app._batch_count and not first_drawn_with:
+            first_drawn_with.append(screen.prompt.text)
+        display(screen, renderable)
+
+    app._display = drawn  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        assert first_drawn_with == ["ab"], "the main screen is first drawn with the held keys in its prompt"
         boot = seen["screen"]
         assert isinstance(boot, BootScreen), "the session loads behind the boot screen"
         assert boot.prompt.text == "ab", "the boot screen showed the keys as they came (Enter took 'hi')"

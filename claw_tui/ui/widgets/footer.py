@@ -15,6 +15,12 @@ from textual.widgets._footer import FooterKey
 class HintFooter(Footer):
     _shown: tuple[object, ...] | None = None  # what the hints were made from
 
+    def __init__(self, *, compact: bool = False) -> None:
+        super().__init__(compact=compact)
+        # Hints from the first frame on: Textual's footer waits for the screen's first change of bindings
+        # and is blank until then (a blank row as the main screen replaced the boot screen).
+        self.set_reactive(Footer._bindings_ready, True)
+
     async def recompose(self) -> None:
         """The bindings changed (another screen or focus): fit the new hints. Textual says so on every
         change of focus, most of which leave the hints as they were (from the prompt to a pane and

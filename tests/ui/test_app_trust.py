@@ -24,7 +24,7 @@ async def test_the_trust_question_is_a_screen_naming_what_would_run_and_y_applie
         while not (isinstance(app.screen, TrustScreen) and app.screen.drawn_at):  # on screen: a key answers it
             await pilot.pause(0.02)
         assert app.screen.items == ["PreToolUse hook runs `./audit.sh`", "runs without asking: Bash"]
-        await pilot.press("y")
+        await pilot.press("Y")  # as the question names it (Shift+Y did nothing)
         await settle(pilot)
         note = str(app.main_screen.query(NoteBlock).last().render())
         assert "hooks from .claw/config.toml, permissions.allow from .claw/config.toml now take effect" in note

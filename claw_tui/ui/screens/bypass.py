@@ -29,8 +29,8 @@ class BypassScreen(ModalScreen[bool]):
     BypassScreen #bypass-keys { margin-top: 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "turn it on"),
-        Binding("n,escape,enter,shift+tab", "answer(False)", "no"),
+        Binding("y,Y", "answer(True)", "turn it on"),  # the question names it in capitals
+        Binding("n,N,escape,enter,shift+tab", "answer(False)", "no"),
     ]
 
     def compose(self):  # type: ignore[override]

@@ -32,8 +32,8 @@ class TrustScreen(KeyQuestion, ModalScreen[bool]):
     TrustScreen.-short #trust-items { height: 1fr; margin: 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "trust it"),
-        Binding("n,escape", "answer(False)", "not now"),
+        Binding("y,Y", "answer(True)", "trust it"),  # the question names them in capitals
+        Binding("n,N,escape", "answer(False)", "not now"),
     ]
 
     def __init__(self, folder: str, items: list[str]) -> None:

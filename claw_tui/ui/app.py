@@ -43,7 +43,10 @@ if TYPE_CHECKING:
     from claw_tui.ui.screens.main import MainScreen
 
 SCREENS = Path(__file__).parent / "screens"
-HELD_KEYS_WAIT_S = 1.0  # the longest the main screen waits to show the keys held for it in its prompt
+# Handing the keys held while claw loaded to the main screen: a key's handling is waited for this long
+# at most, in at most this many rounds until the screen and the focus it led to hold still.
+HELD_KEY_WAIT_S = 0.5
+HELD_KEY_ROUNDS = 10
 AgentFactory = Callable[["ClawApp"], "FrontendAgent"]
 
 
@@ -151,6 +154,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         # With `boot`, the boot screen shows first and holds the keys typed (`_held`) while the rest loads.
         self._boot: BootScreen | None = BootScreen(self.cwd) if boot else None
         self._held: list[events.Key | events.Paste] | None = [] if boot else None
+        self._replaying: events.Key | events.Paste | None = None  # a held key handed on, not to be held again
         self.boot_failure: BaseException | None = None  # what stopped the loading behind the boot screen
         if not boot:
             self._assemble()
@@ -235,17 +239,50 @@ class ClawApp(ReportsWorkerFailures, App[int]):
             await asyncio.sleep(1 / 60)
 
     async def on_boot_done(self, _message: BootDone) -> None:
-        held, self._held = self._held or [], None
-        # Drawn once the held keys are in its prompt: it never shows the prompt empty in between.
-        with self.batch_update():
+        # The main screen is drawn once the keys held for it are in: its prompt never shows empty in between.
+        self._begin_batch()
+        try:
             await self._show_main_screen()
-            for event in held:  # in the order typed, before any key still queued behind this message
-                await self.on_event(event)
-            if held and (taker := self.focused) is not None:
-                taken = asyncio.Event()
-                taker.call_later(taken.set)  # after the keys, in the queue of the widget that takes them
+        except BaseException:
+            self._end_batch()
+            raise
+        self._take_held_keys()
+
+    @work(group="boot", name="hand the keys typed while claw loaded to the main screen", exit_on_error=False)
+    async def _take_held_keys(self) -> None:
+        """Each held key as if typed now, once the app has done with the one before, as with a fast typist:
+        a key that opens a screen or moves the focus has done so before the next key comes (sent all at
+        once, Ctrl+P's palette or F4's pane would not yet have the keys typed after it)."""
+        before_drawn = len(self._held or ())  # the keys typed before the main screen came: in its first frame
+        try:
+            while self._held:
+                if before_drawn == 0:
+                    self._end_batch()
+                before_drawn -= 1
+                held = self._held.pop(0)
+                again = events.Key(held.key, held.character) if isinstance(held, events.Key) else events.Paste(held.text)
+                again.time = held.time
+                self._replaying = again
+                self.post_message(again)
+                await self._settle()
+        finally:
+            self._held = None  # no await since the last look at the list: no key is left behind in it
+            if before_drawn >= 0:
+                self._end_batch()
+
+    async def _settle(self) -> None:
+        """Until the app, the screen and the focused widget have handled what is in their queues, and the
+        screen and the focus stay as they are (a screen opened by the last key is up, and focused)."""
+        for round_ in range(HELD_KEY_ROUNDS):
+            now = (self.screen, self.focused)
+            for pump in (self, self.focused or self.screen, self.screen, self):
+                done = asyncio.Event()
+                pump.call_later(done.set)  # after what is in its queue now
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(taken.wait(), HELD_KEYS_WAIT_S)
+                    await asyncio.wait_for(done.wait(), HELD_KEY_WAIT_S)
+            # Two rounds at least: a key no widget takes goes up to the app, whose bindings act on it then.
+            if round_ and (self.screen, self.focused) == now:
+                return
 
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
         super()._display(screen, renderable)
@@ -274,31 +311,39 @@ class ClawApp(ReportsWorkerFailures, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self._collector.touch()  # the user is here: no full garbage collection just now
-        if self._held is not None and isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            self._held.append(event)  # for the main screen, once it is up
-            if self._boot is not None and self.screen is self._boot:
-                self._boot.echo(event)
-            return
         if isinstance(event, events.Key) and event.key == "ctrl+j" and self._typed_before_anything_showed(event):
             # Typed before claw took the terminal, in its line mode, whose Enter is a line feed (Ctrl+J,
             # the prompt's new line): "claw⏎ fix the test⏎" sends the prompt, as the user meant.
             enter = events.Key("enter", "\r")
             enter.time = event.time
             event = enter
+        if self._held is not None and isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            if event is self._replaying:  # handed on from the held keys (_take_held_keys): taken now
+                self._replaying = None
+            else:
+                self._held.append(event)  # for the main screen, once it is up
+                if self._boot is not None and self.screen is self._boot:
+                    await self._boot.echo(event)
+                return
         if isinstance(event, events.Key):
             began = self._type_ahead.burst_began(event.time)
             question = self.screen if isinstance(self.screen, KeyQuestion) else None
             if question is not None and could_answer(event.key, event.is_printable) and not answers(question, began):
-                self._keep_typing(event)  # not an answer: it goes on into the prompt
+                await self._keep_typing(event)  # not an answer: it goes on into the prompt
                 return
         await super().on_event(event)
 
     def _typed_before_anything_showed(self, key: events.Key) -> bool:
         return self._first_frame_at is None or key.time < self._first_frame_at
 
-    def _keep_typing(self, key: events.Key) -> None:
+    async def _keep_typing(self, key: events.Key) -> None:
+        """A key of typing begun before a question came: into the prompt, as if the question were not
+        there. Enter only sends nothing: the user sees the question before anything more happens."""
+        prompt = self.main_screen.prompt
         if key.is_printable and key.character:
-            self.main_screen.prompt.insert(key.character)
+            prompt.insert(key.character)
+        elif key.key != "enter":
+            await prompt.run_own_binding(key.key)  # Backspace, the arrows
 
     # --- sessions ------------------------------------------------------------------------------
 

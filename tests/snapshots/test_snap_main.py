@@ -68,9 +68,9 @@ def test_boot_screen_with_keys_typed(snap_compare, size):
     async def run_before(pilot) -> None:
         boot = pilot.app.screen
         for character in "fix the tesx":
-            boot.echo(events.Key(character, character))
-        boot.echo(events.Key("backspace", "\x7f"))
-        boot.echo(events.Paste("t"))
+            await boot.echo(events.Key(character, character))
+        await boot.echo(events.Key("backspace", "\x7f"))
+        await boot.echo(events.Paste("t"))
         await still(pilot)
 
     assert snap_compare(BootShown(), terminal_size=size, run_before=run_before)

@@ -12,6 +12,8 @@ import pytest
 from fake_model import Reply, Text, isolated_env
 from recorded_turns import settle
 from textual import events
+from textual.command import CommandPalette
+from textual.widgets import Input
 
 from claw_tui.ui.app import SessionFlags, default_agent_factory
 from claw_tui.ui.screens.boot import BootScreen
@@ -92,3 +94,30 @@ def test_claw_typed_at_once_in_a_terminal_sends_the_prompt_and_shows_the_answer(
         assert '"hi"' in request.body.decode()
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+
+
+async def test_keys_held_behind_the_boot_screen_reach_the_screen_or_pane_the_key_before_opened(project, fake_model, app_for):
+    """Ctrl+P, then what to search for; F4, then F11: held while claw loaded, each key waits for the app
+    to have done with the one before, as a fast typist's would (sent all at once, "cost" went nowhere and
+    F11 zoomed the conversation)."""
+    make_agent = default_agent_factory(None, "default", SessionFlags())
+    typed: list[tuple[str, str | None]] = []
+
+    def agent_typed_for(app):
+        for key, character in typed:
+            app.post_message(events.Key(key, character))
+        return make_agent(app)
+
+    typed[:] = [("f4", None), ("f11", None)]
+    app = app_for(mode="default", boot=True, agent_factory=agent_typed_for)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert app.main_screen.maximized is app.main_screen.query_one("#pane-diff"), "F11 zoomed the pane F4 focused"
+
+    typed[:] = [("ctrl+p", None), *((c, c) for c in "cost")]
+    app = app_for(mode="default", boot=True, agent_factory=agent_typed_for)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(Input).value == "cost", "the keys after Ctrl+P went to the palette"
+        assert app.main_screen.prompt.text == ""

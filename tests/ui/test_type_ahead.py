@@ -23,15 +23,16 @@ async def test_typing_on_as_an_approval_pops_up_does_not_approve_it(project, fak
             await pilot.pause(0.02)
         drawn = app.screen.drawn_at
         # The next prompt's keys, 0.1 s apart, begun before the dialog was drawn: Enter and "y" among them.
-        for pressed_at, key, character in ((drawn - 0.15, "n", "n"), (drawn - 0.05, "o", "o"),
-                                           (drawn + 0.05, "enter", "\r"), (drawn + 0.15, "y", "y")):
+        for pressed_at, key, character in ((drawn - 0.15, "n", "n"), (drawn - 0.05, "o", "o"), (drawn + 0.02, "x", "x"),
+                                           (drawn + 0.04, "backspace", "\x7f"), (drawn + 0.05, "enter", "\r"),
+                                           (drawn + 0.15, "y", "y")):
             typed = events.Key(key, character)
             typed.time = pressed_at
             app.post_message(typed)
         await pilot.pause()
         assert isinstance(app.screen, ApprovalScreen), "a key of that burst answered the approval"
         assert not (project / "notes.txt").exists()
-        assert app.main_screen.prompt.text == "noy"  # the letters typed, not lost; Enter sent nothing
+        assert app.main_screen.prompt.text == "noy"  # the letters typed and the typo undone, not lost; Enter sent nothing
         await pilot.pause(BURST_GAP_S * 2)  # the user stops and reads it
         await pilot.press("y")
         await settle(pilot)

@@ -92,13 +92,15 @@ class BootScreen(Screen[None]):
         self.set_class(self.app.size.width < WIDE_MIN_COLUMNS, "-narrow")
         fit_rows(self, self.app.size.height)
 
-    def echo(self, event: events.Key | events.Paste) -> None:
+    async def echo(self, event: events.Key | events.Paste) -> None:
         """Show a held key's effect on the text, as the main screen's prompt will when it takes it."""
         if isinstance(event, events.Paste):
             self.prompt.insert(event.text.replace("\r\n", "\n").replace("\r", "\n"))
-        elif event.key == "backspace":
-            self.prompt.action_delete_left()
         elif event.key == "enter":
             self.prompt.clear()  # the main screen will send it
+        elif event.key in ("shift+enter", "ctrl+j"):
+            self.prompt.insert("\n")
         elif event.is_printable and event.character:
             self.prompt.insert(event.character)
+        else:
+            await self.prompt.run_own_binding(event.key)  # Backspace, the arrows, Ctrl+W…

@@ -330,11 +330,11 @@ class PromptInput(ReportsWorkerFailures, TextArea):
     # Textual calls `_on_key` / `_on_paste` of every class in the MRO unless a handler
     # prevents the default, so these only intercept; TextArea's own handlers do the rest.
     async def _on_key(self, event: events.Key) -> None:
-        if self._handle_menu_key(event.key) or self._handle_prompt_key(event.key) or await self._run_own_binding(event.key):
+        if self._handle_menu_key(event.key) or self._handle_prompt_key(event.key) or await self.run_own_binding(event.key):
             event.stop()
             event.prevent_default()
 
-    async def _run_own_binding(self, key: str) -> bool:
+    async def run_own_binding(self, key: str) -> bool:
         """A key the prompt itself binds (Backspace, the arrows, Ctrl+W…) acts here, in the order the keys
         came. Left to Textual, it would act only once it had gone up to the app and back, after letters
         typed behind it had gone in: "hx⌫i" typed fast, or held while claw starts, became "hxi"."""

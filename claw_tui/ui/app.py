@@ -257,7 +257,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         try:
             while self._held:
                 if before_drawn == 0:
-                    self._end_batch()
+                    self._draw_again()
                 before_drawn -= 1
                 held = self._held.pop(0)
                 again = events.Key(held.key, held.character) if isinstance(held, events.Key) else events.Paste(held.text)
@@ -268,7 +268,13 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         finally:
             self._held = None  # no await since the last look at the list: no key is left behind in it
             if before_drawn >= 0:
-                self._end_batch()
+                self._draw_again()
+
+    def _draw_again(self) -> None:
+        """The end of the batch begun as the main screen came: the screen on top is drawn whole (what
+        changed meanwhile was not drawn, and would be only once something changed again)."""
+        self._end_batch()
+        self.screen.refresh(layout=True)
 
     async def _settle(self) -> None:
         """Until the app, the screen and the focused widget have handled what is in their queues, and the

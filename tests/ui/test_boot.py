@@ -17,6 +17,7 @@ from textual.widgets import Input
 
 from claw_tui.ui.app import SessionFlags, default_agent_factory
 from claw_tui.ui.screens.boot import BootScreen
+from claw_tui.ui.screens.help import HelpScreen
 from claw_tui.ui.screens.main import MainScreen
 
 
@@ -69,37 +70,10 @@ async def test_an_agent_that_cannot_be_made_behind_the_boot_screen_is_named_on_t
         assert app.boot_failure is None
 
 
-@pytest.mark.needs("tmux")
-def test_claw_typed_at_once_in_a_terminal_sends_the_prompt_and_shows_the_answer(tmp_path, fake_model):
-    """The real start in a terminal: `claw⏎ hi⏎` typed before anything shows, as a user does."""
-    fake_model.script(Reply(parts=[Text("Hello from the model.")]))
-    home = tmp_path / "home"
-    project = home / "project"
-    project.mkdir(parents=True)
-    env = isolated_env(home, fake_model.base_url) | {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color"}
-    claw = Path(sys.executable).with_name("claw")
-    session = f"boot-{time.monotonic_ns()}"
-    command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(claw), "--permission-mode", "acceptEdits"]
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(project), *command], check=True)
-    try:
-        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "hi"], check=True)
-        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
-        screen = ""
-        deadline = time.monotonic() + 30
-        while "Hello from the model." not in screen and time.monotonic() < deadline:
-            time.sleep(0.1)
-            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], check=False, capture_output=True, text=True).stdout
-        assert "Hello from the model." in screen, screen
-        [request] = fake_model.requests
-        assert '"hi"' in request.body.decode()
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
-
-
 async def test_keys_held_behind_the_boot_screen_reach_the_screen_or_pane_the_key_before_opened(project, fake_model, app_for):
-    """Ctrl+P, then what to search for; F4, then F11: held while claw loaded, each key waits for the app
-    to have done with the one before, as a fast typist's would (sent all at once, "cost" went nowhere and
-    F11 zoomed the conversation)."""
+    """F4, then F11; '/he' and Enter; Ctrl+P, then what to search for: held while claw loaded, each key
+    waits for the app to have done with the one before, as a fast typist's would (sent all at once, F11
+    zoomed the conversation, '/he' was sent as it was, "cost" went nowhere)."""
     make_agent = default_agent_factory(None, "default", SessionFlags())
     typed: list[tuple[str, str | None]] = []
 
@@ -114,6 +88,12 @@ async def test_keys_held_behind_the_boot_screen_reach_the_screen_or_pane_the_key
         await settle(pilot)
         assert app.main_screen.maximized is app.main_screen.query_one("#pane-diff"), "F11 zoomed the pane F4 focused"
 
+    typed[:] = [("slash", "/"), ("h", "h"), ("e", "e"), ("enter", "\r")]
+    app = app_for(mode="default", boot=True, agent_factory=agent_typed_for)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen), "'/he' and Enter chose /help from the menu"
+
     typed[:] = [("ctrl+p", None), *((c, c) for c in "cost")]
     app = app_for(mode="default", boot=True, agent_factory=agent_typed_for)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -121,3 +101,58 @@ async def test_keys_held_behind_the_boot_screen_reach_the_screen_or_pane_the_key
         assert isinstance(app.screen, CommandPalette)
         assert app.screen.query_one(Input).value == "cost", "the keys after Ctrl+P went to the palette"
         assert app.main_screen.prompt.text == ""
+
+
+def claw_in_tmux(tmp_path: Path, base_url: str, size: tuple[int, int]) -> str:
+    """`claw` started in a new tmux session in an empty project, against the fake server: the session's name."""
+    home = tmp_path / "home"
+    project = home / "project"
+    project.mkdir(parents=True)
+    env = isolated_env(home, base_url) | {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color"}
+    claw = Path(sys.executable).with_name("claw")
+    session = f"boot-{time.monotonic_ns()}"
+    command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(claw), "--permission-mode", "acceptEdits"]
+    width, height = size
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), "-c", str(project), *command],
+                   check=True)
+    return session
+
+
+def screen_showing(session: str, text: str, within_s: float = 30) -> str:
+    screen = ""
+    deadline = time.monotonic() + within_s
+    while text not in screen and time.monotonic() < deadline:
+        time.sleep(0.1)
+        screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], check=False, capture_output=True, text=True).stdout
+    return screen
+
+
+@pytest.mark.needs("tmux")
+def test_claw_typed_at_once_in_a_terminal_sends_the_prompt_and_shows_the_answer(tmp_path, fake_model):
+    """The real start in a terminal: `claw⏎ hi⏎` typed before anything shows, as a user does."""
+    fake_model.script(Reply(parts=[Text("Hello from the model.")]))
+    session = claw_in_tmux(tmp_path, fake_model.base_url, (120, 40))
+    try:
+        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "hi"], check=True)
+        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
+        screen = screen_showing(session, "Hello from the model.")
+        assert "Hello from the model." in screen, screen
+        [request] = fake_model.requests
+        assert '"hi"' in request.body.decode()
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+
+
+@pytest.mark.needs("tmux")
+def test_a_screen_opened_by_keys_typed_while_claw_loads_is_drawn(tmp_path, fake_model):
+    """'/he' and Enter typed as claw starts open the help, and it is drawn (the screen drawn while the
+    keys were handed on stayed the boot screen's until something else changed)."""
+    session = claw_in_tmux(tmp_path, fake_model.base_url, (100, 30))
+    try:
+        screen_showing(session, "Ask claw")
+        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "/he"], check=True)
+        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
+        screen = screen_showing(session, "claw help", within_s=15)
+        assert "claw help" in screen, screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)

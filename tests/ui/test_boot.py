@@ -103,56 +103,64 @@ async def test_keys_held_behind_the_boot_screen_reach_the_screen_or_pane_the_key
         assert app.main_screen.prompt.text == ""
 
 
-def claw_in_tmux(tmp_path: Path, base_url: str, size: tuple[int, int]) -> str:
-    """`claw` started in a new tmux session in an empty project, against the fake server: the session's name."""
-    home = tmp_path / "home"
-    project = home / "project"
-    project.mkdir(parents=True)
-    env = isolated_env(home, base_url) | {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color"}
-    claw = Path(sys.executable).with_name("claw")
-    session = f"boot-{time.monotonic_ns()}"
-    command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(claw), "--permission-mode", "acceptEdits"]
-    width, height = size
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), "-c", str(project), *command],
-                   check=True)
-    return session
+class Terminal:
+    """`claw` started in tmux, on a tmux server of its own (tests sharing one raced its start and end),
+    in an empty project, against the fake server."""
 
+    def __init__(self, tmp_path: Path, base_url: str, size: tuple[int, int]) -> None:
+        home = tmp_path / "home"
+        project = home / "project"
+        project.mkdir(parents=True)
+        env = isolated_env(home, base_url) | {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color"}
+        claw = Path(sys.executable).with_name("claw")
+        command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(claw), "--permission-mode", "acceptEdits"]
+        self.socket = f"claw-boot-{time.monotonic_ns()}"
+        width, height = size
+        self.tmux("new-session", "-d", "-s", "claw", "-x", str(width), "-y", str(height), "-c", str(project), *command)
 
-def screen_showing(session: str, text: str, within_s: float = 30) -> str:
-    screen = ""
-    deadline = time.monotonic() + within_s
-    while text not in screen and time.monotonic() < deadline:
-        time.sleep(0.1)
-        screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], check=False, capture_output=True, text=True).stdout
-    return screen
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-t", "claw", "-l", text)
+        self.tmux("send-keys", "-t", "claw", "Enter")
+
+    def showing(self, text: str, within_s: float = 30) -> str:
+        screen = ""
+        deadline = time.monotonic() + within_s
+        while text not in screen and time.monotonic() < deadline:
+            time.sleep(0.1)
+            screen = self.tmux("capture-pane", "-p", "-t", "claw")
+        return screen
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
 
 
 @pytest.mark.needs("tmux")
 def test_claw_typed_at_once_in_a_terminal_sends_the_prompt_and_shows_the_answer(tmp_path, fake_model):
     """The real start in a terminal: `claw⏎ hi⏎` typed before anything shows, as a user does."""
     fake_model.script(Reply(parts=[Text("Hello from the model.")]))
-    session = claw_in_tmux(tmp_path, fake_model.base_url, (120, 40))
+    terminal = Terminal(tmp_path, fake_model.base_url, (120, 40))
     try:
-        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "hi"], check=True)
-        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
-        screen = screen_showing(session, "Hello from the model.")
+        terminal.type("hi")
+        screen = terminal.showing("Hello from the model.")
         assert "Hello from the model." in screen, screen
         [request] = fake_model.requests
         assert '"hi"' in request.body.decode()
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        terminal.close()
 
 
 @pytest.mark.needs("tmux")
 def test_a_screen_opened_by_keys_typed_while_claw_loads_is_drawn(tmp_path, fake_model):
     """'/he' and Enter typed as claw starts open the help, and it is drawn (the screen drawn while the
     keys were handed on stayed the boot screen's until something else changed)."""
-    session = claw_in_tmux(tmp_path, fake_model.base_url, (100, 30))
+    terminal = Terminal(tmp_path, fake_model.base_url, (100, 30))
     try:
-        screen_showing(session, "Ask claw")
-        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "/he"], check=True)
-        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
-        screen = screen_showing(session, "claw help", within_s=15)
+        terminal.showing("Ask claw")
+        terminal.type("/he")
+        screen = terminal.showing("claw help", within_s=15)
         assert "claw help" in screen, screen
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        terminal.close()

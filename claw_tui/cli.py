@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from claw_tui import __version__
 from claw_tui.print_mode.flags import PERMISSION_MODES as PRINT_PERMISSION_MODES
 from claw_tui.print_mode.flags import add_print_flags
+from claw_tui.print_mode.session_flags import CliError
 
 if TYPE_CHECKING:
     from claw_tui.config import LoadedConfig
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
 
 # The modes the app has; print mode takes Claude Code's others too (print_mode/flags.py).
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
-
-
-class CliError(Exception):
-    """A one-line error for the user; exit code 1."""
 
 
 @functools.cache  # once a process: parsing the command line and naming the flags the app ignores both read it
@@ -244,20 +241,16 @@ def _load(args: argparse.Namespace) -> tuple[Path, LoadedConfig, SessionFlags]:
     from claw_tui.ui.app import SessionFlags
 
     cwd = (args.cwd or Path.cwd()).resolve()
-    if args.dangerously_skip_permissions and args.permission_mode is None:  # an explicit mode wins
-        args.permission_mode = "bypassPermissions"
-    try:
-        config = read.config_from_flags(args, cwd, args.model)
-        flags = SessionFlags(
-            rules=read.rules_from_flags(args),
-            system_prompt=read.text_or_file(args.system_prompt, args.system_prompt_file, "--system-prompt"),
-            append_system_prompt=read.text_or_file(
-                args.append_system_prompt, args.append_system_prompt_file, "--append-system-prompt") or "",
-            agents=read.parse_agents(args.agents) if args.agents else (),
-            ignored=_ignored_flags(args, NOT_HONOURED),
-        )
-    except read.CliError as exc:
-        raise CliError(str(exc)) from None
+    args.permission_mode = read.permission_mode(args)
+    config = read.config_from_flags(args, cwd, args.model)
+    flags = SessionFlags(
+        rules=read.rules_from_flags(args),
+        system_prompt=read.text_or_file(args.system_prompt, args.system_prompt_file, "--system-prompt"),
+        append_system_prompt=read.text_or_file(
+            args.append_system_prompt, args.append_system_prompt_file, "--append-system-prompt") or "",
+        agents=read.parse_agents(args.agents) if args.agents else (),
+        ignored=_ignored_flags(args, NOT_HONOURED),
+    )
     return cwd, config, flags
 
 

@@ -20,7 +20,14 @@ from claw_tui.core import background_imports
 from claw_tui.core.transcript import INTERRUPTED
 from claw_tui.print_mode.flags import unhonoured
 from claw_tui.print_mode.protocol import ClaudeStream, protocol_model
-from claw_tui.print_mode.session_flags import CliError, config_from_flags, parse_agents, rules_from_flags, text_or_file
+from claw_tui.print_mode.session_flags import (
+    CliError,
+    config_from_flags,
+    parse_agents,
+    permission_mode,
+    rules_from_flags,
+    text_or_file,
+)
 
 if TYPE_CHECKING:
     from claw_tui.core import events as ev
@@ -125,8 +132,7 @@ class PrintSession:
         from claw_tui.tools.ask import AnswersFromFlags
 
         cwd = (args.cwd or Path.cwd()).resolve()
-        if args.dangerously_skip_permissions and args.permission_mode is None:  # an explicit mode wins
-            args.permission_mode = "bypassPermissions"
+        args.permission_mode = permission_mode(args)
         config = config_from_flags(args, cwd, args.model)
         if config.withheld:
             note(f"this folder is not trusted yet; ignored {', '.join(config.withheld)} (`claw trust` allows them)")

@@ -6,7 +6,6 @@ before its first frame."""
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,18 +55,31 @@ def _folder(value: str) -> str:
 
 def _settings(value: str | None) -> Any:
     """--settings: JSON text, or a file holding it."""
+    import json  # here: `claw --version` loads this module
+
     if value is None:
         return None
-    text = value.strip()
-    if not text.startswith("{"):
-        try:
-            text = Path(value).expanduser().read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise CliError(f"--settings {value}: {exc.strerror or exc}") from None
     try:
-        return json.loads(text)
+        return json.loads(_json_text(value, "--settings"))
     except ValueError as exc:
         raise CliError(f"--settings {value[:60]}: not valid JSON ({exc})") from None
+
+
+def _json_text(value: str, flag: str) -> str:
+    """A flag's JSON: the text given, or the file it names."""
+    if value.lstrip().startswith("{"):
+        return value
+    try:
+        return Path(value).expanduser().read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CliError(f"{flag} {value}: {exc.strerror or exc}") from None
+
+
+def permission_mode(args: argparse.Namespace) -> str | None:
+    """--permission-mode, or bypassPermissions for --dangerously-skip-permissions (an explicit mode wins)."""
+    if args.dangerously_skip_permissions and args.permission_mode is None:
+        return "bypassPermissions"
+    return args.permission_mode
 
 
 def text_or_file(text: str | None, path: str | None, flag: str) -> str | None:
@@ -81,16 +93,12 @@ def text_or_file(text: str | None, path: str | None, flag: str) -> str | None:
 
 def parse_agents(value: str) -> list[AgentDef]:
     """--agents JSON (or a file holding it): {"name": {"description", "prompt", "tools"?, "model"?}}."""
+    import json
+
     from claw_tui.engine.agent_defs import AgentDef, as_list
 
-    text = value
-    if not value.lstrip().startswith("{"):
-        try:
-            text = Path(value).expanduser().read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f"--agents {value}: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(_json_text(value, "--agents"))
     except ValueError as exc:
         raise CliError(f"--agents is not valid JSON ({exc})") from None
     if not isinstance(data, dict):

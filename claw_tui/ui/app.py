@@ -253,22 +253,25 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         """Each held key as if typed now, once the app has done with the one before, as with a fast typist:
         a key that opens a screen or moves the focus has done so before the next key comes (sent all at
         once, Ctrl+P's palette or F4's pane would not yet have the keys typed after it)."""
-        before_drawn = len(self._held or ())  # the keys typed before the main screen came: in its first frame
+        held = self._held if self._held is not None else []  # keys typed meanwhile still join it, at its end
         try:
-            while self._held:
-                if before_drawn == 0:
-                    self._draw_again()
-                before_drawn -= 1
-                held = self._held.pop(0)
-                again = events.Key(held.key, held.character) if isinstance(held, events.Key) else events.Paste(held.text)
-                again.time = held.time
-                self._replaying = again
-                self.post_message(again)
-                await self._settle()
+            try:
+                for _ in range(len(held)):  # typed before the main screen came: in its first frame
+                    await self._hand_on(held.pop(0))
+            finally:
+                self._draw_again()
+            while held:  # typed since
+                await self._hand_on(held.pop(0))
         finally:
             self._held = None  # no await since the last look at the list: no key is left behind in it
-            if before_drawn >= 0:
-                self._draw_again()
+
+    async def _hand_on(self, held: events.Key | events.Paste) -> None:
+        """A held key to the app as if typed now, and its handling waited for."""
+        again = events.Key(held.key, held.character) if isinstance(held, events.Key) else events.Paste(held.text)
+        again.time = held.time
+        self._replaying = again
+        self.post_message(again)
+        await self._settle()
 
     def _draw_again(self) -> None:
         """The end of the batch begun as the main screen came: the screen on top is drawn whole (what

@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import httpx2
 
@@ -61,40 +62,60 @@ def preload_first_request_modules(provider_name: str) -> None:
             importlib.import_module(name)
 
 
-def make_provider(
+@dataclass(frozen=True)
+class ProviderSpec:
+    """What a provider is built from, as plain data: the provider host builds it in its own process."""
+
+    name: str  # "anthropic", "openai" or "local"
+    api_key: str
+    base_url: str | None
+    idle_timeout: float
+
+
+def provider_spec(
     provider_name: str, settings: Settings, env: Mapping[str, str] = os.environ, *, local_base_url: str | None = None
-) -> Provider:
-    """A provider with its key and base URL from the environment, else from settings; `local_base_url`
-    (a server the user picked, or one found) comes before both."""
+) -> ProviderSpec:
+    """The provider's key and base URL from the environment, else from settings; `local_base_url`
+    (a server the user picked, or one found) comes before both. A missing key is a ProviderError here."""
     configured = settings.providers
     idle = settings.stream_idle_timeout
     if provider_name == "anthropic":
-        from claw_tui.providers.anthropic import AnthropicProvider
-
         key = _first(env.get("ANTHROPIC_API_KEY"), configured.anthropic.api_key)
         if not key:
             raise _no_key("anthropic", "ANTHROPIC_API_KEY")
-        base_url = _first(env.get("ANTHROPIC_BASE_URL"), configured.anthropic.base_url)
-        return AnthropicProvider(key, base_url=base_url, idle_timeout=idle)
+        return ProviderSpec("anthropic", key, _first(env.get("ANTHROPIC_BASE_URL"), configured.anthropic.base_url), idle)
     if provider_name == "openai":
-        from claw_tui.providers.openai import OpenAIProvider
-
         key = _first(env.get("OPENAI_API_KEY"), configured.openai.api_key)
         if not key:
             raise _no_key("openai", "OPENAI_API_KEY")
-        base_url = _first(env.get("OPENAI_BASE_URL"), configured.openai.base_url)
-        return OpenAIProvider(key, base_url=base_url, name="openai", idle_timeout=idle)
+        return ProviderSpec("openai", key, _first(env.get("OPENAI_BASE_URL"), configured.openai.base_url), idle)
     if provider_name == "local":
-        from claw_tui.providers.openai import OpenAIProvider
-
         # Local servers rarely check keys, but the SDK wants one.
         key = _first(env.get("CLAW_LOCAL_API_KEY"), configured.local.api_key) or "local"
         base_url = local_base_url or configured_local_url(settings, env) or DEFAULT_LOCAL_BASE_URL
-        return OpenAIProvider(key, base_url=base_url, name="local", idle_timeout=idle)
+        return ProviderSpec("local", key, base_url, idle)
     raise ProviderError(
         f"Unknown provider '{provider_name}': write the model as anthropic/<model>, openai/<model> or local/<model>.",
         kind="bad_request",
     )
+
+
+def build_provider(spec: ProviderSpec) -> Provider:
+    """The provider `spec` describes, its SDK imported and its client built."""
+    if spec.name == "anthropic":
+        from claw_tui.providers.anthropic import AnthropicProvider
+
+        return AnthropicProvider(spec.api_key, base_url=spec.base_url, idle_timeout=spec.idle_timeout)
+    from claw_tui.providers.openai import OpenAIProvider
+
+    return OpenAIProvider(spec.api_key, base_url=spec.base_url, name=spec.name, idle_timeout=spec.idle_timeout)
+
+
+def make_provider(
+    provider_name: str, settings: Settings, env: Mapping[str, str] = os.environ, *, local_base_url: str | None = None
+) -> Provider:
+    """A provider in this process (`provider_spec` says where its key and address come from)."""
+    return build_provider(provider_spec(provider_name, settings, env, local_base_url=local_base_url))
 
 
 def configured_local_url(settings: Settings, env: Mapping[str, str] = os.environ) -> str | None:

@@ -19,6 +19,7 @@ from claw_tui.print_mode.session_flags import CliError
 
 if TYPE_CHECKING:
     from claw_tui.config import LoadedConfig
+    from claw_tui.providers.remote import ProviderHost
     from claw_tui.ui.app import SessionFlags
 
 # The modes the app has; print mode takes Claude Code's others too (print_mode/flags.py).
@@ -293,7 +294,23 @@ def run_tui(args: argparse.Namespace) -> int:
             args.model = resolve(args.model)
         except UnknownModel as exc:
             raise CliError(str(exc)) from None
-    cwd, config, flags = _load(args)
+    from claw_tui.providers.remote import ProviderHost
+
+    # First: the provider host loads the model's SDK on the other core while the app starts here.
+    host = ProviderHost.start()
+    try:
+        cwd, config, flags = _load(args)
+        if host is not None:
+            host.preload(args.model or config.settings.model)
+        return _run_app(args, cwd, config, flags, host)
+    finally:
+        if host is not None:
+            host.close()
+
+
+def _run_app(
+    args: argparse.Namespace, cwd: Path, config: LoadedConfig, flags: SessionFlags, host: ProviderHost | None
+) -> int:
     resume, continue_ = args.resume or None, args.continue_
     if args.fork_session:  # the app resumes a fresh copy, made here
         resume, continue_ = _fork_to_resume(args, cwd), False
@@ -312,6 +329,7 @@ def run_tui(args: argparse.Namespace) -> int:
         flags=flags,
         prompt=args.prompt,
         boot=True,
+        provider_host=host,
     )
     app.run()
     if app.boot_failure is not None:

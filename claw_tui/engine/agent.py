@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from concurrent.futures import Future
 from contextlib import aclosing, suppress
 from functools import partial
 from pathlib import Path
@@ -41,7 +40,7 @@ from claw_tui.engine.services import SessionServices
 from claw_tui.engine.sessions import StoreError
 from claw_tui.engine.tool_calls import run_tool_calls
 from claw_tui.engine.user_commands import CommandPrompt
-from claw_tui.providers.base import ModelResponse, Provider, TokenUsage
+from claw_tui.providers.base import ModelResponse, Provider, ProviderError, TokenUsage
 from claw_tui.tools.base import Tool, ToolContext, ToolResult
 
 if TYPE_CHECKING:
@@ -58,6 +57,7 @@ if TYPE_CHECKING:
     from claw_tui.engine.subagents import SubagentManager
     from claw_tui.engine.transcript_file import TranscriptFile
     from claw_tui.mcp import McpManager
+    from claw_tui.providers.remote import ProviderHost
     from claw_tui.tools.ask import Asker
     from claw_tui.tools.lsp import LspManager
 
@@ -119,7 +119,9 @@ class Agent:
         self.ctx = ctx or ToolContext(cwd=cwd, roots=[cwd], services=SessionServices())
         self.mcp: McpManager | None = None  # set by start_mcp
         self._providers: dict[str, Provider] = {}
-        self._building: dict[str, Future[Provider]] = {}  # providers whose client is being built
+        self._building: dict[str, asyncio.Future[Provider]] = {}  # providers whose client is being built
+        # Where the providers' SDKs run (the app's own process, remote.py); None: in this process.
+        self.provider_host: ProviderHost | None = None
         self.local_base_url: str | None = None  # the local server picked or found, before any configured
         self._cut_short_usage: ev.Usage | None = None
         # What a cancel must keep: the reply streamed so far (the model call's), and results of calls that ran.
@@ -425,21 +427,30 @@ class Agent:
             # No address set: the server on the usual ports that serves this model (Ollama, vLLM…).
             self.local_base_url = await registry.find_local_server(native)
         if name not in self._providers:
-            # Importing an SDK and building its client takes up to a second or more: on the import
-            # thread, so a front end sharing this event loop keeps painting meanwhile, and once: a
-            # second caller (the first prompt, while `prepare` builds it) waits for the same build.
+            # Importing an SDK and building its client takes up to a second or more: in the provider host,
+            # else on the import thread, so a front end sharing this event loop keeps painting meanwhile;
+            # and once: a second caller (the first prompt, while `prepare` builds it) waits for the same build.
             build = self._building.get(name)
             if build is None:
-                build = self._building[name] = background_imports.run(self._provider_maker(registry, name, native))
+                build = self._building[name] = asyncio.ensure_future(self._make_provider(registry, name, native))
             try:
-                provider = await background_imports.settled(build)
+                provider = await asyncio.shield(build)
             finally:
                 if self._building.get(name) is build and build.done():
                     del self._building[name]  # a failed build is tried again by the next caller
             self._providers.setdefault(name, provider)
         return self._providers[name], native
 
-    def _provider_maker(self, registry: Any, name: str, model: str) -> Callable[[], Provider]:
+    async def _make_provider(self, registry: Any, name: str, model: str) -> Provider:
+        if self.provider_host is not None and self._provider_factory is None:
+            spec = registry.provider_spec(name, self.settings, self.ctx.env, local_base_url=self.local_base_url)
+            try:
+                return await self.provider_host.provider(spec, model)
+            except ProviderError:
+                if self.provider_host.answered:
+                    raise
+                # A host that cannot even start (no Python to run it, say): the providers run here instead.
+                self.provider_host = None
         local_url = self.local_base_url
         factory = self._provider_factory or (
             lambda name: registry.make_provider(name, self.settings, self.ctx.env, local_base_url=local_url)
@@ -452,7 +463,7 @@ class Agent:
                 provider.warm_up(model)
             return provider
 
-        return make
+        return await background_imports.settled(background_imports.run(make))
 
     def use_local_server(self, base_url: str) -> None:
         """Send local/… models to this server from the next request on (one chosen in the model picker)."""
@@ -465,6 +476,7 @@ class Agent:
         self._providers = parent._providers
         self._building = parent._building
         self._provider_factory = parent._provider_factory
+        self.provider_host = parent.provider_host
         self.local_base_url = parent.local_base_url
 
     async def prepare(self) -> None:

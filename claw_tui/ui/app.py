@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from claw_tui.engine.agent_defs import AgentDef
     from claw_tui.engine.frontend import FrontendAgent
     from claw_tui.engine.sessions import SessionStore
+    from claw_tui.providers.remote import ProviderHost
     from claw_tui.ui.commands import CommandRegistry
     from claw_tui.ui.screens.main import MainScreen
 
@@ -104,11 +105,13 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         flags: SessionFlags | None = None,
         prompt: str | None = None,
         boot: bool = False,
+        provider_host: ProviderHost | None = None,
     ) -> None:
         """`resume` is a session id or prefix, `continue_` this folder's latest session;
         `open_browser` starts with the session browser over the main screen; `prompt` is sent once the
         app is up (`claw "fix the test"`, as `claude "…"` starts). `boot` (the `claw` command's) draws
-        the boot screen first and loads the session's parts behind it: the prompt shows sooner."""
+        the boot screen first and loads the session's parts behind it: the prompt shows sooner. The agent
+        makes its model calls through `provider_host` where there is one (the `claw` command starts it)."""
         super().__init__()
         self.cwd = cwd.resolve()
         self.startup_problems: list[str] = []
@@ -139,6 +142,7 @@ class ClawApp(ReportsWorkerFailures, App[int]):
         self.store: SessionStore | None = None
         self.open_browser = open_browser
         self.first_prompt = prompt
+        self.provider_host = provider_host
         self.model_flag = model  # named on the command line: it wins over a resumed session's own
         self.resumed: str | None = None  # the stored session loaded at start, drawn once the screen is up
         self.resume_problem: tuple[str, str] | None = None  # (note, level) when --resume/--continue could not
@@ -496,6 +500,7 @@ def default_agent_factory(model: str | None, permission_mode: str | None, flags:
             store=app.store,
             scheduler=Scheduler(),  # the main screen fires the scheduled prompts
         )
+        agent.provider_host = app.provider_host
         agent.system_prompt = flags.system_prompt
         agent.append_system_prompt = flags.append_system_prompt
         if flags.agents:

@@ -296,8 +296,9 @@ def run_tui(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
     from claw_tui.providers.remote import ProviderHost
 
-    # First: the provider host loads the model's SDK on the other core while the app starts here.
-    host = ProviderHost.start()
+    # First: the provider host loads the model's SDK on the other core while the app starts here
+    # (not in the warm engine's worker, `claw --attach`: it has the SDKs loaded already).
+    host = ProviderHost.start() if "anthropic" not in sys.modules else None
     try:
         cwd, config, flags = _load(args)
         if host is not None:

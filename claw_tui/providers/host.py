@@ -131,7 +131,9 @@ def preload(model: str) -> None:
 
 async def _main(fd: int) -> None:
     background_imports.start(REGISTRY)  # whichever the model: while claw reads its config
-    reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
+    from claw_tui.providers.remote import LINE_LIMIT
+
+    reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd), limit=LINE_LIMIT)
     try:
         await Host(writer).serve(reader)
     finally:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # imported where used: `claw` starts the host before anything
     from claw_tui.providers.registry import ProviderSpec
 
 CANCEL_WAIT_S = 2.0  # for the host to say what a cancelled call had used
+# One message is one line: a whole conversation (images included) or a whole answer.
+LINE_LIMIT = 1 << 30
 
 
 class ProviderHost:
@@ -128,7 +130,7 @@ class ProviderHost:
                 if self._model is not None:
                     self.preload(self._model)
             assert self._socket is not None
-            reader, self._writer = await asyncio.open_connection(sock=self._socket)
+            reader, self._writer = await asyncio.open_connection(sock=self._socket, limit=LINE_LIMIT)
             self._reading = asyncio.get_running_loop().create_task(self._read(reader, self._writer))
         return self._writer
 

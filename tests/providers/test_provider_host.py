@@ -60,6 +60,16 @@ async def test_the_host_streams_what_the_provider_streams_in_claws_own_process(f
     assert [e["type"] for e in there][-1] == "model_response" and len(there) > 3
 
 
+async def test_a_long_conversation_and_a_long_answer_cross_the_host_whole(fake_model, host):
+    long_prompt = "word " * 400_000  # 2 MB: a long session's transcript
+    long_answer = "token " * 100_000
+    fake_model.script(Reply(parts=[Text(long_answer)]))
+    remote = await host.provider(spec("anthropic", fake_model.base_url), MODELS["anthropic"])
+    events = [e async for e in remote.stream(ModelRequest(model=MODELS["anthropic"], messages=[user_text(long_prompt)]))]
+    assert events[-1].message.text == long_answer
+    assert fake_model.requests[-1].json["messages"][0]["content"][0]["text"] == long_prompt
+
+
 async def test_errors_cross_the_host_as_they_are(fake_model, host):
     faults = [Fault.http(429, retry_after=7), Fault.http(401, message="invalid x-api-key"), Fault.cut(after_events=4)]
     in_process = build_provider(spec("anthropic", fake_model.base_url))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from claw_tui.core import background_imports
 from claw_tui.ui.widgets import markdown_view
 
-PROVIDER_BUILD = "Agent._provider_maker.<locals>.make"
+PROVIDER_BUILD = "Agent._make_provider.<locals>.make"
 
 
 async def test_the_models_client_is_built_before_the_warm_ups_on_the_import_thread(project, fake_model, app_for, monkeypatch):

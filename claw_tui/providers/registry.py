@@ -8,12 +8,15 @@ import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx2
 
-from claw_tui.config import Settings
 from claw_tui.providers import catalog
 from claw_tui.providers.base import Provider, ProviderError
+
+if TYPE_CHECKING:  # the provider host builds providers without claw's config (~0.1 s of its start)
+    from claw_tui.config import Settings
 
 PROVIDERS = catalog.PROVIDERS
 DEFAULT_LOCAL_BASE_URL = "http://127.0.0.1:11434/v1"

@@ -8,7 +8,6 @@ had, as a server error a retry may cure: the next call starts a new host.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import socket
@@ -20,7 +19,9 @@ from dataclasses import asdict
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # imported where used: `claw` starts the host before anything else loads
+if TYPE_CHECKING:  # imported where used: `claw` starts the host before anything else loads (asyncio: 40 ms)
+    import asyncio
+
     from claw_tui.providers.base import (
         ModelRequest,
         ProviderError,
@@ -97,6 +98,8 @@ class ProviderHost:
 
     async def begin(self, op: str, **fields: Any) -> tuple[int, asyncio.Queue[dict[str, Any]]]:
         """Send a call; its answers arrive in the queue."""
+        import asyncio
+
         writer = await self._connection()
         self._last_call += 1
         call = self._last_call
@@ -106,6 +109,8 @@ class ProviderHost:
 
     async def cancel(self, call: int, answers: asyncio.Queue[dict[str, Any]]) -> TokenUsage | None:
         """Stop a streaming call; what it had used, as the host's provider reports it."""
+        import asyncio
+
         if self._writer is None:
             return None
         self._writer.write(json.dumps({"op": "cancel", "call": call}).encode() + b"\n")
@@ -124,6 +129,8 @@ class ProviderHost:
         return TokenUsage.model_validate(usage) if usage is not None else None
 
     async def _connection(self) -> asyncio.StreamWriter:
+        import asyncio
+
         if self._writer is None:
             if self._socket is None:
                 self._spawn()  # the last host ended

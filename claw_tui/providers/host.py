@@ -92,9 +92,10 @@ class Host:
 
     async def _provider(self, spec: dict[str, Any], model: str) -> Any:
         key = json.dumps(spec, sort_keys=True)
-        if key not in self._providers:
-            self._providers[key] = asyncio.wrap_future(background_imports.run(lambda: _build(spec, model)))
-        return await asyncio.shield(self._providers[key])
+        built = self._providers.get(key)
+        if built is None or (built.done() and built.exception() is not None):  # a failed build is tried again
+            built = self._providers[key] = asyncio.wrap_future(background_imports.run(lambda: _build(spec, model)))
+        return await asyncio.shield(built)
 
     def _send(self, call: int, **fields: Any) -> None:
         if not self._writer.is_closing():

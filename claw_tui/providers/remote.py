@@ -91,7 +91,7 @@ class ProviderHost:
         try:
             answer = await answers.get()
         finally:
-            self._calls.pop(call, None)
+            self.forget(call)
         if "error" in answer:
             raise _provider_error(answer["error"])
         return answer["result"]
@@ -106,6 +106,10 @@ class ProviderHost:
         answers = self._calls[call] = asyncio.Queue()
         writer.write(json.dumps({"op": op, "call": call, **fields}).encode() + b"\n")
         return call, answers
+
+    def forget(self, call: int) -> None:
+        """A call that has had its last answer."""
+        self._calls.pop(call, None)
 
     async def cancel(self, call: int, answers: asyncio.Queue[dict[str, Any]]) -> TokenUsage | None:
         """Stop a streaming call; what it had used, as the host's provider reports it."""
@@ -122,7 +126,7 @@ class ProviderHost:
         except TimeoutError:
             return None
         finally:
-            self._calls.pop(call, None)
+            self.forget(call)
         from claw_tui.providers.base import TokenUsage
 
         usage = answer["cut_short"]
@@ -216,7 +220,7 @@ class RemoteProvider:
                     raise error
         finally:
             if over:
-                self._host._calls.pop(call, None)
+                self._host.forget(call)
             else:  # cancelled, or closed at a yield
                 self._cut_short = await self._host.cancel(call, answers)
 

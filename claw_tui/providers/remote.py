@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +34,9 @@ if TYPE_CHECKING:  # imported where used: `claw` starts the host before anything
     from claw_tui.providers.registry import ProviderSpec
 
 CANCEL_WAIT_S = 2.0  # for the host to say what a cancelled call had used
+# A streaming call's answers come within its provider's idle timeout; beyond it by this much the host
+# hangs. It covers building the provider in a host started again (the SDK's import).
+HOST_GRACE_S = 15.0
 # One message is one line: a whole conversation (images included) or a whole answer.
 LINE_LIMIT = 1 << 30
 
@@ -107,6 +111,22 @@ class ProviderHost:
         writer.write(json.dumps({"op": op, "call": call, **fields}).encode() + b"\n")
         return call, answers
 
+    async def answer(self, answers: asyncio.Queue[dict[str, Any]], within: float) -> dict[str, Any]:
+        """A call's next answer; a host silent for `within` seconds is stopped, and the call fails as
+        a host that ended does (a retry starts another)."""
+        import asyncio
+
+        try:
+            async with asyncio.timeout(within):
+                return await answers.get()
+        except TimeoutError:
+            if self._process is not None and self._process.poll() is None:
+                self._process.kill()
+            message = f"claw's provider process gave no answer for {within:.0f} s; claw stopped it"
+            if self._writer is not None:
+                self._ended(self._writer, message, "stream")
+            return {"error": {"message": message, "kind": "stream", "ended": True}}
+
     def forget(self, call: int) -> None:
         """A call that has had its last answer."""
         self._calls.pop(call, None)
@@ -152,14 +172,16 @@ class ProviderHost:
                 self.answered = True
                 if (answers := self._calls.get(answer["call"])) is not None:
                     answers.put_nowait(answer)
-        # The host ended: its calls fail, and the next call starts another.
+        if self._writer is writer:  # not given up on already (a host that hung)
+            self._ended(writer, self._why_ended(), "server")
+
+    def _ended(self, writer: asyncio.StreamWriter, message: str, kind: str) -> None:
+        """The host is gone: the calls it had fail, and the next call starts another."""
         writer.close()
-        if self._writer is writer:
-            self._writer, self._socket = None, None
-        ended = {"message": self._why_ended(), "kind": "server", "ended": True}
-        for answers in list(self._calls.values()):
-            answers.put_nowait({"error": ended})
-        self._calls.clear()
+        self._writer, self._socket = None, None
+        calls, self._calls = self._calls, {}
+        for answers in calls.values():
+            answers.put_nowait({"error": {"message": message, "kind": kind, "ended": True}})
 
     def _why_ended(self) -> str:
         code = None
@@ -173,7 +195,7 @@ class ProviderHost:
             self._stderr.seek(0)
             lines = self._stderr.read().decode(errors="replace").strip().splitlines()
             last = f": {lines[-1]}" if lines else ""
-        return f"claw's provider process ended (exit status {code}){last}"
+        return f"claw's provider process {_how_it_ended(code)}{last}"
 
     def close(self) -> None:
         """End the host (claw is ending)."""
@@ -205,7 +227,9 @@ class RemoteProvider:
         over = yielded = False
         try:
             while True:
-                answer = await answers.get()
+                # The host's provider says something within its idle timeout (an event, or that the stream
+                # stalled); a host silent for longer hangs.
+                answer = await self._host.answer(answers, self._spec["idle_timeout"] + HOST_GRACE_S)
                 if "event" in answer:
                     event = answer["event"]
                     yielded = True
@@ -245,6 +269,15 @@ class RemoteProvider:
 
     def warm_up(self, model: str) -> None:
         """Nothing here: the host warms a provider up as it builds it."""
+
+
+def _how_it_ended(code: int | None) -> str:
+    if code is None or code >= 0:
+        return f"ended (exit status {code})"
+    try:
+        return f"was stopped by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"was stopped by signal {-code}"
 
 
 @cache

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from contextlib import aclosing
 
 import pytest
 from fake_model import Fault, Reply, Text, ToolCall
 
 from claw_tui.core.transcript import user_text
+from claw_tui.providers import remote
 from claw_tui.providers.base import ModelRequest, ModelResponse, ProviderError, ToolSpec
 from claw_tui.providers.registry import ProviderSpec, build_provider
 from claw_tui.providers.remote import ProviderHost
@@ -113,10 +115,32 @@ async def test_a_host_that_dies_fails_its_calls_and_the_next_call_starts_another
             await anext(stream)
     err = caught.value
     assert err.kind == "server" and err.retryable and err.partial
-    assert err.message.startswith("claw's provider process ended (exit status -9)")
+    assert err.message == "claw's provider process was stopped by SIGKILL"
     again = await streamed(remote, "anthropic")
     assert again[-1]["message"]["content"][0]["text"] == "again"
     assert host._process is not first_host and host._process.poll() is None
+
+
+async def test_a_host_that_hangs_is_stopped_and_the_next_call_starts_another(fake_model, host, monkeypatch):
+    monkeypatch.setattr(remote, "HOST_GRACE_S", 0.5)
+    quick = ProviderSpec("anthropic", "test-key", fake_model.base_url, 1.0)  # the stream's idle timeout
+    provider = await host.provider(quick, MODELS["anthropic"])
+    fake_model.script(Reply(parts=[Text("one two three")], token_delay=0.3), Reply(parts=[Text("again")]))
+    hung = host._process
+    async with aclosing(provider.stream(request("anthropic"))) as stream:
+        await anext(stream)
+        os.kill(hung.pid, signal.SIGSTOP)  # alive, and silent
+        started = time.monotonic()
+        with pytest.raises(ProviderError) as caught:
+            async for _ in stream:
+                pass
+    assert time.monotonic() - started < 5
+    err = caught.value
+    assert (err.kind, err.retryable, err.partial) == ("stream", True, True)
+    assert err.message == "claw's provider process gave no answer for 2 s; claw stopped it"
+    assert hung.wait(timeout=5) == -signal.SIGKILL
+    again = await streamed(provider, "anthropic")
+    assert again[-1]["message"]["content"][0]["text"] == "again"
 
 
 async def test_models_and_web_search_as_the_provider_has_them(fake_model, host):

@@ -1,3 +1,3 @@
-from claw_tui.cli import entry
+from claw_tui import entry
 
 entry()

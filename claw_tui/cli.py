@@ -170,6 +170,9 @@ def entry() -> None:
         code = exit_code()
     except BrokenPipeError:  # the reader of the output went away (`claw … | head -1`): nothing to say it to
         code = 1
+    except KeyboardInterrupt:  # Ctrl+C before claw's own handling of it began (its first tenth of a second)
+        print("claw: interrupted", file=sys.stderr)
+        code = 130
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

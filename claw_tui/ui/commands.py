@@ -37,6 +37,7 @@ class SlashCommand:
     over_modals: bool = False  # offered in the palette while a modal screen is open
     key: str = ""  # the key bound to it, shown in help and the palette
     source: str = "built-in"  # or the file a user command came from
+    aliases: tuple[str, ...] = ()  # other names it answers to, as Claude Code's (/quit for /exit)
 
     @property
     def slash(self) -> str:
@@ -75,7 +76,7 @@ class CommandRegistry:
 
     def get(self, name: str) -> SlashCommand | None:
         name = name.lstrip("/")
-        return self.commands.get(name) or next((c for c in self.all() if c.name == name), None)
+        return self.commands.get(name) or next((c for c in self.all() if name in (c.name, *c.aliases)), None)
 
     def available(self, screen: MainScreen) -> list[SlashCommand]:
         return [c for c in self.all() if c.is_available(screen)]
@@ -84,7 +85,7 @@ class CommandRegistry:
         """Commands for `/typed`: prefix matches first, then those containing it."""
         typed = typed.lower()
         commands = self.available(screen)
-        prefix = [c for c in commands if c.name.startswith(typed)]
+        prefix = [c for c in commands if any(n.startswith(typed) for n in (c.name, *c.aliases))]
         inner = [c for c in commands if typed in c.name and c not in prefix]
         return prefix + inner
 
@@ -323,5 +324,5 @@ BUILTIN_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("status", "Status", "Working directory, model, permission mode, sandbox, config files", _status),
     SlashCommand("config", "Config files", "Show where claw reads its configuration", _config),
     SlashCommand("trust", "Trust this folder", "Let this folder's own hooks, servers and settings take effect", _trust),
-    SlashCommand("exit", "Quit", "Quit claw", _exit, over_modals=True, key="ctrl+q"),
+    SlashCommand("exit", "Quit", "Quit claw", _exit, over_modals=True, key="ctrl+q", aliases=("quit",)),
 )

@@ -380,6 +380,24 @@ async def test_at_50_columns_the_footer_ends_with_the_palette_key_and_a_turn_sho
         await settle(pilot)
 
 
+@pytest.mark.parametrize("typed", ["/quit", "/exit"])
+async def test_slash_quit_quits_as_slash_exit_does(project, fake_model, app_for, typed):
+    """Claude Code's /quit is its /exit; claw said "Unknown command /quit"."""
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, typed[:3])
+        await pilot.pause()
+        menu = [c.slash for c in app.registry.completions(app.main_screen, typed[1:3])]
+        assert "/exit" in menu  # offered under either name
+        await type_text(pilot, typed[3:], "enter")
+        for _ in range(100):
+            if not app.is_running:
+                break
+            await pilot.pause(0.02)
+        assert not app.is_running
+    assert app._exception is None
+
+
 async def test_quitting_while_an_approval_is_open_ends_cleanly(project, fake_model, app_for):
     """Ctrl+Q over the approval: the call is denied and the app quits, with no traceback from the diff pane."""
     from claw_tui.ui.screens.approval import ApprovalScreen

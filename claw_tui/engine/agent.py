@@ -417,8 +417,12 @@ class Agent:
         return startup_warning(self.settings.sandbox, self.config.sandbox_off_by_user)
 
     def set_model(self, model: str) -> None:
-        """Switch models from the next request on; the history is kept as it is."""
+        """Switch models from the next request on; the history is kept as it is. A stored session
+        remembers the switch, so a resume takes the model even if no turn ran on it."""
         self.model = model
+        if self.store is not None and self.session_id is not None:
+            with suppress(StoreError):
+                self.store.append_event(self.session_id, "model_switched", {"model": model})
 
     async def provider_for(self, model: str) -> tuple[Provider, str]:
         registry = await background_imports.imported(REGISTRY)
@@ -632,8 +636,13 @@ class Agent:
         self.total_cost_usd = info.cost_usd if info is not None else 0.0
         from claw_tui.engine.read_state import read_state, session_model
 
-        # The session goes on as it was: with its model, and knowing the files its model had read.
+        # The session goes on as it was: with its model (the last answer's, or one switched to since),
+        # and knowing the files its model had read.
         self.model = session_model(messages) or self.model
+        last_answer = max((i for i, m in enumerate(messages) if m.role == "assistant"), default=-1)
+        for at, event in store.event_records(session_id):
+            if event.get("type") == "model_switched" and at > last_answer and isinstance(event.get("model"), str):
+                self.model = event["model"]
         self.ctx.read_files.clear()
         self.ctx.read_files.update(read_state(self.transcript, self.ctx))
         from claw_tui.core.tasks import TaskGraph

@@ -60,3 +60,26 @@ async def test_a_resumed_session_keeps_its_model_and_what_its_model_had_read(tmp
     failed = [e.output for e in of_type(events, ev.ToolCallFinished) if e.status == "failed"]
     assert len(failed) == 1 and "modified since read" in failed[0] and "other.py" in failed[0], outcome
     assert fake_model.requests[-1].path.startswith("/v1/"), "the session's OpenAI model answered"
+
+
+async def test_a_model_switched_to_after_the_last_answer_is_the_resumed_sessions_model(tmp_path, fake_model):
+    """/model, then quit before any turn on it: `claw -c` went back to the model of the last answer."""
+    from claw_tui.engine.sessions import SessionStore
+
+    fake_model.script(Reply(parts=[Text("first")]), Reply(parts=[Text("second")]))
+    store = SessionStore.open()
+    first = make_agent(tmp_path, fake_model.base_url, store=store)
+    await run(first, "hello")
+    first.set_model("openai/gpt-5")
+    await first.aclose()
+    resumed = make_agent(tmp_path, fake_model.base_url, store=store)
+    resumed.load_session(first.session_id)
+    assert resumed.model == "openai/gpt-5"
+    await run(resumed, "go on")  # answered by the model switched to
+    assert fake_model.requests[-1].path.startswith("/v1/chat/completions")
+    resumed.set_model("anthropic/claude-sonnet-4-5")
+    resumed.set_model("openai/gpt-5")  # and back, with no turn between
+    await resumed.aclose()
+    again = make_agent(tmp_path, fake_model.base_url, model="anthropic/claude-haiku-4-5", store=store)
+    again.load_session(first.session_id)
+    assert again.model == "openai/gpt-5"

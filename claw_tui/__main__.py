@@ -1,3 +1,3 @@
-from claw_tui import entry
+from claw_tui.entry import entry
 
 entry()

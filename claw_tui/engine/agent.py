@@ -120,7 +120,7 @@ class Agent:
         self.mcp: McpManager | None = None  # set by start_mcp
         self._providers: dict[str, Provider] = {}
         self._building: dict[str, asyncio.Future[Provider]] = {}  # providers whose client is being built
-        # Where the providers' SDKs run (the app's own process, remote.py); None: in this process.
+        # The process that makes this agent's model calls (providers/remote.py); None: this one.
         self.provider_host: ProviderHost | None = None
         self.local_base_url: str | None = None  # the local server picked or found, before any configured
         self._cut_short_usage: ev.Usage | None = None

@@ -461,11 +461,7 @@ class Agent:
         )
 
         def make() -> Provider:
-            provider = factory(name)
-            registry.preload_first_request_modules(name)
-            with suppress(Exception):  # the first answer then builds what this would have
-                provider.warm_up(model)
-            return provider
+            return registry.ready(factory(name), name, model)
 
         return await background_imports.settled(background_imports.run(make))
 
@@ -628,7 +624,8 @@ class Agent:
         self._stored_count = len(messages)
         start = max((i for i, m in enumerate(messages) if m.is_compaction_summary), default=0)
         tail = messages[start:]
-        for event in store.events(session_id, {"summary_edited"}):
+        records = store.event_records(session_id)
+        for event in (e for _, e in records if e.get("type") == "summary_edited"):
             for i, msg in enumerate(tail):
                 if msg.id == event.get("message_id") and msg.is_compaction_summary:
                     tail[i] = msg.model_copy(update={"content": [TextBlock(text=event.get("text", ""))]})
@@ -640,7 +637,7 @@ class Agent:
         # and knowing the files its model had read.
         self.model = session_model(messages) or self.model
         last_answer = max((i for i, m in enumerate(messages) if m.role == "assistant"), default=-1)
-        for at, event in store.event_records(session_id):
+        for at, event in records:
             if event.get("type") == "model_switched" and at > last_answer and isinstance(event.get("model"), str):
                 self.model = event["model"]
         self.ctx.read_files.clear()

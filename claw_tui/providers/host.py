@@ -103,15 +103,9 @@ class Host:
 
 
 def _build(spec: dict[str, Any], model: str) -> Any:
-    """On the import thread: the provider, its SDK's first request already loaded (as agent.py does in-process)."""
+    """On the import thread: the provider, its first request already loaded."""
     registry = importlib.import_module(REGISTRY)
-    built = registry.build_provider(registry.ProviderSpec(**spec))
-    registry.preload_first_request_modules(spec["name"])
-    try:
-        built.warm_up(model)
-    except Exception:  # noqa: BLE001, S110 - the first answer then builds what this would have
-        pass
-    return built
+    return registry.ready(registry.build_provider(registry.ProviderSpec(**spec)), spec["name"], model)
 
 
 def _error(err: Any) -> dict[str, Any]:

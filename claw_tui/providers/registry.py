@@ -65,6 +65,15 @@ def preload_first_request_modules(provider_name: str) -> None:
             importlib.import_module(name)
 
 
+def ready(provider: Provider, provider_name: str, model: str) -> Provider:
+    """`provider`, with what its first request to `model` would load on the event loop loaded now
+    (called off the loop: on the import thread, or in the provider host)."""
+    preload_first_request_modules(provider_name)
+    with contextlib.suppress(Exception):  # the first answer then builds what this would have
+        provider.warm_up(model)
+    return provider
+
+
 @dataclass(frozen=True)
 class ProviderSpec:
     """What a provider is built from, as plain data: the provider host builds it in its own process."""

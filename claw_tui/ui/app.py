@@ -436,11 +436,11 @@ class ClawApp(ReportsWorkerFailures, App[int]):
     # --- themes --------------------------------------------------------------------------------
 
     def open_theme_picker(self) -> None:
-        self._theme_before_preview = self.theme
         from textual.command import CommandPalette
 
         from claw_tui.ui.palette import ClawThemeProvider
 
+        self._theme_before_preview = self.theme
         self.push_screen(CommandPalette(providers=[ClawThemeProvider], placeholder="Search for themes…"))
 
     def on_command_palette_option_highlighted(self, event: CommandPalette.OptionHighlighted) -> None:

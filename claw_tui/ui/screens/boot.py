@@ -21,7 +21,7 @@ from claw_tui.core.home_paths import short_path
 from claw_tui.ui.short_terminal import fit_rows
 from claw_tui.ui.widgets.footer import HintFooter
 from claw_tui.ui.widgets.pane_box import PaneBox
-from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput
+from claw_tui.ui.widgets.prompt import FileIndex, PromptBar, PromptHistory, PromptInput, lf_line_ends
 from claw_tui.ui.widgets.status_bar import StatusBar
 
 WIDE_MIN_COLUMNS = 140  # narrower: the conversation alone, the side panes as tabs (Ctrl+B)
@@ -95,7 +95,7 @@ class BootScreen(Screen[None]):
     async def echo(self, event: events.Key | events.Paste) -> None:
         """Show a held key's effect on the text, as the main screen's prompt will when it takes it."""
         if isinstance(event, events.Paste):
-            self.prompt.insert(event.text.replace("\r\n", "\n").replace("\r", "\n"))
+            self.prompt.insert(lf_line_ends(event.text))
         elif event.key == "enter":
             self.prompt.clear()  # the main screen will send it
         elif event.key in ("shift+enter", "ctrl+j"):

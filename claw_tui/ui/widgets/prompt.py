@@ -262,6 +262,11 @@ class CompletionMenu(OptionList, can_focus=False):
 _MENTION = re.compile(r"(?:^|\s)@(\S*)$")
 
 
+def lf_line_ends(pasted: str) -> str:
+    """Terminals paste with CR line ends (what Enter sends); the prompt and the model get LF."""
+    return pasted.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class PromptInput(ReportsWorkerFailures, TextArea):
     """Enter sends; Shift+Enter or Ctrl+J adds a line; Up/Down at the edges walk history."""
 
@@ -421,8 +426,7 @@ class PromptInput(ReportsWorkerFailures, TextArea):
     # --- pastes ---------------------------------------------------------------------------
 
     async def _on_paste(self, event: events.Paste) -> None:
-        # Terminals paste with CR line ends (what Enter sends); the prompt and the model get LF.
-        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        text = lf_line_ends(event.text)
         event.stop()
         event.prevent_default()
         if self.read_only:
